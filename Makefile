@@ -1,0 +1,42 @@
+# skimscan — two commands for a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install browser corpus demo test test-fast bench lint clean
+
+install: $(STAMP) browser
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# A Chromium for the browser scan: SKIMSCAN_CHROMIUM, Playwright's own, one on PATH, or Debian's.
+browser: $(STAMP)
+	@bash tools/install-browser.sh $(PY)
+
+corpus: $(STAMP)
+	$(PY) tools/corpus.py fetch
+
+demo: install
+	$(PY) tools/demo.py
+
+test: install corpus
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+test-fast: install
+	$(PY) -m pytest -q -m 'not browser and not corpus'
+
+bench: install corpus
+	$(PY) tools/bench.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""STAGE 3 (analyze) — parse JavaScript into ESTree, within a budget.
+
+The parser interface is `parse(code, limits) -> ParseResult`; today it is backed by esprima2
+(ES2025, same API as esprima). Invariants:
+- parsing never raises: a script that cannot be parsed yields `ParseResult.error` with a reason
+  a person can read, and the caller still runs text-level rules on it;
+- the budget is explicit: scripts over `max_bytes` are not parsed (reported, not skipped), and
+  nesting deeper than the recursion budget ends in an error instead of a crash;
+- esprima is recursive (about ten Python frames per nesting level), so parsing and every later
+  walk of the tree run in a worker thread with a large stack and a raised recursion limit (see
+  `run_deep`).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import esprima
+
+T = TypeVar("T")
+
+#: Stack for deep-recursion threads. Only touched pages are committed, so this costs little.
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+#: Recursion limit while a deep thread runs; ~1,500 levels of nesting with esprima.
+DEEP_RECURSION_LIMIT = 60_000
+
+_limit_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """Per-script budget. `max_bytes` bounds time too: esprima2 runs at ~0.2 MB/s here."""
+
+    max_bytes: int = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """An ESTree `Program` (esprima node objects), or the reason there is none."""
+
+    tree: Any | None
+    error: str | None = None
+    recovered_errors: tuple[str, ...] = ()  # tolerated syntax errors, when the tree exists
+    module: bool = False
+
+
+def run_deep(fn: Callable[[], T]) -> T:
+    """Run `fn` in a thread with a big stack and a high recursion limit, re-raising its error.
+
+    The recursion limit is process-wide in CPython; it is raised (never lowered below what it
+    was) while any deep thread runs. Other threads are unaffected in practice because only
+    deep threads recurse that far.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    with _limit_lock:
+        old_stack = threading.stack_size()
+        threading.stack_size(DEEP_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=target, name="skimscan-deep", daemon=True)
+            if sys.getrecursionlimit() < DEEP_RECURSION_LIMIT:
+                sys.setrecursionlimit(DEEP_RECURSION_LIMIT)
+            thread.start()
+        finally:
+            threading.stack_size(old_stack)
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _esprima_parse(code: str, module: bool) -> Any:
+    options = {"tolerant": True, "loc": True, "range": True}
+    if module:
+        return esprima.parseModule(code, options)
+    return esprima.parseScript(code, options)
+
+
+def parse(code: str, limits: ParseLimits | None = None) -> ParseResult:
+    """Parse `code` as a classic script, then as a module; never raises.
+
+    Must be called from a deep thread (`run_deep`) for deeply nested code to parse; from a
+    normal thread, deep nesting ends in a clear "nested too deeply" error.
+    """
+    limits = limits or ParseLimits()
+    size = len(code.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        return ParseResult(
+            None,
+            f"script is {size:,} bytes, over the parse budget of {limits.max_bytes:,} bytes; "
+            "only text-level rules ran on it",
+        )
+    first_error = ""
+    for module in (False, True):
+        try:
+            tree = _esprima_parse(code, module)
+        except RecursionError:
+            return ParseResult(None, "nested too deeply for the parser's recursion budget")
+        except MemoryError:
+            return ParseResult(None, "ran out of memory while parsing")
+        except Exception as exc:  # esprima raises its own Error type, and sometimes others
+            if not first_error:
+                first_error = _describe(exc)
+            continue
+        errors = tuple(_describe(e) for e in getattr(tree, "errors", ()) or ())
+        return ParseResult(tree, None, errors, module)
+    return ParseResult(None, f"syntax error: {first_error}")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(getattr(exc, "message", None) or exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]

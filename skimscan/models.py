@@ -1,0 +1,282 @@
+"""Data that crosses pipeline stages: frozen dataclasses and ordered enums.
+
+Every stage (capture → extract → analyze → policy → report) takes and returns these types, so
+no stage needs to know how another one works. Severity and Confidence are ordered enums: code
+compares them, reporters turn them into the lowercase strings of the JSON contract.
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is if true; ordered so that `>=` compares thresholds."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(m.label for m in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of {names})") from None
+
+
+class Confidence(enum.IntEnum):
+    """How sure the rule is that the finding is true; a second axis beside severity."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(m.label for m in cls)
+            raise ValueError(f"unknown confidence {text!r} (expected one of {names})") from None
+
+
+class Verdict(enum.Enum):
+    """The verdict of a script or a target (DESIGN.md: JSON report)."""
+
+    CLEAN = "clean"
+    SUSPICIOUS = "suspicious"
+    MALICIOUS = "malicious"
+    ERROR = "error"
+
+
+class HostClass(enum.Enum):
+    """What a network destination is, relative to the page that talks to it."""
+
+    FIRST_PARTY = "first-party"  # same registrable domain as the page, or a relative URL
+    PROCESSOR = "processor"  # a known payment processor's own host
+    APPROVED = "approved"  # approved by the merchant's policy
+    WELL_KNOWN = "well-known"  # analytics, tag managers, CDNs, messaging APIs
+    LOOKALIKE = "look-alike"  # typo-squat or brand-plus-word of the site or a known brand
+    KNOWN_BAD = "known-bad"  # listed in an IOC rule
+    UNKNOWN = "unknown"  # a real host that is none of the above
+    UNRESOLVED = "unresolved"  # built at run time; static analysis could not recover it
+
+    @property
+    def is_trusted_for_card_data(self) -> bool:
+        """Card data may go to the merchant, its processors and what the policy approved."""
+        return self in (HostClass.FIRST_PARTY, HostClass.PROCESSOR, HostClass.APPROVED)
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """A classified host, with the reason a person can read ("look-alike of stripe.com")."""
+
+    host: str
+    host_class: HostClass
+    registrable_domain: str | None = None
+    reason: str = ""
+    service: str | None = None  # e.g. "Stripe", "Google Analytics", "Telegram Bot API"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """1-based line, 0-based column, as ESTree reports them."""
+
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowStep:
+    """One step of a taint path: where card data was, and what happened to it there."""
+
+    location: Location
+    description: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule match, with the evidence that explains it.
+
+    `evidence` holds JSON-compatible values only (str, int, float, bool, None, lists, dicts), and
+    never a raw request body or an unmasked card number.
+    """
+
+    rule: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    message: str
+    script: str | None = None
+    location: Location | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    flow: tuple[FlowStep, ...] = ()
+    suppressed: str | None = None  # the written reason, when a policy or baseline accepted it
+
+    @property
+    def is_blocking(self) -> bool:
+        """High or critical with at least medium confidence: makes a target malicious."""
+        return self.severity >= Severity.HIGH and self.confidence >= Confidence.MEDIUM
+
+
+class ScriptKind(enum.Enum):
+    """Where a script came from (DESIGN.md: JSON report)."""
+
+    EXTERNAL = "external"
+    INLINE = "inline"
+    HANDLER = "handler"  # an event-handler attribute such as onclick="..."
+    JAVASCRIPT_URL = "javascript-url"
+    DYNAMIC = "dynamic"
+    EVAL = "eval"
+    WORKER = "worker"
+    FILE = "file"
+
+
+@dataclass(frozen=True)
+class ScriptSource:
+    """A script to analyse: its code plus where it came from. Produced by capture or extract."""
+
+    id: str
+    code: str
+    url: str | None
+    kind: ScriptKind
+    frame: str | None = None
+    initiator: tuple[str, ...] = ()  # script ids or URLs that loaded this one, nearest first
+    line_offset: int = 0  # inline code: line in the document where it starts (0-based)
+    sha256: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class ScriptReport:
+    """A script as it appears in a report: identity, origin and verdict, never its code."""
+
+    id: str
+    url: str | None
+    kind: ScriptKind
+    frame: str | None
+    sha256: str
+    size: int
+    host_class: HostClass
+    verdict: Verdict
+    parsed: bool = True
+    initiator: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A request a page made. The body is kept for analysis and never written to reports."""
+
+    url: str
+    method: str
+    host: str
+    resource_type: str = "other"
+    script: str | None = None
+    frame: str | None = None
+    status: int | None = None
+    carries_canary: bool = False
+    quarantined: bool = False
+    host_class: HostClass = HostClass.UNKNOWN
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = field(default=None, repr=False, compare=False)
+
+
+class TargetKind(enum.Enum):
+    PAGE = "page"
+    FILE = "file"
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """Everything learned about one page or file."""
+
+    target: str
+    kind: TargetKind
+    verdict: Verdict
+    error: str | None = None
+    scripts: tuple[ScriptReport, ...] = ()
+    requests: tuple[RequestRecord, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()  # what could not be seen or captured, in words
+    headers: Mapping[str, str] = field(default_factory=dict)  # security headers of the document
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of one skimscan run over one or more targets."""
+
+    targets: tuple[TargetReport, ...]
+    tool_version: str
+    started_at: str = ""  # ISO 8601, envelope only: the rest of the report is deterministic
+    finished_at: str = ""
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for t in self.targets if t.verdict is verdict)
+
+
+def verdict_for(findings: tuple[Finding, ...] | list[Finding]) -> Verdict:
+    """DESIGN.md: malicious on a blocking finding, suspicious when the worst is medium."""
+    active = [f for f in findings if f.suppressed is None]
+    if any(f.is_blocking for f in active):
+        return Verdict.MALICIOUS
+    if any(f.severity >= Severity.MEDIUM for f in active):
+        return Verdict.SUSPICIOUS
+    return Verdict.CLEAN
+
+
+# --- capture output (STAGE 1 → 2). Fields may be added; none removed. -------------------------
+
+
+@dataclass(frozen=True)
+class WebSocketMessage:
+    """A frame a page sent (or tried to send) over a WebSocket; kept in memory, never reported."""
+
+    url: str
+    payload: str = field(repr=False)
+    script: str | None = None
+
+
+@dataclass(frozen=True)
+class FrameSnapshot:
+    """A frame's rendered HTML after the page settled, with its place in the frame tree."""
+
+    url: str
+    html: str = field(repr=False)
+    parent_url: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class PageCapture:
+    """Everything the browser saw on one page. Bodies and HTML stay in memory only."""
+
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int | None
+    scripts: tuple[ScriptSource, ...] = ()
+    requests: tuple[RequestRecord, ...] = ()
+    websocket_messages: tuple[WebSocketMessage, ...] = ()
+    frames: tuple[FrameSnapshot, ...] = ()
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+    screenshot_png: bytes | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()  # what could not be captured, and why
+    console_errors: tuple[str, ...] = ()
