@@ -92,6 +92,11 @@ class HostInfo:
     registrable_domain: str | None = None
     reason: str = ""
     service: str | None = None  # e.g. "Stripe", "Google Analytics", "Telegram Bot API"
+    #: "payment", "analytics", "tag-manager", "messaging", "cdn", "session-replay", "chat",
+    #: "error-tracking", "fonts", "social"... Analytics and messaging are the trusted channels
+    #: skimmers abuse: data sent there reaches whoever owns the account, not the merchant.
+    category: str | None = None
+    lookalike_of: str | None = None  # the brand or site imitated, for look-alikes
 
 
 @dataclass(frozen=True, slots=True)
