@@ -1,7 +1,192 @@
-"""Command-line interface (placeholder while the engine lands)."""
+"""The command-line interface: the only module that parses argv, prints and exits.
+
+Exit codes (DESIGN.md): 0 complete and nothing at or above --fail-on; 1 findings at or above
+it; 2 usage, configuration or rule error (one line on stderr); 3 a target could not be loaded
+or analysed — which outranks 1, so a broken scan never looks clean.
+
+Every option also reads an environment variable: `--fail-on` ← `SKIMSCAN_FAIL_ON`, and so on
+(upper case, dashes as underscores). Flags beat the environment, which beats the defaults.
+Reports go to stdout or `-o FILE`; progress and summaries go to stderr.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
 
-def main(argv: list[str] | None = None) -> int:
-    return 0
+from skimscan import __version__
+from skimscan.errors import SkimscanError
+from skimscan.models import Confidence, Report, Severity, Verdict
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+FORMATS = ("table", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"skimscan: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SKIMSCAN_{name.upper().replace('-', '_')}", default)
+
+
+def _env_flag(name: str) -> bool:
+    return (_env(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", "-f", choices=FORMATS, default=_env("format", "table"),
+                   help="report format (default: table)")
+    p.add_argument("-o", "--output", default=_env("output"), help="write the report to FILE")
+    p.add_argument("--fail-on", default=_env("fail_on", "high"),
+                   choices=("critical", "high", "medium", "low", "info", "never"),
+                   help="exit 1 when a finding is at or above this severity (default: high)")
+    p.add_argument("--min-confidence", default=_env("min_confidence", "medium"),
+                   choices=("low", "medium", "high"),
+                   help="only findings with at least this confidence count for --fail-on")
+    p.add_argument("--rules", action="append", default=None,
+                   help="rules folder or file to use instead of the built-in rules (repeatable)")
+    p.add_argument("--no-cache", action="store_true", default=_env_flag("no_cache"),
+                   help="do not read or write the on-disk analysis cache")
+    p.add_argument("--cache-dir", default=_env("cache_dir"),
+                   help="analysis cache folder (default: ~/.cache/skimscan)")
+    p.add_argument("--jobs", "-j", type=int, default=int(_env("jobs") or 0) or None,
+                   help="parallel analysis processes (default: one per core)")
+    p.add_argument("--color", action="store_true", default=None, help="force colours")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="skimscan", description="Find card skimmers on payment pages.")
+    parser.add_argument("--version", action="version", version=f"skimscan {__version__}")
+    parser.add_argument("--debug", action="store_true", default=_env_flag("debug"),
+                        help="print tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan_file = sub.add_parser("scan-file", help="analyse .js/.html files or folders (no browser)")
+    scan_file.add_argument("paths", nargs="+", metavar="PATH")
+    scan_file.add_argument("--site", default=_env("site"),
+                           help="the site these files are served from (first-party hosts)")
+    _add_output(scan_file)
+
+    rules = sub.add_parser("rules", help="list or test rules")
+    rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    rl = rules_sub.add_parser("list", help="list rules with severity and confidence")
+    rl.add_argument("dirs", nargs="*", metavar="DIR")
+    rt = rules_sub.add_parser("test", help="check rules against their annotated test files")
+    rt.add_argument("dirs", nargs="*", metavar="DIR")
+    rt.add_argument("--rule", action="append", help="only this rule id (repeatable)")
+    return parser
+
+
+def exit_code(report: Report, fail_on: str, min_confidence: str) -> int:
+    if any(t.verdict is Verdict.ERROR for t in report.targets):
+        return EXIT_INCOMPLETE
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = Severity.parse(fail_on)
+    confidence = Confidence.parse(min_confidence)
+    for t in report.targets:
+        for f in t.findings:
+            if f.suppressed is None and f.severity >= threshold and f.confidence >= confidence:
+                return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output and output != "-":
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _render(report: Report, fmt: str, color: bool) -> str:
+    if fmt == "json":
+        from skimscan.report.json_report import render_json
+
+        return render_json(report)
+    from skimscan.report.table import render_table
+
+    return render_table(report, color=color)
+
+
+def _engine(args: argparse.Namespace) -> object:
+    from skimscan.pipeline import Engine, EngineOptions
+
+    return Engine(EngineOptions(
+        rule_paths=tuple(Path(r) for r in (args.rules or ())),
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        use_disk_cache=not args.no_cache, jobs=args.jobs,
+    ))
+
+
+def _cmd_scan_file(args: argparse.Namespace) -> int:
+    from skimscan.pipeline import Engine, scan_files
+
+    engine = _engine(args)
+    assert isinstance(engine, Engine)
+    report = scan_files(args.paths, engine=engine, site=args.site)
+    color = bool(args.color) if args.color is not None else (
+        args.format == "table" and not args.output and sys.stdout.isatty())
+    _emit(_render(report, args.format, color), args.output)
+    if args.format != "table" or args.output:
+        summary = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
+        print(f"skimscan: {len(report.targets)} target(s): {summary}", file=sys.stderr)
+    return exit_code(report, args.fail_on, args.min_confidence)
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from skimscan.analyze.rules import load_rules
+
+    ruleset = load_rules([Path(d) for d in args.dirs] or None)
+    if args.rules_command == "test":
+        from skimscan.analyze.ruletest import check_rules
+        from skimscan.pipeline import Engine, EngineOptions, analyze_source
+
+        engine = Engine(EngineOptions(use_disk_cache=False), rules=ruleset)
+        results = check_rules(
+            ruleset,
+            lambda code: list(analyze_source(code, engine=engine).findings),
+            set(args.rule) if args.rule else None,
+        )
+        failed = [r for r in results if not r.ok]
+        for r in failed:
+            for failure in r.failures:
+                print(f"FAIL {r.rule}: {failure}")
+        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+        return EXIT_OK if not failed else EXIT_FINDINGS
+    for rule in ruleset:
+        print(f"{rule.id:45} {rule.severity.label:9} {rule.confidence.label:7} {rule.title}")
+    print(f"{len(ruleset)} rules", file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "scan-file":
+            return _cmd_scan_file(args)
+        if args.command == "rules":
+            if args.rules_command is None:
+                parser.error("rules needs an action: list or test")
+            return _cmd_rules(args)
+    except SkimscanError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"skimscan: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("skimscan: interrupted", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE

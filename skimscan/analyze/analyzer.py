@@ -1,0 +1,242 @@
+"""STAGE 3 (analyze) — analyse one script: parse, fold, facts, taint, rules.
+
+Analysis is split in two so that caching is both correct and useful:
+- `extract_facts(code)` is the expensive part (parsing, folding, the walk, taint). It depends on
+  the code alone, so it is cached by sha256 (in memory and on disk) and can run in another
+  process. Its result, `RawAnalysis`, is plain picklable data.
+- `judge(raw, classify, rules)` is cheap: it classifies destinations against the page's site and
+  policy, builds sink/flow facts and evaluates the rules. It runs for every (script, page) pair.
+
+Invariants: analysis never executes the script (folding is pure and bounded); it never raises
+for bad input (parse failures become an `unparsed-script` finding and text rules still run);
+code recovered from eval/new Function/string timers is analysed as a further stage, to a
+bounded depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from skimscan.analyze import destinations
+from skimscan.analyze.facts import Fact
+from skimscan.analyze.fold import Folder
+from skimscan.analyze.parse import ParseLimits, parse
+from skimscan.analyze.rules import RuleSet, ScriptContext
+from skimscan.analyze.visitor import ScriptVisitor
+from skimscan.models import (
+    Confidence,
+    Finding,
+    FlowStep,
+    HostClass,
+    HostInfo,
+    Location,
+    Severity,
+)
+
+#: Bump when extraction changes, so that stale disk-cache entries are not reused.
+EXTRACTOR_VERSION = "1"
+MAX_STAGES = 3
+_DATA_LABELS = ("card", "form", "keys", "input")
+_ENCODER_NAMES = {"btoa": "base64", "encodeURIComponent": "url-encoding", "escape": "escape",
+                  "stringify": "JSON", "fromCharCode": "char codes", "reverse": "reversal",
+                  "charCodeAt": "char codes"}
+
+Classify = Callable[[str | None], HostInfo]
+
+
+@dataclass(frozen=True)
+class RawSink:
+    """A network sink as extracted, before its destination is classified."""
+
+    sink: str
+    location: Location
+    url: str | None
+    display: str | None
+    method: str | None
+    mode: str | None
+    labels: tuple[str, ...]
+    steps: tuple[FlowStep, ...]
+    encoders: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RawAnalysis:
+    """Site-independent result of analysing one script's code."""
+
+    facts: tuple[Fact, ...]
+    sinks: tuple[RawSink, ...]
+    recovered: tuple[tuple[str, Location, str], ...]  # (value, where, technique)
+    parse_error: str | None
+    stages: int = 1
+    obfuscation: tuple[tuple[str, int], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+def extract_facts(code: str, limits: ParseLimits | None = None, depth: int = 0) -> RawAnalysis:
+    """Parse and walk `code`. Call inside `run_deep` (deeply nested code needs the stack)."""
+    result = parse(code, limits)
+    obfuscation = tuple(_text_obfuscation(code))
+    if result.tree is None:
+        return RawAnalysis((), (), (), result.error, 1, obfuscation)
+    try:
+        folder = Folder(result.tree)
+        visitor = ScriptVisitor(result.tree, folder, _no_classify)
+        visitor.run()
+    except RecursionError:
+        return RawAnalysis((), (), (), "nested too deeply for the analysis budget", 1, obfuscation)
+    facts = list(visitor.facts)
+    sinks: list[RawSink] = []
+    for site in visitor.sinks:
+        dest = destinations.resolve(site.url_node, folder)
+        url = dest.url if dest.url is not None else site.url_text
+        display = dest.display
+        if url is None and site.url_deps is not None:
+            # The URL comes through variables, properties or parameters: follow constants back.
+            for text in visitor.strings_reaching(site.url_deps):
+                if destinations.patterns.looks_like_url(text):
+                    url = text
+                    display = f"{dest.display or '…'} (= {text[:200]})"
+                    break
+        labels = set(site.data.labels) | visitor.graph.labels_of(site.data.bindings)
+        data_labels = tuple(sorted(lb for lb in labels if lb in _DATA_LABELS))
+        steps: list[FlowStep] = []
+        if data_labels:
+            label = data_labels[0] if "card" not in data_labels else "card"
+            if label in site.data.labels:
+                steps.append(site.data.labels[label])
+            else:
+                steps.extend(visitor.graph.path(site.data.bindings, label))
+        steps.append(FlowStep(site.location, f"sent by {site.sink}"))
+        encoders = tuple(sorted(site.data.encoders))
+        sinks.append(RawSink(site.sink, site.location, url, display or url, site.method,
+                             site.mode, data_labels, tuple(steps), encoders))
+    for f, deps in visitor.storage_writes:
+        labels = set(deps.labels) | visitor.graph.labels_of(deps.bindings)
+        data_labels = tuple(sorted(lb for lb in labels if lb in _DATA_LABELS))
+        facts.append(replace(f, attrs={**f.attrs, "tainted": bool(data_labels),
+                                       "labels": data_labels}))
+    recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
+    stages = 1
+    if depth < MAX_STAGES:
+        for dyn in folder.dynamic_code():
+            if not dyn.code.strip():
+                continue
+            inner = extract_facts(dyn.code, limits, depth + 1)
+            stages = max(stages, inner.stages + 1)
+            where = Location(dyn.line, dyn.column)
+            facts.append(Fact("dynamic-code", where, {"via": dyn.via, "decoded": True,
+                                                      "size": len(dyn.code)}))
+            note = f"stage {depth + 2} ({dyn.via})"
+            facts.extend(replace(f, location=where,
+                                 attrs={**f.attrs}) for f in inner.facts)
+            sinks.extend(replace(s, location=where, steps=(*s.steps, FlowStep(where, note)))
+                         for s in inner.sinks)
+            recovered.extend((v, where, t) for v, _, t in inner.recovered)
+    obf = dict(obfuscation)
+    if len(recovered) >= 5:
+        obf["recovered-strings"] = len(recovered)
+    return RawAnalysis(tuple(facts), tuple(sinks), tuple(recovered), None, stages,
+                       tuple(sorted(obf.items())))
+
+
+def _no_classify(url: str | None) -> HostInfo:
+    return HostInfo(url or "", HostClass.UNRESOLVED)
+
+
+_HEX_NAME = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
+_HEX_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}")
+_CHARCODE = re.compile(r"fromCharCode")
+_B64_LITERAL = re.compile(r"['\"][A-Za-z0-9+/]{40,}={0,2}['\"]")
+
+
+def _text_obfuscation(code: str) -> list[tuple[str, int]]:
+    """Cheap text measures of obfuscation (counts); rules decide what is too much."""
+    measures: list[tuple[str, int]] = []
+    size_kb = max(1, len(code) // 1024)
+    hex_names = len(set(_HEX_NAME.findall(code[:2_000_000])))
+    if hex_names >= 3:
+        measures.append(("hex-identifiers", hex_names))
+    escapes = len(_HEX_ESCAPE.findall(code[:2_000_000]))
+    if escapes >= 20 and escapes / size_kb >= 5:
+        measures.append(("escape-density", escapes // size_kb))
+    charcodes = len(_CHARCODE.findall(code[:2_000_000]))
+    if charcodes >= 3:
+        measures.append(("fromcharcode", charcodes))
+    b64 = len(_B64_LITERAL.findall(code[:2_000_000]))
+    if b64 >= 1:
+        measures.append(("base64-literals", b64))
+    return measures
+
+
+# --- judging ---------------------------------------------------------------------------------
+
+
+def judge(
+    raw: RawAnalysis,
+    *,
+    code: str,
+    sha256: str,
+    classify: Classify,
+    rules: RuleSet,
+    script_id: str | None = None,
+) -> tuple[list[Fact], list[Finding]]:
+    """Classify destinations for this site, build sink/flow facts, evaluate rules."""
+    facts = list(raw.facts)
+    for sink in raw.sinks:
+        info = classify(sink.url) if sink.url is not None else HostInfo("", HostClass.UNRESOLVED)
+        attrs: dict[str, Any] = {
+            "sink": sink.sink, "url": sink.display, "host": info.host or None,
+            "host_class": info.host_class.value, "service": info.service,
+            "category": info.category, "reason": info.reason, "method": sink.method,
+            "tainted": bool(sink.labels), "labels": sink.labels, "mode": sink.mode,
+            "lookalike_of": info.lookalike_of,
+        }
+        facts.append(Fact("network-sink", sink.location, attrs))
+        if sink.labels:
+            encoded = tuple(sorted({_ENCODER_NAMES[e] for e in sink.encoders
+                                    if e in _ENCODER_NAMES}))
+            flow_attrs = {
+                "labels": sink.labels, "sink": sink.sink, "host": info.host or None,
+                "host_class": info.host_class.value, "service": info.service,
+                "category": info.category, "url": sink.display,
+                "lookalike_of": info.lookalike_of, "steps": len(sink.steps),
+                "encoded": encoded, "reason": info.reason,
+            }
+            facts.append(Fact("flow", sink.location, flow_attrs, sink.steps))
+    for value, where, via in raw.recovered:
+        host_attrs: dict[str, Any] = {"value": value[:200], "via": via}
+        if destinations.patterns.looks_like_url(value):
+            info = classify(value)
+            host_attrs.update(host=info.host or None, host_class=info.host_class.value,
+                              lookalike_of=info.lookalike_of)
+        facts.append(Fact("recovered-string", where, host_attrs))
+    for measure, score in raw.obfuscation:
+        facts.append(Fact("obfuscation", Location(1, 0), {"measure": measure, "score": score}))
+    ctx = ScriptContext(facts, code, sha256, raw.parse_error is None)
+    findings = rules.evaluate(ctx, script_id)
+    if raw.parse_error is not None:
+        findings.append(unparsed_finding(raw.parse_error, script_id))
+    return facts, findings
+
+
+def unparsed_finding(reason: str, script_id: str | None) -> Finding:
+    return Finding(
+        rule="unparsed-script", title="Script could not be parsed",
+        severity=Severity.LOW, confidence=Confidence.HIGH,
+        message=f"Could not be parsed ({reason}); only text-level rules ran on it.",
+        script=script_id, location=Location(1, 0), evidence={"reason": reason},
+        tags=("analysis-gap",),
+    )
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Total, deterministic order: worst first, then place, then rule."""
+    return sorted(
+        findings,
+        key=lambda f: (-f.severity, -f.confidence, f.script or "",
+                       f.location.line if f.location else 0,
+                       f.location.column if f.location else 0, f.rule, f.message),
+    )

@@ -1,0 +1,138 @@
+"""STAGE 3 (analyze) — cache of site-independent analysis results, keyed by content hash.
+
+A script seen on a thousand pages, or in a thousand CI runs, is parsed once. Entries live in
+memory for the run and as JSON files on disk (`SKIMSCAN_CACHE_DIR`, default
+`~/.cache/skimscan`) between runs. JSON rather than pickle: the cache directory is input we
+read back, and a tampered JSON file can at worst give a wrong entry, never run code. Writes are
+atomic (temporary file + rename), so two scans sharing a cache never see half a file; a corrupt
+or unreadable entry is a miss, not an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from skimscan.analyze.analyzer import EXTRACTOR_VERSION, RawAnalysis, RawSink
+from skimscan.analyze.facts import Fact
+from skimscan.analyze.parse import ParseLimits
+from skimscan.models import FlowStep, Location
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("SKIMSCAN_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "skimscan"
+
+
+class AnalysisCache:
+    """Memory + optional disk cache of `RawAnalysis` by sha256 of the code."""
+
+    def __init__(self, directory: Path | None = None, *, limits: ParseLimits | None = None) -> None:
+        self.directory = directory
+        self._memory: dict[str, RawAnalysis] = {}
+        limits = limits or ParseLimits()
+        self._salt = f"v{EXTRACTOR_VERSION}-{limits.max_bytes}"
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, sha256: str) -> Path | None:
+        if self.directory is None:
+            return None
+        key = hashlib.sha256(f"{self._salt}:{sha256}".encode()).hexdigest()
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, sha256: str) -> RawAnalysis | None:
+        raw = self._memory.get(sha256)
+        if raw is None:
+            path = self._path(sha256)
+            if path is not None:
+                try:
+                    raw = _decode(json.loads(path.read_text(encoding="utf-8")))
+                except (OSError, ValueError, KeyError, TypeError):
+                    raw = None
+                if raw is not None:
+                    self._memory[sha256] = raw
+        if raw is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return raw
+
+    def put(self, sha256: str, raw: RawAnalysis) -> None:
+        self._memory[sha256] = raw
+        path = self._path(sha256)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(_encode(raw), handle, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            return  # a read-only or full disk only costs speed
+
+
+# --- JSON round trip -------------------------------------------------------------------------
+
+
+def _loc(loc: Location) -> list[int | None]:
+    return [loc.line, loc.column, loc.end_line, loc.end_column]
+
+
+def _unloc(data: list[Any]) -> Location:
+    return Location(int(data[0]), int(data[1]), data[2], data[3])
+
+
+def _steps(steps: tuple[FlowStep, ...]) -> list[Any]:
+    return [[_loc(s.location), s.description] for s in steps]
+
+
+def _unsteps(data: list[Any]) -> tuple[FlowStep, ...]:
+    return tuple(FlowStep(_unloc(loc), str(desc)) for loc, desc in data)
+
+
+def _attr(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _unattr(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _encode(raw: RawAnalysis) -> dict[str, Any]:
+    return {
+        "facts": [[f.kind, _loc(f.location), {k: _attr(v) for k, v in f.attrs.items()},
+                   _steps(f.flow)] for f in raw.facts],
+        "sinks": [[s.sink, _loc(s.location), s.url, s.display, s.method, s.mode,
+                   list(s.labels), _steps(s.steps), list(s.encoders)] for s in raw.sinks],
+        "recovered": [[v, _loc(loc), via] for v, loc, via in raw.recovered],
+        "parse_error": raw.parse_error,
+        "stages": raw.stages,
+        "obfuscation": [list(o) for o in raw.obfuscation],
+        "notes": list(raw.notes),
+    }
+
+
+def _decode(data: dict[str, Any]) -> RawAnalysis:
+    facts = tuple(
+        Fact(kind, _unloc(loc), {k: _unattr(v) for k, v in attrs.items()}, _unsteps(steps))
+        for kind, loc, attrs, steps in data["facts"]
+    )
+    sinks = tuple(
+        RawSink(sink, _unloc(loc), url, display, method, mode, tuple(labels), _unsteps(steps),
+                tuple(encoders))
+        for sink, loc, url, display, method, mode, labels, steps, encoders in data["sinks"]
+    )
+    recovered = tuple((str(v), _unloc(loc), str(via)) for v, loc, via in data["recovered"])
+    return RawAnalysis(
+        facts, sinks, recovered, data["parse_error"], int(data["stages"]),
+        tuple((str(m), int(s)) for m, s in data["obfuscation"]), tuple(data["notes"]),
+    )

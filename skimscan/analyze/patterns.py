@@ -1,0 +1,71 @@
+"""STAGE 3 (analyze) — what card fields, sweeps and URLs look like as strings.
+
+These patterns are applied to strings the code uses (selectors, property names, folded
+constants), never to free text. They are deliberately narrow: the word "card" alone (Bootstrap's
+`.card`, "gift card", "discard") is not a card field; "card number", `cc_number`, `cvv`,
+`autocomplete="cc-csc"` are.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CARD_WORDS = (
+    r"card[-_ ]?(?:number|num|no|nr|cvv|cvc|cvn|cid|code|exp|expiry|expiration|holder|owner|"
+    r"name|security|verification|data|info|details|month|year|date)"
+    r"|(?:credit|debit)[-_ ]?card"
+    r"|cc[-_]?(?:number|num|no|nr|cvv|cvc|cid|csc|exp|expiry|month|year|name|owner|type|code)"
+    r"|ccnum|cardnum|\bpan\b|\bcvv2?\b|\bcvc2?\b|\bcsc\b|\bcvn\b"
+    r"|security[-_ ]?code|securitycode|verification[-_ ]?(?:code|value)"
+    r"|x_card_num|x_card_code|x_exp_date|payment\[cc_|payment\[card"
+    r"|cc-(?:number|exp|exp-month|exp-year|csc|name|given-name|family-name|type)"
+    r"|exp(?:iry|iration)?[-_ ]?(?:date|month|year|mm|yy)|\bexpiry\b|\bexpdate\b"
+    r"|kartennummer|numero[-_ ]?(?:de[-_ ]?)?tarjeta|num[eé]ro[-_ ]?(?:de[-_ ]?)?carte"
+    r"|cardnumber|cardholder|card_holder"
+)
+CARD_FIELD = re.compile(_CARD_WORDS, re.IGNORECASE)
+#: A bare "card" in an attribute/id/name context (`#card`, `[name*=card]`), not a CSS class.
+CARD_ATTR = re.compile(r"(?:#|\[(?:name|id)\s*[*^$|~]?=\s*['\"]?)card\b", re.IGNORECASE)
+
+#: Type selectors that select every form field: `input`, `select`, `textarea`, jQuery `:input`.
+SWEEP_SELECTOR = re.compile(
+    r"(?:^|[\s,>+~(])(?:input|select|textarea)(?=$|[\s,:\[.#>+~)])|:input\b", re.IGNORECASE
+)
+
+PAY_BUTTON = re.compile(
+    r"(?:pay|checkout|submit|place[-_ ]?order|order|purchase|btn|button|buy|confirm|continue)",
+    re.IGNORECASE,
+)
+
+#: Event names that carry typed characters.
+KEY_EVENTS = frozenset({"keyup", "keydown", "keypress", "input", "beforeinput", "paste"})
+FIELD_EVENTS = frozenset({"change", "blur", "focusout", "input", "keyup", "keydown", "paste"})
+TRIGGER_EVENTS = frozenset(
+    {"mouseup", "mousedown", "touchend", "touchstart", "click", "submit", "pointerup"}
+)
+
+URL_GATE_WORDS = re.compile(
+    r"checkout|onestep|one-step|payment|order|cart|billing|firecheckout|osc|pay\b",
+    re.IGNORECASE,
+)
+
+HOST_IN_TEXT = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,24}|xn--[a-z0-9-]{2,59})(?::\d+)?",
+    re.IGNORECASE,
+)
+URL_WITH_SCHEME = re.compile(r"^(?:https?|wss?):$|^(?:https?|wss?)://", re.IGNORECASE)
+
+
+def is_card_selector(text: str) -> bool:
+    """True when a selector, id or name refers to a card field (number, CVV, expiry, holder)."""
+    return bool(CARD_FIELD.search(text) or CARD_ATTR.search(text))
+
+
+def is_sweep_selector(text: str) -> bool:
+    """True when a selector takes every input/select/textarea (a form sweep)."""
+    return bool(SWEEP_SELECTOR.search(text))
+
+
+def looks_like_url(text: str) -> bool:
+    t = text.strip()
+    return t.startswith(("http://", "https://", "//", "ws://", "wss://"))

@@ -1,0 +1,1162 @@
+"""STAGE 3 (analyze) — one walk over a script's ESTree that records facts and the taint graph.
+
+The walk resolves identifiers to the function scope that declares them (so minified code that
+reuses `e` and `t` in every function does not mix data between functions), records behaviours
+as `Fact`s, and records data movement as taint edges. Sinks are resolved after the walk, when
+the taint graph is complete. Folding of hidden strings is delegated to a `Folder` (fold.py);
+nothing here evaluates code.
+
+Invariants: the walk never raises on odd trees (unknown node shapes are skipped), and costs one
+pass for declarations plus one pass for behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from esprima.nodes import Node
+
+from skimscan.analyze import patterns
+from skimscan.analyze.facts import Fact
+from skimscan.analyze.taint import TaintGraph
+from skimscan.models import FlowStep, HostClass, HostInfo, Location
+
+_SKIP_KEYS = frozenset({"loc", "range", "raw", "regex", "type"})
+_FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"})
+_ENCODERS = frozenset(
+    {"btoa", "atob", "encodeURIComponent", "encodeURI", "escape", "stringify", "encode",
+     "toString", "fromCharCode", "charCodeAt", "join", "reverse", "split"}
+)
+_SELECT_ONE = frozenset({"querySelector", "getElementById", "closest"})
+_SELECT_MANY = frozenset(
+    {"querySelectorAll", "getElementsByName", "getElementsByClassName", "getElementsByTagName"}
+)
+_JQ = frozenset({"$", "jQuery", "jq", "Zepto"})
+_JQ_EVENTS = frozenset(
+    {"click", "mouseup", "mousedown", "submit", "keyup", "keydown", "keypress", "change",
+     "blur", "focusout", "input", "paste", "touchend"}
+)
+_AJAX = frozenset({"ajax", "post", "get", "getJSON", "getScript", "load"})
+_AXIOS = frozenset({"post", "put", "get", "request", "patch"})
+_GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "top", "parent", "frames"})
+_ANTI_STRINGS = (
+    ("headlesschrome", "headless-ua"), ("headless", "headless-ua"), ("phantomjs", "headless-ua"),
+    ("swiftshader", "webgl-renderer"), ("llvmpipe", "webgl-renderer"),
+    ("selenium", "automation"), ("webdriver", "webdriver"), ("__nightmare", "automation"),
+    ("callphantom", "automation"), ("puppeteer", "automation"),
+)
+
+
+class FolderLike(Protocol):
+    def string(self, node: Any) -> str | None: ...
+
+
+Classify = Callable[[str | None], HostInfo]
+
+
+def loc(node: Any) -> Location:
+    try:
+        start, end = node.loc.start, node.loc.end
+        return Location(start.line, start.column, end.line, end.column)
+    except AttributeError:
+        return Location(1, 0)
+
+
+def children(node: Node) -> Iterator[Node]:
+    for key, value in node.__dict__.items():
+        if key in _SKIP_KEYS:
+            continue
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Node):
+                    yield item
+
+
+def _interesting(text: str) -> bool:
+    """Constants worth following through variables: URLs and card/sweep selectors."""
+    return (patterns.looks_like_url(text) or patterns.is_card_selector(text)
+            or patterns.is_sweep_selector(text))
+
+
+def pattern_names(pattern: Any) -> Iterator[str]:
+    """Names bound by a declaration or parameter pattern."""
+    if pattern is None:
+        return
+    kind = pattern.type
+    if kind == "Identifier":
+        yield pattern.name
+    elif kind == "ObjectPattern":
+        for prop in pattern.properties:
+            yield from pattern_names(prop.argument if prop.type == "RestElement" else prop.value)
+    elif kind == "ArrayPattern":
+        for el in pattern.elements:
+            yield from pattern_names(el)
+    elif kind == "AssignmentPattern":
+        yield from pattern_names(pattern.left)
+    elif kind == "RestElement":
+        yield from pattern_names(pattern.argument)
+
+
+@dataclass
+class Deps:
+    """What an expression's value may carry: bindings it reads and labels from direct sources."""
+
+    bindings: set[str] = field(default_factory=set)
+    labels: dict[str, FlowStep] = field(default_factory=dict)
+    encoders: set[str] = field(default_factory=set)
+    strings: set[str] = field(default_factory=set)  # URL- or selector-like constants
+
+    def merge(self, other: Deps) -> None:
+        self.bindings |= other.bindings
+        self.strings |= other.strings
+        for k, v in other.labels.items():
+            self.labels.setdefault(k, v)
+        self.encoders |= other.encoders
+
+
+@dataclass
+class SinkSite:
+    sink: str
+    location: Location
+    url_node: Any | None
+    url_text: str | None
+    data: Deps
+    method: str | None = None
+    mode: str | None = None
+    owner: str | None = None  # binding of the XHR/WebSocket object, resolved after the walk
+    url_deps: Deps | None = None  # what flows into the URL, for resolving it through variables
+
+
+@dataclass
+class _Scope:
+    id: int
+    names: set[str]
+    parent: _Scope | None
+    fn: Any | None
+
+
+class ScriptVisitor:
+    """Walks one Program; results in `facts`, `graph` and `sinks` (resolved by `finish`)."""
+
+    def __init__(self, tree: Any, folder: FolderLike, classify: Classify) -> None:
+        self.tree = tree
+        self.folder = folder
+        self.classify = classify
+        self.facts: list[Fact] = []
+        self.graph = TaintGraph()
+        self.sinks: list[SinkSite] = []
+        self._declared: dict[int, set[str]] = {}  # id(function or Program) -> names
+        self._fn_params: dict[int, list[str]] = {}
+        self._fn_by_binding: dict[str, list[Any]] = {}
+        self._fn_scope_id: dict[int, int] = {}
+        # object slot -> ("xhr"|"ws"|"image"|..., url node, what flows into the URL)
+        self._objects: dict[str, tuple[str, Any, Deps | None]] = {}
+        self._xhr_open: dict[str, tuple[str | None, Any, Deps]] = {}
+        self.storage_writes: list[tuple[Fact, Deps]] = []
+        self._scope: _Scope | None = None
+        self._next_scope = 0
+        self._fn_stack: list[Any] = []
+        self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
+        self._pending_calls: list[tuple[str, list[Deps], Location]] = []
+        self._pending_selectors: list[tuple[str, Any, Deps, str]] = []
+        self._this_override: dict[int, str] = {}
+        self.string_seeds: dict[str, set[str]] = {}
+
+    # --- scopes -----------------------------------------------------------------------------
+
+    def _declare_pass(self) -> None:
+        """Collect the names each function declares (var/let/const/function/params/catch)."""
+        stack: list[tuple[Node, Any]] = [(self.tree, self.tree)]
+        declared = self._declared
+        declared[id(self.tree)] = set()
+        while stack:
+            node, fn = stack.pop()
+            kind = node.type
+            if kind in _FUNCTIONS and node is not fn:
+                names = declared.setdefault(id(node), set())
+                params = [n for p in node.params for n in pattern_names(p)]
+                names.update(params)
+                if node.id is not None:
+                    if kind == "FunctionDeclaration":
+                        declared[id(fn)].add(node.id.name)
+                    else:
+                        names.add(node.id.name)
+                stack.extend((c, node) for c in children(node) if c is not node.id)
+                continue
+            if kind == "VariableDeclarator":
+                declared[id(fn)].update(pattern_names(node.id))
+            elif kind == "CatchClause" and node.param is not None:
+                declared[id(fn)].update(pattern_names(node.param))
+            elif kind == "ClassDeclaration" and node.id is not None:
+                declared[id(fn)].add(node.id.name)
+            stack.extend((c, fn) for c in children(node))
+
+    def _push_scope(self, fn: Any) -> _Scope:
+        self._next_scope += 1
+        scope = _Scope(self._next_scope, self._declared.get(id(fn), set()), self._scope, fn)
+        self._fn_scope_id[id(fn)] = scope.id
+        self._scope = scope
+        return scope
+
+    def resolve(self, name: str) -> str:
+        scope = self._scope
+        while scope is not None:
+            if name in scope.names:
+                return f"{scope.id}:{name}"
+            scope = scope.parent
+        return f"g:{name}"
+
+    def _this(self) -> str:
+        scope = self._scope
+        # Arrow functions have no `this` of their own: use the enclosing function's.
+        while scope is not None and scope.fn is not None and \
+                getattr(scope.fn, "type", "") == "ArrowFunctionExpression":
+            scope = scope.parent
+        if scope is None:
+            return "0:this"
+        override = self._this_override.get(id(scope.fn))
+        return override if override is not None else f"{scope.id}:this"
+
+    def _ret(self, fn: Any) -> str:
+        return f"ret:{id(fn)}"
+
+    # --- entry ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self._declare_pass()
+        self._push_scope(self.tree)
+        self.visit(self.tree)
+        self.finish()
+
+    # --- facts ------------------------------------------------------------------------------
+
+    def fact(self, kind: str, node: Any, **attrs: Any) -> Fact:
+        f = Fact(kind, loc(node), attrs)
+        self.facts.append(f)
+        return f
+
+    # --- the walk ---------------------------------------------------------------------------
+
+    def visit(self, node: Node) -> None:
+        handler = getattr(self, "v_" + node.type, None)
+        if handler is not None:
+            handler(node)
+        else:
+            for child in children(node):
+                self.visit(child)
+
+    def _visit_function(self, node: Any) -> None:
+        outer = self._scope
+        if node.type == "FunctionDeclaration" and node.id is not None:
+            self._fn_by_binding.setdefault(self.resolve(node.id.name), []).append(node)
+        scope = self._push_scope(node)
+        if node.type == "FunctionExpression" and node.id is not None:
+            self._fn_by_binding.setdefault(f"{scope.id}:{node.id.name}", []).append(node)
+        self._fn_params[id(node)] = [
+            f"{scope.id}:{name}" for p in node.params for name in pattern_names(p)
+        ]
+        self._fn_stack.append(node)
+        try:
+            for p in node.params:
+                if p.type == "AssignmentPattern":
+                    self.visit(p.right)
+            body = node.body
+            if body.type == "BlockStatement":
+                for stmt in body.body:
+                    self.visit(stmt)
+            else:  # arrow function with an expression body returns it
+                self._flow_into(self._ret(node), body, "returned")
+                self.visit(body)
+        finally:
+            self._fn_stack.pop()
+            self._scope = outer
+
+    v_FunctionDeclaration = _visit_function
+    v_FunctionExpression = _visit_function
+    v_ArrowFunctionExpression = _visit_function
+
+    def v_DebuggerStatement(self, node: Any) -> None:
+        self.fact("anti-analysis", node, check="debugger-statement")
+
+    def v_ReturnStatement(self, node: Any) -> None:
+        if node.argument is not None:
+            if self._fn_stack:
+                self._flow_into(self._ret(self._fn_stack[-1]), node.argument, "returned")
+            self.visit(node.argument)
+
+    def v_VariableDeclarator(self, node: Any) -> None:
+        if node.init is not None:
+            if node.id.type == "Identifier":
+                self._bind_methods(self.resolve(node.id.name), node.init)
+            self._assign_pattern(node.id, node.init, node)
+            self.visit(node.init)
+
+    def _bind_methods(self, owner: str, value: Any) -> None:
+        """Methods of an object literal or class see the object as `this`."""
+        if value.type == "ObjectExpression":
+            for prop in value.properties:
+                if prop.type == "Property" and prop.value.type in _FUNCTIONS:
+                    self._this_override[id(prop.value)] = owner
+        elif value.type in ("ClassExpression", "ClassDeclaration"):
+            for member in value.body.body:
+                if member.type == "MethodDefinition":
+                    self._this_override[id(member.value)] = owner
+
+    def v_ObjectExpression(self, node: Any) -> None:
+        for prop in node.properties:
+            if prop.type == "Property" and prop.value.type in _FUNCTIONS:
+                key = self._key(prop)
+                if key:
+                    self._fn_by_binding.setdefault(f"prop:{key}", []).append(prop.value)
+                if id(prop.value) not in self._this_override:
+                    self._this_override[id(prop.value)] = f"obj:{id(node)}"
+        for child in children(node):
+            self.visit(child)
+
+    def _visit_class(self, node: Any) -> None:
+        owner = f"cls:{id(node)}"
+        if node.id is not None:
+            binding = self.resolve(node.id.name)
+            self.graph.add_edge(binding, owner, loc(node), "instance of the class")
+            self.graph.add_edge(owner, binding, loc(node), "class instance")
+        for member in node.body.body:
+            if member.type == "MethodDefinition":
+                self._this_override.setdefault(id(member.value), owner)
+                key = self._key_of(member.key, member.computed)
+                if key == "constructor" and node.id is not None:
+                    self._fn_by_binding.setdefault(self.resolve(node.id.name), []).append(
+                        member.value)
+                elif key:
+                    self._fn_by_binding.setdefault(f"prop:{key}", []).append(member.value)
+            elif member.type in ("PropertyDefinition", "FieldDefinition") and getattr(
+                member, "value", None
+            ) is not None:
+                self._edges(owner, self.deps(member.value), member, "class field")
+        for child in children(node):
+            self.visit(child)
+
+    v_ClassDeclaration = _visit_class
+    v_ClassExpression = _visit_class
+
+    def v_ForOfStatement(self, node: Any) -> None:
+        self._loop_binding(node)
+
+    def v_ForInStatement(self, node: Any) -> None:
+        self._loop_binding(node)
+
+    def _loop_binding(self, node: Any) -> None:
+        left = node.left
+        target = left.declarations[0].id if left.type == "VariableDeclaration" else left
+        deps = self.deps(node.right)
+        for name in pattern_names(target):
+            self._edges(self.resolve(name), deps, node, "loop over collection")
+        self.visit(node.right)
+        self.visit(node.body)
+
+    def v_IfStatement(self, node: Any) -> None:
+        self._check_gate(node.test)
+        for child in children(node):
+            self.visit(child)
+
+    def v_ConditionalExpression(self, node: Any) -> None:
+        self._check_gate(node.test)
+        for child in children(node):
+            self.visit(child)
+
+    def v_Literal(self, node: Any) -> None:
+        value = node.value
+        if isinstance(value, str) and 5 <= len(value) <= 200:
+            low = value.lower()
+            for needle, check in _ANTI_STRINGS:
+                if needle in low:
+                    self.fact("anti-analysis", node, check=check)
+                    break
+        regex = getattr(node, "regex", None)
+        if regex is not None:
+            pattern = getattr(regex, "pattern", "") or ""
+            low = pattern.lower()
+            for needle, check in _ANTI_STRINGS:
+                if needle in low:
+                    self.fact("anti-analysis", node, check=check)
+                    break
+
+    def v_BinaryExpression(self, node: Any) -> None:
+        if node.operator == "-":
+            left, right = self.chain(node.left), self.chain(node.right)
+            if left and right and {left[-1], right[-1]} in (
+                {"outerWidth", "innerWidth"},
+                {"outerHeight", "innerHeight"},
+            ):
+                self.fact("anti-analysis", node, check="devtools-size")
+        for child in children(node):
+            self.visit(child)
+
+    def v_NewExpression(self, node: Any) -> None:
+        callee = self.chain(node.callee)
+        name = callee[-1] if callee else None
+        if node.callee.type == "Identifier" and node.arguments:
+            self._pending_calls.append((self.resolve(node.callee.name),
+                                        [self.deps(a) for a in node.arguments], loc(node)))
+        if name == "MutationObserver":
+            self.fact("mutation-observer", node)
+        elif name == "WebSocket" and node.arguments:
+            self._add_sink("websocket", node, node.arguments[0], Deps())
+        elif name in ("Worker", "SharedWorker", "EventSource") and node.arguments:
+            self._add_sink(name.lower(), node, node.arguments[0], Deps())
+        elif name == "FormData":
+            self.fact("form-serialize", node, via="FormData")
+        elif name in ("Function", "AsyncFunction"):
+            self.fact("dynamic-code", node, via="Function", decoded=False, size=0)
+        elif name == "RTCPeerConnection":
+            self._add_sink("webrtc", node, None, self.deps_list(node.arguments))
+        for child in children(node):
+            self.visit(child)
+
+    def v_MemberExpression(self, node: Any) -> None:
+        prop = self.prop_name(node)
+        if prop == "webdriver":
+            self.fact("anti-analysis", node, check="webdriver")
+        elif prop in ("WEBGL_debug_renderer_info", "UNMASKED_RENDERER_WEBGL"):
+            self.fact("anti-analysis", node, check="webgl-renderer")
+        elif prop == "currentScript":
+            pass
+        elif prop in ("elements",) or (prop == "forms" and self._is_document(node.object)):
+            self.fact("form-serialize", node, via=prop)
+        elif prop and patterns.is_card_selector(prop) and "." not in prop:
+            self.fact("card-read", node, field=prop, via="property")
+        for child in children(node):
+            self.visit(child)
+
+    def v_AssignmentExpression(self, node: Any) -> None:
+        left, right = node.left, node.right
+        if left.type == "MemberExpression":
+            self._assign_member(node, left, right)
+        else:
+            self._assign_pattern(left, right, node, compound=node.operator != "=")
+        if left.type == "MemberExpression":
+            self.visit(left)
+        self.visit(right)
+
+    def v_CallExpression(self, node: Any) -> None:
+        try:
+            self._call(node)
+        finally:
+            for child in children(node):
+                self.visit(child)
+
+    # --- assignments ------------------------------------------------------------------------
+
+    def _assign_pattern(self, target: Any, value: Any, site: Any, compound: bool = False) -> None:
+        deps = self.deps(value)
+        for name in pattern_names(target):
+            binding = self.resolve(name)
+            self._edges(binding, deps, site, f"assigned to {name}")
+            if value.type in _FUNCTIONS:
+                self._fn_by_binding.setdefault(binding, []).append(value)
+            elif target.type == "Identifier":
+                self._note_object(binding, value)
+
+    def _note_object(self, binding: str, value: Any) -> None:
+        """Remember bindings that hold an XHR, a WebSocket or an element we can name."""
+        if value.type == "NewExpression":
+            callee = self.chain(value.callee)
+            name = callee[-1] if callee else ""
+            if name in ("XMLHttpRequest", "ActiveXObject"):
+                self._objects[binding] = ("xhr", None, None)
+            elif name == "WebSocket":
+                url = value.arguments[0] if value.arguments else None
+                self._objects[binding] = ("ws", url, self.deps(url) if url is not None else None)
+            elif name == "Image":
+                self._objects[binding] = ("image", None, None)
+        elif value.type == "CallExpression":
+            callee = self.chain(value.callee)
+            if callee and callee[-1] == "createElement" and value.arguments:
+                tag = (self.folder.string(value.arguments[0]) or "").lower()
+                kind = {"img": "image", "script": "script", "iframe": "iframe",
+                        "form": "form", "link": "link"}.get(tag)
+                if kind:
+                    self._objects[binding] = (kind, None, None)
+
+    def _assign_member(self, node: Any, left: Any, right: Any) -> None:
+        prop = self.prop_name(left)
+        base = self.base_binding(left)
+        deps = self.deps(right)
+        key = self.path_key(left)
+        if key is not None:
+            self._note_object(key, right)
+            self._bind_methods(key, right)
+        obj_chain = self.chain(left.object)
+        if base is not None:
+            self._edges(base, deps, node, f"stored in {self._describe(left)}")
+        if right.type in _FUNCTIONS and prop:
+            self._fn_by_binding.setdefault(f"prop:{prop}", []).append(right)
+            if prop.startswith("on") and len(prop) > 2:
+                self._listener(node, left.object, prop[2:], right, via="on-property")
+                self.fact("handler-rewrite", node, event=prop[2:],
+                          target=self._target_kind(left.object))
+        if prop == "src":
+            self._add_sink(self._element_kind(left.object) or "element-src", node, right, deps)
+        elif prop == "href" and self._element_kind(left.object) == "link":
+            self._add_sink("link-href", node, right, deps)
+        elif prop == "action":
+            self._add_sink("form-action", node, right, deps)
+        elif prop == "ping":
+            self._add_sink("anchor-ping", node, right, deps)
+        elif self._is_location_target(left, prop):
+            self._add_sink("navigation", node, right, deps)
+        elif prop in ("innerHTML", "outerHTML"):
+            self._html_injection(node, right, deps)
+        elif prop in ("text", "textContent", "innerText") and self._element_kind(
+            left.object
+        ) == "script":
+            self.fact("dom-inject", node, element="script", via=prop)
+        elif prop == "cookie" and obj_chain and obj_chain[-1] == "document":
+            self._edges("g:%cookie", deps, node, "written to document.cookie")
+            self._storage_write("cookie", None, node, deps)
+        elif obj_chain and obj_chain[-1] in ("localStorage", "sessionStorage"):
+            store = obj_chain[-1]
+            self._edges(f"g:%{store}", deps, node, f"written to {store}")
+            self._storage_write(store, prop, node, deps)
+        elif prop in ("backgroundImage", "background", "cssText"):
+            self._add_sink("css-url", node, right, deps)
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def _call(self, node: Any) -> None:
+        callee = node.callee
+        chain = self.chain(callee)
+        name = chain[-1] if chain else None
+        args = node.arguments
+        receiver = callee.object if callee.type == "MemberExpression" else None
+        if name is None and callee.type == "MemberExpression":
+            name = self.prop_name(callee)
+        self._callback_edges(node, receiver, args)
+        self._call_edges(node, callee, args)
+        if name is None:
+            return
+        first = args[0] if args else None
+        if name in ("eval", "execScript") and len(chain or ()) <= 2:
+            self.fact("dynamic-code", node, via="eval", decoded=False, size=0)
+        elif name == "Function" and chain == ["Function"]:
+            self.fact("dynamic-code", node, via="Function", decoded=False, size=0)
+        elif name in ("setTimeout", "setInterval") and len(chain or ()) <= 2:
+            delay = self._number(args[1]) if len(args) > 1 else None
+            string_code = first is not None and first.type not in _FUNCTIONS and (
+                self.folder.string(first) is not None or first.type == "TemplateLiteral"
+            )
+            self.fact("timer", node, fn=name, delay=delay, string_code=bool(string_code))
+            if string_code:
+                self.fact("dynamic-code", node, via=f"{name}-string", decoded=False, size=0)
+        elif name in _SELECT_ONE or name in _SELECT_MANY:
+            self._selector_call(node, name, first)
+        elif name in _JQ and chain == [name] and first is not None:
+            self._selector_call(node, "jquery", first)
+        elif name == "addEventListener" and receiver is not None and len(args) >= 2:
+            event = self.folder.string(args[0]) or "?"
+            self._listener(node, receiver, event, args[1], via="addEventListener")
+        elif name in ("on", "bind", "one", "live", "delegate") and receiver is not None and args:
+            self._jquery_on(node, receiver, args)
+        elif name in _JQ_EVENTS and receiver is not None and args and self._is_jquery(receiver):
+            self._listener(node, receiver, name, args[-1], via="jquery")
+        elif name in ("serialize", "serializeArray", "serializeObject") and receiver is not None:
+            self.fact("form-serialize", node, via=name)
+        elif name == "fetch" and len(chain or ()) <= 2 and first is not None:
+            self._fetch(node, args)
+        elif name == "sendBeacon" and first is not None:
+            self._add_sink("beacon", node, first, self.deps_list(args[1:]), method="POST")
+        elif name == "open" and receiver is not None and len(args) >= 2 and self._is_xhr(
+            receiver
+        ):
+            owner = self.path_key(receiver)
+            if owner is not None:
+                self._xhr_open[owner] = (self.folder.string(args[0]), args[1], self.deps(args[1]))
+        elif name == "open" and chain and chain[0] in _GLOBAL_OBJECTS | {"open"} and first:
+            self._add_sink("window-open", node, first, Deps())
+        elif name == "send" and receiver is not None:
+            owner = self.path_key(receiver)
+            kind = self._objects.get(owner or "", ("", None, None))[0]
+            sink = "websocket" if kind == "ws" else "xhr"
+            site = SinkSite(sink, loc(node), None, None, self.deps_list(args), owner=owner)
+            self.sinks.append(site)
+        elif name in _AJAX and chain and chain[0] in _JQ:
+            self._jquery_ajax(node, name, args)
+        elif name in _AXIOS and chain and chain[0] == "axios" and first is not None:
+            self._add_sink("axios", node, first, self.deps_list(args[1:]), method=name.upper())
+        elif name == "postMessage" and args:
+            target = self.folder.string(args[1]) if len(args) > 1 else None
+            site = SinkSite("postmessage", loc(node), None, target, self.deps(first))
+            self.sinks.append(site)
+        elif name in ("assign", "replace") and chain and "location" in chain and first:
+            self._add_sink("navigation", node, first, Deps())
+        elif name == "setAttribute" and len(args) >= 2 and receiver is not None:
+            attr = (self.folder.string(first) or "").lower()
+            if attr == "src":
+                kind = self._element_kind(receiver) or "element-src"
+                self._add_sink(kind, node, args[1], self.deps(args[1]))
+            elif attr == "action":
+                self._add_sink("form-action", node, args[1], self.deps(args[1]))
+        elif name in ("write", "writeln") and chain and chain[0] == "document" and first:
+            self._html_injection(node, first, self.deps_list(args))
+        elif name in ("insertAdjacentHTML",) and len(args) >= 2:
+            self._html_injection(node, args[1], self.deps(args[1]))
+        elif name in ("append", "prepend", "html", "after", "before", "appendTo") and first:
+            text = self.folder.string(first)
+            if text and "<" in text:
+                self._html_injection(node, first, self.deps(first))
+        elif name == "createElement" and first is not None:
+            tag = (self.folder.string(first) or "").lower()
+            if tag in ("script", "iframe", "form", "input"):
+                self.fact("dom-inject", node, element=tag, via="createElement")
+        elif name == "import" or callee.type == "Import":
+            self._add_sink("import", node, first, Deps())
+        elif name in ("setItem",) and chain and chain[0] in ("localStorage", "sessionStorage"):
+            store = chain[0]
+            deps = self.deps_list(args[1:])
+            self._edges(f"g:%{store}", deps, node, f"written to {store}")
+            self._storage_write(store, self.folder.string(first) if first else None, node, deps)
+        elif name in ("getItem",) and chain and chain[0] in ("localStorage", "sessionStorage"):
+            self.fact("storage-read", node, store=chain[0],
+                      key=self.folder.string(first) if first else None)
+        elif name == "remove" and chain and "currentScript" in chain:
+            self.fact("self-remove", node, via="currentScript.remove")
+        elif name == "removeChild" and first is not None:
+            arg_chain = self.chain(first) or []
+            if "currentScript" in arg_chain or self._element_kind(first) == "script":
+                self.fact("self-remove", node, via="removeChild")
+        elif name == "getExtension" and first is not None:
+            if (self.folder.string(first) or "") == "WEBGL_debug_renderer_info":
+                self.fact("anti-analysis", node, check="webgl-renderer")
+
+    def _callback_edges(self, node: Any, receiver: Any, args: list[Any]) -> None:
+        """Data of the receiver and of other arguments may reach a callback's parameters
+        (forEach/map/each/then/reduce and friends)."""
+        fns = [a for a in args if a.type in _FUNCTIONS]
+        if not fns:
+            return
+        deps = Deps()
+        if receiver is not None:
+            deps.merge(self.deps(receiver))
+        for a in args:
+            if a.type not in _FUNCTIONS:
+                deps.merge(self.deps(a))
+        if not deps.bindings and not deps.labels:
+            return
+        for fn in fns:
+            self._pending_fn_edges.append((fn, deps, loc(node), "passed to a callback"))
+
+    def _call_edges(self, node: Any, callee: Any, args: list[Any]) -> None:
+        """Arguments flow into the parameters of functions declared in this script."""
+        if not args:
+            return
+        if callee.type == "Identifier":
+            key = self.resolve(callee.name)
+        elif callee.type == "MemberExpression":
+            prop = self.prop_name(callee)
+            if prop is None:
+                return
+            key = f"prop:{prop}"
+            if prop in ("push", "unshift", "append", "set", "add", "concat", "assign",
+                        "splice", "write"):
+                base = self.base_binding(callee.object)
+                if prop == "assign" and args:
+                    base = self.base_binding(args[0])
+                if base is not None:
+                    self._edges(base, self.deps_list(args), node, f"added with .{prop}()")
+        else:
+            return
+        arg_deps = [self.deps(a) for a in args]
+        self._pending_calls.append((key, arg_deps, loc(node)))
+
+    def _selector_call(self, node: Any, via: str, first: Any) -> None:
+        if first is None:
+            return
+        text = self.folder.string(first)
+        if text is None:
+            return
+        if via == "getElementsByTagName":
+            if text.lower() in ("input", "select", "textarea", "*"):
+                self.fact("input-sweep", node, selector=text, via=via)
+            return
+        if patterns.is_card_selector(text):
+            self.fact("card-read", node, field=text[:120], via=via)
+        elif patterns.is_sweep_selector(text):
+            self.fact("input-sweep", node, selector=text[:120], via=via)
+
+    def _listener(self, node: Any, target: Any, event: str, handler: Any, via: str) -> None:
+        event = event.lower()
+        target_kind = self._target_kind(target)
+        selector = None
+        self.fact("listener", node, event=event, target=target_kind, via=via, selector=selector)
+        fns = self._functions_of(handler)
+        if not fns:
+            return
+        deps = self.deps(target)
+        step = FlowStep(loc(node), f"{event} listener on {target_kind}")
+        if event in patterns.KEY_EVENTS:
+            deps.labels.setdefault("keys", step)
+        if event in patterns.FIELD_EVENTS:
+            deps.labels.setdefault("input", step)
+        for fn in fns:
+            self._pending_fn_edges.append((fn, deps, loc(node), f"{event} event"))
+
+    def _jquery_on(self, node: Any, receiver: Any, args: list[Any]) -> None:
+        events = self.folder.string(args[0])
+        if events is None:
+            return
+        handler = args[-1]
+        target = receiver
+        for event in events.split():
+            self._listener(node, target, event.split(".")[0], handler, via="jquery")
+
+    def _functions_of(self, node: Any) -> list[Any]:
+        if node.type in _FUNCTIONS:
+            return [node]
+        if node.type == "Identifier":
+            return list(self._fn_by_binding.get(self.resolve(node.name), ()))
+        return []
+
+    def _fetch(self, node: Any, args: list[Any]) -> None:
+        init = args[1] if len(args) > 1 else None
+        method, mode = "GET", None
+        data = Deps()
+        if init is not None and init.type == "ObjectExpression":
+            for prop in init.properties:
+                key = self._key(prop)
+                if key == "method":
+                    method = (self.folder.string(prop.value) or method).upper()
+                elif key == "mode":
+                    mode = self.folder.string(prop.value)
+                elif prop.type == "Property":
+                    data.merge(self.deps(prop.value))
+        elif init is not None:
+            data.merge(self.deps(init))
+        url_deps = self.deps(args[0])
+        site = SinkSite("fetch", loc(node), args[0], None, data, method=method, mode=mode,
+                        url_deps=url_deps)
+        site.data.merge(url_deps)
+        self.sinks.append(site)
+
+    def _jquery_ajax(self, node: Any, name: str, args: list[Any]) -> None:
+        url_node = None
+        method = "POST" if name == "post" else "GET"
+        data = Deps()
+        opts = args[0] if args and args[0].type == "ObjectExpression" else None
+        if opts is None and args:
+            url_node = args[0]
+            if len(args) > 1 and args[1].type == "ObjectExpression" and name == "ajax":
+                opts = args[1]
+            else:
+                data.merge(self.deps_list(args[1:]))
+        if opts is not None:
+            for prop in opts.properties:
+                key = self._key(prop)
+                if key == "url":
+                    url_node = prop.value
+                elif key in ("type", "method"):
+                    method = (self.folder.string(prop.value) or method).upper()
+                elif prop.type == "Property" and prop.value.type not in _FUNCTIONS:
+                    data.merge(self.deps(prop.value))
+        site = SinkSite("jquery-ajax", loc(node), url_node, None, data, method=method)
+        if url_node is not None:
+            site.url_deps = self.deps(url_node)
+            site.data.merge(site.url_deps)
+        self.sinks.append(site)
+
+    def _add_sink(
+        self, sink: str, node: Any, url_node: Any, data: Deps, method: str | None = None
+    ) -> None:
+        site = SinkSite(sink, loc(node), url_node, None, data, method=method)
+        if url_node is not None:
+            site.url_deps = self.deps(url_node)
+            site.data.merge(site.url_deps)
+        self.sinks.append(site)
+
+    def _html_injection(self, node: Any, html_node: Any, deps: Deps) -> None:
+        text = self.folder.string(html_node) or self._const_text(html_node)
+        low = text.lower()
+        for tag in ("form", "iframe", "script", "input"):
+            if f"<{tag}" in low:
+                self.fact("dom-inject", node, element=tag, via="html")
+        if "<img" in low or "<script" in low or "<iframe" in low:
+            site = SinkSite("html-src", loc(node), html_node, None, deps)
+            self.sinks.append(site)
+
+    def _storage_write(self, store: str, key: str | None, node: Any, deps: Deps) -> None:
+        f = Fact("storage-write", loc(node), {"store": store, "key": key})
+        self.storage_writes.append((f, deps))
+
+    def _check_gate(self, test: Any) -> None:
+        """URL gates (`/checkout/.test(location.href)`) and once-per-visitor checks."""
+        text_parts: list[str] = []
+        touches_location = False
+        touches_store: str | None = None
+        stack = [test]
+        while stack:
+            n = stack.pop()
+            if n.type == "MemberExpression":
+                chain = self.chain(n) or []
+                if "location" in chain or chain[-1:] in (["pathname"], ["href"]):
+                    touches_location = True
+                if chain[-2:] == ["document", "cookie"]:
+                    touches_store = "cookie"
+                elif chain and chain[0] in ("localStorage", "sessionStorage"):
+                    touches_store = chain[0]
+            elif n.type == "Literal":
+                if isinstance(n.value, str):
+                    text_parts.append(n.value)
+                regex = getattr(n, "regex", None)
+                if regex is not None:
+                    text_parts.append(getattr(regex, "pattern", "") or "")
+            if n.type not in _FUNCTIONS:
+                stack.extend(children(n))
+        if touches_location:
+            words = [t for t in text_parts if patterns.URL_GATE_WORDS.search(t)]
+            if words:
+                self.fact("url-gate", test, pattern=words[0][:80], via="location")
+        if touches_store:
+            self.fact("visitor-gate", test, store=touches_store, key=None)
+
+    # --- expression data --------------------------------------------------------------------
+
+    def deps_list(self, nodes: list[Any]) -> Deps:
+        deps = Deps()
+        for n in nodes:
+            deps.merge(self.deps(n))
+        return deps
+
+    def deps(self, node: Any) -> Deps:
+        """Bindings and direct source labels an expression's value may carry."""
+        deps = Deps()
+        if node is None:
+            return deps
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            kind = n.type
+            if kind == "Identifier":
+                deps.bindings.add(self.resolve(n.name))
+                continue
+            if kind == "ThisExpression":
+                deps.bindings.add(self._this())
+                continue
+            if kind == "Literal":
+                value = n.value
+                if isinstance(value, str) and 2 < len(value) < 400 and _interesting(value):
+                    deps.strings.add(value)
+                continue
+            if kind in _FUNCTIONS:
+                continue
+            if kind == "BinaryExpression" and n.operator == "+":
+                folded = self.folder.string(n)
+                if folded is not None:
+                    if 2 < len(folded) < 400 and _interesting(folded):
+                        deps.strings.add(folded)
+                    continue
+            if kind == "CallExpression":
+                self._call_deps(n, deps)
+            elif kind == "NewExpression":
+                callee = self.chain(n.callee)
+                if callee and callee[-1] == "FormData":
+                    deps.labels.setdefault("form", FlowStep(loc(n), "new FormData(form)"))
+            elif kind == "MemberExpression":
+                self._member_deps(n, deps)
+                # `a.b.c`: the data is the object's; computed keys add their own.
+                stack.append(n.object)
+                if n.computed:
+                    stack.append(n.property)
+                continue
+            stack.extend(children(n))
+        return deps
+
+    def _call_deps(self, n: Any, deps: Deps) -> None:
+        chain = self.chain(n.callee)
+        name = chain[-1] if chain else (
+            self.prop_name(n.callee) if n.callee.type == "MemberExpression" else None
+        )
+        if name is None:
+            return
+        first = n.arguments[0] if n.arguments else None
+        if name in _ENCODERS:
+            deps.encoders.add(name)
+        if name in _SELECT_ONE or name in _SELECT_MANY or (
+            name in _JQ and chain == [name]
+        ):
+            text = self.folder.string(first) if first is not None else None
+            if text is None and first is not None and first.type not in _FUNCTIONS:
+                # Selector from a variable/parameter: resolve after the walk from the
+                # selector-like constants that reach it.
+                key = f"sel:{id(n)}"
+                deps.bindings.add(key)
+                self._pending_selectors.append((key, n, self.deps(first), name))
+            if text:
+                if name == "getElementsByTagName":
+                    if text.lower() in ("input", "select", "textarea", "*"):
+                        deps.labels.setdefault("form", FlowStep(loc(n), f"all <{text}> fields"))
+                elif patterns.is_card_selector(text):
+                    deps.labels.setdefault("card", FlowStep(loc(n), f"card field {text[:60]!r}"))
+                elif patterns.is_sweep_selector(text):
+                    deps.labels.setdefault("form", FlowStep(loc(n), f"every field {text[:60]!r}"))
+        elif name in ("serialize", "serializeArray", "serializeObject"):
+            deps.labels.setdefault("form", FlowStep(loc(n), f"form .{name}()"))
+        elif name == "getItem" and chain and chain[0] in ("localStorage", "sessionStorage"):
+            deps.bindings.add(f"g:%{chain[0]}")
+        elif n.callee.type == "Identifier" or name:
+            key = (self.resolve(n.callee.name) if n.callee.type == "Identifier"
+                   else f"prop:{name}")
+            deps.bindings.add(f"call:{key}")
+
+    def _member_deps(self, n: Any, deps: Deps) -> None:
+        prop = self.prop_name(n)
+        if prop is None:
+            return
+        if prop == "elements":
+            deps.labels.setdefault("form", FlowStep(loc(n), "form.elements"))
+        elif prop == "forms" and self._is_document(n.object):
+            deps.labels.setdefault("form", FlowStep(loc(n), "document.forms"))
+        elif prop == "cookie" and self._is_document(n.object):
+            deps.bindings.add("g:%cookie")
+        elif prop and patterns.is_card_selector(prop) and "." not in prop:
+            deps.labels.setdefault("card", FlowStep(loc(n), f"field {prop!r}"))
+        obj = self.chain(n.object)
+        if obj and obj[-1] in ("localStorage", "sessionStorage"):
+            deps.bindings.add(f"g:%{obj[-1]}")
+
+    def _edges(self, dst: str, deps: Deps, site: Any, note: str) -> None:
+        where = loc(site) if not isinstance(site, Location) else site
+        if deps.strings:
+            self.string_seeds.setdefault(dst, set()).update(deps.strings)
+        for b in deps.bindings:
+            self.graph.add_edge(dst, b, where, note)
+        for label, step in deps.labels.items():
+            self.graph.add_seed(dst, label, step)
+
+    def _flow_into(self, dst: str, node: Any, note: str) -> None:
+        self._edges(dst, self.deps(node), node, note)
+
+    # --- names ------------------------------------------------------------------------------
+
+    def chain(self, node: Any) -> list[str] | None:
+        """`window.document.querySelector` -> ["window", "document", "querySelector"]."""
+        names: list[str] = []
+        while node is not None:
+            kind = node.type
+            if kind == "Identifier":
+                names.append(node.name)
+                break
+            if kind == "ThisExpression":
+                names.append("this")
+                break
+            if kind == "MemberExpression":
+                prop = self.prop_name(node)
+                if prop is None:
+                    return None
+                names.append(prop)
+                node = node.object
+                continue
+            if kind == "ChainExpression":
+                node = node.expression
+                continue
+            if kind == "CallExpression" and names:
+                # `$(x).on(...)`: keep the callee so jQuery receivers are recognisable
+                inner = self.chain(node.callee)
+                if inner is None:
+                    return None
+                names.append("()")
+                names.extend(reversed(inner))
+                break
+            return None
+        names.reverse()
+        if names and names[0] in _GLOBAL_OBJECTS and len(names) > 1:
+            names = names[1:]
+        return names
+
+    def prop_name(self, member: Any) -> str | None:
+        prop = member.property
+        if not member.computed:
+            return getattr(prop, "name", None)
+        if prop.type == "Literal" and isinstance(prop.value, str):
+            return str(prop.value)
+        return self.folder.string(prop)
+
+    def _key(self, prop: Any) -> str | None:
+        if prop.type != "Property":
+            return None
+        return self._key_of(prop.key, prop.computed)
+
+    def _key_of(self, key: Any, computed: bool) -> str | None:
+        if not computed and key.type in ("Identifier", "PrivateIdentifier"):
+            return str(key.name)
+        if key.type == "Literal":
+            return str(key.value)
+        return self.folder.string(key)
+
+    def path_key(self, node: Any) -> str | None:
+        """`this.sock` -> "<this binding>.sock": names an object slot for type tracking."""
+        if node.type == "Identifier":
+            return self.resolve(node.name)
+        if node.type == "ThisExpression":
+            return self._this()
+        if node.type == "MemberExpression" and not node.computed:
+            inner = self.path_key(node.object)
+            name = getattr(node.property, "name", None)
+            if inner is not None and name:
+                return f"{inner}.{name}"
+        return None
+
+    def base_binding(self, node: Any) -> str | None:
+        while node.type in ("MemberExpression", "ChainExpression", "TSNonNullExpression"):
+            node = node.expression if node.type == "ChainExpression" else node.object
+        if node.type == "Identifier":
+            if node.name in _GLOBAL_OBJECTS:
+                return None
+            return self.resolve(node.name)
+        if node.type == "ThisExpression":
+            return self._this()
+        return None
+
+    def _describe(self, node: Any) -> str:
+        chain = self.chain(node)
+        return ".".join(chain) if chain else "an object"
+
+    def _number(self, node: Any) -> int | None:
+        if node.type == "Literal" and isinstance(node.value, int | float):
+            return int(node.value)
+        return None
+
+    def _const_text(self, node: Any) -> str:
+        """Constant fragments of a concatenation, joined: enough to see `<img src=`."""
+        parts: list[str] = []
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            s = self.folder.string(n)
+            if s is not None:
+                parts.append(s)
+                continue
+            if n.type == "BinaryExpression" and n.operator == "+":
+                stack.append(n.right)
+                stack.append(n.left)
+            elif n.type == "TemplateLiteral":
+                parts.extend(q.value.cooked or "" for q in n.quasis)
+        return "".join(parts)
+
+    def _is_document(self, node: Any) -> bool:
+        chain = self.chain(node)
+        return bool(chain) and chain == ["document"]
+
+    def _is_location(self, node: Any) -> bool:
+        chain = self.chain(node) or []
+        return bool(chain) and chain[-1] == "location"
+
+    def _is_location_target(self, left: Any, prop: str | None) -> bool:
+        if prop == "location":
+            obj = self.chain(left.object) or []
+            return obj in ([], ["document"], ["window"]) or obj[-1:] in (["top"], ["parent"])
+        return prop in ("href",) and self._is_location(left.object)
+
+    def _is_xhr(self, receiver: Any) -> bool:
+        owner = self.path_key(receiver)
+        return owner is not None and self._objects.get(owner, ("", None, None))[0] == "xhr" or (
+            owner is not None and owner not in self._objects
+        )
+
+    def _is_jquery(self, node: Any) -> bool:
+        chain = self.chain(node) or []
+        return "()" in chain and chain[0] in _JQ
+
+    def _element_kind(self, node: Any) -> str | None:
+        if node.type == "NewExpression":
+            callee = self.chain(node.callee)
+            return "image" if callee and callee[-1] == "Image" else None
+        if node.type == "CallExpression":
+            callee = self.chain(node.callee)
+            if callee and callee[-1] == "createElement" and node.arguments:
+                tag = (self.folder.string(node.arguments[0]) or "").lower()
+                return {"img": "image", "script": "script", "iframe": "iframe"}.get(tag)
+            return None
+        owner = self.path_key(node)
+        if owner is not None and owner in self._objects:
+            return self._objects[owner][0]
+        return None
+
+    def _target_kind(self, node: Any) -> str:
+        chain = self.chain(node) or []
+        if chain in (["document"], ["window"], ["body"], ["document", "body"]):
+            return chain[-1]
+        deps = self.deps(node)
+        if "card" in deps.labels:
+            return "card-field"
+        if "form" in deps.labels:
+            return "fields"
+        text = ""
+        if node.type == "CallExpression" and node.arguments:
+            text = self.folder.string(node.arguments[0]) or ""
+        if text:
+            low = text.lower()
+            if "form" in low:
+                return "form"
+            if patterns.PAY_BUTTON.search(low):
+                return "button"
+        return "element"
+
+    # --- after the walk ---------------------------------------------------------------------
+
+    def strings_reaching(self, deps: Deps, limit: int = 4000) -> list[str]:
+        """Constants (URLs, selectors) that may flow into an expression: a backward search."""
+        found: list[str] = sorted(deps.strings)
+        seen: set[str] = set()
+        queue = list(deps.bindings)
+        while queue and len(seen) < limit:
+            b = queue.pop()
+            if b in seen:
+                continue
+            seen.add(b)
+            found.extend(sorted(self.string_seeds.get(b, ())))
+            queue.extend(e.src for e in self.graph.incoming.get(b, ()))
+        return found
+
+    def finish(self) -> None:
+        """Add interprocedural edges (now that every function is known) and resolve sinks."""
+        for fn, deps, where, note in self._pending_fn_edges:
+            scope = self._fn_scope_id.get(id(fn))
+            targets = list(self._fn_params.get(id(fn), ()))
+            if scope is not None:
+                targets.append(f"{scope}:this")
+            for t in targets:
+                self._edges(t, deps, where, note)
+        for key, arg_deps, where in self._pending_calls:
+            for fn in self._fn_by_binding.get(key, ()):
+                params = self._fn_params.get(id(fn), ())
+                for i, deps in enumerate(arg_deps):
+                    if i < len(params):
+                        self._edges(params[i], deps, where, f"argument {i + 1} of a call")
+        for binding, fns in self._fn_by_binding.items():
+            for fn in fns:
+                self.graph.add_edge(f"call:{binding}", self._ret(fn), loc(fn), "return value")
+        for key, call, arg_deps, via in self._pending_selectors:
+            for text in self.strings_reaching(arg_deps):
+                if via == "getElementsByTagName":
+                    continue
+                if patterns.is_card_selector(text):
+                    step = FlowStep(loc(call), f"card field {text[:60]!r}")
+                    self.graph.add_seed(key, "card", step)
+                    self.facts.append(Fact("card-read", loc(call), {"field": text[:120],
+                                                                     "via": via}))
+                    break
+                if patterns.is_sweep_selector(text):
+                    self.graph.add_seed(key, "form", FlowStep(loc(call), f"every field {text!r}"))
+                    self.facts.append(Fact("input-sweep", loc(call), {"selector": text[:120],
+                                                                       "via": via}))
+                    break
+        for site in self.sinks:
+            if site.owner is not None:
+                kind, url, url_deps = self._objects.get(site.owner, ("", None, None))
+                if site.sink == "xhr" and site.owner in self._xhr_open:
+                    site.method, site.url_node, site.url_deps = self._xhr_open[site.owner]
+                    site.data.merge(site.url_deps)
+                elif kind == "ws":
+                    site.url_node, site.url_deps = url, url_deps

@@ -1,0 +1,237 @@
+"""Wires the stages for files and scripts: extract → analyze → policy → report data.
+
+`Engine` holds what is shared across targets — the loaded rules, the analysis cache and a
+process pool for parsing in parallel — so that a script seen in many files or pages is
+analysed once. Per-target failures become `verdict: error` targets; they never abort a run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from skimscan import __version__
+from skimscan.analyze.analyzer import RawAnalysis, extract_facts, judge, sort_findings
+from skimscan.analyze.cache import AnalysisCache, default_cache_dir
+from skimscan.analyze.parse import ParseLimits, run_deep
+from skimscan.analyze.rules import RuleSet, load_rules
+from skimscan.extract.files import FileTarget, discover, load_file, make_source
+from skimscan.models import (
+    Finding,
+    HostClass,
+    HostInfo,
+    Location,
+    Report,
+    ScriptKind,
+    ScriptReport,
+    ScriptSource,
+    TargetKind,
+    TargetReport,
+    Verdict,
+    verdict_for,
+)
+from skimscan.policy.hosts import HostClassifier
+
+#: Below this much uncached code, a process pool costs more than it saves.
+POOL_MIN_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    rule_paths: tuple[Path, ...] = ()
+    cache_dir: Path | None = None
+    use_disk_cache: bool = True
+    jobs: int | None = None  # None: one per core
+    limits: ParseLimits = ParseLimits()
+
+
+def _extract_worker(code: str, max_bytes: int) -> RawAnalysis:
+    return run_deep(lambda: extract_facts(code, ParseLimits(max_bytes)))
+
+
+class Engine:
+    """Analyses scripts with shared rules, cache and workers. Not thread-safe; one per task."""
+
+    def __init__(self, options: EngineOptions | None = None, *, rules: RuleSet | None = None):
+        self.options = options or EngineOptions()
+        self.rules = rules if rules is not None else load_rules(
+            list(self.options.rule_paths) or None
+        )
+        directory = None
+        if self.options.use_disk_cache:
+            directory = self.options.cache_dir or default_cache_dir()
+        self.cache = AnalysisCache(directory, limits=self.options.limits)
+
+    # --- extraction, cached and parallel ----------------------------------------------------
+
+    def extract_all(self, scripts: Sequence[ScriptSource]) -> dict[str, RawAnalysis | str]:
+        """sha256 -> RawAnalysis, or an error string when analysis itself crashed."""
+        results: dict[str, RawAnalysis | str] = {}
+        todo: dict[str, str] = {}
+        for s in scripts:
+            if s.sha256 in results or s.sha256 in todo:
+                continue
+            cached = self.cache.get(s.sha256)
+            if cached is not None:
+                results[s.sha256] = cached
+            else:
+                todo[s.sha256] = s.code
+        if not todo:
+            return results
+        jobs = self.options.jobs or os.cpu_count() or 1
+        total = sum(len(c) for c in todo.values())
+        if jobs > 1 and len(todo) > 1 and total >= POOL_MIN_BYTES:
+            results.update(self._extract_pool(todo, jobs))
+        else:
+            for sha, code in todo.items():
+                results[sha] = self._extract_here(code)
+        for sha, raw in results.items():
+            if sha in todo and isinstance(raw, RawAnalysis):
+                self.cache.put(sha, raw)
+        return results
+
+    def _extract_here(self, code: str) -> RawAnalysis | str:
+        try:
+            return _extract_worker(code, self.options.limits.max_bytes)
+        except MemoryError:
+            return "analysis ran out of memory"
+        except Exception as exc:  # a bug in analysis must not lose the other scripts
+            return f"analysis failed: {type(exc).__name__}: {exc}"
+
+    def _extract_pool(self, todo: dict[str, str], jobs: int) -> dict[str, RawAnalysis | str]:
+        results: dict[str, RawAnalysis | str] = {}
+        pending = dict(todo)
+        # Big scripts first, so the longest job does not start last.
+        while pending:
+            order = sorted(pending, key=lambda k: -len(pending[k]))
+            with ProcessPoolExecutor(max_workers=min(jobs, len(order))) as pool:
+                futures: dict[str, Future[RawAnalysis]] = {
+                    sha: pool.submit(_extract_worker, pending[sha], self.options.limits.max_bytes)
+                    for sha in order
+                }
+                broken = False
+                for sha, future in futures.items():
+                    try:
+                        results[sha] = future.result()
+                        pending.pop(sha, None)
+                    except BrokenProcessPool:
+                        broken = True
+                    except Exception as exc:
+                        results[sha] = f"analysis failed: {type(exc).__name__}: {exc}"
+                        pending.pop(sha, None)
+            if broken:
+                # The worker died (e.g. a native stack overflow). Blame the biggest pending
+                # script, report it, and retry the rest in a fresh pool.
+                if pending:
+                    culprit = max(pending, key=lambda k: len(pending[k]))
+                    results[culprit] = "analysis crashed its worker process"
+                    pending.pop(culprit)
+        return results
+
+    # --- judging ----------------------------------------------------------------------------
+
+    def analyze_scripts(
+        self, scripts: Sequence[ScriptSource], classify: Callable[[str | None], HostInfo]
+    ) -> tuple[list[ScriptReport], list[Finding], list[str]]:
+        """Reports and findings for scripts of one target; notes for analysis failures."""
+        raws = self.extract_all(scripts)
+        reports: list[ScriptReport] = []
+        findings: list[Finding] = []
+        notes: list[str] = []
+        for script in scripts:
+            raw = raws.get(script.sha256)
+            host = classify(script.url) if script.url and "://" in script.url else None
+            host_class = host.host_class if host else HostClass.FIRST_PARTY
+            if not isinstance(raw, RawAnalysis):
+                notes.append(f"{script.id} ({script.url or script.kind.value}): {raw}")
+                reports.append(_script_report(script, host_class, Verdict.ERROR, False))
+                continue
+            _, found = judge(raw, code=script.code, sha256=script.sha256, classify=classify,
+                             rules=self.rules, script_id=script.id)
+            if script.line_offset:
+                found = [_shift(f, script.line_offset) for f in found]
+            findings.extend(found)
+            reports.append(_script_report(script, host_class, verdict_for(found),
+                                          raw.parse_error is None))
+        return reports, findings, notes
+
+    def analyze_target(self, target: str, kind: TargetKind, scripts: Sequence[ScriptSource],
+                       classify: Callable[[str | None], HostInfo],
+                       notes: Iterable[str] = ()) -> TargetReport:
+        reports, findings, failures = self.analyze_scripts(scripts, classify)
+        ordered = tuple(sort_findings(findings))
+        verdict = verdict_for(ordered)
+        error = None
+        if failures:
+            # A script we could not analyse must not let the target look clean.
+            error = "could not analyse " + "; ".join(failures)
+            if verdict is not Verdict.MALICIOUS:
+                verdict = Verdict.ERROR
+        return TargetReport(target=target, kind=kind, verdict=verdict, error=error,
+                            scripts=tuple(reports), findings=ordered, notes=(*notes, *failures))
+
+
+def _script_report(s: ScriptSource, host_class: HostClass, verdict: Verdict,
+                   parsed: bool) -> ScriptReport:
+    return ScriptReport(id=s.id, url=s.url, kind=s.kind, frame=s.frame, sha256=s.sha256,
+                        size=s.size, host_class=host_class, verdict=verdict, parsed=parsed,
+                        initiator=s.initiator)
+
+
+def _shift(f: Finding, offset: int) -> Finding:
+    loc = f.location
+    moved = None if loc is None else Location(
+        loc.line + offset, loc.column,
+        None if loc.end_line is None else loc.end_line + offset, loc.end_column)
+    flow = tuple(replace(step, location=Location(step.location.line + offset,
+                                                 step.location.column)) for step in f.flow)
+    return replace(f, location=moved, flow=flow)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --- public entry points ---------------------------------------------------------------------
+
+
+def analyze_source(code: str, url: str | None = None, *, engine: Engine | None = None,
+                   site: str | None = None) -> TargetReport:
+    """Analyse one script given as a string. `url` is where it came from (for host
+    classification of the script itself), `site` the page it runs on, if any."""
+    engine = engine or Engine(EngineOptions(use_disk_cache=False))
+    classifier = HostClassifier(site)
+    script = make_source("s1", code, url, ScriptKind.FILE if url is None else ScriptKind.EXTERNAL)
+    return engine.analyze_target(url or "<string>", TargetKind.FILE, [script],
+                                 classifier.classify)
+
+
+def scan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
+               site: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Report:
+    """Analyse `.js`/`.html` files and folders; one target per file, errors included."""
+    engine = engine or Engine()
+    started = _now()
+    classifier = HostClassifier(site)
+    found = list(discover(paths))
+    loaded: list[FileTarget] = []
+    for path, problem in found:
+        loaded.append(FileTarget(str(path), (), problem) if problem else load_file(path))
+    # Extract everything first so the process pool sees all files at once.
+    engine.extract_all([s for t in loaded for s in t.scripts])
+    targets: list[TargetReport] = []
+    for i, ft in enumerate(loaded):
+        if ft.error is not None:
+            targets.append(TargetReport(ft.path, TargetKind.FILE, Verdict.ERROR, ft.error,
+                                        notes=ft.notes))
+        else:
+            targets.append(engine.analyze_target(ft.path, TargetKind.FILE, ft.scripts,
+                                                  classifier.classify, ft.notes))
+        if progress is not None:
+            progress(i + 1, len(loaded))
+    return Report(tuple(targets), __version__, started, _now())

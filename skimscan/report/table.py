@@ -1,0 +1,68 @@
+"""STAGE 5 (report) — the terminal table for people (rich).
+
+One panel per target that has findings or an error, worst first, then a summary line. The
+table shows what a person needs at 3 a.m.: verdict, rule, where, and the message that names
+the card data, the script and the destination.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from skimscan.models import Report, Severity, TargetReport, Verdict
+from skimscan.report.json_report import mask
+
+_VERDICT_STYLE = {Verdict.MALICIOUS: "bold red", Verdict.SUSPICIOUS: "yellow",
+                  Verdict.CLEAN: "green", Verdict.ERROR: "bold magenta"}
+_SEV_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
+              Severity.LOW: "cyan", Severity.INFO: "dim"}
+
+
+def _target_table(t: TargetReport, min_severity: Severity) -> Table:
+    title = Text.assemble((t.verdict.value.upper(), _VERDICT_STYLE[t.verdict]), "  ", t.target)
+    table = Table(title=title, title_justify="left", show_lines=False, expand=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("conf.", no_wrap=True)
+    table.add_column("rule", overflow="fold")
+    table.add_column("where", overflow="fold")
+    table.add_column("message", overflow="fold", ratio=3)
+    scripts = {s.id: s for s in t.scripts}
+    for f in t.findings:
+        if f.severity < min_severity:
+            continue
+        script = scripts.get(f.script or "")
+        where = (script.url or script.id) if script else ""
+        if f.location is not None:
+            where = f"{where}:{f.location.line}"
+        message = mask(f.message) + (f"  [suppressed: {f.suppressed}]" if f.suppressed else "")
+        table.add_row(Text(f.severity.label, _SEV_STYLE[f.severity]), f.confidence.label,
+                      f.rule, where, message)
+    return table
+
+
+def render_table(report: Report, *, width: int | None = None, color: bool = False,
+                 min_severity: Severity = Severity.LOW, show_clean: bool = False) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 120, force_terminal=color,
+                      no_color=not color, highlight=False)
+    order = {Verdict.MALICIOUS: 0, Verdict.ERROR: 1, Verdict.SUSPICIOUS: 2, Verdict.CLEAN: 3}
+    for t in sorted(report.targets, key=lambda t: (order[t.verdict], t.target)):
+        if t.verdict is Verdict.ERROR:
+            console.print(Text.assemble(("ERROR", "bold magenta"), "  ", t.target, "  ",
+                                        (t.error or "", "magenta")))
+        shown = [f for f in t.findings if f.severity >= min_severity]
+        if shown:
+            console.print(_target_table(t, min_severity))
+        elif t.verdict is not Verdict.ERROR and show_clean:
+            console.print(Text.assemble((t.verdict.value.upper(), _VERDICT_STYLE[t.verdict]),
+                                        "  ", t.target))
+        for note in t.notes:
+            console.print(Text(f"  note: {note}", "dim"))
+    counts = ", ".join(f"{report.count(v)} {v.value}" for v in
+                       (Verdict.MALICIOUS, Verdict.SUSPICIOUS, Verdict.CLEAN, Verdict.ERROR))
+    console.print(f"{len(report.targets)} target(s): {counts}")
+    return buffer.getvalue()
