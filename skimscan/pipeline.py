@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,7 +47,7 @@ class EngineOptions:
     cache_dir: Path | None = None
     use_disk_cache: bool = True
     jobs: int | None = None  # None: one per core
-    limits: ParseLimits = ParseLimits()
+    limits: ParseLimits = field(default_factory=ParseLimits)
 
 
 def _extract_worker(code: str, max_bytes: int) -> RawAnalysis:
@@ -124,13 +124,12 @@ class Engine:
                     except Exception as exc:
                         results[sha] = f"analysis failed: {type(exc).__name__}: {exc}"
                         pending.pop(sha, None)
-            if broken:
+            if broken and pending:
                 # The worker died (e.g. a native stack overflow). Blame the biggest pending
                 # script, report it, and retry the rest in a fresh pool.
-                if pending:
-                    culprit = max(pending, key=lambda k: len(pending[k]))
-                    results[culprit] = "analysis crashed its worker process"
-                    pending.pop(culprit)
+                culprit = max(pending, key=lambda k: len(pending[k]))
+                results[culprit] = "analysis crashed its worker process"
+                pending.pop(culprit)
         return results
 
     # --- judging ----------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def run_deep(fn: Callable[[], T]) -> T:
     def target() -> None:
         try:
             box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             box["error"] = exc
 
     with _limit_lock:

@@ -367,7 +367,7 @@ def load_rule_file(path: Path) -> Rule:
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}:0: cannot read rule file: {exc}") from None
     try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -452,7 +452,8 @@ def _validate_match(path: Path, m: Any, depends: list[str], leaves: set[str]) ->
         unknown_labels = set(labels) - LABELS
         if unknown_labels:
             raise RuleError(f"{path}:{line}: unknown taint label(s) "
-                            f"{', '.join(sorted(unknown_labels))}; known: {', '.join(sorted(LABELS))}")
+                            f"{', '.join(sorted(unknown_labels))}; "
+                            f"known: {', '.join(sorted(LABELS))}")
         _validate_where(path, line, spec.get("where"), FACT_KINDS["flow"], "flow")
     elif kind == "text":
         leaves.add("text")
@@ -496,7 +497,8 @@ def _validate_where(path: Path, line: int, where: Any, allowed: frozenset[str], 
             bad = ops - _COND_OPS
             if bad:
                 raise RuleError(f"{path}:{cond.get('__line__', line)}: unknown condition "
-                                f"{', '.join(sorted(bad))}; allowed: {', '.join(sorted(_COND_OPS))}")
+                                f"{', '.join(sorted(bad))}; "
+                                f"allowed: {', '.join(sorted(_COND_OPS))}")
             if "regex" in ops:
                 _check_regex(path, cond.get("__line__", line), str(cond["regex"]))
 

@@ -3,8 +3,9 @@
 Each rule `rules/<category>/<id>.yaml` has `<id>.js` beside it. A line `// ruleid: ID` says the
 next code line must produce a finding of rule ID; `// ok: ID` says it must not. Several ids may
 be listed, comma-separated. A line `// ---` splits the file into sections analysed as separate
-scripts (line numbers are kept), so whole-script rules can have positive and negative cases. Every rule needs at least one of each, so that a rule which matches
-nothing and a rule which matches everything both fail.
+scripts (line numbers are kept), so whole-script rules can have positive and negative cases.
+Every rule needs at least one `ruleid:` and one `ok:` annotation, so that a rule which
+matches nothing and a rule which matches everything both fail.
 """
 
 from __future__ import annotations

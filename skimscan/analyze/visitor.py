@@ -21,7 +21,7 @@ from esprima.nodes import Node
 from skimscan.analyze import patterns
 from skimscan.analyze.facts import Fact
 from skimscan.analyze.taint import TaintGraph
-from skimscan.models import FlowStep, HostClass, HostInfo, Location
+from skimscan.models import FlowStep, HostInfo, Location
 
 _SKIP_KEYS = frozenset({"loc", "range", "raw", "regex", "type"})
 _FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"})
@@ -569,7 +569,7 @@ class ScriptVisitor:
         elif name == "sendBeacon" and first is not None:
             self._add_sink("beacon", node, first, self.deps_list(args[1:]), method="POST")
         elif name == "open" and receiver is not None and len(args) >= 2 and self._is_xhr(
-            receiver
+            receiver, first
         ):
             owner = self.path_key(receiver)
             if owner is not None:
@@ -597,6 +597,8 @@ class ScriptVisitor:
             if attr == "src":
                 kind = self._element_kind(receiver) or "element-src"
                 self._add_sink(kind, node, args[1], self.deps(args[1]))
+            elif attr == "ping":
+                self._add_sink("anchor-ping", node, args[1], self.deps(args[1]))
             elif attr == "action":
                 self._add_sink("form-action", node, args[1], self.deps(args[1]))
         elif name in ("write", "writeln") and chain and chain[0] == "document" and first:
@@ -627,9 +629,10 @@ class ScriptVisitor:
             arg_chain = self.chain(first) or []
             if "currentScript" in arg_chain or self._element_kind(first) == "script":
                 self.fact("self-remove", node, via="removeChild")
-        elif name == "getExtension" and first is not None:
-            if (self.folder.string(first) or "") == "WEBGL_debug_renderer_info":
-                self.fact("anti-analysis", node, check="webgl-renderer")
+        elif name == "getExtension" and first is not None and (
+            self.folder.string(first) or ""
+        ) == "WEBGL_debug_renderer_info":
+            self.fact("anti-analysis", node, check="webgl-renderer")
 
     def _callback_edges(self, node: Any, receiver: Any, args: list[Any]) -> None:
         """Data of the receiver and of other arguments may reach a callback's parameters
@@ -1058,11 +1061,18 @@ class ScriptVisitor:
             return obj in ([], ["document"], ["window"]) or obj[-1:] in (["top"], ["parent"])
         return prop in ("href",) and self._is_location(left.object)
 
-    def _is_xhr(self, receiver: Any) -> bool:
+    def _is_xhr(self, receiver: Any, method: Any) -> bool:
+        """`x.open(method, url)`: a known XHR, or an unknown object opened with an HTTP verb
+        (not `window.open(url, name)`)."""
         owner = self.path_key(receiver)
-        return owner is not None and self._objects.get(owner, ("", None, None))[0] == "xhr" or (
-            owner is not None and owner not in self._objects
-        )
+        if owner is None:
+            return False
+        if owner in self._objects:
+            return self._objects[owner][0] == "xhr"
+        if (self.chain(receiver) or ["?"])[0] in _GLOBAL_OBJECTS | {"g:window"}:
+            return False
+        verb = (self.folder.string(method) or "").upper()
+        return verb in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
     def _is_jquery(self, node: Any) -> bool:
         chain = self.chain(node) or []

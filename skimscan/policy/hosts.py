@@ -37,6 +37,7 @@ request leaves the browser), other hostless schemes (`mailto:`, `tel:`: UNKNOWN,
 
 from __future__ import annotations
 
+import datetime
 import functools
 import ipaddress
 import re
@@ -79,6 +80,7 @@ _SPECIAL_USE_TLDS = frozenset(
 #: URLs longer than this are only looked at up to here: a host never lies beyond it, and
 #: data: URLs can be megabytes long.
 _MAX_SCAN = 4096
+_C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -98,7 +100,7 @@ def _icann_psl() -> PublicSuffixList:
     return PublicSuffixList(accept_unknown=False)
 
 
-def _whatwg_ipv4(host: str) -> IPAddress | None | Literal[False]:
+def _whatwg_ipv4(host: str) -> IPAddress | Literal[False] | None:
     """A host that ends in a number is an IPv4 address to browsers (`0x7f.1`, `3232235777`).
 
     Returns the address, None when the host is a name, False when it is a broken number.
@@ -257,10 +259,8 @@ def _looks_like_bare_host(segment: str) -> bool:
 
 
 def _parse_target(url: str) -> _Target:
-    text = re.sub(r"[\t\n\r]", "", url[:_MAX_SCAN]).strip(" \x00\x01\x02\x03\x04\x05\x06\x07\x08"
-                                                         "\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14"
-                                                         "\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d"
-                                                         "\x1e\x1f")
+    # Browsers drop tabs and newlines anywhere, and C0 controls and spaces at both ends.
+    text = re.sub(r"[\t\n\r]", "", url[:_MAX_SCAN]).strip(_C0_AND_SPACE)
     if not text:
         return _Target("unresolved", detail="empty URL")
     match = _SCHEME.match(text)
@@ -414,10 +414,10 @@ class ServiceCatalog:
         if unknown:
             raise fail(f"unknown keys {sorted(unknown)}")
         version = data.get("version")
-        if hasattr(version, "isoformat"):
+        if isinstance(version, datetime.date):  # an unquoted date in YAML
             version = version.isoformat()
         if not isinstance(version, str) or not _DATE.fullmatch(version):
-            raise fail("`version` must be a date string such as \"2026-01-31\"")
+            raise fail('`version` must be a date string such as "2026-01-31"')
         categories = data.get("categories")
         if not isinstance(categories, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in categories.items()
@@ -524,12 +524,12 @@ class _Pattern:
                 f"policy `{setting}`: {text!r} is not a host, `*.domain` pattern or URL"
             )
         host = target.host
-        if (wildcard or covers_subdomains) and setting != "known_bad":
-            if _ip(host) is None and registrable_domain(host) is None:
-                raise ConfigError(
-                    f"policy `{setting}`: {text!r} would match every site under the public "
-                    f"suffix {host!r}; list the hosts instead"
-                )
+        broad = (wildcard or covers_subdomains) and setting != "known_bad"
+        if broad and _ip(host) is None and registrable_domain(host) is None:
+            raise ConfigError(
+                f"policy `{setting}`: {text!r} would match every site under the public "
+                f"suffix {host!r}; list the hosts instead"
+            )
         return cls(raw, host, wildcard, covers_subdomains)
 
 
@@ -621,9 +621,7 @@ class HostClassifier:
                 reason="relative URL",
             )
         if target.kind == "local":
-            return HostInfo(
-                "", HostClass.FIRST_PARTY, reason=f"local scheme ({target.detail}:)"
-            )
+            return HostInfo("", HostClass.FIRST_PARTY, reason=f"local scheme ({target.detail}:)")
         if target.kind == "hostless":
             return HostInfo(
                 "", HostClass.UNKNOWN, reason=f"{target.detail}: URL has no network host"
@@ -648,44 +646,39 @@ class HostClassifier:
         reg = None if ip is not None else registrable_domain(host)
         matched = self._catalog.match(host) if ip is None else None
         service = matched[1] if matched else None
-        about = {
-            "registrable_domain": reg,
-            "service": service.name if service else None,
-            "category": service.category if service else None,
-        }
+
+        def info(host_class: HostClass, reason: str) -> HostInfo:
+            return HostInfo(
+                host,
+                host_class,
+                registrable_domain=reg,
+                reason=reason,
+                service=service.name if service else None,
+                category=service.category if service else None,
+            )
 
         bad = self._first(self._known_bad, host)
         if bad is not None:
-            return HostInfo(
-                host,
-                HostClass.KNOWN_BAD,
-                reason=f"listed as an indicator of compromise ({bad.text})",
-                **about,
-            )
-        first_party = self._first_party(host, reg, ip)
+            return info(HostClass.KNOWN_BAD, f"listed as an indicator of compromise ({bad.text})")
+        first_party = self._first_party(host, reg)
         if first_party:
-            return HostInfo(host, HostClass.FIRST_PARTY, reason=first_party, **about)
+            return info(HostClass.FIRST_PARTY, first_party)
         approved = self._first(self._approved, host)
         if approved is not None:
-            return HostInfo(
-                host, HostClass.APPROVED, reason=f"approved by the policy ({approved.text})", **about
-            )
+            return info(HostClass.APPROVED, f"approved by the policy ({approved.text})")
         if ip is not None:
-            kind = " (loopback)" if ip.is_loopback else " (private network)" if ip.is_private else ""
-            return HostInfo(host, HostClass.UNKNOWN, reason=f"bare IP address{kind}")
+            scope = "loopback" if ip.is_loopback else "private network" if ip.is_private else ""
+            return info(
+                HostClass.UNKNOWN, f"bare IP address ({scope})" if scope else "bare IP address"
+            )
         processor = self._first(self._processors, host)
         if processor is not None:
-            return HostInfo(
-                host,
-                HostClass.PROCESSOR,
-                reason=f"payment processor listed in the policy ({processor.text})",
-                **about,
+            return info(
+                HostClass.PROCESSOR, f"payment processor listed in the policy ({processor.text})"
             )
         if matched is not None and matched[1].is_processor:
             domain, svc = matched
-            return HostInfo(
-                host, HostClass.PROCESSOR, reason=f"payment processor {svc.name} ({domain})", **about
-            )
+            return info(HostClass.PROCESSOR, f"payment processor {svc.name} ({domain})")
         lookalike = self._lookalike(host, reg, matched)
         if lookalike is not None:
             return HostInfo(
@@ -700,25 +693,18 @@ class HostClassifier:
             note = self._catalog.categories.get(svc.category, "")
             extra = f"; {svc.note}" if svc.note else ""
             if svc.multi_tenant:
-                return HostInfo(
-                    host,
-                    HostClass.UNKNOWN,
-                    reason=f"a tenant of {svc.name} ({domain}): {note}{extra}",
-                    **about,
-                )
-            return HostInfo(
-                host,
+                return info(HostClass.UNKNOWN, f"a tenant of {svc.name} ({domain}): {note}{extra}")
+            return info(
                 HostClass.WELL_KNOWN,
-                reason=f"well-known {svc.category} service {svc.name} ({domain}): {note}{extra}",
-                **about,
+                f"well-known {svc.category} service {svc.name} ({domain}): {note}{extra}",
             )
-        return HostInfo(host, HostClass.UNKNOWN, reason=self._unknown_reason(host, reg), **about)
+        return info(HostClass.UNKNOWN, self._unknown_reason(host, reg))
 
     @staticmethod
     def _first(patterns: Sequence[_Pattern], host: str) -> _Pattern | None:
         return next((p for p in patterns if p.matches(host)), None)
 
-    def _first_party(self, host: str, reg: str | None, ip: IPAddress | None) -> str:
+    def _first_party(self, host: str, reg: str | None) -> str:
         site = self._site_host
         if site is None:
             return ""

@@ -147,15 +147,21 @@ class Lookalike:
         return f"look-alike of {self.brand.describe}: {self.detail}"
 
 
-def fold_label(label: str) -> str:
-    """A label in lowercase ASCII where possible: punycode decoded, diacritics and Cyrillic or
-    Greek look-alike letters turned into the Latin letters they imitate."""
+def decode_label(label: str) -> str:
+    """The Unicode form of a punycode (`xn--`) label; other labels unchanged, in lowercase."""
     label = label.lower()
     if label.startswith("xn--"):
         try:
-            label = codecs.decode(label[4:].encode("ascii"), "punycode")
+            return str(codecs.decode(label[4:].encode("ascii"), "punycode"))
         except (UnicodeError, ValueError):
             return label
+    return label
+
+
+def fold_label(label: str) -> str:
+    """A label in lowercase ASCII where possible: punycode decoded, diacritics and Cyrillic or
+    Greek look-alike letters turned into the Latin letters they imitate."""
+    label = decode_label(label)
     if label.isascii():
         return label
     decomposed = unicodedata.normalize("NFKD", label)
@@ -323,9 +329,9 @@ def find_lookalike(
     """
     raw = label.lower()
     folded = fold_label(raw)
-    flat_raw = raw.replace("-", "")
+    flat_raw = decode_label(raw).replace("-", "")  # as a person reads it
     flat = folded.replace("-", "")
-    idn = " (internationalised name)" if raw.startswith("xn--") else ""
+    idn = f" (internationalised name {raw})" if raw.startswith("xn--") else ""
 
     # 1. The brand's own name: another suffix, or different hyphenation.
     for brand in brands:

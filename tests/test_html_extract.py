@@ -1,0 +1,58 @@
+"""HTML extraction: inline scripts, handler attributes, javascript: URLs, local script src."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skimscan.extract.files import load_file
+from skimscan.extract.html import parse_html
+from skimscan.models import ScriptKind
+
+PAGE = """<!doctype html><html><head>
+<meta http-equiv="Content-Security-Policy" content="script-src 'self'">
+<script src="/js/app.js" integrity="sha384-abc"></script>
+<script type="application/ld+json">{"a": 1}</script>
+</head><body>
+<form action="/pay" id="checkout">
+  <input id="cc" autocomplete="cc-number">
+  <input name="payment[cc_cid]">
+  <input name="email">
+  <button onclick="track('pay')">Pay</button>
+  <a href="javascript:void(send())">x</a>
+</form>
+<iframe src="https://js.stripe.com/v3/elements"></iframe>
+<script>
+var x = 1;
+</script>
+</body></html>"""
+
+
+def test_parse_html_finds_every_kind_of_script() -> None:
+    doc = parse_html(PAGE)
+    kinds = sorted(s.kind for s in doc.scripts)
+    assert kinds == ["handler", "inline", "javascript-url"]
+    inline = next(s for s in doc.scripts if s.kind == "inline")
+    assert "var x = 1" in inline.code and inline.line == 16
+    assert doc.external == (("/js/app.js", "sha384-abc", 3),)
+    assert doc.forms == ("/pay",)
+    assert {f.selector for f in doc.card_fields} == {"#cc", 'input[name="payment[cc_cid]"]'}
+    assert doc.iframes == ("https://js.stripe.com/v3/elements",)
+    assert doc.csp_meta == ("script-src 'self'",)
+
+
+def test_load_file_reads_local_script_src(tmp_path: Path) -> None:
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "app.js").write_text("console.log(1)")
+    page = tmp_path / "index.html"
+    page.write_text(PAGE.replace('<script src="/js/app.js" integrity="sha384-abc">',
+                                 '<script src="js/app.js">')
+                    + '<script src="https://cdn.example.com/x.js"></script>'
+                    + '<script src="missing.js"></script>')
+    target = load_file(page)
+    assert target.error is None
+    external = [s for s in target.scripts if s.kind is ScriptKind.EXTERNAL]
+    assert len(external) == 1 and external[0].code == "console.log(1)"
+    assert any("https://cdn.example.com/x.js" in n and "not fetched" in n for n in target.notes)
+    assert any("missing.js" in n for n in target.notes)
+    inline = next(s for s in target.scripts if s.kind is ScriptKind.INLINE)
+    assert inline.line_offset == 15

