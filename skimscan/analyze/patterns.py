@@ -29,7 +29,9 @@ CARD_ATTR = re.compile(r"(?:#|\[(?:name|id)\s*[*^$|~]?=\s*['\"]?)card\b", re.IGN
 
 #: Type selectors that select every form field: `input`, `select`, `textarea`, jQuery `:input`.
 SWEEP_SELECTOR = re.compile(
-    r"(?:^|[\s,>+~(])(?:input|select|textarea)(?=$|[\s,:\[.#>+~)])|:input\b", re.IGNORECASE
+    r"(?:^|[\s,>+~(])(?:input|select|textarea)(?=\s*$|\s*,|\s*[>+~)]|:not\(|\s+\S)"
+    r"|:input\b",
+    re.IGNORECASE,
 )
 
 PAY_BUTTON = re.compile(
