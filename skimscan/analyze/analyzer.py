@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from skimscan.analyze import destinations
+from skimscan.analyze import destinations, patterns
 from skimscan.analyze.facts import Fact
 from skimscan.analyze.fold import Folder
 from skimscan.analyze.parse import ParseLimits, parse
@@ -96,7 +96,7 @@ def extract_facts(code: str, limits: ParseLimits | None = None, depth: int = 0) 
         if url is None and site.url_deps is not None:
             # The URL comes through variables, properties or parameters: follow constants back.
             for text in visitor.strings_reaching(site.url_deps):
-                if destinations.patterns.looks_like_url(text):
+                if patterns.looks_like_url(text):
                     url = text
                     display = f"{dest.display or '…'} (= {text[:200]})"
                     break
@@ -208,7 +208,7 @@ def judge(
             facts.append(Fact("flow", sink.location, flow_attrs, sink.steps))
     for value, where, via in raw.recovered:
         host_attrs: dict[str, Any] = {"value": value[:200], "via": via}
-        if destinations.patterns.looks_like_url(value):
+        if patterns.looks_like_url(value):
             info = classify(value)
             host_attrs.update(host=info.host or None, host_class=info.host_class.value,
                               lookalike_of=info.lookalike_of)

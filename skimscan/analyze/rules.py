@@ -84,7 +84,7 @@ class _LineLoader(yaml.SafeLoader):
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
-    result: dict[str, Any] = dict(mapping)
+    result: dict[str, Any] = {str(k): v for k, v in mapping.items()}
     result["__line__"] = node.start_mark.line + 1
     return result
 

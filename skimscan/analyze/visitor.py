@@ -12,6 +12,7 @@ pass for declarations plus one pass for behaviour.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -41,6 +42,7 @@ _JQ_EVENTS = frozenset(
 _AJAX = frozenset({"ajax", "post", "get", "getJSON", "getScript", "load"})
 _AXIOS = frozenset({"post", "put", "get", "request", "patch"})
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "top", "parent", "frames"})
+_REGEX_NOISE = re.compile(r"\\[sb]\*?\+?\??|\[[-_ \\s]*\]\??|[?*+^$()]")
 _ANTI_STRINGS = (
     ("headlesschrome", "headless-ua"), ("headless", "headless-ua"), ("phantomjs", "headless-ua"),
     ("swiftshader", "webgl-renderer"), ("llvmpipe", "webgl-renderer"),
@@ -383,6 +385,10 @@ class ScriptVisitor:
                 if needle in low:
                     self.fact("anti-analysis", node, check=check)
                     break
+            # `/card\s*number/i.test(label.textContent)`: finding card fields by their label.
+            words = _REGEX_NOISE.sub("", low)
+            if len(words) < 200 and patterns.is_card_selector(words):
+                self.fact("card-read", node, field=f"/{pattern[:80]}/", via="text-pattern")
 
     def v_BinaryExpression(self, node: Any) -> None:
         if node.operator == "-":
@@ -1147,8 +1153,8 @@ class ScriptVisitor:
         for binding, fns in self._fn_by_binding.items():
             for fn in fns:
                 self.graph.add_edge(f"call:{binding}", self._ret(fn), loc(fn), "return value")
-        for key, call, arg_deps, via in self._pending_selectors:
-            for text in self.strings_reaching(arg_deps):
+        for key, call, selector_deps, via in self._pending_selectors:
+            for text in self.strings_reaching(selector_deps):
                 if via == "getElementsByTagName":
                     continue
                 if patterns.is_card_selector(text):

@@ -37,7 +37,7 @@ from __future__ import annotations
 import codecs
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 #: Shortest token compared at all (site names such as `bbc` are too short to imitate safely).
@@ -106,6 +106,13 @@ class Brand:
     own_labels: frozenset[str] = frozenset()
     same_name: bool = True
     is_site: bool = False
+    skeleton: str = field(init=False, repr=False, compare=False)
+    abbreviations: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "skeleton", skeleton(self.token))
+        abbreviations = _abbreviations(self.words) if len(self.words) > 1 else []
+        object.__setattr__(self, "abbreviations", frozenset(abbreviations))
 
     @classmethod
     def from_token(
@@ -221,28 +228,34 @@ def _near_miss(candidate: str, token: str) -> str | None:
             and candidate[diff[1]] == token[diff[0]]
         ):
             return "two letters swapped"
+    if n >= ADD_DROP_TOKEN and abs(len(candidate) - n) == 1:
+        front = candidate == token[1:] or token == candidate[1:]
+        if not front and edit_distance(candidate, token, 1) <= 1:
+            return "one letter added" if len(candidate) > n else "one letter missing"
     if n >= TWO_EDIT_TOKEN and edit_distance(candidate, token, 2) <= 2:
         return "two letters different"
-    if n >= ANY_SUBSTITUTION_TOKEN and edit_distance(candidate, token, 1) <= 1:
-        return "one letter different"
-    if n >= ADD_DROP_TOKEN and abs(len(candidate) - n) == 1:
-        if candidate == token[1:] or token == candidate[1:]:
-            return None
-        if edit_distance(candidate, token, 1) <= 1:
-            return "one letter added" if len(candidate) > n else "one letter missing"
+    if (
+        n >= ANY_SUBSTITUTION_TOKEN
+        and len(candidate) == n
+        and edit_distance(candidate, token, 1) <= 1
+    ):
+        return "one letter replaced"
     return None
 
 
-def _imitation(folded: str, raw: str, brand: Brand) -> tuple[str, str] | None:
-    """Homoglyph or typo of the whole brand token: (technique, detail), or None."""
-    if len(brand.token) < MIN_TOKEN or raw == brand.token:
+def _imitation(skel: str, raw: str, brand: Brand, shown: str = "") -> tuple[str, str] | None:
+    """Homoglyph or typo of the whole brand token: (technique, detail), or None.
+
+    `skel` is the candidate's skeleton, `raw` the candidate as a person reads it (no hyphens),
+    `shown` how to quote it (default `raw`)."""
+    token_skel = brand.skeleton
+    if len(brand.token) < MIN_TOKEN or raw == brand.token or abs(len(skel) - len(token_skel)) > 2:
         return None
-    skel, token_skel = skeleton(folded), skeleton(brand.token)
     if skel == token_skel:
-        return "homoglyph", f"'{raw}' reads as '{brand.token}'"
+        return "homoglyph", f"'{shown or raw}' reads as '{brand.token}'"
     how = _near_miss(skel, token_skel)
     if how is not None:
-        return "typo", f"'{raw}' is a typo of '{brand.token}' ({how})"
+        return "typo", f"'{shown or raw}' is a typo of '{brand.token}' ({how})"
     return None
 
 
@@ -309,6 +322,11 @@ def _site_abbreviation(label: str, brand: Brand, words: frozenset[str]) -> str |
     return None
 
 
+def _words(removed: Sequence[str]) -> str:
+    quoted = ", ".join(f"'{w}'" for w in removed)
+    return f"the generic word{'s' if len(removed) > 1 else ''} {quoted}"
+
+
 def _all_words(text: str, words: frozenset[str]) -> bool:
     return any(rest in words for rest, removed in _peel_words(text, words) if len(removed) < 2)
 
@@ -344,12 +362,17 @@ def find_lookalike(
         if brand.same_name:
             return Lookalike(brand, "same-name", f"the brand's name '{raw}' under another suffix")
 
-    # 2-3. Homoglyph or typo of the whole name.
-    for technique in ("homoglyph", "typo"):
-        for brand in brands:
-            hit = _imitation(flat, flat_raw, brand)
-            if hit is not None and hit[0] == technique:
-                return Lookalike(brand, technique, hit[1] + idn)
+    # 2-3. Homoglyph or typo of the whole name (a homoglyph of any brand beats a typo).
+    skel = skeleton(flat)
+    typo: Lookalike | None = None
+    for brand in brands:
+        hit = _imitation(skel, flat_raw, brand, decode_label(raw))
+        if hit is not None:
+            if hit[0] == "homoglyph":
+                return Lookalike(brand, hit[0], hit[1] + idn)
+            typo = typo or Lookalike(brand, hit[0], hit[1] + idn)
+    if typo is not None:
+        return typo
 
     # Full brand domains used as subdomain labels: stripe.com.evil.net.
     if subdomain and embedded:
@@ -371,22 +394,18 @@ def find_lookalike(
             continue
         for rest, removed in peeled:
             if rest == brand.token:
-                added = "', '".join(removed)
-                return Lookalike(
-                    brand, "brand-plus-word", f"'{brand.token}' plus the generic word '{added}'"
-                )
+                return Lookalike(brand, "brand-plus-word", f"'{rest}' plus {_words(removed)}")
+    peeled_skeletons = [(skeleton(rest), rest, removed) for rest, removed in peeled]
     for brand in brands:
-        for rest, removed in peeled:
-            hit = _imitation(rest, rest, brand)
+        for rest_skel, rest, removed in peeled_skeletons:
+            hit = _imitation(rest_skel, rest, brand)
             if hit is not None:
-                added = "', '".join(removed)
-                return Lookalike(
-                    brand, "brand-plus-word", f"{hit[1]}, plus the generic word '{added}'{idn}"
-                )
+                detail = f"{hit[1]}, plus {_words(removed)}{idn}"
+                return Lookalike(brand, "brand-plus-word", detail)
 
     # 5. Abbreviations.
     for brand in brands:
-        if len(brand.words) > 1 and flat in _abbreviations(brand.words):
+        if flat in brand.abbreviations:
             return Lookalike(
                 brand, "abbreviation", f"'{raw}' abbreviates '{'-'.join(brand.words)}'"
             )
