@@ -42,11 +42,11 @@ import functools
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import unquote
 
 import yaml
@@ -54,7 +54,7 @@ from publicsuffixlist import PublicSuffixList
 
 from skimscan.errors import ConfigError
 from skimscan.models import HostClass, HostInfo
-from skimscan.policy.lookalike import Brand, Lookalike, find_lookalike
+from skimscan.policy.lookalike import MIN_TOKEN, Brand, Lookalike, find_lookalike
 
 __all__ = [
     "HostClassifier",
@@ -440,7 +440,7 @@ class ServiceCatalog:
         )
 
 
-def _parse_service(entry: object, number: int, fail: Any) -> Service:
+def _parse_service(entry: object, number: int, fail: Callable[[str], ConfigError]) -> Service:
     if not isinstance(entry, dict):
         raise fail(f"service #{number} is not a mapping")
     name = entry.get("service")
@@ -462,9 +462,15 @@ def _parse_service(entry: object, number: int, fail: Any) -> Service:
         domains.append(host)
     tokens = entry.get("brand_tokens", [])
     if not isinstance(tokens, list) or not all(
-        isinstance(t, str) and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", t) for t in tokens
+        isinstance(t, str)
+        and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", t)
+        and len(t.replace("-", "")) >= MIN_TOKEN
+        for t in tokens
     ):
-        raise fail(f"{where}: `brand_tokens` must be lowercase words joined by hyphens")
+        raise fail(
+            f"{where}: `brand_tokens` must be lowercase words joined by hyphens, "
+            f"at least {MIN_TOKEN} letters"
+        )
     flags = {key: entry.get(key, default) for key, default in
              (("same_name", True), ("multi_tenant", False))}  # fmt: skip
     if not all(isinstance(v, bool) for v in flags.values()):
@@ -588,7 +594,16 @@ class HostClassifier:
     def _parse_site(site: str | None) -> tuple[str | None, str | None]:
         if site is None or not site.strip():
             return None, None
-        target = _parse_target(site if "/" in site else "//" + site.strip())
+        text = site.strip()
+        scheme = _SCHEME.match(text)
+        if (
+            "://" in text
+            or text.startswith("//")
+            or (scheme is not None and scheme.group(1).lower() in _LOCAL_SCHEMES)
+        ):
+            target = _parse_target(text)
+        else:  # a host, `host:port` or `host/path`
+            target = _authority_host(text)
         if target.kind in ("local", "hostless"):
             return None, None  # file:// pages and about:blank have no site
         if target.kind != "host":
@@ -693,7 +708,11 @@ class HostClassifier:
             note = self._catalog.categories.get(svc.category, "")
             extra = f"; {svc.note}" if svc.note else ""
             if svc.multi_tenant:
-                return info(HostClass.UNKNOWN, f"a tenant of {svc.name} ({domain}): {note}{extra}")
+                return info(
+                    HostClass.UNKNOWN,
+                    f"a tenant of {svc.name} ({domain}): anyone can publish there, so the "
+                    f"platform says nothing about who controls this host{extra}",
+                )
             return info(
                 HostClass.WELL_KNOWN,
                 f"well-known {svc.category} service {svc.name} ({domain}): {note}{extra}",

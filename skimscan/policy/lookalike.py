@@ -27,9 +27,12 @@ Techniques, strongest first:
 4. `brand-plus-word`— the brand with generic words around it (`neweggstats`, `stripe-cdn`,
                       `cdn-jsdelivr`, `jquery-min`), or a typo of the brand with them
                       (`slripe-cdn`);
-5. `abbreviation`   — a multi-word brand with some words cut to their initial (`g-analytics`), or
-                      the site's name shortened to a few of its letters plus a generic word or its
-                      own ending (`baways` for britishairways).
+5. `abbreviation`   — a multi-word brand with leading words cut to their initial (`g-analytics`,
+                      `gtagmanager`), or the site's name cut to a few of its letters (not its
+                      plain start) plus a generic word or its own ending (`baways` for
+                      britishairways).
+
+Besides, a full brand domain used as subdomain labels (`stripe.com.evil.net`) is `subdomain`.
 """
 
 from __future__ import annotations
