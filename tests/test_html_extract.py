@@ -32,7 +32,7 @@ def test_parse_html_finds_every_kind_of_script() -> None:
     kinds = sorted(s.kind for s in doc.scripts)
     assert kinds == ["handler", "inline", "javascript-url"]
     inline = next(s for s in doc.scripts if s.kind == "inline")
-    assert "var x = 1" in inline.code and inline.line == 16
+    assert "var x = 1" in inline.code and inline.line == 14
     assert doc.external == (("/js/app.js", "sha384-abc", 3),)
     assert doc.forms == ("/pay",)
     assert {f.selector for f in doc.card_fields} == {"#cc", 'input[name="payment[cc_cid]"]'}
@@ -55,4 +55,4 @@ def test_load_file_reads_local_script_src(tmp_path: Path) -> None:
     assert any("https://cdn.example.com/x.js" in n and "not fetched" in n for n in target.notes)
     assert any("missing.js" in n for n in target.notes)
     inline = next(s for s in target.scripts if s.kind is ScriptKind.INLINE)
-    assert inline.line_offset == 15
+    assert inline.line_offset == 13

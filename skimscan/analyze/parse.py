@@ -101,6 +101,7 @@ def parse(code: str, limits: ParseLimits | None = None) -> ParseResult:
             "only text-level rules ran on it",
         )
     first_error = ""
+    recovered: ParseResult | None = None
     for module in (False, True):
         try:
             tree = _esprima_parse(code, module)
@@ -113,7 +114,12 @@ def parse(code: str, limits: ParseLimits | None = None) -> ParseResult:
                 first_error = _describe(exc)
             continue
         errors = tuple(_describe(e) for e in getattr(tree, "errors", ()) or ())
-        return ParseResult(tree, None, errors, module)
+        if not errors:
+            return ParseResult(tree, None, (), module)
+        # Tolerated errors as a script (e.g. `import` statements): a module may parse cleanly.
+        recovered = recovered or ParseResult(tree, None, errors, module)
+    if recovered is not None:
+        return recovered
     return ParseResult(None, f"syntax error: {first_error}")
 
 

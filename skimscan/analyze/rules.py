@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import re2
-import yaml
 
 from skimscan.analyze.facts import FACT_KINDS, LABELS, Fact
+from skimscan.analyze.yamlfile import load_yaml, strip_lines
 from skimscan.errors import RuleError
 from skimscan.models import Confidence, Finding, FlowStep, Location, Severity
 
@@ -76,28 +76,6 @@ class ScriptContext:
     text: str
     sha256: str
     parsed: bool
-
-
-class _LineLoader(yaml.SafeLoader):
-    """Keeps the line of every mapping so that errors can point at it."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    result: dict[str, Any] = {str(k): v for k, v in mapping.items()}
-    result["__line__"] = node.start_mark.line + 1
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _strip(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
 
 
 class RuleSet:
@@ -362,18 +340,7 @@ def load_rules(paths: Iterable[Path] | None = None) -> RuleSet:
 
 
 def load_rule_file(path: Path) -> Rule:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}:0: cannot read rule file: {exc}") from None
-    try:
-        raw = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RuleError(f"{path}:{line}: invalid YAML: {problem}") from None
-    return _build_rule(path, raw)
+    return _build_rule(path, load_yaml(path, RuleError))
 
 
 def _build_rule(path: Path, raw: Any) -> Rule:
@@ -409,7 +376,7 @@ def _build_rule(path: Path, raw: Any) -> Rule:
 
     return Rule(
         id=rid, title=str(raw["title"]), severity=severity, confidence=confidence,
-        description=" ".join(str(raw["description"]).split()), match=_strip(raw["match"]),
+        description=" ".join(str(raw["description"]).split()), match=strip_lines(raw["match"]),
         message=str(raw.get("message") or ""), references=strings("references"),
         mitre=strings("mitre"), pci=strings("pci"), tags=strings("tags"),
         category=str(raw.get("category") or path.parent.name), path=str(path),
