@@ -71,7 +71,7 @@ class RawAnalysis:
     recovered: tuple[tuple[str, Location, str], ...]  # (value, where, technique)
     parse_error: str | None
     stages: int = 1
-    obfuscation: tuple[tuple[str, int], ...] = ()
+    obfuscation: tuple[tuple[str, int, int, int], ...] = ()  # measure, score, line, column
     notes: tuple[str, ...] = field(default=())
 
 
@@ -90,7 +90,8 @@ def extract_facts(code: str, limits: ParseLimits | None = None, depth: int = 0) 
     facts = list(visitor.facts)
     sinks: list[RawSink] = []
     for site in visitor.sinks:
-        dest = destinations.resolve(site.url_node, folder)
+        dest = destinations.resolve(site.url_node, folder,
+                                    embedded=site.sink in ("html-src", "css-url"))
         url = dest.url if dest.url is not None else site.url_text
         display = dest.display
         if url is None and site.url_deps is not None:
@@ -127,7 +128,9 @@ def extract_facts(code: str, limits: ParseLimits | None = None, depth: int = 0) 
             inner = extract_facts(dyn.code, limits, depth + 1)
             stages = max(stages, inner.stages + 1)
             where = Location(dyn.line, dyn.column)
-            facts.append(Fact("dynamic-code", where, {"via": dyn.via, "decoded": True,
+            # A code string written out in the source was not hidden; anything else was.
+            decoded = dyn.code not in code
+            facts.append(Fact("dynamic-code", where, {"via": dyn.via, "decoded": decoded,
                                                       "size": len(dyn.code)}))
             note = f"stage {depth + 2} ({dyn.via})"
             facts.extend(replace(f, location=where,
@@ -135,11 +138,12 @@ def extract_facts(code: str, limits: ParseLimits | None = None, depth: int = 0) 
             sinks.extend(replace(s, location=where, steps=(*s.steps, FlowStep(where, note)))
                          for s in inner.sinks)
             recovered.extend((v, where, t) for v, _, t in inner.recovered)
-    obf = dict(obfuscation)
     if len(recovered) >= 5:
-        obf["recovered-strings"] = len(recovered)
+        where = recovered[0][1]
+        obfuscation = (*obfuscation, ("recovered-strings", len(recovered), where.line,
+                                      where.column))
     return RawAnalysis(tuple(facts), tuple(sinks), tuple(recovered), None, stages,
-                       tuple(sorted(obf.items())))
+                       tuple(sorted(obfuscation)))
 
 
 def _no_classify(url: str | None) -> HostInfo:
@@ -152,22 +156,30 @@ _CHARCODE = re.compile(r"fromCharCode")
 _B64_LITERAL = re.compile(r"['\"][A-Za-z0-9+/]{40,}={0,2}['\"]")
 
 
-def _text_obfuscation(code: str) -> list[tuple[str, int]]:
-    """Cheap text measures of obfuscation (counts); rules decide what is too much."""
-    measures: list[tuple[str, int]] = []
-    size_kb = max(1, len(code) // 1024)
-    hex_names = len(set(_HEX_NAME.findall(code[:2_000_000])))
+def _text_obfuscation(code: str) -> list[tuple[str, int, int, int]]:
+    """Cheap text measures of obfuscation: (measure, count, line, column of the first one).
+    Rules decide what is too much."""
+    head = code[:2_000_000]
+    size_kb = max(1, len(head) // 1024)
+    measures: list[tuple[str, int, int, int]] = []
+
+    def first(pattern: re.Pattern[str]) -> tuple[int, int]:
+        match = pattern.search(head)
+        start = match.start() if match else 0
+        return head.count("\n", 0, start) + 1, start - (head.rfind("\n", 0, start) + 1)
+
+    hex_names = len(set(_HEX_NAME.findall(head)))
     if hex_names >= 3:
-        measures.append(("hex-identifiers", hex_names))
-    escapes = len(_HEX_ESCAPE.findall(code[:2_000_000]))
+        measures.append(("hex-identifiers", hex_names, *first(_HEX_NAME)))
+    escapes = len(_HEX_ESCAPE.findall(head))
     if escapes >= 20 and escapes / size_kb >= 5:
-        measures.append(("escape-density", escapes // size_kb))
-    charcodes = len(_CHARCODE.findall(code[:2_000_000]))
+        measures.append(("escape-density", escapes // size_kb, *first(_HEX_ESCAPE)))
+    charcodes = len(_CHARCODE.findall(head))
     if charcodes >= 3:
-        measures.append(("fromcharcode", charcodes))
-    b64 = len(_B64_LITERAL.findall(code[:2_000_000]))
+        measures.append(("fromcharcode", charcodes, *first(_CHARCODE)))
+    b64 = len(_B64_LITERAL.findall(head))
     if b64 >= 1:
-        measures.append(("base64-literals", b64))
+        measures.append(("base64-literals", b64, *first(_B64_LITERAL)))
     return measures
 
 
@@ -213,8 +225,9 @@ def judge(
             host_attrs.update(host=info.host or None, host_class=info.host_class.value,
                               lookalike_of=info.lookalike_of)
         facts.append(Fact("recovered-string", where, host_attrs))
-    for measure, score in raw.obfuscation:
-        facts.append(Fact("obfuscation", Location(1, 0), {"measure": measure, "score": score}))
+    for measure, score, line, column in raw.obfuscation:
+        facts.append(Fact("obfuscation", Location(line, column),
+                          {"measure": measure, "score": score}))
     ctx = ScriptContext(facts, code, sha256, raw.parse_error is None)
     findings = rules.evaluate(ctx, script_id)
     if raw.parse_error is not None:

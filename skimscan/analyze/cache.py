@@ -134,5 +134,6 @@ def _decode(data: dict[str, Any]) -> RawAnalysis:
     recovered = tuple((str(v), _unloc(loc), str(via)) for v, loc, via in data["recovered"])
     return RawAnalysis(
         facts, sinks, recovered, data["parse_error"], int(data["stages"]),
-        tuple((str(m), int(s)) for m, s in data["obfuscation"]), tuple(data["notes"]),
+        tuple((str(m), int(s), int(ln), int(col)) for m, s, ln, col in data["obfuscation"]),
+        tuple(data["notes"]),
     )

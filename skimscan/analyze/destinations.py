@@ -8,6 +8,7 @@ subdomain) a later constant fragment that looks like `.domain.tld` gives it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,11 +29,33 @@ class Destination:
     complete: bool
 
 
+#: Stands for the page's own origin (`location.origin`, `location.host`) in a URL.
+SAME_ORIGIN = "\x00same-origin\x00"
+_ORIGIN_PROPS = frozenset({"origin", "host", "hostname"})
+
+
+def _is_own_origin(node: Any) -> bool:
+    """`location.origin`, `window.location.host`, `document.location.hostname`, `document.domain`."""
+    if node.type != "MemberExpression" or node.computed:
+        return False
+    prop = getattr(node.property, "name", None)
+    obj = node.object
+    if prop == "domain":
+        return obj.type == "Identifier" and obj.name == "document"
+    if prop not in _ORIGIN_PROPS:
+        return False
+    if obj.type == "Identifier":
+        return bool(obj.name == "location")
+    return obj.type == "MemberExpression" and getattr(obj.property, "name", None) == "location"
+
+
 def fragments(node: Any, folder: Folds, limit: int = 64) -> list[str | None]:
     """Flatten `a + b + c` and template literals into folded parts (None = not constant)."""
     whole = folder.string(node)
     if whole is not None:
         return [whole]
+    if _is_own_origin(node):
+        return [SAME_ORIGIN]
     kind = node.type
     if kind == "BinaryExpression" and node.operator == "+":
         left = fragments(node.left, folder, limit)
@@ -56,10 +79,21 @@ def fragments(node: Any, folder: Folds, limit: int = 64) -> list[str | None]:
     return [None]
 
 
-def resolve(node: Any | None, folder: Folds) -> Destination:
+def resolve(node: Any | None, folder: Folds, embedded: bool = False) -> Destination:
+    """Where a URL expression points. `embedded`: the expression is HTML or CSS text with the
+    URL inside it (`'<img src="' + url + '">'`, `'url(' + u + ')'`)."""
     if node is None:
         return Destination(None, None, False)
     parts = fragments(node, folder)
+    if embedded:
+        parts = _embedded_url(parts)
+        if not parts:
+            return Destination(None, None, False)
+    if parts and parts[0] is not None and SAME_ORIGIN in parts[0] or (
+        len(parts) > 1 and parts[0] in ("https://", "http://", "//") and parts[1] == SAME_ORIGIN
+    ):
+        path = "".join(p if p is not None else "…" for p in parts).split(SAME_ORIGIN, 1)[1]
+        return Destination("/" + path.lstrip("/"), "(own origin)" + path, False)
     display = "".join(p if p is not None else "…" for p in parts)[:300]
     if all(p is not None for p in parts):
         url = "".join(p for p in parts if p is not None)
@@ -86,6 +120,30 @@ def resolve(node: Any | None, folder: Folds) -> Destination:
             host = match.group(0).lstrip(".")
             return Destination(f"https://{host}/", display, False)
     return Destination(None, display if prefix else None, False)
+
+
+_EMBEDDED = re.compile(
+    r"""(?:\b(?:src|href|action|data|poster|background|ping)\s*=\s*["']?|url\(\s*["']?)"""
+    r"""([^"'\s)>]*)""",
+    re.IGNORECASE,
+)
+_HOLE = "\x01"
+
+
+def _embedded_url(parts: list[str | None]) -> list[str | None]:
+    """The fragments of the first URL inside HTML/CSS text, holes kept as None."""
+    text = "".join(p if p is not None else _HOLE for p in parts)
+    match = _EMBEDDED.search(text.replace(_HOLE, "\x02HOLE\x02"))
+    if match is None:
+        return []
+    url = match.group(1)
+    out: list[str | None] = []
+    for i, piece in enumerate(url.split("\x02HOLE\x02")):
+        if i:
+            out.append(None)
+        if piece:
+            out.append(piece)
+    return out
 
 
 def _host_complete(prefix: str) -> bool:

@@ -14,7 +14,8 @@ _CARD_WORDS = (
     r"card[-_ ]?(?:number|num|no|nr|cvv|cvc|cvn|cid|code|exp|expiry|expiration|holder|owner|"
     r"name|security|verification|data|info|details|month|year|date)"
     r"|(?:credit|debit)[-_ ]?card"
-    r"|cc[-_]?(?:number|num|no|nr|cvv|cvc|cid|csc|exp|expiry|month|year|name|owner|type|code)"
+    r"|(?<![a-z])cc[-_]?(?:number|num|no|nr|cvv|cvc|cid|csc|exp|expiry|month|year|name|owner|type"
+    r"|code)"
     r"|ccnum|cardnum|\bpan\b|\bcvv2?\b|\bcvc2?\b|\bcsc\b|\bcvn\b"
     r"|security[-_ ]?code|securitycode|verification[-_ ]?(?:code|value)"
     r"|x_card_num|x_card_code|x_exp_date|payment\[cc_|payment\[card"
@@ -58,9 +59,19 @@ HOST_IN_TEXT = re.compile(
 URL_WITH_SCHEME = re.compile(r"^(?:https?|wss?):$|^(?:https?|wss?)://", re.IGNORECASE)
 
 
+#: Elements that mention cards but are not fields: `#btnCreditCard`, `.card-number-error`.
+NOT_A_FIELD = re.compile(
+    r"btn|button|submit|icon|logo|image|img|error|msg|hint|tooltip|brand|label|wrapper"
+    r"|container|section|title|heading|banner",
+    re.IGNORECASE,
+)
+
+
 def is_card_selector(text: str) -> bool:
     """True when a selector, id or name refers to a card field (number, CVV, expiry, holder)."""
-    return bool(CARD_FIELD.search(text) or CARD_ATTR.search(text))
+    if not (CARD_FIELD.search(text) or CARD_ATTR.search(text)):
+        return False
+    return not NOT_A_FIELD.search(text)
 
 
 def is_sweep_selector(text: str) -> bool:

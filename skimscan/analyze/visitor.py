@@ -42,9 +42,16 @@ _JQ_EVENTS = frozenset(
 _AJAX = frozenset({"ajax", "post", "get", "getJSON", "getScript", "load"})
 _AXIOS = frozenset({"post", "put", "get", "request", "patch"})
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "top", "parent", "frames"})
+#: Host objects and built-ins: writing `document.body.dataset.x = card` must not make every
+#: later `document.getElementById(...)` carry card data, so they are not bindings.
+_HOST_GLOBALS = frozenset(
+    {"document", "navigator", "location", "console", "Math", "JSON", "Object", "Array",
+     "String", "Number", "Date", "Promise", "performance", "screen", "history", "$", "jQuery",
+     "Reflect", "Symbol", "Intl", "crypto", "URL", "URLSearchParams", *_GLOBAL_OBJECTS}
+)
 _REGEX_NOISE = re.compile(r"\\[sb]\*?\+?\??|\[[-_ \\s]*\]\??|[?*+^$()]")
 _ANTI_STRINGS = (
-    ("headlesschrome", "headless-ua"), ("headless", "headless-ua"), ("phantomjs", "headless-ua"),
+    ("headlesschrome", "headless-ua"), ("phantomjs", "headless-ua"),
     ("swiftshader", "webgl-renderer"), ("llvmpipe", "webgl-renderer"),
     ("selenium", "automation"), ("webdriver", "webdriver"), ("__nightmare", "automation"),
     ("callphantom", "automation"), ("puppeteer", "automation"),
@@ -166,6 +173,9 @@ class ScriptVisitor:
         self._pending_calls: list[tuple[str, list[Deps], Location]] = []
         self._pending_selectors: list[tuple[str, Any, Deps, str]] = []
         self._this_override: dict[int, str] = {}
+        self._selectors: dict[str, str] = {}  # binding -> selector it was selected with
+        self._pending_targets: list[tuple[int, Fact, Deps]] = []
+        self._gates: set[str] = set()  # bindings holding a URL-gate test
         self.string_seeds: dict[str, set[str]] = {}
 
     # --- scopes -----------------------------------------------------------------------------
@@ -381,7 +391,7 @@ class ScriptVisitor:
         if regex is not None:
             pattern = getattr(regex, "pattern", "") or ""
             low = pattern.lower()
-            for needle, check in _ANTI_STRINGS:
+            for needle, check in (*_ANTI_STRINGS, ("headless", "headless-ua")):
                 if needle in low:
                     self.fact("anti-analysis", node, check=check)
                     break
@@ -458,6 +468,11 @@ class ScriptVisitor:
 
     def _assign_pattern(self, target: Any, value: Any, site: Any, compound: bool = False) -> None:
         deps = self.deps(value)
+        if target.type == "Identifier" and self._is_test_call(value):
+            before = len(self.facts)
+            self._check_gate(value)
+            if any(f.kind == "url-gate" for f in self.facts[before:]):
+                self._gates.add(self.resolve(target.name))
         for name in pattern_names(target):
             binding = self.resolve(name)
             self._edges(binding, deps, site, f"assigned to {name}")
@@ -478,8 +493,14 @@ class ScriptVisitor:
                 self._objects[binding] = ("ws", url, self.deps(url) if url is not None else None)
             elif name == "Image":
                 self._objects[binding] = ("image", None, None)
+        elif value.type == "MemberExpression" and (self.chain(value) or [""])[-1] == "currentScript":
+            self._objects[binding] = ("current-script", None, None)
         elif value.type == "CallExpression":
             callee = self.chain(value.callee)
+            if callee and (callee[-1] in _SELECT_ONE or callee[0] in _JQ) and value.arguments:
+                text = self.folder.string(value.arguments[0])
+                if text:
+                    self._selectors[binding] = text
             if callee and callee[-1] == "createElement" and value.arguments:
                 tag = (self.folder.string(value.arguments[0]) or "").lower()
                 kind = {"img": "image", "script": "script", "iframe": "iframe",
@@ -542,6 +563,9 @@ class ScriptVisitor:
             name = self.prop_name(callee)
         self._callback_edges(node, receiver, args)
         self._call_edges(node, callee, args)
+        if callee.type == "Import":
+            self._add_sink("import", node, args[0] if args else None, Deps())
+            return
         if name is None:
             return
         first = args[0] if args else None
@@ -552,7 +576,9 @@ class ScriptVisitor:
         elif name in ("setTimeout", "setInterval") and len(chain or ()) <= 2:
             delay = self._number(args[1]) if len(args) > 1 else None
             string_code = first is not None and first.type not in _FUNCTIONS and (
-                self.folder.string(first) is not None or first.type == "TemplateLiteral"
+                self.folder.string(first) is not None
+                or first.type == "TemplateLiteral"
+                or (first.type == "BinaryExpression" and bool(self._const_text(first)))
             )
             self.fact("timer", node, fn=name, delay=delay, string_code=bool(string_code))
             if string_code:
@@ -567,7 +593,7 @@ class ScriptVisitor:
         elif name in ("on", "bind", "one", "live", "delegate") and receiver is not None and args:
             self._jquery_on(node, receiver, args)
         elif name in _JQ_EVENTS and receiver is not None and args and self._is_jquery(receiver):
-            self._listener(node, receiver, name, args[-1], via="jquery")
+            self._listener(node, self._unwrap_jquery(receiver), name, args[-1], via="jquery")
         elif name in ("serialize", "serializeArray", "serializeObject") and receiver is not None:
             self.fact("form-serialize", node, via=name)
         elif name == "fetch" and len(chain or ()) <= 2 and first is not None:
@@ -594,6 +620,8 @@ class ScriptVisitor:
             self._add_sink("axios", node, first, self.deps_list(args[1:]), method=name.upper())
         elif name == "postMessage" and args:
             target = self.folder.string(args[1]) if len(args) > 1 else None
+            if target is not None and target.strip() in ("*", "/"):
+                target = None  # any origin: the destination is whoever is listening
             site = SinkSite("postmessage", loc(node), None, target, self.deps(first))
             self.sinks.append(site)
         elif name in ("assign", "replace") and chain and "location" in chain and first:
@@ -619,8 +647,6 @@ class ScriptVisitor:
             tag = (self.folder.string(first) or "").lower()
             if tag in ("script", "iframe", "form", "input"):
                 self.fact("dom-inject", node, element=tag, via="createElement")
-        elif name == "import" or callee.type == "Import":
-            self._add_sink("import", node, first, Deps())
         elif name in ("setItem",) and chain and chain[0] in ("localStorage", "sessionStorage"):
             store = chain[0]
             deps = self.deps_list(args[1:])
@@ -629,12 +655,10 @@ class ScriptVisitor:
         elif name in ("getItem",) and chain and chain[0] in ("localStorage", "sessionStorage"):
             self.fact("storage-read", node, store=chain[0],
                       key=self.folder.string(first) if first else None)
-        elif name == "remove" and chain and "currentScript" in chain:
+        elif name == "remove" and receiver is not None and self._is_current_script(receiver):
             self.fact("self-remove", node, via="currentScript.remove")
-        elif name == "removeChild" and first is not None:
-            arg_chain = self.chain(first) or []
-            if "currentScript" in arg_chain or self._element_kind(first) == "script":
-                self.fact("self-remove", node, via="removeChild")
+        elif name == "removeChild" and first is not None and self._is_current_script(first):
+            self.fact("self-remove", node, via="removeChild")
         elif name == "getExtension" and first is not None and (
             self.folder.string(first) or ""
         ) == "WEBGL_debug_renderer_info":
@@ -652,7 +676,7 @@ class ScriptVisitor:
         for a in args:
             if a.type not in _FUNCTIONS:
                 deps.merge(self.deps(a))
-        if not deps.bindings and not deps.labels:
+        if not deps.bindings and not deps.labels and not deps.strings:
             return
         for fn in fns:
             self._pending_fn_edges.append((fn, deps, loc(node), "passed to a callback"))
@@ -695,16 +719,23 @@ class ScriptVisitor:
         elif patterns.is_sweep_selector(text):
             self.fact("input-sweep", node, selector=text[:120], via=via)
 
-    def _listener(self, node: Any, target: Any, event: str, handler: Any, via: str) -> None:
+    def _listener(self, node: Any, target: Any, event: str, handler: Any, via: str,
+                  selector: str | None = None) -> None:
         event = event.lower()
         target_kind = self._target_kind(target)
-        selector = None
-        self.fact("listener", node, event=event, target=target_kind, via=via, selector=selector)
+        if selector:  # delegated: `$(document).on('keyup', 'input', fn)`
+            target_kind = self._selector_kind(selector) or target_kind
+        fact = self.fact("listener", node, event=event, target=target_kind, via=via,
+                         selector=selector)
+        deps = self.deps(target)
+        if target_kind == "element":
+            self._pending_targets.append((len(self.facts) - 1, fact, deps))
         fns = self._functions_of(handler)
         if not fns:
             return
-        deps = self.deps(target)
         step = FlowStep(loc(node), f"{event} listener on {target_kind}")
+        if selector and patterns.is_card_selector(selector):
+            deps.labels.setdefault("card", FlowStep(loc(node), f"card field {selector[:60]!r}"))
         if event in patterns.KEY_EVENTS:
             deps.labels.setdefault("keys", step)
         if event in patterns.FIELD_EVENTS:
@@ -717,9 +748,11 @@ class ScriptVisitor:
         if events is None:
             return
         handler = args[-1]
-        target = receiver
+        target = self._unwrap_jquery(receiver)
+        delegated = self.folder.string(args[1]) if len(args) > 2 else None
         for event in events.split():
-            self._listener(node, target, event.split(".")[0], handler, via="jquery")
+            self._listener(node, target, event.split(".")[0], handler, via="jquery",
+                           selector=delegated)
 
     def _functions_of(self, node: Any) -> list[Any]:
         if node.type in _FUNCTIONS:
@@ -806,9 +839,12 @@ class ScriptVisitor:
         stack = [test]
         while stack:
             n = stack.pop()
+            if n.type == "Identifier" and self.resolve(n.name) in self._gates:
+                self.fact("url-gate", test, pattern=n.name, via="variable")
             if n.type == "MemberExpression":
                 chain = self.chain(n) or []
-                if "location" in chain or chain[-1:] in (["pathname"], ["href"]):
+                if "location" in chain or chain[-1:] in (["pathname"], ["href"], ["URL"],
+                                                         ["documentURI"]):
                     touches_location = True
                 if chain[-2:] == ["document", "cookie"]:
                     touches_store = "cookie"
@@ -847,7 +883,9 @@ class ScriptVisitor:
             n = stack.pop()
             kind = n.type
             if kind == "Identifier":
-                deps.bindings.add(self.resolve(n.name))
+                binding = self.resolve(n.name)
+                if not (binding.startswith("g:") and n.name in _HOST_GLOBALS):
+                    deps.bindings.add(binding)
                 continue
             if kind == "ThisExpression":
                 deps.bindings.add(self._this())
@@ -1020,9 +1058,10 @@ class ScriptVisitor:
         while node.type in ("MemberExpression", "ChainExpression", "TSNonNullExpression"):
             node = node.expression if node.type == "ChainExpression" else node.object
         if node.type == "Identifier":
-            if node.name in _GLOBAL_OBJECTS:
+            binding = self.resolve(node.name)
+            if binding.startswith("g:") and node.name in _HOST_GLOBALS:
                 return None
-            return self.resolve(node.name)
+            return binding
         if node.type == "ThisExpression":
             return self._this()
         return None
@@ -1080,9 +1119,36 @@ class ScriptVisitor:
         verb = (self.folder.string(method) or "").upper()
         return verb in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
+    def _is_test_call(self, node: Any) -> bool:
+        """`/x/.test(..)`, `s.indexOf(..) > -1`, `!s.includes(..)`: a condition worth keeping."""
+        while node.type in ("BinaryExpression", "UnaryExpression", "LogicalExpression"):
+            node = node.left if node.type != "UnaryExpression" else node.argument
+        if node.type != "CallExpression" or node.callee.type != "MemberExpression":
+            return False
+        return self.prop_name(node.callee) in ("test", "indexOf", "includes", "match", "search",
+                                               "startsWith", "endsWith", "exec")
+
+    def _is_current_script(self, node: Any) -> bool:
+        chain = self.chain(node) or []
+        if "currentScript" in chain:
+            return True
+        key = self.path_key(node)
+        return key is not None and self._objects.get(key, ("",))[0] == "current-script"
+
     def _is_jquery(self, node: Any) -> bool:
+        if node.type == "CallExpression":
+            callee = self.chain(node.callee) or []
+            return bool(callee) and callee[0] in _JQ
         chain = self.chain(node) or []
         return "()" in chain and chain[0] in _JQ
+
+    def _unwrap_jquery(self, node: Any) -> Any:
+        """`$(document)` -> `document`; `$('#pay')` stays (its selector names the target)."""
+        if node.type == "CallExpression" and self._is_jquery(node) and len(node.arguments) == 1:
+            inner = node.arguments[0]
+            if inner.type in ("Identifier", "MemberExpression", "ThisExpression"):
+                return inner
+        return node
 
     def _element_kind(self, node: Any) -> str | None:
         if node.type == "NewExpression":
@@ -1099,10 +1165,24 @@ class ScriptVisitor:
             return self._objects[owner][0]
         return None
 
+    def _selector_kind(self, text: str) -> str | None:
+        low = text.lower()
+        if patterns.is_card_selector(text):
+            return "card-field"
+        if patterns.is_sweep_selector(text):
+            return "fields"
+        if "form" in low:
+            return "form"
+        if patterns.PAY_BUTTON.search(low):
+            return "button"
+        return None
+
     def _target_kind(self, node: Any) -> str:
         chain = self.chain(node) or []
         if chain in (["document"], ["window"], ["body"], ["document", "body"]):
             return chain[-1]
+        if "forms" in chain:
+            return "form"
         deps = self.deps(node)
         if "card" in deps.labels:
             return "card-field"
@@ -1111,13 +1191,10 @@ class ScriptVisitor:
         text = ""
         if node.type == "CallExpression" and node.arguments:
             text = self.folder.string(node.arguments[0]) or ""
-        if text:
-            low = text.lower()
-            if "form" in low:
-                return "form"
-            if patterns.PAY_BUTTON.search(low):
-                return "button"
-        return "element"
+        else:
+            key = self.path_key(node)
+            text = self._selectors.get(key or "", "")
+        return (self._selector_kind(text) if text else None) or "element"
 
     # --- after the walk ---------------------------------------------------------------------
 
@@ -1168,6 +1245,12 @@ class ScriptVisitor:
                     self.facts.append(Fact("input-sweep", loc(call), {"selector": text[:120],
                                                                        "via": via}))
                     break
+        for index, fact, deps in self._pending_targets:
+            labels = self.graph.labels_of(deps.bindings)
+            kind = "card-field" if "card" in labels else "fields" if "form" in labels else None
+            if kind is not None:
+                self.facts[index] = Fact(fact.kind, fact.location,
+                                         {**fact.attrs, "target": kind}, fact.flow)
         for site in self.sinks:
             if site.owner is not None:
                 kind, url, url_deps = self._objects.get(site.owner, ("", None, None))
