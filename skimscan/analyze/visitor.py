@@ -30,6 +30,12 @@ _ENCODERS = frozenset(
     {"btoa", "atob", "encodeURIComponent", "encodeURI", "escape", "stringify", "encode",
      "toString", "fromCharCode", "charCodeAt", "join", "reverse", "split"}
 )
+#: Functions whose aliases are followed (`var f = fetch; f(url)`).
+_ALIASABLE = frozenset(
+    {"fetch", "sendBeacon", "eval", "setTimeout", "setInterval", "open", "postMessage",
+     "querySelector", "querySelectorAll", "getElementById", "getElementsByName", "write",
+     "atob", "btoa", "Function", "ajax", "post", "createElement", "addEventListener"}
+)
 _SELECT_ONE = frozenset({"querySelector", "getElementById", "closest"})
 _SELECT_MANY = frozenset(
     {"querySelectorAll", "getElementsByName", "getElementsByClassName", "getElementsByTagName"}
@@ -176,6 +182,7 @@ class ScriptVisitor:
         self._selectors: dict[str, str] = {}  # binding -> selector it was selected with
         self._pending_targets: list[tuple[int, Fact, Deps]] = []
         self._gates: set[str] = set()  # bindings holding a URL-gate test
+        self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self.string_seeds: dict[str, set[str]] = {}
 
     # --- scopes -----------------------------------------------------------------------------
@@ -395,10 +402,7 @@ class ScriptVisitor:
                 if needle in low:
                     self.fact("anti-analysis", node, check=check)
                     break
-            # `/card\s*number/i.test(label.textContent)`: finding card fields by their label.
-            words = _REGEX_NOISE.sub("", low)
-            if len(words) < 200 and patterns.is_card_selector(words):
-                self.fact("card-read", node, field=f"/{pattern[:80]}/", via="text-pattern")
+
 
     def v_BinaryExpression(self, node: Any) -> None:
         if node.operator == "-":
@@ -482,7 +486,16 @@ class ScriptVisitor:
                 self._note_object(binding, value)
 
     def _note_object(self, binding: str, value: Any) -> None:
-        """Remember bindings that hold an XHR, a WebSocket or an element we can name."""
+        """Remember bindings that hold an XHR, a WebSocket or an element we can name, and
+        aliases of functions (`var net = window['fe' + 'tch'].bind(window)`)."""
+        target = value
+        if target.type == "CallExpression" and target.callee.type == "MemberExpression" and \
+                self.prop_name(target.callee) == "bind":
+            target = target.callee.object
+        if target.type in ("MemberExpression", "Identifier"):
+            alias = self.chain(target)
+            if alias and alias[-1] in _ALIASABLE:
+                self._aliases[binding] = alias
         if value.type == "NewExpression":
             callee = self.chain(value.callee)
             name = callee[-1] if callee else ""
@@ -556,6 +569,8 @@ class ScriptVisitor:
     def _call(self, node: Any) -> None:
         callee = node.callee
         chain = self.chain(callee)
+        if callee.type == "Identifier":
+            chain = self._aliases.get(self.resolve(callee.name), chain)
         name = chain[-1] if chain else None
         args = node.arguments
         receiver = callee.object if callee.type == "MemberExpression" else None
@@ -563,6 +578,7 @@ class ScriptVisitor:
             name = self.prop_name(callee)
         self._callback_edges(node, receiver, args)
         self._call_edges(node, callee, args)
+        self._label_patterns(node, name, receiver, args)
         if callee.type == "Import":
             self._add_sink("import", node, args[0] if args else None, Deps())
             return
@@ -664,6 +680,21 @@ class ScriptVisitor:
         ) == "WEBGL_debug_renderer_info":
             self.fact("anti-analysis", node, check="webgl-renderer")
 
+    def _label_patterns(self, node: Any, name: str | None, receiver: Any,
+                        args: list[Any]) -> None:
+        """`/card\s*number/i.test(label.textContent)`, `byLabel(/cvv|cvc/)`: card fields found
+        by the text around them. A regex handed to `.replace()` (scrubbing) does not count."""
+        if name in ("replace", "replaceAll", "split"):
+            return
+        candidates = [a for a in args if a.type == "Literal" and getattr(a, "regex", None)]
+        if name in ("test", "exec") and receiver is not None and receiver.type == "Literal":
+            candidates.append(receiver)
+        for lit in candidates:
+            pattern = getattr(lit.regex, "pattern", "") or ""
+            words = _REGEX_NOISE.sub("", pattern.lower())
+            if len(words) < 200 and patterns.is_card_selector(words):
+                self.fact("card-read", lit, field=f"/{pattern[:80]}/", via="text-pattern")
+
     def _callback_edges(self, node: Any, receiver: Any, args: list[Any]) -> None:
         """Data of the receiver and of other arguments may reach a callback's parameters
         (forEach/map/each/then/reduce and friends)."""
@@ -701,8 +732,18 @@ class ScriptVisitor:
                     self._edges(base, self.deps_list(args), node, f"added with .{prop}()")
         else:
             return
-        arg_deps = [self.deps(a) for a in args]
+        arg_deps = [self._arg_deps(a) for a in args]
         self._pending_calls.append((key, arg_deps, loc(node)))
+
+    def _arg_deps(self, arg: Any) -> Deps:
+        """An argument's deps, plus its folded value when that is a URL or selector (so that
+        `val(C.num)` passes the hidden selector on to `val`'s parameter)."""
+        deps = self.deps(arg)
+        if arg.type in ("MemberExpression", "CallExpression", "Identifier"):
+            text = self.folder.string(arg)
+            if text is not None and 2 < len(text) < 400 and _interesting(text):
+                deps.strings.add(text)
+        return deps
 
     def _selector_call(self, node: Any, via: str, first: Any) -> None:
         if first is None:
