@@ -183,6 +183,7 @@ class ScriptVisitor:
         self._pending_targets: list[tuple[int, Fact, Deps]] = []
         self._gates: set[str] = set()  # bindings holding a URL-gate test
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
+        self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
         self.string_seeds: dict[str, set[str]] = {}
 
     # --- scopes -----------------------------------------------------------------------------
@@ -488,6 +489,8 @@ class ScriptVisitor:
     def _note_object(self, binding: str, value: Any) -> None:
         """Remember bindings that hold an XHR, a WebSocket or an element we can name, and
         aliases of functions (`var net = window['fe' + 'tch'].bind(window)`)."""
+        if value.type == "Literal" and getattr(value, "regex", None) is not None:
+            self._regexes[binding] = value
         target = value
         if target.type == "CallExpression" and target.callee.type == "MemberExpression" and \
                 self.prop_name(target.callee) == "bind":
@@ -687,8 +690,23 @@ class ScriptVisitor:
         if name in ("replace", "replaceAll", "split"):
             return
         candidates = [a for a in args if a.type == "Literal" and getattr(a, "regex", None)]
-        if name in ("test", "exec") and receiver is not None and receiver.type == "Literal":
-            candidates.append(receiver)
+        if name in ("test", "exec") and receiver is not None:
+            if receiver.type == "Literal":
+                candidates.append(receiver)
+            elif receiver.type == "Identifier":
+                held = self._regexes.get(self.resolve(receiver.name))
+                if held is not None:
+                    candidates.append(held)
+        if name in ("indexOf", "includes") and receiver is not None and args:
+            # `['ccnum', 'cvv'].indexOf(input.id)`: a list of card field names
+            key = self.path_key(receiver)
+            names = self.string_seeds.get(key or "", set()) if key else set()
+            if receiver.type == "ArrayExpression":
+                names = {e.value for e in receiver.elements
+                         if e is not None and e.type == "Literal" and isinstance(e.value, str)}
+            card = sorted(n for n in names if patterns.is_card_selector(n))
+            if card:
+                self.fact("card-read", node, field=", ".join(card)[:120], via="name-list")
         for lit in candidates:
             pattern = getattr(lit.regex, "pattern", "") or ""
             words = _REGEX_NOISE.sub("", pattern.lower())
