@@ -15,6 +15,7 @@ bounded depth.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ from skimscan.analyze.facts import Fact
 from skimscan.analyze.fold import Folder
 from skimscan.analyze.parse import ParseLimits, parse
 from skimscan.analyze.rules import RuleSet, ScriptContext
-from skimscan.analyze.visitor import ScriptVisitor
+from skimscan.analyze.visitor import ScriptVisitor, SinkSite
 from skimscan.models import (
     Confidence,
     Finding,
@@ -39,6 +40,7 @@ from skimscan.models import (
 #: Bump when extraction changes, so that stale disk-cache entries are not reused.
 EXTRACTOR_VERSION = "1"
 MAX_STAGES = 3
+MAX_STAGE_CODE = 2 * 1024 * 1024
 _DATA_LABELS = ("card", "form", "keys", "input")
 _ENCODER_NAMES = {"btoa": "base64", "encodeURIComponent": "url-encoding", "escape": "escape",
                   "stringify": "JSON", "fromCharCode": "char codes", "reverse": "reversal",
@@ -75,8 +77,9 @@ class RawAnalysis:
     notes: tuple[str, ...] = field(default=())
 
 
-def extract_facts(code: str, limits: ParseLimits | None = None, depth: int = 0) -> RawAnalysis:
-    """Parse and walk `code`. Call inside `run_deep` (deeply nested code needs the stack)."""
+def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
+    """Parse and walk `code`, then every stage it decodes. Call inside `run_deep` (deeply
+    nested code needs the stack)."""
     result = parse(code, limits)
     obfuscation = tuple(_text_obfuscation(code))
     if result.tree is None:
@@ -85,65 +88,114 @@ def extract_facts(code: str, limits: ParseLimits | None = None, depth: int = 0) 
         folder = Folder(result.tree)
         visitor = ScriptVisitor(result.tree, folder, _no_classify)
         visitor.run()
+        recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
+        stage_facts, stages = _run_stages(code, folder, visitor, recovered, limits)
+        visitor.finish()
     except RecursionError:
         return RawAnalysis((), (), (), "nested too deeply for the analysis budget", 1, obfuscation)
-    facts = list(visitor.facts)
-    sinks: list[RawSink] = []
-    for site in visitor.sinks:
-        dest = destinations.resolve(site.url_node, folder,
-                                    embedded=site.sink in ("html-src", "css-url"))
-        url = dest.url if dest.url is not None else site.url_text
-        display = dest.display
-        if url is None and site.url_deps is not None:
-            # The URL comes through variables, properties or parameters: follow constants back.
-            for text in visitor.strings_reaching(site.url_deps):
-                if patterns.looks_like_url(text):
-                    url = text
-                    display = f"{dest.display or '…'} (= {text[:200]})"
-                    break
-        labels = set(site.data.labels) | visitor.graph.labels_of(site.data.bindings)
-        data_labels = tuple(sorted(lb for lb in labels if lb in _DATA_LABELS))
-        steps: list[FlowStep] = []
-        if data_labels:
-            label = data_labels[0] if "card" not in data_labels else "card"
-            if label in site.data.labels:
-                steps.append(site.data.labels[label])
-            else:
-                steps.extend(visitor.graph.path(site.data.bindings, label))
-        steps.append(FlowStep(site.location, f"sent by {site.sink}"))
-        encoders = tuple(sorted(site.data.encoders))
-        sinks.append(RawSink(site.sink, site.location, url, display or url, site.method,
-                             site.mode, data_labels, tuple(steps), encoders))
+    facts = [*visitor.facts, *stage_facts]
+    sinks = [_raw_sink(site, visitor) for site in visitor.sinks]
     for f, deps in visitor.storage_writes:
         labels = set(deps.labels) | visitor.graph.labels_of(deps.bindings)
         data_labels = tuple(sorted(lb for lb in labels if lb in _DATA_LABELS))
         facts.append(replace(f, attrs={**f.attrs, "tainted": bool(data_labels),
                                        "labels": data_labels}))
-    recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
-    stages = 1
-    if depth < MAX_STAGES:
-        for dyn in folder.dynamic_code():
-            if not dyn.code.strip():
-                continue
-            inner = extract_facts(dyn.code, limits, depth + 1)
-            stages = max(stages, inner.stages + 1)
-            where = Location(dyn.line, dyn.column)
-            # A code string written out in the source was not hidden; anything else was.
-            decoded = dyn.code not in code
-            facts.append(Fact("dynamic-code", where, {"via": dyn.via, "decoded": decoded,
-                                                      "size": len(dyn.code)}))
-            note = f"stage {depth + 2} ({dyn.via})"
-            facts.extend(replace(f, location=where,
-                                 attrs={**f.attrs}) for f in inner.facts)
-            sinks.extend(replace(s, location=where, steps=(*s.steps, FlowStep(where, note)))
-                         for s in inner.sinks)
-            recovered.extend((v, where, t) for v, _, t in inner.recovered)
     if len(recovered) >= 5:
         where = recovered[0][1]
         obfuscation = (*obfuscation, ("recovered-strings", len(recovered), where.line,
                                       where.column))
     return RawAnalysis(tuple(facts), tuple(sinks), tuple(recovered), None, stages,
                        tuple(sorted(obfuscation)))
+
+
+def _run_stages(code: str, folder: Folder, visitor: ScriptVisitor,
+                recovered: list[tuple[str, Location, str]],
+                limits: ParseLimits | None) -> tuple[list[Fact], int]:
+    """Analyse code the script builds and runs (eval, new Function, string timers, handlers
+    in injected HTML, base64 payloads handed to an evaluator) inside the same visitor, so
+    data flows between stages are followed. Bounded: MAX_STAGES levels, MAX_STAGE_CODE each."""
+    facts: list[Fact] = []
+    seen: set[str] = set()
+    deepest = 1
+    queue: list[tuple[Folder, str, int, int | None]] = [(folder, code, 1, None)]
+    html_done = 0
+    while queue:
+        current, text, depth, _ = queue.pop(0)
+        found = [(d.code, Location(d.line, d.column), d.via) for d in current.dynamic_code()]
+        found.extend(visitor.html_code[html_done:])
+        html_done = len(visitor.html_code)
+        if depth == 1 and not found and any(f.kind == "dynamic-code" for f in visitor.facts):
+            found.extend(_payload_candidates(text, visitor))
+        for stage_code, where, via in found:
+            if not stage_code.strip() or stage_code in seen or len(stage_code) > MAX_STAGE_CODE:
+                continue
+            seen.add(stage_code)
+            # A code string written out in the source was not hidden; anything else was.
+            facts.append(Fact("dynamic-code", where, {"via": via,
+                                                      "decoded": stage_code not in code,
+                                                      "size": len(stage_code)}))
+            if depth > MAX_STAGES:
+                continue
+            parsed = parse(stage_code, limits)
+            if parsed.tree is None:
+                continue
+            inner = Folder(parsed.tree)
+            visitor.visit_stage(parsed.tree, inner, where)
+            recovered.extend((r.value, where, r.via) for r in inner.recovered())
+            deepest = max(deepest, depth + 1)
+            queue.append((inner, stage_code, depth + 1, None))
+    return facts, deepest
+
+
+_PAYLOAD = re.compile(r"[A-Za-z0-9+/]{80,}={0,2}")
+
+
+def _payload_candidates(code: str, visitor: ScriptVisitor) -> list[tuple[str, Location, str]]:
+    """Base64 blobs anywhere in the text (a CSS property, a comment, a fallback string) that
+    decode to JavaScript, for scripts that run code the folder could not trace to its source."""
+    where = next(f.location for f in visitor.facts if f.kind == "dynamic-code")
+    out: list[tuple[str, Location, str]] = []
+    for match in _PAYLOAD.finditer(code[:4_000_000]):
+        blob = match.group(0)
+        try:
+            text = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+        if printable < 0.95 * len(text) or not re.search(r"[;(){}=]", text):
+            continue
+        out.append((text, where, "base64-payload"))
+        if len(out) >= 8:
+            break
+    return out
+
+
+def _raw_sink(site: SinkSite, visitor: ScriptVisitor) -> RawSink:
+    dest = destinations.resolve(site.url_node, site.folder or visitor.folder,
+                                embedded=site.sink in ("html-src", "css-url"))
+    url = dest.url if dest.url is not None else site.url_text
+    display = dest.display
+    if url is None and site.url_deps is not None:
+        # The URL comes through variables, properties or parameters: follow constants back.
+        for text in visitor.strings_reaching(site.url_deps):
+            candidate = text if patterns.looks_like_url(text) else (
+                f"https://{text}/" if patterns.is_domain(text) else None)
+            if candidate is not None:
+                url = candidate
+                display = f"{dest.display or '…'} (= {text[:200]})"
+                break
+    labels = set(site.data.labels) | visitor.graph.labels_of(site.data.bindings)
+    data_labels = tuple(sorted(lb for lb in labels if lb in _DATA_LABELS))
+    steps: list[FlowStep] = []
+    if data_labels:
+        label = data_labels[0] if "card" not in data_labels else "card"
+        if label in site.data.labels:
+            steps.append(site.data.labels[label])
+        else:
+            steps.extend(visitor.graph.path(site.data.bindings, label))
+    steps.append(FlowStep(site.location, f"sent by {site.sink}"))
+    return RawSink(site.sink, site.location, url, display or url, site.method, site.mode,
+                   data_labels, tuple(steps), tuple(sorted(site.data.encoders)))
 
 
 def _no_classify(url: str | None) -> HostInfo:

@@ -82,3 +82,19 @@ def is_sweep_selector(text: str) -> bool:
 def looks_like_url(text: str) -> bool:
     t = text.strip()
     return t.startswith(("http://", "https://", "//", "ws://", "wss://"))
+
+
+_DOMAIN = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,24}|xn--[a-z0-9-]{2,59})$",
+    re.IGNORECASE,
+)
+_NOT_TLD = frozenset({"js", "mjs", "css", "html", "htm", "json", "png", "jpg", "gif", "svg",
+                      "php", "map", "txt", "xml", "woff", "woff2", "min", "prototype", "value",
+                      "length", "push", "call", "apply", "then", "id", "name"})
+
+
+def is_domain(text: str) -> bool:
+    """`rtc.relay.example` — a bare host name (not `app.min.js`, not `a.b.value`)."""
+    if not _DOMAIN.match(text) or len(text) > 253:
+        return False
+    return text.rsplit(".", 1)[-1].lower() not in _NOT_TLD

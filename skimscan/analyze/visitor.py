@@ -12,6 +12,7 @@ pass for declarations plus one pass for behaviour.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ _ALIASABLE = frozenset(
 )
 _SELECT_ONE = frozenset({"querySelector", "getElementById", "closest"})
 _SELECT_MANY = frozenset(
-    {"querySelectorAll", "getElementsByName", "getElementsByClassName", "getElementsByTagName"}
+    {"querySelectorAll", "getElementsByName", "getElementsByClassName", "getElementsByTagName",
+     "find"}
 )
 _JQ = frozenset({"$", "jQuery", "jq", "Zepto"})
 _JQ_EVENTS = frozenset(
@@ -54,6 +56,10 @@ _HOST_GLOBALS = frozenset(
     {"document", "navigator", "location", "console", "Math", "JSON", "Object", "Array",
      "String", "Number", "Date", "Promise", "performance", "screen", "history", "$", "jQuery",
      "Reflect", "Symbol", "Intl", "crypto", "URL", "URLSearchParams", *_GLOBAL_OBJECTS}
+)
+_HTML_CODE = re.compile(
+    r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')|<script\b[^>]*>(.*?)</script>""",
+    re.IGNORECASE | re.DOTALL,
 )
 _REGEX_NOISE = re.compile(r"\\[sb]\*?\+?\??|\[[-_ \\s]*\]\??|[?*+^$()]")
 _ANTI_STRINGS = (
@@ -71,7 +77,7 @@ class FolderLike(Protocol):
 Classify = Callable[[str | None], HostInfo]
 
 
-def loc(node: Any) -> Location:
+def node_location(node: Any) -> Location:
     try:
         start, end = node.loc.start, node.loc.end
         return Location(start.line, start.column, end.line, end.column)
@@ -92,9 +98,9 @@ def children(node: Node) -> Iterator[Node]:
 
 
 def _interesting(text: str) -> bool:
-    """Constants worth following through variables: URLs and card/sweep selectors."""
+    """Constants worth following through variables: URLs, host names, card/sweep selectors."""
     return (patterns.looks_like_url(text) or patterns.is_card_selector(text)
-            or patterns.is_sweep_selector(text))
+            or patterns.is_sweep_selector(text) or patterns.is_domain(text))
 
 
 def pattern_names(pattern: Any) -> Iterator[str]:
@@ -144,6 +150,7 @@ class SinkSite:
     mode: str | None = None
     owner: str | None = None  # binding of the XHR/WebSocket object, resolved after the walk
     url_deps: Deps | None = None  # what flows into the URL, for resolving it through variables
+    folder: Any = None  # the folder of the (stage) tree the URL node belongs to
 
 
 @dataclass
@@ -174,6 +181,7 @@ class ScriptVisitor:
         self.storage_writes: list[tuple[Fact, Deps]] = []
         self._scope: _Scope | None = None
         self._next_scope = 0
+        self._stage_location: Location | None = None
         self._fn_stack: list[Any] = []
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
         self._pending_calls: list[tuple[str, list[Deps], Location]] = []
@@ -184,15 +192,16 @@ class ScriptVisitor:
         self._gates: set[str] = set()  # bindings holding a URL-gate test
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
+        self.html_code: list[tuple[str, Location, str]] = []  # code found in injected HTML
         self.string_seeds: dict[str, set[str]] = {}
 
     # --- scopes -----------------------------------------------------------------------------
 
-    def _declare_pass(self) -> None:
+    def _declare_pass(self, tree: Any) -> None:
         """Collect the names each function declares (var/let/const/function/params/catch)."""
-        stack: list[tuple[Node, Any]] = [(self.tree, self.tree)]
+        stack: list[tuple[Node, Any]] = [(tree, tree)]
         declared = self._declared
-        declared[id(self.tree)] = set()
+        declared[id(tree)] = set()
         while stack:
             node, fn = stack.pop()
             kind = node.type
@@ -223,12 +232,19 @@ class ScriptVisitor:
         return scope
 
     def resolve(self, name: str) -> str:
+        """The binding a name refers to. Top-level names are globals (`g:`), as in a
+        browser, so code run later by eval or a string timer shares them."""
         scope = self._scope
         while scope is not None:
             if name in scope.names:
-                return f"{scope.id}:{name}"
+                return f"g:{name}" if scope.parent is None or scope.fn is self.tree \
+                    else f"{scope.id}:{name}"
             scope = scope.parent
         return f"g:{name}"
+
+    def loc(self, node: Any) -> Location:
+        """Where a node is; inside a decoded stage, the place that ran the stage."""
+        return self._stage_location or node_location(node)
 
     def _this(self) -> str:
         scope = self._scope
@@ -247,15 +263,35 @@ class ScriptVisitor:
     # --- entry ------------------------------------------------------------------------------
 
     def run(self) -> None:
-        self._declare_pass()
+        """Walk the script; call `visit_stage` for decoded code, then `finish`."""
+        self._declare_pass(self.tree)
         self._push_scope(self.tree)
         self.visit(self.tree)
-        self.finish()
+        self._claim_sinks(self.folder)
+
+    def visit_stage(self, tree: Any, folder: FolderLike, where: Location) -> None:
+        """Analyse code recovered from eval/new Function/a string timer/injected HTML as part of
+        this script: global code sharing this script's globals, reported at `where`."""
+        outer_folder, outer_scope, outer_where = self.folder, self._scope, self._stage_location
+        self.folder, self._stage_location = folder, where
+        try:
+            self._declare_pass(tree)
+            scope = _Scope(0, self._declared.get(id(tree), set()), None, tree)
+            self._scope = scope
+            self.visit(tree)
+            self._claim_sinks(folder)
+        finally:
+            self.folder, self._scope, self._stage_location = outer_folder, outer_scope, outer_where
+
+    def _claim_sinks(self, folder: FolderLike) -> None:
+        for site in self.sinks:
+            if site.folder is None:
+                site.folder = folder
 
     # --- facts ------------------------------------------------------------------------------
 
     def fact(self, kind: str, node: Any, **attrs: Any) -> Fact:
-        f = Fact(kind, loc(node), attrs)
+        f = Fact(kind, self.loc(node), attrs)
         self.facts.append(f)
         return f
 
@@ -341,8 +377,8 @@ class ScriptVisitor:
         owner = f"cls:{id(node)}"
         if node.id is not None:
             binding = self.resolve(node.id.name)
-            self.graph.add_edge(binding, owner, loc(node), "instance of the class")
-            self.graph.add_edge(owner, binding, loc(node), "class instance")
+            self.graph.add_edge(binding, owner, self.loc(node), "instance of the class")
+            self.graph.add_edge(owner, binding, self.loc(node), "class instance")
         for member in node.body.body:
             if member.type == "MethodDefinition":
                 self._this_override.setdefault(id(member.value), owner)
@@ -421,7 +457,7 @@ class ScriptVisitor:
         name = callee[-1] if callee else None
         if node.callee.type == "Identifier" and node.arguments:
             self._pending_calls.append((self.resolve(node.callee.name),
-                                        [self.deps(a) for a in node.arguments], loc(node)))
+                                        [self.deps(a) for a in node.arguments], self.loc(node)))
         if name == "MutationObserver":
             self.fact("mutation-observer", node)
         elif name == "WebSocket" and node.arguments:
@@ -433,7 +469,9 @@ class ScriptVisitor:
         elif name in ("Function", "AsyncFunction"):
             self.fact("dynamic-code", node, via="Function", decoded=False, size=0)
         elif name == "RTCPeerConnection":
-            self._add_sink("webrtc", node, None, self.deps_list(node.arguments))
+            deps = self.deps_list(node.arguments)
+            self._add_sink("webrtc", node, None, deps)
+            self.sinks[-1].url_deps = deps  # STUN/TURN hosts come from the configuration
         for child in children(node):
             self.visit(child)
 
@@ -631,7 +669,7 @@ class ScriptVisitor:
             owner = self.path_key(receiver)
             kind = self._objects.get(owner or "", ("", None, None))[0]
             sink = "websocket" if kind == "ws" else "xhr"
-            site = SinkSite(sink, loc(node), None, None, self.deps_list(args), owner=owner)
+            site = SinkSite(sink, self.loc(node), None, None, self.deps_list(args), owner=owner)
             self.sinks.append(site)
         elif name in _AJAX and chain and chain[0] in _JQ:
             self._jquery_ajax(node, name, args)
@@ -641,7 +679,7 @@ class ScriptVisitor:
             target = self.folder.string(args[1]) if len(args) > 1 else None
             if target is not None and target.strip() in ("*", "/"):
                 target = None  # any origin: the destination is whoever is listening
-            site = SinkSite("postmessage", loc(node), None, target, self.deps(first))
+            site = SinkSite("postmessage", self.loc(node), None, target, self.deps(first))
             self.sinks.append(site)
         elif name in ("assign", "replace") and chain and "location" in chain and first:
             self._add_sink("navigation", node, first, Deps())
@@ -728,7 +766,7 @@ class ScriptVisitor:
         if not deps.bindings and not deps.labels and not deps.strings:
             return
         for fn in fns:
-            self._pending_fn_edges.append((fn, deps, loc(node), "passed to a callback"))
+            self._pending_fn_edges.append((fn, deps, self.loc(node), "passed to a callback"))
 
     def _call_edges(self, node: Any, callee: Any, args: list[Any]) -> None:
         """Arguments flow into the parameters of functions declared in this script."""
@@ -751,7 +789,7 @@ class ScriptVisitor:
         else:
             return
         arg_deps = [self._arg_deps(a) for a in args]
-        self._pending_calls.append((key, arg_deps, loc(node)))
+        self._pending_calls.append((key, arg_deps, self.loc(node)))
 
     def _arg_deps(self, arg: Any) -> Deps:
         """An argument's deps, plus its folded value when that is a URL or selector (so that
@@ -792,15 +830,15 @@ class ScriptVisitor:
         fns = self._functions_of(handler)
         if not fns:
             return
-        step = FlowStep(loc(node), f"{event} listener on {target_kind}")
+        step = FlowStep(self.loc(node), f"{event} listener on {target_kind}")
         if selector and patterns.is_card_selector(selector):
-            deps.labels.setdefault("card", FlowStep(loc(node), f"card field {selector[:60]!r}"))
+            deps.labels.setdefault("card", FlowStep(self.loc(node), f"card field {selector[:60]!r}"))
         if event in patterns.KEY_EVENTS:
             deps.labels.setdefault("keys", step)
         if event in patterns.FIELD_EVENTS:
             deps.labels.setdefault("input", step)
         for fn in fns:
-            self._pending_fn_edges.append((fn, deps, loc(node), f"{event} event"))
+            self._pending_fn_edges.append((fn, deps, self.loc(node), f"{event} event"))
 
     def _jquery_on(self, node: Any, receiver: Any, args: list[Any]) -> None:
         events = self.folder.string(args[0])
@@ -836,7 +874,7 @@ class ScriptVisitor:
         elif init is not None:
             data.merge(self.deps(init))
         url_deps = self.deps(args[0])
-        site = SinkSite("fetch", loc(node), args[0], None, data, method=method, mode=mode,
+        site = SinkSite("fetch", self.loc(node), args[0], None, data, method=method, mode=mode,
                         url_deps=url_deps)
         site.data.merge(url_deps)
         self.sinks.append(site)
@@ -861,7 +899,7 @@ class ScriptVisitor:
                     method = (self.folder.string(prop.value) or method).upper()
                 elif prop.type == "Property" and prop.value.type not in _FUNCTIONS:
                     data.merge(self.deps(prop.value))
-        site = SinkSite("jquery-ajax", loc(node), url_node, None, data, method=method)
+        site = SinkSite("jquery-ajax", self.loc(node), url_node, None, data, method=method)
         if url_node is not None:
             site.url_deps = self.deps(url_node)
             site.data.merge(site.url_deps)
@@ -870,7 +908,7 @@ class ScriptVisitor:
     def _add_sink(
         self, sink: str, node: Any, url_node: Any, data: Deps, method: str | None = None
     ) -> None:
-        site = SinkSite(sink, loc(node), url_node, None, data, method=method)
+        site = SinkSite(sink, self.loc(node), url_node, None, data, method=method)
         if url_node is not None:
             site.url_deps = self.deps(url_node)
             site.data.merge(site.url_deps)
@@ -879,15 +917,20 @@ class ScriptVisitor:
     def _html_injection(self, node: Any, html_node: Any, deps: Deps) -> None:
         text = self.folder.string(html_node) or self._const_text(html_node)
         low = text.lower()
+        # Code inside injected markup runs too: `<svg onload="...">`, `<script>...</script>`.
+        for match in _HTML_CODE.finditer(text):
+            code = html.unescape(match.group(1) or match.group(2) or match.group(3) or "")
+            if code.strip():
+                self.html_code.append((code, self.loc(node), "injected-html"))
         for tag in ("form", "iframe", "script", "input"):
             if f"<{tag}" in low:
                 self.fact("dom-inject", node, element=tag, via="html")
         if "<img" in low or "<script" in low or "<iframe" in low:
-            site = SinkSite("html-src", loc(node), html_node, None, deps)
+            site = SinkSite("html-src", self.loc(node), html_node, None, deps)
             self.sinks.append(site)
 
     def _storage_write(self, store: str, key: str | None, node: Any, deps: Deps) -> None:
-        f = Fact("storage-write", loc(node), {"store": store, "key": key})
+        f = Fact("storage-write", self.loc(node), {"store": store, "key": key})
         self.storage_writes.append((f, deps))
 
     def _check_gate(self, test: Any) -> None:
@@ -967,7 +1010,7 @@ class ScriptVisitor:
             elif kind == "NewExpression":
                 callee = self.chain(n.callee)
                 if callee and callee[-1] == "FormData":
-                    deps.labels.setdefault("form", FlowStep(loc(n), "new FormData(form)"))
+                    deps.labels.setdefault("form", FlowStep(self.loc(n), "new FormData(form)"))
             elif kind == "MemberExpression":
                 self._member_deps(n, deps)
                 # `a.b.c`: the data is the object's; computed keys add their own.
@@ -1001,13 +1044,13 @@ class ScriptVisitor:
             if text:
                 if name == "getElementsByTagName":
                     if text.lower() in ("input", "select", "textarea", "*"):
-                        deps.labels.setdefault("form", FlowStep(loc(n), f"all <{text}> fields"))
+                        deps.labels.setdefault("form", FlowStep(self.loc(n), f"all <{text}> fields"))
                 elif patterns.is_card_selector(text):
-                    deps.labels.setdefault("card", FlowStep(loc(n), f"card field {text[:60]!r}"))
+                    deps.labels.setdefault("card", FlowStep(self.loc(n), f"card field {text[:60]!r}"))
                 elif patterns.is_sweep_selector(text):
-                    deps.labels.setdefault("form", FlowStep(loc(n), f"every field {text[:60]!r}"))
+                    deps.labels.setdefault("form", FlowStep(self.loc(n), f"every field {text[:60]!r}"))
         elif name in ("serialize", "serializeArray", "serializeObject"):
-            deps.labels.setdefault("form", FlowStep(loc(n), f"form .{name}()"))
+            deps.labels.setdefault("form", FlowStep(self.loc(n), f"form .{name}()"))
         elif name == "getItem" and chain and chain[0] in ("localStorage", "sessionStorage"):
             deps.bindings.add(f"g:%{chain[0]}")
         elif n.callee.type == "Identifier" or name:
@@ -1020,19 +1063,19 @@ class ScriptVisitor:
         if prop is None:
             return
         if prop == "elements":
-            deps.labels.setdefault("form", FlowStep(loc(n), "form.elements"))
+            deps.labels.setdefault("form", FlowStep(self.loc(n), "form.elements"))
         elif prop == "forms" and self._is_document(n.object):
-            deps.labels.setdefault("form", FlowStep(loc(n), "document.forms"))
+            deps.labels.setdefault("form", FlowStep(self.loc(n), "document.forms"))
         elif prop == "cookie" and self._is_document(n.object):
             deps.bindings.add("g:%cookie")
         elif prop and patterns.is_card_selector(prop) and "." not in prop:
-            deps.labels.setdefault("card", FlowStep(loc(n), f"field {prop!r}"))
+            deps.labels.setdefault("card", FlowStep(self.loc(n), f"field {prop!r}"))
         obj = self.chain(n.object)
         if obj and obj[-1] in ("localStorage", "sessionStorage"):
             deps.bindings.add(f"g:%{obj[-1]}")
 
     def _edges(self, dst: str, deps: Deps, site: Any, note: str) -> None:
-        where = loc(site) if not isinstance(site, Location) else site
+        where = self.loc(site) if not isinstance(site, Location) else site
         if deps.strings:
             self.string_seeds.setdefault(dst, set()).update(deps.strings)
         for b in deps.bindings:
@@ -1288,20 +1331,20 @@ class ScriptVisitor:
                         self._edges(params[i], deps, where, f"argument {i + 1} of a call")
         for binding, fns in self._fn_by_binding.items():
             for fn in fns:
-                self.graph.add_edge(f"call:{binding}", self._ret(fn), loc(fn), "return value")
+                self.graph.add_edge(f"call:{binding}", self._ret(fn), self.loc(fn), "return value")
         for key, call, selector_deps, via in self._pending_selectors:
             for text in self.strings_reaching(selector_deps):
                 if via == "getElementsByTagName":
                     continue
                 if patterns.is_card_selector(text):
-                    step = FlowStep(loc(call), f"card field {text[:60]!r}")
+                    step = FlowStep(self.loc(call), f"card field {text[:60]!r}")
                     self.graph.add_seed(key, "card", step)
-                    self.facts.append(Fact("card-read", loc(call), {"field": text[:120],
+                    self.facts.append(Fact("card-read", self.loc(call), {"field": text[:120],
                                                                      "via": via}))
                     break
                 if patterns.is_sweep_selector(text):
-                    self.graph.add_seed(key, "form", FlowStep(loc(call), f"every field {text!r}"))
-                    self.facts.append(Fact("input-sweep", loc(call), {"selector": text[:120],
+                    self.graph.add_seed(key, "form", FlowStep(self.loc(call), f"every field {text!r}"))
+                    self.facts.append(Fact("input-sweep", self.loc(call), {"selector": text[:120],
                                                                        "via": via}))
                     break
         for index, fact, deps in self._pending_targets:
