@@ -258,6 +258,7 @@ class WebSocketMessage:
     url: str
     payload: str = field(repr=False)
     script: str | None = None
+    frame: str | None = None  # URL of the frame (or worker) that opened the socket
 
 
 @dataclass(frozen=True)

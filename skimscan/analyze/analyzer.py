@@ -170,20 +170,29 @@ def _payload_candidates(code: str, visitor: ScriptVisitor) -> list[tuple[str, Lo
     return out
 
 
+def _as_url(text: str) -> str | None:
+    if patterns.looks_like_url(text):
+        return text
+    return f"https://{text}/" if patterns.is_domain(text) else None
+
+
 def _raw_sink(site: SinkSite, visitor: ScriptVisitor) -> RawSink:
     dest = destinations.resolve(site.url_node, site.folder or visitor.folder,
                                 embedded=site.sink in ("html-src", "css-url"))
     url = dest.url if dest.url is not None else site.url_text
     display = dest.display
     if url is None and site.url_deps is not None:
-        # The URL comes through variables, properties or parameters: follow constants back.
-        for text in visitor.strings_reaching(site.url_deps):
-            candidate = text if patterns.looks_like_url(text) else (
-                f"https://{text}/" if patterns.is_domain(text) else None)
-            if candidate is not None:
-                url = candidate
+        # The URL comes through variables, properties or parameters: follow constants back,
+        # and use the nearest ones only if they agree on one host (else it stays unresolved).
+        for level in visitor.strings_reaching(site.url_deps):
+            candidates = {c: t for t in level if (c := _as_url(t)) is not None}
+            if not candidates:
+                continue
+            hosts = {destinations.host_of(c) for c in candidates}
+            if len(hosts) == 1:
+                url, text = sorted(candidates.items())[0]
                 display = f"{dest.display or '…'} (= {text[:200]})"
-                break
+            break
     labels = set(site.data.labels) | visitor.graph.labels_of(site.data.bindings)
     data_labels = tuple(sorted(lb for lb in labels if lb in _DATA_LABELS))
     steps: list[FlowStep] = []

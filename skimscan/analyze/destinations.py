@@ -153,3 +153,9 @@ def _host_complete(prefix: str) -> bool:
         return False
     tail = rest[1]
     return any(sep in tail for sep in ("/", "?", "#"))
+
+
+def host_of(url: str) -> str:
+    """The host part of an absolute or protocol-relative URL, lower case ("" if none)."""
+    rest = url.split("//", 1)[1] if "//" in url else url
+    return rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1].lower()

@@ -13,9 +13,11 @@ The parser interface is `parse(code, limits) -> ParseResult`; today it is backed
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -48,6 +50,31 @@ class ParseResult:
     module: bool = False
 
 
+_gc_lock = threading.Lock()
+_gc_users = [0]
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a tree is built and walked.
+
+    An AST is hundreds of thousands of acyclic objects; every full collection would scan all of
+    them again (measured: parsing alone ~40% slower with the collector running). Reference
+    counting still frees everything; collection resumes when the last user leaves.
+    """
+    with _gc_lock:
+        _gc_users[0] += 1
+        if _gc_users[0] == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users[0] -= 1
+            if _gc_users[0] == 0:
+                gc.enable()
+
+
 def run_deep(fn: Callable[[], T]) -> T:
     """Run `fn` in a thread with a big stack and a high recursion limit, re-raising its error.
 
@@ -59,8 +86,9 @@ def run_deep(fn: Callable[[], T]) -> T:
 
     def target() -> None:
         try:
-            box["value"] = fn()
-        except BaseException as exc:
+            with _no_gc():
+                box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 
     with _limit_lock:

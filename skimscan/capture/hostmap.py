@@ -104,7 +104,9 @@ class HostRule:
 
     @property
     def chromium_rule(self) -> str:
-        pattern = self.pattern if self.pattern_port is None else f"{self.pattern}:{self.pattern_port}"
+        pattern = self.pattern
+        if self.pattern_port is not None:
+            pattern = f"{pattern}:{self.pattern_port}"
         address = f"[{self.address}]" if ":" in self.address else self.address
         return f"MAP {pattern} {address}" + (f":{self.port}" if self.port is not None else "")
 
