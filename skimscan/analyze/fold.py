@@ -183,12 +183,14 @@ class _Arr(list[Any]):
     """A JavaScript array the folder owns (epoch: journal generation, see `Folder._touch`)."""
 
     __slots__ = ("epoch",)
+    epoch: int
 
 
 class _Obj(dict[str, Any]):
     """A plain JavaScript object the folder owns."""
 
     __slots__ = ("epoch",)
+    epoch: int
 
 
 class _Frame:
@@ -427,7 +429,8 @@ def _to_utf16(s: str) -> str:
         return "".join(
             c
             if ord(c) <= 0xFFFF
-            else chr(0xD800 + ((ord(c) - 0x10000) >> 10)) + chr(0xDC00 + ((ord(c) - 0x10000) & 0x3FF))
+            else chr(0xD800 + ((ord(c) - 0x10000) >> 10))
+            + chr(0xDC00 + ((ord(c) - 0x10000) & 0x3FF))
             for c in s
         )
     return s
@@ -615,7 +618,7 @@ def _uri_encode(s: str, keep: frozenset[str]) -> str | None:
                 return None
             cp = 0x10000 + ((cp - 0xD800) << 10) + (ord(s[i + 1]) - 0xDC00)
             i += 1
-        out.extend("%%%02X" % b for b in chr(cp).encode("utf-8"))
+        out.extend(f"%{b:02X}" for b in chr(cp).encode("utf-8"))
         i += 1
     return "".join(out)
 
@@ -671,9 +674,9 @@ def _escape(s: str) -> str:
         if c in _ESCAPE_KEEP:
             out.append(c)
         elif ord(c) < 256:
-            out.append("%%%02X" % ord(c))
+            out.append(f"%{ord(c):02X}")
         else:
-            out.append("%%u%04X" % ord(c))
+            out.append(f"%u{ord(c):04X}")
     return "".join(out)
 
 
@@ -683,8 +686,10 @@ def _unescape(s: str) -> str:
     while i < n:
         c = s[i]
         if c == "%":
-            if s[i + 1 : i + 2] == "u" and len(s[i + 2 : i + 6]) == 4 and all(
-                h in _HEX for h in s[i + 2 : i + 6]
+            if (
+                s[i + 1 : i + 2] == "u"
+                and len(s[i + 2 : i + 6]) == 4
+                and all(h in _HEX for h in s[i + 2 : i + 6])
             ):
                 out.append(chr(int(s[i + 2 : i + 6], 16)))
                 i += 6
@@ -708,9 +713,7 @@ def _json_quote(s: str) -> str:
         elif c == "\\":
             out.append("\\\\")
         elif o < 0x20:
-            out.append(
-                {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(o, "\\u%04x" % o)
-            )
+            out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(o, f"\\u{o:04x}"))
         else:
             out.append(c)
     out.append('"')
@@ -720,7 +723,7 @@ def _json_quote(s: str) -> str:
         parts = []
         for cp in _code_points(text):
             if len(cp) == 1 and "\ud800" <= cp <= "\udfff":
-                parts.append("\\u%04x" % ord(cp))
+                parts.append(f"\\u{ord(cp):04x}")
             else:
                 parts.append(cp)
         text = "".join(parts)
@@ -1106,7 +1109,9 @@ class _Index:
             else:
                 push((p, scope))
 
-    def _function(self, node: Any, scope: _Scope, push: Callable[[tuple[Any, _Scope]], None]) -> None:
+    def _function(
+        self, node: Any, scope: _Scope, push: Callable[[tuple[Any, _Scope]], None]
+    ) -> None:
         fs = _Scope(scope, node, True)
         self.fn_scope[id(node)] = fs
         self.fn_parent[id(node)] = self._fn_of(scope)
@@ -1434,7 +1439,7 @@ class Folder:
             self._ix = _Index(program)
             self._global = _Frame(self._ix.pscope, None, 0)
             self._setup()
-        except Exception:  # noqa: BLE001 - a broken index means "fold nothing", never a crash
+        except Exception:
             self._ix = None
         finally:
             self._in_setup = self._strict = False
@@ -1448,7 +1453,7 @@ class Folder:
         """The JavaScript value of `node` as Python data, or UNKNOWN."""
         try:
             return _copy(self._fold(node)[0])
-        except Exception:  # noqa: BLE001 - the folder never raises
+        except Exception:
             return UNKNOWN
 
     def string(self, node: Any) -> str | None:
@@ -1459,7 +1464,7 @@ class Folder:
                 return v
             if type(v) is int or type(v) is float:
                 return _num_to_str(float(v))
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
         return None
 
@@ -1469,7 +1474,7 @@ class Folder:
             if self._recovered is None:
                 self._recovered = self._scan_recovered()
             return list(self._recovered)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return []
 
     def dynamic_code(self) -> list[DynamicCode]:
@@ -1478,7 +1483,7 @@ class Folder:
             if self._dynamic is None:
                 self._dynamic = self._scan_dynamic()
             return list(self._dynamic)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return []
 
     # ---------------------------------------------------------------------- transactions
@@ -1585,7 +1590,10 @@ class Folder:
                 if node is None or node.type not in self._ex:
                     continue
             t = node.type
-            if t in ("FunctionDeclaration", "ClassDeclaration", "EmptyStatement") or t not in self._ex:
+            if (
+                t in ("FunctionDeclaration", "ClassDeclaration", "EmptyStatement")
+                or t not in self._ex
+            ):
                 continue
             if getattr(node, "directive", None):
                 continue
@@ -1598,7 +1606,7 @@ class Folder:
             ok = False
             try:
                 ok = self._exec(node, g) is None
-            except Exception:  # noqa: BLE001 - _Abort/_Budget/_Throw/RecursionError: skip it
+            except Exception:
                 ok = False
             if ok:
                 self._commit()
@@ -1611,7 +1619,7 @@ class Folder:
         self._in_setup = self._strict = False
         self._overlay.vars = {}
         for b in g.vars:
-            sites = [*self._eff(b), *b.mwrites]
+            sites = [*self._eff(b), *self._eff_m(b)]
             if all(self._covered(s) for s in sites):
                 self._trusted.add(b)
         self._scache.clear()
@@ -1677,26 +1685,41 @@ class Folder:
         """Write sites of `b`, minus self-redefinitions (`f = function(){…}` inside f)."""
         eff = b.eff
         if eff is None:
-            own = [w for w in b.writes if w.type == "FunctionDeclaration"]
-            own += [
-                w.init
-                for w in b.writes
-                if w.type == "VariableDeclarator"
-                and w.init is not None
-                and w.init.type in _FUNC_EXPRS
-            ]
+            own = self._own_fns(b)
             eff = [w for w in b.writes if not own or not self._self_redef(w, own)]
             b.eff = eff
         return eff
 
+    def _eff_m(self, b: _Binding) -> list[Any]:
+        """Member writes of `b`, minus those made inside b's own function (caches, flags)."""
+        if not b.mwrites:
+            return b.mwrites
+        own = self._own_fns(b)
+        if not own:
+            return b.mwrites
+        return [w for w in b.mwrites if not self._inside(w, own)]
+
+    @staticmethod
+    def _own_fns(b: _Binding) -> list[Any]:
+        own = [w for w in b.writes if w.type == "FunctionDeclaration"]
+        own += [
+            w.init
+            for w in b.writes
+            if w.type == "VariableDeclarator" and w.init is not None and w.init.type in _FUNC_EXPRS
+        ]
+        return own
+
     def _self_redef(self, w: Any, own: list[Any]) -> bool:
         if w.type != "AssignmentExpression" or w.operator != "=" or w.right.type not in _FUNC_EXPRS:
             return False
+        return self._inside(w, own)
+
+    def _inside(self, site: Any, fns: list[Any]) -> bool:
         ix = self._ix
         assert ix is not None
-        fn = ix.site_fn.get(id(w))
+        fn = ix.site_fn.get(id(site))
         while fn is not None:
-            if any(fn is o for o in own):
+            if any(fn is o for o in fns):
                 return True
             fn = ix.fn_parent.get(id(fn))
         return False
@@ -1782,7 +1805,7 @@ class Folder:
         eff = self._eff(b)
         expr: Any = None
         result: Any = UNKNOWN
-        if b.mwrites:
+        if self._eff_m(b):
             pass
         elif b.kind == "param":
             if len(eff) == 1 and eff[0] is b.pfn and b.pindex >= 0:
@@ -1856,7 +1879,7 @@ class Folder:
         out: object = UNKNOWN
         try:
             out = self._export(self._eval(node, None), [0], set())
-        except Exception:  # noqa: BLE001 - _Abort/_Budget/_Throw/RecursionError/bugs: UNKNOWN
+        except Exception:
             out = UNKNOWN
         finally:
             while self._marks:
@@ -1873,8 +1896,10 @@ class Folder:
         if t is str:
             return _from_utf16(v)
         if t is float:
-            if v.is_integer() and abs(v) < 9007199254740992.0 and not (
-                v == 0 and math.copysign(1.0, v) < 0
+            if (
+                v.is_integer()
+                and abs(v) < 9007199254740992.0
+                and not (v == 0 and math.copysign(1.0, v) < 0)
             ):
                 return int(v)
             return v
@@ -1906,7 +1931,7 @@ class Folder:
         self._begin()
         try:
             v = self._eval(node, None)
-        except Exception:  # noqa: BLE001
+        except Exception:
             v = None
         finally:
             while self._marks:
@@ -1969,7 +1994,7 @@ class Folder:
         if t is bool:
             return bool(v)
         if t is str:
-            return v != ""
+            return len(v) > 0
         if t is float:
             return not (v == 0 or v != v)
         if v is None or v is UNDEFINED:
@@ -2501,7 +2526,9 @@ class Folder:
             for prop in pat.properties:
                 if prop.type == "RestElement":
                     if type(value) is not _Obj:
-                        self._bind(prop.argument, UNKNOWN if not self._strict else self._unk(), frame)
+                        self._bind(
+                            prop.argument, UNKNOWN if not self._strict else self._unk(), frame
+                        )
                         continue
                     rest = self._obj()
                     for k, x in value.items():
@@ -2870,7 +2897,9 @@ class Folder:
             if op == "=":
                 v = self._eval(node.right, frame)
             else:
-                cur = self._lookup(b, frame) if b is not None else self._global_name(left.name, frame)
+                cur = (
+                    self._lookup(b, frame) if b is not None else self._global_name(left.name, frame)
+                )
                 v = self._compound(op, cur, node.right, frame)
                 if v is _MISSING:
                     return cur
@@ -3365,10 +3394,10 @@ class Folder:
         arg = args[-1] if native.name == "Function" else args[0]
         if arg.type == "SpreadElement":
             return
-        code = self.string(arg)
-        if code is None:
+        code_text = self.string(arg)
+        if code_text is None:
             return
-        out.append(DynamicCode(code, line, col, native.name))
+        out.append(DynamicCode(code_text, line, col, native.name))
 
     def _prop_name(self, member: Any) -> str | None:
         if not member.computed:
@@ -3393,22 +3422,26 @@ class Folder:
         t = node.type
         if t == "CallExpression":
             callee = node.callee
-            if callee.type == "MemberExpression" and node.arguments:
-                if self._prop_name(callee) == "createElement":
-                    s = self.string(node.arguments[0])
-                    return s is not None and s.lower() == "script"
+            if (
+                callee.type == "MemberExpression"
+                and node.arguments
+                and self._prop_name(callee) == "createElement"
+            ):
+                s = self.string(node.arguments[0])
+                return s is not None and s.lower() == "script"
             return False
         if t == "Identifier":
             b = self._resolve(node)
             if b is None:
                 return False
             for w in self._eff(b):
-                if w.type == "VariableDeclarator" and w.init is not None:
-                    if self._is_script(w.init, depth + 1):
-                        return True
+                value = None
+                if w.type == "VariableDeclarator":
+                    value = w.init
                 elif w.type == "AssignmentExpression" and w.operator == "=":
-                    if self._is_script(w.right, depth + 1):
-                        return True
+                    value = w.right
+                if value is not None and self._is_script(value, depth + 1):
+                    return True
             return False
         if t == "AssignmentExpression" and node.operator == "=":
             return self._is_script(node.right, depth + 1)
@@ -3776,6 +3809,8 @@ def _n_object_from_entries(F: Folder, this: Any, args: list[Any]) -> Any:
 def _n_regexp(F: Folder, this: Any, args: list[Any]) -> Any:
     p = _a(args, 0)
     f = _a(args, 1)
+    src: Any
+    flags: Any
     if type(p) is _Regex:
         src = p.source
         flags = p.flags if f is UNDEFINED else F._to_str(f)
@@ -4192,7 +4227,7 @@ def _regex_matches(F: Folder, rx: _Regex, s: str, every: bool) -> list[Any] | No
                 break
     except (_Budget, _Abort):
         raise
-    except Exception:  # noqa: BLE001 - RE2 encoding/memory errors: not foldable
+    except Exception:
         return None
     return out
 
@@ -4248,7 +4283,12 @@ def _expand(repl: str, s: str, start: int, end: int, groups: tuple[Any, ...], na
                 continue
             if d.isdigit() and d.isascii():
                 two = repl[i + 1 : i + 3]
-                if len(two) == 2 and two.isdigit() and two.isascii() and 1 <= int(two) <= len(groups):
+                if (
+                    len(two) == 2
+                    and two.isdigit()
+                    and two.isascii()
+                    and 1 <= int(two) <= len(groups)
+                ):
                     g = groups[int(two) - 1]
                     out.append("" if g is None else g)
                     i += 3
@@ -4387,9 +4427,10 @@ def _s_normalize(F: Folder, s: str, args: list[Any]) -> Any:
     form = "NFC" if f is UNDEFINED else F._to_str(f)
     if form is UNKNOWN:
         return UNKNOWN
-    if form not in ("NFC", "NFD", "NFKC", "NFKD"):
+    forms: dict[Any, Any] = {"NFC": "NFC", "NFD": "NFD", "NFKC": "NFKC", "NFKD": "NFKD"}
+    if form not in forms:
         raise _Throw(F._error("RangeError", "Invalid normalization form"))
-    return _to_utf16(unicodedata.normalize(form, _from_utf16(s)))
+    return _to_utf16(unicodedata.normalize(forms[form], _from_utf16(s)))
 
 
 def _s_locale_compare(F: Folder, s: str, args: list[Any]) -> Any:
@@ -4852,18 +4893,59 @@ _RE_M: Final[dict[str, Callable[[Folder, Any, list[Any]], Any]]] = {
 }
 # Real prototype members we do not implement: reading them is UNKNOWN, not `undefined`.
 _OBJ_PROTO: Final = frozenset(
-    "constructor hasOwnProperty isPrototypeOf propertyIsEnumerable toLocaleString toString "
-    "valueOf __proto__ __defineGetter__ __defineSetter__ __lookupGetter__ __lookupSetter__".split()
+    [
+        "constructor",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "toLocaleString",
+        "toString",
+        "valueOf",
+        "__proto__",
+        "__defineGetter__",
+        "__defineSetter__",
+        "__lookupGetter__",
+        "__lookupSetter__",
+    ]
 )
 _STR_PROTO: Final = frozenset(
-    "anchor big blink bold fixed fontcolor fontsize italics link small strike sub sup "
-    "isWellFormed toWellFormed matchAll codePointAt".split()
+    [
+        "anchor",
+        "big",
+        "blink",
+        "bold",
+        "fixed",
+        "fontcolor",
+        "fontsize",
+        "italics",
+        "link",
+        "small",
+        "strike",
+        "sub",
+        "sup",
+        "isWellFormed",
+        "toWellFormed",
+        "matchAll",
+        "codePointAt",
+    ]
 )
 _ARR_PROTO: Final = frozenset(
-    "copyWithin entries findLast findLastIndex flatMap keys values toReversed toSorted "
-    "toSpliced with toLocaleString".split()
+    [
+        "copyWithin",
+        "entries",
+        "findLast",
+        "findLastIndex",
+        "flatMap",
+        "keys",
+        "values",
+        "toReversed",
+        "toSorted",
+        "toSpliced",
+        "with",
+        "toLocaleString",
+    ]
 )
-_NUM_PROTO: Final = frozenset("toExponential toPrecision toLocaleString".split())
+_NUM_PROTO: Final = frozenset(["toExponential", "toPrecision", "toLocaleString"])
 
 
 def _build_natives() -> dict[str, Any]:

@@ -8,7 +8,10 @@ constants), never to free text. They are deliberately narrow: the word "card" al
 
 from __future__ import annotations
 
+import functools
 import re
+
+from publicsuffixlist import PublicSuffixList
 
 _CARD_WORDS = (
     r"card[-_ ]?(?:number|num|no|nr|cvv|cvc|cvn|cid|code|exp|expiry|expiration|holder|owner|"
@@ -88,13 +91,15 @@ _DOMAIN = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,24}|xn--[a-z0-9-]{2,59})$",
     re.IGNORECASE,
 )
-_NOT_TLD = frozenset({"js", "mjs", "css", "html", "htm", "json", "png", "jpg", "gif", "svg",
-                      "php", "map", "txt", "xml", "woff", "woff2", "min", "prototype", "value",
-                      "length", "push", "call", "apply", "then", "id", "name"})
+@functools.lru_cache(maxsize=1)
+def _suffixes() -> PublicSuffixList:
+    """The public suffix list shipped with `publicsuffixlist` (offline), loaded once."""
+    return PublicSuffixList(accept_unknown=False)
 
 
 def is_domain(text: str) -> bool:
-    """`rtc.relay.example` — a bare host name (not `app.min.js`, not `a.b.value`)."""
-    if not _DOMAIN.match(text) or len(text) > 253:
+    """`rtc.relay.example.ru` — a host name under a real public suffix (not `app.min.js`, not
+    an i18n key such as `ach.accountholdernamefield.title`)."""
+    if len(text) > 253 or not _DOMAIN.match(text):
         return False
-    return text.rsplit(".", 1)[-1].lower() not in _NOT_TLD
+    return _suffixes().privatesuffix(text.lower(), accept_unknown=False) is not None

@@ -195,9 +195,12 @@ class ScriptVisitor:
         self._scope: _Scope | None = None
         self._next_scope = 0
         self._stage_location: Location | None = None
+        self._xor_seen = False
         self._fn_stack: list[Any] = []
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
         self._pending_calls: list[tuple[str, list[Deps], Location]] = []
+        self._pending_this: list[tuple[Any, Deps, Location]] = []
+        self._pending_direct: list[tuple[Any, list[Deps], Location]] = []
         self._pending_selectors: list[tuple[str, Any, Deps, str]] = []
         self._this_override: dict[int, str] = {}
         self._selectors: dict[str, str] = {}  # binding -> selector it was selected with
@@ -269,6 +272,9 @@ class ScriptVisitor:
             return "0:this"
         override = self._this_override.get(id(scope.fn))
         return override if override is not None else f"{scope.id}:this"
+
+    def _this_of(self, fn: Any, scope_id: int) -> str:
+        return self._this_override.get(id(fn)) or f"{scope_id}:this"
 
     def _ret(self, fn: Any) -> str:
         return f"ret:{id(fn)}"
@@ -455,6 +461,12 @@ class ScriptVisitor:
 
 
     def v_BinaryExpression(self, node: Any) -> None:
+        if node.operator == "^" and not self._xor_seen and any(
+            n.type == "CallExpression" and n.callee.type == "MemberExpression"
+            and self.prop_name(n.callee) == "charCodeAt" for n in (node.left, node.right)
+        ):
+            self._xor_seen = True  # `s.charCodeAt(i) ^ k`: a home-made cipher
+            self.fact("obfuscation", node, measure="xor-cipher", score=1)
         if node.operator == "-":
             left, right = self.chain(node.left), self.chain(node.right)
             if left and right and {left[-1], right[-1]} in (
@@ -783,6 +795,16 @@ class ScriptVisitor:
 
     def _call_edges(self, node: Any, callee: Any, args: list[Any]) -> None:
         """Arguments flow into the parameters of functions declared in this script."""
+        if callee.type == "MemberExpression" and self.prop_name(callee) in ("call", "apply"):
+            # `fn.call(thisArg, a, b)`: thisArg is the function's `this`, then its arguments.
+            fns = self._functions_of(callee.object)
+            if fns and args:
+                this_deps = self.deps(args[0])
+                rest = [self._arg_deps(a) for a in args[1:]]
+                for fn in fns:
+                    self._pending_this.append((fn, this_deps, self.loc(node)))
+                    self._pending_direct.append((fn, rest, self.loc(node)))
+            return
         if not args:
             return
         if callee.type == "Identifier":
@@ -865,6 +887,8 @@ class ScriptVisitor:
                            selector=delegated)
 
     def _functions_of(self, node: Any) -> list[Any]:
+        while node.type == "SequenceExpression" and node.expressions:
+            node = node.expressions[-1]
         if node.type in _FUNCTIONS:
             return [node]
         if node.type == "Identifier":
@@ -1025,6 +1049,10 @@ class ScriptVisitor:
                 if callee and callee[-1] == "FormData":
                     deps.labels.setdefault("form", FlowStep(self.loc(n), "new FormData(form)"))
             elif kind == "MemberExpression":
+                via_window = self._window_global(n)
+                if via_window is not None:
+                    deps.bindings.add(via_window)
+                    continue
                 self._member_deps(n, deps)
                 # `a.b.c`: the data is the object's; computed keys add their own.
                 stack.append(n.object)
@@ -1035,6 +1063,9 @@ class ScriptVisitor:
         return deps
 
     def _call_deps(self, n: Any, deps: Deps) -> None:
+        for arg in n.arguments:  # `xs.map(fn)`, `p.then(fn)`: the result is what fn returns
+            if arg.type in _FUNCTIONS:
+                deps.bindings.add(self._ret(arg))
         chain = self.chain(n.callee)
         name = chain[-1] if chain else (
             self.prop_name(n.callee) if n.callee.type == "MemberExpression" else None
@@ -1169,8 +1200,22 @@ class ScriptVisitor:
                 return f"{inner}.{name}"
         return None
 
+    def _window_global(self, node: Any) -> str | None:
+        """`window.x` / `self['x']` (x a global) -> the binding of global `x`."""
+        obj = node.object
+        if obj.type == "Identifier" and obj.name in _GLOBAL_OBJECTS and \
+                self.resolve(obj.name).startswith("g:"):
+            prop = self.prop_name(node)
+            if prop:
+                return f"g:{prop}"
+        return None
+
     def base_binding(self, node: Any) -> str | None:
         while node.type in ("MemberExpression", "ChainExpression", "TSNonNullExpression"):
+            if node.type == "MemberExpression":
+                via_window = self._window_global(node)
+                if via_window is not None:
+                    return via_window
             node = node.expression if node.type == "ChainExpression" else node.object
         if node.type == "Identifier":
             binding = self.resolve(node.name)
@@ -1339,7 +1384,7 @@ class ScriptVisitor:
             scope = self._fn_scope_id.get(id(fn))
             targets = list(self._fn_params.get(id(fn), ()))
             if scope is not None:
-                targets.append(f"{scope}:this")
+                targets.append(self._this_of(fn, scope))
             for t in targets:
                 self._edges(t, deps, where, note)
         for key, arg_deps, where in self._pending_calls:
@@ -1348,6 +1393,14 @@ class ScriptVisitor:
                 for i, deps in enumerate(arg_deps):
                     if i < len(params):
                         self._edges(params[i], deps, where, f"argument {i + 1} of a call")
+        for fn, deps, where in self._pending_this:
+            scope = self._fn_scope_id.get(id(fn))
+            if scope is not None:
+                self._edges(self._this_of(fn, scope), deps, where, "`this` of a call")
+        for fn, arg_deps, where in self._pending_direct:
+            params = self._fn_params.get(id(fn), ())
+            for i, deps in enumerate(arg_deps[: len(params)]):
+                self._edges(params[i], deps, where, f"argument {i + 1} of a call")
         for binding, fns in self._fn_by_binding.items():
             for fn in fns:
                 self.graph.add_edge(f"call:{binding}", self._ret(fn), self.loc(fn), "return value")

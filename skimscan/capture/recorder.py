@@ -653,15 +653,12 @@ class Recorder:
             known = {x.sid for x in self._scripts}
             if not any(x in known for x in found) and url != rec.session.target_url:
                 # importScripts before the worker's network was recorded: its main script.
+                same = [x for x in self._scripts if x.session is rec.session and x is not rec]
                 main = next(
-                    (
-                        x
-                        for x in self._scripts
-                        if x.session is rec.session
-                        and x.params.get("url") == rec.session.target_url
-                    ),
-                    None,
+                    (x for x in same if x.params.get("url") == rec.session.target_url), None
                 )
+                if main is None and same:
+                    main = same[0]
                 if main is not None:
                     found = [main.sid]
             elif url == rec.session.target_url:

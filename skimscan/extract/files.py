@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from skimscan.extract.html import parse_html
+from skimscan.extract.html import document_program, parse_html
 from skimscan.models import ScriptKind, ScriptSource
 
 SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx"})
@@ -93,12 +93,13 @@ def load_file(path: Path) -> FileTarget:
     doc = parse_html(text)
     scripts: list[ScriptSource] = []
     extra = list(notes)
-    kinds = {"inline": ScriptKind.INLINE, "handler": ScriptKind.HANDLER,
-             "javascript-url": ScriptKind.JAVASCRIPT_URL}
-    for script in doc.scripts:
-        sid = f"s{len(scripts) + 1}"
-        scripts.append(make_source(sid, script.code, f"{path}#{script.label}",
-                                   kinds[script.kind], line_offset=script.line - 1))
+    if doc.scripts:
+        # One program for everything the document runs inline (see `document_program`).
+        kinds = sorted({s.kind for s in doc.scripts})
+        scripts.append(make_source("s1", document_program(doc.scripts),
+                                   f"{path}#document-scripts", ScriptKind.INLINE))
+        extra.append(f"inline code ({len(doc.scripts)} piece(s): {', '.join(kinds)}) analysed "
+                     "as one program at its document lines")
     for src, _integrity, line in doc.external:
         if "//" in src or src.startswith(("data:", "blob:")):
             extra.append(f"line {line}: external script {src} not fetched (scan-file reads "

@@ -10,6 +10,7 @@ broken document still yields what can be read.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
@@ -29,6 +30,7 @@ class HtmlScript:
     kind: str  # "inline" | "handler" | "javascript-url"
     line: int  # 1-based line of the element in the document
     label: str  # e.g. "inline script #2", "onclick of <button id=pay>"
+    element: str | None = None  # handlers: a selector for the element (`this` in the handler)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,8 @@ def parse_html(text: str) -> HtmlDocument:
                 continue
             low = attr.lower()
             if low.startswith("on") and len(low) > 2 and value.strip():
-                scripts.append(HtmlScript(value, "handler", line, f"{low} of {_describe(tag)}"))
+                scripts.append(HtmlScript(value, "handler", line, f"{low} of {_describe(tag)}",
+                                          _element_selector(tag)))
             elif low in _URL_ATTRS and value.strip().lower().startswith("javascript:"):
                 code = value.strip()[len("javascript:"):]
                 if code.strip():
@@ -104,6 +107,37 @@ def parse_html(text: str) -> HtmlDocument:
         if str(m.get("http-equiv") or "").lower() == "content-security-policy"
     )
     return HtmlDocument(tuple(scripts), tuple(external), forms, tuple(fields), iframes, csp)
+
+
+def _element_selector(tag: Tag) -> str:
+    """A CSS selector that names this element by what identifies it (for `this`)."""
+    for attr in ("id", "name", "autocomplete"):
+        value = tag.get(attr)
+        if isinstance(value, str) and value and '"' not in value:
+            return f'{tag.name}[{attr}="{value}"]'
+    return str(tag.name)
+
+
+def document_program(scripts: tuple[HtmlScript, ...] | list[HtmlScript]) -> str:
+    """Inline scripts and event handlers of one document as one program, as the browser runs
+    them: all share the global scope (so data one handler stores in a global and another sends
+    is followed), and a handler runs as a function whose `this` is its element. Each piece
+    starts on its own line in the document, so findings point at document lines.
+    """
+    lines: list[str] = []
+    for script in sorted(scripts, key=lambda s: s.line):
+        if script.kind == "inline":
+            piece = script.code
+        else:
+            this = json.dumps(script.element or "body")
+            piece = (f"(function (event) {{ {script.code}\n}}).call("
+                     f"document.querySelector({this}), window.event);")
+        start = script.line - 1
+        if len(lines) > start:  # overlaps what came before: continue after it
+            start = len(lines)
+        lines.extend([""] * (start - len(lines)))
+        lines.extend(piece.split("\n"))
+    return "\n".join(lines)
 
 
 def _selector(tag: Tag) -> str:
