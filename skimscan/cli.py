@@ -74,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the site these files are served from (first-party hosts)")
     _add_output(scan_file)
 
+    scan = sub.add_parser("scan", help="load pages in a real browser and analyse what they run")
+    scan.add_argument("urls", nargs="+", metavar="URL")
+    scan.add_argument("--policy", default=_env("policy"), help="policy file (YAML)")
+    scan.add_argument("--map-host", action="append", metavar="PATTERN=ADDRESS[:PORT]",
+                      default=[s for s in (_env("map_host") or "").split(",") if s.strip()],
+                      help="send a host name (wildcards allowed) to another address; repeatable")
+    scan.add_argument("--ignore-https-errors", action="store_true",
+                      default=_env_flag("ignore_https_errors"),
+                      help="accept self-signed or invalid certificates (staging, local shops)")
+    scan.add_argument("--timeout", type=float, default=float(_env("timeout") or 30),
+                      help="seconds to load each page (default 30)")
+    scan.add_argument("--wait", type=float, default=float(_env("wait") or 2),
+                      help="extra seconds to watch each page after it loaded (default 2)")
+    scan.add_argument("--concurrency", type=int, default=int(_env("concurrency") or 1),
+                      help="pages scanned in parallel on one browser (default 1)")
+    scan.add_argument("--no-browser", action="store_true", default=_env_flag("no_browser"),
+                      help="fetch HTML and scripts without a browser (fast, sees less)")
+    _add_output(scan)
+
     rules = sub.add_parser("rules", help="list or test rules")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rl = rules_sub.add_parser("list", help="list rules with severity and confidence")
@@ -141,6 +160,44 @@ def _cmd_scan_file(args: argparse.Namespace) -> int:
     return exit_code(report, args.fail_on, args.min_confidence)
 
 
+def _cmd_scan(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from skimscan.capture.hostmap import parse_host_map
+    from skimscan.pipeline import Engine
+    from skimscan.policy.policy import load_policy
+    from skimscan.scanner import ScanOptions, Scanner
+
+    policy = load_policy(args.policy) if args.policy else None
+    options = ScanOptions(
+        host_map=parse_host_map(args.map_host or []), timeout=args.timeout, wait=args.wait,
+        ignore_https_errors=args.ignore_https_errors, concurrency=max(1, args.concurrency),
+        no_browser=args.no_browser, policy=policy,
+    )
+    engine = _engine(args)
+    assert isinstance(engine, Engine)
+
+    async def run() -> Report:
+        async with Scanner(options, engine) as scanner:
+            if len(args.urls) > 1 and sys.stderr.isatty():
+                from rich.progress import Progress
+
+                with Progress(transient=True) as bar:
+                    task = bar.add_task("scanning", total=len(args.urls))
+                    return await scanner.scan_many(
+                        args.urls, lambda done, total, t: bar.update(
+                            task, completed=done, description=f"{t.verdict.value}: {t.target}"))
+            return await scanner.scan_many(args.urls)
+
+    report = asyncio.run(run())
+    color = bool(args.color) if args.color is not None else (
+        args.format == "table" and not args.output and sys.stdout.isatty())
+    _emit(_render(report, args.format, color), args.output)
+    summary = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
+    print(f"skimscan: {len(report.targets)} page(s): {summary}", file=sys.stderr)
+    return exit_code(report, args.fail_on, args.min_confidence)
+
+
 def _cmd_rules(args: argparse.Namespace) -> int:
     from skimscan.analyze.rules import load_rules
 
@@ -176,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan-file":
             return _cmd_scan_file(args)
+        if args.command == "scan":
+            return _cmd_scan(args)
         if args.command == "rules":
             if args.rules_command is None:
                 parser.error("rules needs an action: list or test")

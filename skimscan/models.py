@@ -223,6 +223,8 @@ class TargetReport:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()  # what could not be seen or captured, in words
     headers: Mapping[str, str] = field(default_factory=dict)  # security headers of the document
+    #: pages: forms, card fields, iframes and CSP meta of the rendered frames
+    page: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

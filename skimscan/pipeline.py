@@ -151,7 +151,8 @@ class Engine:
                 reports.append(_script_report(script, host_class, Verdict.ERROR, False))
                 continue
             _, found = judge(raw, code=script.code, sha256=script.sha256, classify=classify,
-                             rules=self.rules, script_id=script.id)
+                             rules=self.rules, script_id=script.id, script_url=script.url,
+                             script_kind=script.kind.value)
             if script.line_offset:
                 found = [_shift(f, script.line_offset) for f in found]
             findings.extend(found)
@@ -192,7 +193,7 @@ def _shift(f: Finding, offset: int) -> Finding:
     return replace(f, location=moved, flow=flow)
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -215,7 +216,7 @@ def scan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
                progress: Callable[[int, int], None] | None = None) -> Report:
     """Analyse `.js`/`.html` files and folders; one target per file, errors included."""
     engine = engine or Engine()
-    started = _now()
+    started = now_iso()
     classifier = HostClassifier(site)
     found = list(discover(paths))
     loaded: list[FileTarget] = []
@@ -233,4 +234,4 @@ def scan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
                                                   classifier.classify, ft.notes))
         if progress is not None:
             progress(i + 1, len(loaded))
-    return Report(tuple(targets), __version__, started, _now())
+    return Report(tuple(targets), __version__, started, now_iso())

@@ -170,10 +170,20 @@ def _payload_candidates(code: str, visitor: ScriptVisitor) -> list[tuple[str, Lo
     return out
 
 
+#: Constants that look like URLs but are names, not destinations (XML namespaces, schemas).
+_NOT_DESTINATIONS = re.compile(
+    r"^(?:https?:)?//(?:www\.w3\.org|schema\.org|json-schema\.org|purl\.org|ns\.adobe\.com"
+    r"|localhost|127\.0\.0\.1|\[::1\])(?:[:/]|$)",
+    re.IGNORECASE,
+)
+
+
 def _as_url(text: str) -> str | None:
-    if patterns.looks_like_url(text):
-        return text
-    return f"https://{text}/" if patterns.is_domain(text) else None
+    url = text if patterns.looks_like_url(text) else (
+        f"https://{text}/" if patterns.is_domain(text) else None)
+    if url is None or _NOT_DESTINATIONS.match(url):
+        return None
+    return url
 
 
 def _raw_sink(site: SinkSite, visitor: ScriptVisitor) -> RawSink:
@@ -255,9 +265,16 @@ def judge(
     classify: Classify,
     rules: RuleSet,
     script_id: str | None = None,
+    script_url: str | None = None,
+    script_kind: str = "file",
 ) -> tuple[list[Fact], list[Finding]]:
     """Classify destinations for this site, build sink/flow facts, evaluate rules."""
     facts = list(raw.facts)
+    own = classify(script_url) if script_url and "://" in script_url else HostInfo(
+        "", HostClass.FIRST_PARTY)
+    facts.append(Fact("script", Location(1, 0), {
+        "host_class": own.host_class.value, "kind": script_kind, "url": script_url,
+        "service": own.service, "category": own.category}))
     for sink in raw.sinks:
         info = classify(sink.url) if sink.url is not None else HostInfo("", HostClass.UNRESOLVED)
         attrs: dict[str, Any] = {

@@ -10,6 +10,7 @@ or unreadable entry is a miss, not an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,6 +22,17 @@ from skimscan.analyze.analyzer import EXTRACTOR_VERSION, RawAnalysis, RawSink
 from skimscan.analyze.facts import Fact
 from skimscan.analyze.parse import ParseLimits
 from skimscan.models import FlowStep, Location
+
+
+@functools.lru_cache(maxsize=1)
+def extractor_fingerprint() -> str:
+    """A hash of the analysis code itself, so that an upgraded skimscan never reuses results
+    an older extractor produced (whatever EXTRACTOR_VERSION says)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def default_cache_dir() -> Path:
@@ -38,7 +50,7 @@ class AnalysisCache:
         self.directory = directory
         self._memory: dict[str, RawAnalysis] = {}
         limits = limits or ParseLimits()
-        self._salt = f"v{EXTRACTOR_VERSION}-{limits.max_bytes}"
+        self._salt = f"v{EXTRACTOR_VERSION}-{extractor_fingerprint()}-{limits.max_bytes}"
         self.hits = 0
         self.misses = 0
 

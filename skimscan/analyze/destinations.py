@@ -89,6 +89,7 @@ def resolve(node: Any | None, folder: Folds, embedded: bool = False) -> Destinat
         parts = _embedded_url(parts)
         if not parts:
             return Destination(None, None, False)
+    parts = _merge_constants(parts)
     if parts and parts[0] is not None and SAME_ORIGIN in parts[0] or (
         len(parts) > 1 and parts[0] in ("https://", "http://", "//") and parts[1] == SAME_ORIGIN
     ):
@@ -110,15 +111,16 @@ def resolve(node: Any | None, folder: Folds, embedded: bool = False) -> Destinat
     ):
         # `'/collect?d=' + x`, `'?x=' + y`: relative, so the page's own origin
         return Destination(prefix, display, False)
-    # The host is built around run-time data: look for a constant `.domain.tld` after it.
-    for p in parts:
-        if p is None:
-            continue
-        text = p.split("://", 1)[-1]
-        match = patterns.HOST_IN_TEXT.search(text)
-        if match and ("." in match.group(0)):
-            host = match.group(0).lstrip(".")
-            return Destination(f"https://{host}/", display, False)
+    # The host is built around run-time data (`'https://' + data + '.drop.tld/'`): a constant
+    # `.domain.tld` right after a run-time part, ending the host, under a real public suffix.
+    if prefix.lower().rstrip("/").endswith(("http:", "https:", "ws:", "wss:", "")) and \
+            prefix.endswith("//"):
+        for before, p in zip(parts, parts[1:], strict=False):
+            if before is not None or p is None or not p.startswith("."):
+                continue
+            host = re.split(r"[/?#:]", p[1:], maxsplit=1)[0]
+            if patterns.is_domain(host):
+                return Destination(f"https://{host}/", display, False)
     return Destination(None, display if prefix else None, False)
 
 
@@ -143,6 +145,17 @@ def _embedded_url(parts: list[str | None]) -> list[str | None]:
             out.append(None)
         if piece:
             out.append(piece)
+    return out
+
+
+def _merge_constants(parts: list[str | None]) -> list[str | None]:
+    """Adjacent constant parts joined: `[None, '.', 'drop.tld']` -> `[None, '.drop.tld']`."""
+    out: list[str | None] = []
+    for p in parts:
+        if p is not None and out and out[-1] is not None and SAME_ORIGIN not in (p, out[-1]):
+            out[-1] = out[-1] + p
+        else:
+            out.append(p)
     return out
 
 

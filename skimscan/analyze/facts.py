@@ -39,6 +39,7 @@ FACT_KINDS: Mapping[str, frozenset[str]] = {
     "mutation-observer": frozenset(),
     "self-remove": frozenset({"via"}),
     "handler-rewrite": frozenset({"event", "target"}),
+    "script": frozenset({"host_class", "kind", "url", "service", "category"}),
     "flow": frozenset(
         {"labels", "sink", "host", "host_class", "service", "category", "url", "lookalike_of",
          "steps", "encoded", "reason"}

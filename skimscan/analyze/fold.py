@@ -69,8 +69,8 @@ __all__ = [
 MAX_CALL_DEPTH: Final = 50
 #: Share of `max_steps` the construction-time setup run may use.
 SETUP_SHARE: Final = 0.6
-#: Share of `max_steps` one setup statement may use.
-SETUP_STATEMENT_SHARE: Final = 0.3
+#: Share of `max_steps` one setup statement may use (a string-table rotation can be long).
+SETUP_STATEMENT_SHARE: Final = 0.5
 #: Share of `max_steps` a single `value()` request may use.
 FOLD_SHARE: Final = 0.25
 #: Nesting of arrays/objects converted back to Python values.
@@ -149,6 +149,10 @@ class DynamicCode:
 
 class _Abort(Exception):
     """Evaluation depends on something unknown; the enclosing fold/setup statement gives up."""
+
+
+class _DepthAbort(_Abort):
+    """Interpreted calls nest too deeply (depends on where the call starts: never memoized)."""
 
 
 class _Budget(Exception):
@@ -1378,8 +1382,11 @@ class Folder:
         self._fold_cache: dict[int, tuple[object, int]] = {}
         self._memo: dict[tuple[Any, ...], tuple[Any, int]] = {}
         self._fn_ok_cache: dict[int, bool] = {}
+        self._pure_cache: dict[int, bool] = {}
+        self._accel: dict[int, Callable[[str], str | None] | None] = {}
         self._lit_cache: dict[int, tuple[str, bool]] = {}
         self._trusted: set[_Binding] = set()
+        self._tainted: set[_Binding] = set()
         self._executed: set[int] = set()
         self._sites: set[int] = set()
         self._joining: set[int] = set()
@@ -1612,7 +1619,7 @@ class Folder:
                 self._commit()
                 self._executed |= self._sites
             else:
-                self._rollback()
+                self._rollback_poisoned()
             self._depth = 0
             self._sprogress.clear()
             self._joining.clear()
@@ -1625,6 +1632,38 @@ class Folder:
         self._scache.clear()
         self._memo.clear()
         self._pc.clear()
+
+    def _rollback_poisoned(self) -> None:
+        """Roll back a skipped setup statement; what it had already changed becomes UNKNOWN.
+
+        The skipped statement runs in the browser, so state it changed before we gave up
+        (an array it was rotating, a variable it reassigned) is not what we hold after the
+        rollback. Entries it only added (cache keys) are left alone.
+        """
+        mark = self._marks[-1][0]
+        changes: list[tuple[Any, list[Any] | None]] = []
+        for obj, snap, _old in self._journal[mark:]:
+            t = type(obj)
+            if t is _Arr:
+                if len(obj) != len(snap) or not all(_same(a, b) for a, b in zip(obj, snap)):
+                    changes.append((obj, None))
+            else:
+                now = obj if t is _Obj else obj.vars
+                keys = [k for k, v in snap.items() if k not in now or not _same(now[k], v)]
+                if keys:
+                    changes.append((obj, keys))
+        self._rollback()
+        for obj, keys in changes:
+            if type(obj) is _Arr:
+                obj[:] = [UNKNOWN] * len(obj)
+            elif type(obj) is _Obj:
+                for k in keys or ():
+                    obj[k] = UNKNOWN
+            else:
+                for b in keys or ():
+                    obj.vars[b] = UNKNOWN
+                    if isinstance(b, _Binding):
+                        self._tainted.add(b)
 
     def _covered(self, site: Any) -> bool:
         """Was this write executed by the setup run, at top level or inside IIFEs only?"""
@@ -1658,6 +1697,43 @@ class Folder:
                 continue
             stack.extend(_children(n))
         return True
+
+    def _self_contained(self, node: Any) -> bool:
+        """True if the function reads nothing but its own bindings and pure globals, so that a
+        call with primitive arguments always gives the same result (memoizable anywhere)."""
+        key = id(node)
+        r = self._pure_cache.get(key)
+        if r is not None:
+            return r
+        ix = self._ix
+        assert ix is not None
+        fs = ix.fn_scope.get(key)
+        r = fs is not None
+        stack = [*node.params, node.body]
+        while r and stack:
+            n = stack.pop()
+            if n is None:
+                continue
+            t = n.type
+            if t == "Identifier":
+                if id(n) in ix.ref_scope:
+                    b = self._resolve(n)
+                    if b is None:
+                        r = n.name in _PURE_GLOBALS
+                    elif b.kind == "fname":
+                        r = False
+                    else:
+                        sc: _Scope | None = b.fscope
+                        while sc is not None and sc is not fs:
+                            sc = sc.parent
+                        r = sc is not None
+                continue
+            if t in ("ThisExpression", "ClassExpression", "ClassDeclaration"):
+                r = False
+                continue
+            stack.extend(_children(n))
+        self._pure_cache[key] = r
+        return r
 
     def _fn_ok(self, node: Any) -> bool:
         key = id(node)
@@ -1725,6 +1801,8 @@ class Folder:
         return False
 
     def _lookup(self, b: _Binding, frame: _Frame | None) -> Any:
+        if self._tainted and b in self._tainted:
+            return self._unk()
         fs = b.fscope
         f = frame
         while f is not None:
@@ -2410,16 +2488,35 @@ class Folder:
         if not self._fn_ok(node):
             return self._opaque_call(this, args)
         if self._depth >= MAX_CALL_DEPTH:
-            raise _Abort
+            raise _DepthAbort
         key: tuple[Any, ...] | None = None
-        if not self._in_setup and not self._dirty and self._memoable(fn, this, args):
+        if all(type(a) in _PRIMS for a in args) and self._self_contained(node):
+            key = (node, *args)
+        elif not self._in_setup and not self._dirty and self._memoable(fn, this, args):
             key = (fn, *args)
+        if key is not None:
             hit = self._memo.get(key)
             if hit is not None:
                 self._tm |= hit[1]
                 if hit[0] is _ABORTED:
                     raise _Abort
                 return hit[0]
+            if key[0] is node and len(args) >= 1 and type(args[0]) is str:
+                fast = self._accelerated(fn)
+                if fast is not None:
+                    r = fast(args[0])
+                    if r is not None:
+                        self._charge(len(args[0]) >> 3)
+                        self._tm |= T_ATOB | T_CALL
+                        r = self._chk(_to_utf16(r))
+                        self._memo[key] = (r, T_ATOB | T_CALL)
+                        return r
+        return self._run_closure(fn, this, args, key)
+
+    def _run_closure(
+        self, fn: _Closure, this: Any, args: list[Any], key: tuple[Any, ...] | None
+    ) -> Any:
+        node = fn.node
         fs = fn.scope
         frame = _Frame(fs, fn.env, self._epoch)
         fvars = frame.vars
@@ -2456,6 +2553,8 @@ class Folder:
                 result = c[1] if c is not None and c[0] == _RET else UNDEFINED
             else:
                 result = self._eval(body, frame)
+        except _DepthAbort:
+            raise
         except _Abort:
             if key is not None:
                 self._memo[key] = (_ABORTED, self._tm)
@@ -2469,6 +2568,55 @@ class Folder:
         if key is not None and (type(result) in _PRIMS or result is UNKNOWN):
             self._memo[key] = (result, sub | T_CALL)
         return result
+
+    def _accelerated(self, fn: _Closure) -> Callable[[str], str | None] | None:
+        """A native stand-in for a self-contained base64 decoder (custom alphabets included).
+
+        Interpreting such a decoder costs about 50 steps per character, which obfuscated
+        string tables multiply by their size. A self-contained one-argument function that holds
+        a 64-letter base64 alphabet is probed once on two inputs; if its output equals native
+        decoding (bytes as Latin-1, or as UTF-8 through the usual %XX/decodeURIComponent step),
+        later calls on inputs written only in that alphabet are decoded natively. Anything
+        else still runs in the interpreter.
+        """
+        node = fn.node
+        key = id(node)
+        if key in self._accel:
+            return self._accel[key]
+        self._accel[key] = None
+        alphabet = _find_alphabet(node)
+        if alphabet is None or not node.params or node.params[0].type != "Identifier":
+            return None
+        table = {c: i for i, c in enumerate(alphabet)}
+        probes = ["Sk1m-\u00e9\u20ac/+x?", "p\u00e9\u00e9k-ab"]
+        variant = None
+        for text in probes:
+            data = text.encode("utf-8")
+            enc = _b64_custom_encode(data, alphabet)
+            try:
+                got = self._run_closure(fn, UNDEFINED, [enc], None)
+            except (_Abort, _Throw, _Short):
+                return None
+            as_utf8 = _to_utf16(text)
+            as_latin1 = data.decode("latin-1")
+            v = "utf-8" if got == as_utf8 else "latin-1" if got == as_latin1 else None
+            if v is None or (variant is not None and v != variant):
+                return None
+            variant = v
+
+        def fast(s: str) -> str | None:
+            raw = _b64_custom_decode(s, table)
+            if raw is None:
+                return None
+            if variant == "latin-1":
+                return raw.decode("latin-1")
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+
+        self._accel[key] = fast
+        return fast
 
     def _memoable(self, fn: _Closure, this: Any, args: list[Any]) -> bool:
         if isinstance(this, _CONTAINERS) or fn.props.epoch >= self._fold_epoch:
@@ -3521,6 +3669,65 @@ def _freeze(v: Any) -> None:
         else:
             x.props.epoch = -1
             stack.append(x.props)
+
+
+_ALPHABET_CHARS: Final = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+)
+
+
+def _find_alphabet(fn: Any) -> str | None:
+    """A 64-letter base64 alphabet (optionally followed by '=') written in the function."""
+    stack = [fn.body]
+    while stack:
+        n = stack.pop()
+        if n is None:
+            continue
+        if n.type == "Literal":
+            v = n.value
+            if type(v) is str and len(v) in (64, 65):
+                head = v[:64]
+                if (
+                    len(set(head)) == 64
+                    and set(head) <= _ALPHABET_CHARS
+                    and (len(v) == 64 or v[64] == "=")
+                ):
+                    return head
+            continue
+        stack.extend(_children(n))
+    return None
+
+
+def _b64_custom_encode(data: bytes, alphabet: str) -> str:
+    std = base64.b64encode(data).decode("ascii").rstrip("=")
+    return std.translate(
+        str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", alphabet)
+    )
+
+
+def _b64_custom_decode(s: str, table: dict[str, int]) -> bytes | None:
+    """Decode like the usual charAt/indexOf loop; None if s has a letter outside the alphabet."""
+    out = bytearray()
+    bits = 0
+    nbits = 0
+    for c in s:
+        v = table.get(c)
+        if v is None:
+            return None
+        bits = (bits << 6) | v
+        nbits += 6
+        if nbits >= 8:
+            nbits -= 8
+            out.append((bits >> nbits) & 0xFF)
+            bits &= (1 << nbits) - 1
+    return bytes(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    t = type(a)
+    return t is type(b) and t in (float, str) and bool(a == b)
 
 
 def _copy(v: object) -> object:

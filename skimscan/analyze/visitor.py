@@ -61,6 +61,7 @@ _HTML_CODE = re.compile(
     r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')|<script\b[^>]*>(.*?)</script>""",
     re.IGNORECASE | re.DOTALL,
 )
+_PAYMENT_FORM = re.compile(r"pay|card|checkout|billing|credit", re.IGNORECASE)
 _REGEX_NOISE = re.compile(r"\\[sb]\*?\+?\??|\[[-_ \\s]*\]\??|[?*+^$()]")
 _ANTI_STRINGS = (
     ("headlesschrome", "headless-ua"), ("phantomjs", "headless-ua"),
@@ -627,7 +628,8 @@ class ScriptVisitor:
             store = obj_chain[-1]
             self._edges(f"g:%{store}", deps, node, f"written to {store}")
             self._storage_write(store, prop, node, deps)
-        elif prop in ("backgroundImage", "background", "cssText"):
+        elif prop in ("backgroundImage", "background", "cssText", "listStyleImage",
+                      "content") and "url(" in self._const_text(right):
             self._add_sink("css-url", node, right, deps)
 
     # --- calls ------------------------------------------------------------------------------
@@ -1094,7 +1096,13 @@ class ScriptVisitor:
                 elif patterns.is_sweep_selector(text):
                     deps.labels.setdefault("form", FlowStep(self.loc(n), f"every field {text[:60]!r}"))
         elif name in ("serialize", "serializeArray", "serializeObject"):
-            deps.labels.setdefault("form", FlowStep(self.loc(n), f"form .{name}()"))
+            receiver = n.callee.object if n.callee.type == "MemberExpression" else None
+            selector = ""
+            if receiver is not None and receiver.type == "CallExpression" and receiver.arguments:
+                selector = self.folder.string(receiver.arguments[0]) or ""
+            # Serialising the payment form is reading the card fields.
+            label = "card" if _PAYMENT_FORM.search(selector) else "form"
+            deps.labels.setdefault(label, FlowStep(self.loc(n), f"form .{name}() {selector}"))
         elif name == "getItem" and chain and chain[0] in ("localStorage", "sessionStorage"):
             deps.bindings.add(f"g:%{chain[0]}")
         elif n.callee.type == "Identifier" or name:

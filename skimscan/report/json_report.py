@@ -66,7 +66,7 @@ def target_dict(t: TargetReport) -> dict[str, Any]:
             "error": t.error, "scripts": [script_dict(s) for s in t.scripts],
             "requests": [request_dict(r) for r in t.requests],
             "findings": [finding_dict(f) for f in t.findings], "notes": list(t.notes),
-            "headers": dict(sorted(t.headers.items()))}
+            "headers": dict(sorted(t.headers.items())), "page": _clean(dict(t.page))}
 
 
 def report_dict(report: Report) -> dict[str, Any]:
