@@ -659,6 +659,8 @@ class Recorder:
                 )
                 if main is None and same:
                     main = same[0]
+                if main is None and rec.session.target_url:
+                    main = self._script_by_url(rec.session.target_url)
                 if main is not None:
                     found = [main.sid]
             elif url == rec.session.target_url:
