@@ -166,7 +166,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from skimscan.capture.hostmap import parse_host_map
     from skimscan.pipeline import Engine
     from skimscan.policy.policy import load_policy
-    from skimscan.scanner import ScanOptions, Scanner
+    from skimscan.scanner import Scanner, ScanOptions
 
     policy = load_policy(args.policy) if args.policy else None
     options = ScanOptions(

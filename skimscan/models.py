@@ -185,6 +185,9 @@ class ScriptReport:
     verdict: Verdict
     parsed: bool = True
     initiator: tuple[str, ...] = ()
+    #: against the policy: "approved", "unapproved", or None when no policy applies
+    authorization: str | None = None
+    justification: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,8 @@ class TargetReport:
     headers: Mapping[str, str] = field(default_factory=dict)  # security headers of the document
     #: pages: forms, card fields, iframes and CSP meta of the rendered frames
     page: Mapping[str, Any] = field(default_factory=dict)
+    #: pages: the full-page screenshot (PNG) for the HTML report; never in JSON
+    screenshot_png: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

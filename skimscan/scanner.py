@@ -28,6 +28,7 @@ from skimscan.models import (
     PageCapture,
     Report,
     RequestRecord,
+    ScriptReport,
     Severity,
     TargetKind,
     TargetReport,
@@ -138,9 +139,21 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
     headers = {k: v for k, v in ((k.lower(), v) for k, v in capture.response_headers.items())
                if k in SECURITY_HEADERS}
     verdict = report.verdict if report.verdict is Verdict.ERROR else verdict_for(findings)
+    scripts = report.scripts
+    if site.scripts or site.pages:  # a policy applies: say which scripts it authorises
+        scripts = tuple(_authorize(s, site) for s in scripts)
     return replace(report, verdict=verdict, findings=tuple(sort_findings(findings)),
                    requests=requests, headers=headers, page=page_summary(capture),
-                   target=capture.url)
+                   target=capture.url, scripts=scripts, screenshot_png=capture.screenshot_png)
+
+
+def _authorize(script: ScriptReport, site: SitePolicy) -> ScriptReport:
+    url = script.url if script.url and "://" in script.url and script.kind.value in (
+        "external", "dynamic", "worker") else None
+    approved = site.approved_script(url, script.sha256)
+    if approved is None:
+        return replace(script, authorization="unapproved")
+    return replace(script, authorization="approved", justification=approved.justification)
 
 
 def error_report(url: str, reason: str) -> TargetReport:

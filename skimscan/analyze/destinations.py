@@ -90,7 +90,7 @@ def resolve(node: Any | None, folder: Folds, embedded: bool = False) -> Destinat
         if not parts:
             return Destination(None, None, False)
     parts = _merge_constants(parts)
-    if parts and parts[0] is not None and SAME_ORIGIN in parts[0] or (
+    if (parts and parts[0] is not None and SAME_ORIGIN in parts[0]) or (
         len(parts) > 1 and parts[0] in ("https://", "http://", "//") and parts[1] == SAME_ORIGIN
     ):
         path = "".join(p if p is not None else "…" for p in parts).split(SAME_ORIGIN, 1)[1]
