@@ -1,57 +1,102 @@
-"""`make demo`: scan the bundled fixtures and print what skimscan finds.
+"""`make demo`: what skimscan finds, on the bundled fixtures, in two minutes.
 
-Runs the static engine over every fixture script and HTML page (malicious and benign), prints
-one line per file with its verdict and strongest finding, then the full findings of a few
-well-known attack styles. Nothing here runs the fixture code: analysis is static.
+1. Static analysis of every fixture script and HTML page (malicious and benign): one line per
+   file with its verdict and strongest finding.
+2. The fixture shop (a local aiohttp server playing a merchant, its processor, analytics, a tag
+   manager, a chat vendor and attackers' look-alike hosts) is started on 127.0.0.1, every
+   checkout page is scanned in a real headless Chromium, and the findings are printed; then the
+   shop is stopped. Third-party host names are routed to the local shop (`--map-host`), so
+   nothing leaves the machine.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from skimscan.models import Report, Verdict
-from skimscan.pipeline import Engine, EngineOptions, scan_files
-from skimscan.report.table import render_table
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fixtures.shop import start_shop  # noqa: E402
+from skimscan.capture.hostmap import HostMap  # noqa: E402
+from skimscan.errors import SkimscanError  # noqa: E402
+from skimscan.models import Report, Severity, Verdict  # noqa: E402
+from skimscan.pipeline import Engine, EngineOptions, scan_files  # noqa: E402
+from skimscan.report.table import render_table  # noqa: E402
+from skimscan.scanner import ScanOptions, Scanner  # noqa: E402
+
 STYLE = {"malicious": "bold red", "suspicious": "yellow", "clean": "green", "error": "magenta"}
 
 
-def summary_table(report: Report) -> Table:
-    table = Table(title="skimscan scan-file fixtures/ (static analysis)", expand=True)
-    table.add_column("file", overflow="fold")
+def verdict_table(title: str, rows: list[tuple[str, str, Report, int]]) -> Table:
+    table = Table(title=title, expand=True, title_justify="left")
+    table.add_column("target", overflow="fold", ratio=2)
     table.add_column("expected")
     table.add_column("verdict")
-    table.add_column("strongest finding", overflow="fold", ratio=2)
-    for t in report.targets:
-        rel = Path(t.target).relative_to(ROOT / "fixtures")
-        expected = "malicious" if "malicious" in rel.parts else "benign"
-        top = t.findings[0] if t.findings else None
-        text = f"{top.rule}: {top.message}" if top and top.severity.value >= 2 else ""
-        table.add_row(str(rel), expected, f"[{STYLE[t.verdict.value]}]{t.verdict.value}[/]", text)
+    table.add_column("strongest finding", overflow="fold", ratio=4)
+    for name, expected, report, index in rows:
+        t = report.targets[index]
+        top = next((f for f in t.findings if f.severity >= Severity.MEDIUM), None)
+        text = f"{top.rule}: {top.message}" if top else (t.error or "")
+        table.add_row(name, expected, f"[{STYLE[t.verdict.value]}]{t.verdict.value}[/]", text)
     return table
 
 
-def main() -> int:
-    console = Console(width=max(120, Console().width))
-    engine = Engine(EngineOptions())
-    report = scan_files([ROOT / "fixtures" / "scripts", ROOT / "fixtures" / "html"], engine=engine)
-    console.print(summary_table(report))
-    wanted = ("ba_", "newegg", "ticketmaster")
-    detail = [t for t in report.targets if Path(t.target).name.startswith(wanted)]
-    if detail:
-        console.print(render_table(Report(tuple(detail), report.tool_version), width=console.width,
-                                   color=console.is_terminal), end="")
+def static_part(console: Console, engine: Engine) -> None:
+    report = scan_files([ROOT / "fixtures" / "scripts", ROOT / "fixtures" / "html"],
+                        engine=engine)
+    rows = []
+    for i, t in enumerate(report.targets):
+        rel = Path(t.target).relative_to(ROOT / "fixtures")
+        rows.append((str(rel), "malicious" if "malicious" in rel.parts else "benign", report, i))
+    console.print(verdict_table("1. skimscan scan-file fixtures/ — static analysis", rows))
     malicious = [t for t in report.targets if "/malicious/" in t.target]
     benign = [t for t in report.targets if "/benign/" in t.target]
     caught = sum(t.verdict is Verdict.MALICIOUS for t in malicious)
-    false = sum(t.verdict is Verdict.MALICIOUS for t in benign)
+    wrong = sum(t.verdict is Verdict.MALICIOUS for t in benign)
     console.print(f"malicious fixtures caught: {caught}/{len(malicious)}; "
-                  f"benign fixtures called malicious: {false}/{len(benign)}")
+                  f"benign fixtures called malicious: {wrong}/{len(benign)}\n")
+
+
+async def browser_part(console: Console, engine: Engine) -> None:
+    pages = json.loads((ROOT / "fixtures" / "shop" / "pages.json").read_text())["pages"]
+    shop = await start_shop()
+    try:
+        host_map = HostMap.parse(shop.map_host_specs(), confine=True)
+        options = ScanOptions(host_map=host_map, ignore_https_errors=True, wait=1.0,
+                              concurrency=2)
+        console.print(f"2. fixture shop on 127.0.0.1:{shop.https_port} (HTTPS); scanning "
+                      f"{len(pages)} checkout pages in Chromium …")
+        async with Scanner(options, engine) as scanner:
+            report = await scanner.scan_many([shop.url(p["path"]) for p in pages])
+    finally:
+        await shop.stop()
+    rows = [(p["path"], p["expected"], report, i) for i, p in enumerate(pages)]
+    console.print(verdict_table("skimscan scan https://shop.test/checkout/… — real browser",
+                                rows))
+    detail = [t for t in report.targets if t.target.endswith(("/checkout/ba", "/checkout/gtm"))]
+    if detail:
+        console.print("\nFindings of two compromised pages (British Airways style and a "
+                      "tag-manager-injected skimmer):")
+        console.print(render_table(Report(tuple(detail), report.tool_version),
+                                   width=console.width, color=console.is_terminal,
+                                   min_severity=Severity.MEDIUM), end="")
+
+
+def main() -> int:
+    console = Console(width=max(130, Console().width))
+    engine = Engine(EngineOptions())
+    static_part(console, engine)
+    try:
+        asyncio.run(browser_part(console, engine))
+    except SkimscanError as exc:
+        console.print(f"[magenta]browser part skipped: {exc}[/]")
+        return 3
     return 0
 
 

@@ -131,8 +131,10 @@ def _run_stages(code: str, folder: Folder, visitor: ScriptVisitor,
                 continue
             seen.add(stage_code)
             # A code string written out in the source was not hidden; anything else was.
-            facts.append(Fact("dynamic-code", where, {"via": via,
-                                                      "decoded": stage_code not in code,
+            # Hidden means decoded at run time; worker Blobs and injected markup are built
+            # from visible strings (their code is analysed all the same).
+            decoded = stage_code not in code and via not in ("blob", "injected-html")
+            facts.append(Fact("dynamic-code", where, {"via": via, "decoded": decoded,
                                                       "size": len(stage_code)}))
             if depth > MAX_STAGES:
                 continue

@@ -27,21 +27,32 @@ def _target_table(t: TargetReport, min_severity: Severity) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False, expand=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("conf.", no_wrap=True)
-    table.add_column("rule", overflow="fold")
-    table.add_column("where", overflow="fold")
-    table.add_column("message", overflow="fold", ratio=3)
+    table.add_column("rule", overflow="fold", max_width=32)
+    table.add_column("where", overflow="fold", max_width=36)
+    table.add_column("message", overflow="fold", ratio=3, min_width=40)
     scripts = {s.id: s for s in t.scripts}
     for f in t.findings:
         if f.severity < min_severity:
             continue
         script = scripts.get(f.script or "")
-        where = (script.url or script.id) if script else ""
+        where = _short(script.url or script.id) if script else ""
         if f.location is not None:
             where = f"{where}:{f.location.line}"
         message = mask(f.message) + (f"  [suppressed: {f.suppressed}]" if f.suppressed else "")
         table.add_row(Text(f.severity.label, _SEV_STYLE[f.severity]), f.confidence.label,
                       f.rule, where, message)
     return table
+
+
+def _short(url: str) -> str:
+    """`https://shop.test/static/js/app.min.js?v=3` -> `shop.test/…/app.min.js`."""
+    if "://" not in url:
+        return url if len(url) <= 60 else "…" + url[-59:]
+    host, _, path = url.split("://", 1)[1].partition("/")
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    if "/" in path:
+        path = "…/" + path.rsplit("/", 1)[1]
+    return f"{host}/{path}"
 
 
 def render_table(report: Report, *, width: int | None = None, color: bool = False,
