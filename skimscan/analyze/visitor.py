@@ -201,6 +201,8 @@ class ScriptVisitor:
         self._next_scope = 0
         self._stage_location: Location | None = None
         self._xor_seen = False
+        self._deps_cache: dict[int, Deps] = {}
+        self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
         self._pending_calls: list[tuple[str, list[Deps], Location]] = []
@@ -296,6 +298,7 @@ class ScriptVisitor:
     def visit_stage(self, tree: Any, folder: FolderLike, where: Location) -> None:
         """Analyse code recovered from eval/new Function/a string timer/injected HTML as part of
         this script: global code sharing this script's globals, reported at `where`."""
+        self._stage_trees.append(tree)  # keeps node ids (cache keys) unique while we live
         outer_folder, outer_scope, outer_where = self.folder, self._scope, self._stage_location
         self.folder, self._stage_location = folder, where
         try:
@@ -1033,10 +1036,21 @@ class ScriptVisitor:
         return deps
 
     def deps(self, node: Any) -> Deps:
-        """Bindings and direct source labels an expression's value may carry."""
-        deps = Deps()
+        """Bindings and direct source labels an expression's value may carry.
+
+        Memoised per node: a node's deps depend only on where it is in the tree (its scopes),
+        and the walk asks for the same subexpressions several times. Callers get a copy."""
         if node is None:
-            return deps
+            return Deps()
+        cached = self._deps_cache.get(id(node))
+        if cached is None:
+            cached = self._compute_deps(node)
+            self._deps_cache[id(node)] = cached
+        return Deps(set(cached.bindings), dict(cached.labels), set(cached.encoders),
+                    set(cached.strings))
+
+    def _compute_deps(self, node: Any) -> Deps:
+        deps = Deps()
         stack = [node]
         while stack:
             n = stack.pop()
