@@ -5,6 +5,7 @@ The public API (everything in `__all__`) is typed and stable within a major vers
     import skimscan
     report = skimscan.analyze_source(code, url="https://shop.example/app.js")
     report = skimscan.scan_files(["build/"])
+    report = skimscan.scan_url("https://shop.example/checkout")   # a real browser
     for target in report.targets:
         for finding in target.findings: ...
 
@@ -25,6 +26,8 @@ __all__ = [
     "HostClass",
     "Location",
     "Report",
+    "ScanOptions",
+    "Scanner",
     "ScriptReport",
     "Severity",
     "SkimscanError",
@@ -32,7 +35,9 @@ __all__ = [
     "Verdict",
     "__version__",
     "analyze_source",
+    "ascan_url",
     "scan_files",
+    "scan_url",
 ]
 
 from skimscan.errors import SkimscanError
@@ -50,6 +55,7 @@ from skimscan.models import (
 
 if TYPE_CHECKING:
     from skimscan.pipeline import Engine, EngineOptions, analyze_source, scan_files
+    from skimscan.scanner import ScanOptions, Scanner, ascan_url, scan_url
 
 
 def __getattr__(name: str) -> Any:
@@ -58,4 +64,8 @@ def __getattr__(name: str) -> Any:
         from skimscan import pipeline
 
         return getattr(pipeline, name)
+    if name in ("ScanOptions", "Scanner", "ascan_url", "scan_url"):
+        from skimscan import scanner
+
+        return getattr(scanner, name)
     raise AttributeError(f"module 'skimscan' has no attribute {name!r}")
