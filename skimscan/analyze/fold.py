@@ -15,12 +15,22 @@ How it works
   which anything unknown (DOM, network, a global we do not model, a callback handed to unknown
   code) aborts the statement and rolls back every change it made (a journal of first-touch
   snapshots). This is what rotates obfuscator string arrays and runs their self-replacing
-  accessor functions. A top-level binding keeps its setup value only if every write to it
-  happened in that run (at top level or in an IIFE); otherwise it is folded by the static rule:
-  exactly one write whose value folds, else UNKNOWN.
+  accessor functions. A skipped statement still runs in the browser, so whatever it had
+  already changed before we gave up (an array half rotated, a variable reassigned) is marked
+  UNKNOWN rather than left at a value the page never has.
+- A top-level binding keeps its setup value only if every write to it happened in that run (at
+  top level or in an IIFE); any other binding is folded by the static rule: exactly one write
+  whose value folds, else UNKNOWN (a parameter of an IIFE folds to its argument). A binding
+  holding an array/object that is also changed in place elsewhere is UNKNOWN.
 - `value(node)` folds lazily: only the node asked for, plus what it depends on (bindings,
   interpreted calls of functions declared in the script). Each fold runs in a transaction that
-  is always rolled back, so folds never influence each other; results are cached per node.
+  is always rolled back, so folds never influence each other; results are cached per node, and
+  calls with primitive arguments are memoized when their result cannot depend on state.
+  Functions that name globals outside a pure whitelist (the DOM, network, framework globals)
+  are not interpreted at all, which keeps big bundles cheap.
+- A self-contained base64 decoder (standard or custom alphabet, as string-table decoders use)
+  is probed once against native decoding and then decoded natively; it is an optimisation
+  only: on any mismatch the interpreter runs it.
 
 Invariants (why this is "folding", not "executing" captured JavaScript)
 ----------------------------------------------------------------------
@@ -73,6 +83,8 @@ SETUP_SHARE: Final = 0.6
 SETUP_STATEMENT_SHARE: Final = 0.5
 #: Share of `max_steps` a single `value()` request may use.
 FOLD_SHARE: Final = 0.25
+#: Bindings folded through one another at once (`var a2 = a1 + …`); deeper is UNKNOWN.
+MAX_STATIC_CHAIN: Final = 400
 #: Nesting of arrays/objects converted back to Python values.
 MAX_EXPORT_DEPTH: Final = 64
 
@@ -429,7 +441,7 @@ def _idx(key: Any) -> int | None:
 
 def _to_utf16(s: str) -> str:
     """Astral code points as surrogate pairs (JavaScript strings are UTF-16 code units)."""
-    if s and max(s) > "\uffff":
+    if s and not s.isascii() and max(s) > "\uffff":
         return "".join(
             c
             if ord(c) <= 0xFFFF
@@ -1007,7 +1019,7 @@ class _Scope:
 
 
 class _Binding:
-    __slots__ = ("eff", "fscope", "kind", "mwrites", "name", "pfn", "pindex", "writes")
+    __slots__ = ("eff", "effm", "fscope", "kind", "mwrites", "name", "pfn", "pindex", "writes")
 
     def __init__(self, name: str, kind: str, scope: _Scope) -> None:
         self.name = name
@@ -1018,6 +1030,7 @@ class _Binding:
         self.pfn: Any = None  # parameter: its function
         self.pindex = -1  # parameter: its position (-1: pattern/rest)
         self.eff: list[Any] | None = None  # writes minus self-redefinitions (lazily)
+        self.effm: list[Any] | None = None  # member writes minus those inside b's own function
 
     def __repr__(self) -> str:
         return f"<binding {self.kind} {self.name}>"
@@ -1033,6 +1046,10 @@ class _Index:
         self.fn_parent: dict[int, Any] = {}
         self.iife: dict[int, tuple[Any, int]] = {}
         self.site_fn: dict[int, Any] = {}
+        #: What `recovered()` and `dynamic_code()` look at, collected in the same pass.
+        self.candidates: list[Any] = []
+        self.calls: list[Any] = []
+        self.member_assigns: list[Any] = []
         self._pending: list[tuple[Any, _Scope, Any, bool]] = []
         self._walk(program)
         for ident, scope, site, member in self._pending:
@@ -1152,6 +1169,7 @@ class _Index:
         pending = self._pending
         site_fn = self.site_fn
         kids_table = _KIDS
+        cands = self.candidates
         while stack:
             node, scope = pop()
             if node is None:
@@ -1166,13 +1184,26 @@ class _Index:
                     fs.uses_args = True
                 continue
             if t == "Literal":
+                if type(node.value) is str and "\\" in (node.raw or ""):
+                    cands.append(node)
                 continue
             if t == "MemberExpression":
                 if node.computed:
+                    cands.append(node)
                     push((node.property, scope))
                 push((node.object, scope))
                 continue
+            if t == "BinaryExpression":
+                if node.operator == "+":
+                    cands.append(node)
+                push((node.right, scope))
+                push((node.left, scope))
+                continue
+            if t == "TaggedTemplateExpression" or (t == "TemplateLiteral" and node.expressions):
+                cands.append(node)
             if t == "CallExpression" or t == "NewExpression":
+                cands.append(node)
+                self.calls.append(node)
                 callee = node.callee
                 ct = callee.type
                 if ct in _FUNC_EXPRS and t == "CallExpression":
@@ -1220,6 +1251,8 @@ class _Index:
                     site_fn[id(node)] = self._fn_of(scope)
                 elif lt == "MemberExpression":
                     push((left, scope))
+                    if node.operator == "=":
+                        self.member_assigns.append(node)
                     if left.object.type == "Identifier":
                         pending.append((left.object, scope, node, True))
                         site_fn[id(node)] = self._fn_of(scope)
@@ -1378,13 +1411,15 @@ class Folder:
         self._bcache: dict[int, _Binding | None] = {}
         self._scache: dict[_Binding, Any] = {}
         self._sprogress: set[_Binding] = set()
-        self._pc: dict[int, tuple[Any, int]] = {}
-        self._fold_cache: dict[int, tuple[object, int]] = {}
+        # Caches keyed by node id hold the node too, so that an id is never reused while cached
+        # (callers may pass nodes of other, short-lived trees).
+        self._pc: dict[int, tuple[Any, int, Any]] = {}
+        self._fold_cache: dict[int, tuple[object, int, Any]] = {}
         self._memo: dict[tuple[Any, ...], tuple[Any, int]] = {}
         self._fn_ok_cache: dict[int, bool] = {}
         self._pure_cache: dict[int, bool] = {}
         self._accel: dict[int, Callable[[str], str | None] | None] = {}
-        self._lit_cache: dict[int, tuple[str, bool]] = {}
+        self._lit_cache: dict[int, tuple[str, bool, Any]] = {}
         self._trusted: set[_Binding] = set()
         self._tainted: set[_Binding] = set()
         self._executed: set[int] = set()
@@ -1645,7 +1680,9 @@ class Folder:
         for obj, snap, _old in self._journal[mark:]:
             t = type(obj)
             if t is _Arr:
-                if len(obj) != len(snap) or not all(_same(a, b) for a, b in zip(obj, snap)):
+                if len(obj) != len(snap) or not all(
+                    _same(a, b) for a, b in zip(obj, snap, strict=True)
+                ):
                     changes.append((obj, None))
             else:
                 now = obj if t is _Obj else obj.vars
@@ -1768,12 +1805,12 @@ class Folder:
 
     def _eff_m(self, b: _Binding) -> list[Any]:
         """Member writes of `b`, minus those made inside b's own function (caches, flags)."""
-        if not b.mwrites:
-            return b.mwrites
-        own = self._own_fns(b)
-        if not own:
-            return b.mwrites
-        return [w for w in b.mwrites if not self._inside(w, own)]
+        effm = b.effm
+        if effm is None:
+            own = self._own_fns(b) if b.mwrites else []
+            effm = [w for w in b.mwrites if not own or not self._inside(w, own)]
+            b.effm = effm
+        return effm
 
     @staticmethod
     def _own_fns(b: _Binding) -> list[Any]:
@@ -1875,6 +1912,8 @@ class Folder:
             return v
         if b in self._sprogress:
             return self._unk()
+        if len(self._sprogress) >= MAX_STATIC_CHAIN:
+            raise _DepthAbort
         return self._static_compute(b)
 
     def _static_compute(self, b: _Binding) -> Any:
@@ -1913,6 +1952,8 @@ class Folder:
             self._begin()
             try:
                 result = self._eval(expr, None)
+            except _DepthAbort:
+                raise  # depends on where the fold started: not a property of the binding
             except (_Abort, _Throw, _Short):
                 result = UNKNOWN
             finally:
@@ -1940,7 +1981,7 @@ class Folder:
         key = id(node)
         hit = self._fold_cache.get(key)
         if hit is not None:
-            return hit
+            return (hit[0], hit[1])
         if self._ix is None or node is None or not hasattr(node, "type"):
             return (UNKNOWN, 0)
         if self._steps >= self._max:
@@ -1965,9 +2006,8 @@ class Folder:
             self._depth = 0
             self._sprogress.clear()
             self._joining.clear()
-        res = (out, self._tm)
-        self._fold_cache[key] = res
-        return res
+        self._fold_cache[key] = (out, self._tm, node)
+        return (out, self._tm)
 
     def _export(self, v: Any, budget: list[int], path: set[int]) -> object:
         t = type(v)
@@ -2045,7 +2085,7 @@ class Folder:
             sub = self._tm
             self._tm = outer | sub
         if type(v) in _PRIMS or v is UNKNOWN:
-            self._pc[key] = (v, sub)
+            self._pc[key] = (v, sub, node)
         return v
 
     def _exec(self, node: Any, frame: _Frame | None) -> Any:
@@ -2706,7 +2746,7 @@ class Folder:
             hit = self._lit_cache.get(key)
             if hit is None:
                 raw = getattr(node, "raw", "") or ""
-                hit = (_to_utf16(v), bool("\\" in raw and _ESCAPE_RAW_RE.search(raw)))
+                hit = (_to_utf16(v), bool("\\" in raw and _ESCAPE_RAW_RE.search(raw)), node)
                 self._lit_cache[key] = hit
             if hit[1]:
                 self._tm |= T_ESC
@@ -3152,13 +3192,17 @@ class Folder:
         parts: list[str] = []
         unknown = False
         for i, q in enumerate(quasis):
-            cooked = q.value.cooked
-            if cooked is None:
-                return self._unk()
-            raw = q.value.raw or ""
-            if "\\" in raw and _ESCAPE_RAW_RE.search(raw):
+            hit = self._lit_cache.get(id(q))
+            if hit is None:
+                cooked = q.value.cooked
+                if cooked is None:
+                    return self._unk()
+                raw = q.value.raw or ""
+                hit = (_to_utf16(cooked), bool("\\" in raw and _ESCAPE_RAW_RE.search(raw)), q)
+                self._lit_cache[id(q)] = hit
+            if hit[1]:
                 self._tm |= T_ESC
-            parts.append(_to_utf16(cooked))
+            parts.append(hit[0])
             if i < len(exprs):
                 s = self._to_str(self._eval(exprs[i], frame))
                 if s is UNKNOWN:
@@ -3456,66 +3500,48 @@ class Folder:
     # ---------------------------------------------------------------------- reporting
 
     def _scan_recovered(self) -> list[Recovered]:
-        if self._ix is None:
+        ix = self._ix
+        if ix is None:
             return []
         out: list[Recovered] = []
-        stack = list(reversed(self._program.body))
-        while stack:
-            n = stack.pop()
-            if n is None:
-                continue
+        end: Any = None
+        for n in sorted(ix.candidates, key=_span_key):
+            start, stop = _span(n)
+            if end is not None and start < end:
+                continue  # inside an expression already reported
             t = n.type
-            candidate = False
             if t == "Literal":
-                if type(n.value) is str:
-                    raw = getattr(n, "raw", "") or ""
-                    if "\\" in raw and _ESCAPE_RAW_RE.search(raw) and n.value:
-                        line, col = _loc(n)
-                        out.append(Recovered(_from_utf16(_to_utf16(n.value)), line, col, "escape"))
-                continue
-            if t in ("CallExpression", "NewExpression", "TaggedTemplateExpression"):
-                candidate = True
-            elif t == "BinaryExpression":
-                candidate = n.operator == "+"
-            elif t == "TemplateLiteral":
-                candidate = bool(n.expressions)
-            elif t == "MemberExpression":
-                candidate = bool(n.computed)
-            if candidate:
-                v, tm = self._fold(n)
-                if type(v) is str and v and (tm or t != "MemberExpression"):
+                raw = n.raw or ""
+                if n.value and _ESCAPE_RAW_RE.search(raw):
                     line, col = _loc(n)
-                    out.append(Recovered(v, line, col, _via(tm)))
-                    continue
-            stack.extend(reversed(_children(n)))
-        out.sort(key=lambda r: (r.line, r.column))
+                    out.append(Recovered(_from_utf16(_to_utf16(n.value)), line, col, "escape"))
+                    end = stop
+                continue
+            v, tm = self._fold(n)
+            if type(v) is str and v and (tm or t != "MemberExpression"):
+                line, col = _loc(n)
+                out.append(Recovered(v, line, col, _via(tm)))
+                end = stop
         return out
 
     def _scan_dynamic(self) -> list[DynamicCode]:
-        if self._ix is None:
+        ix = self._ix
+        if ix is None:
             return []
         out: list[DynamicCode] = []
-        stack = list(reversed(self._program.body))
-        while stack:
-            n = stack.pop()
-            if n is None:
-                continue
-            t = n.type
-            if t in ("CallExpression", "NewExpression"):
+        for n in sorted([*ix.calls, *ix.member_assigns], key=_span_key):
+            if n.type != "AssignmentExpression":
                 self._dynamic_call(n, out)
-            elif t == "AssignmentExpression" and n.operator == "=":
-                left = n.left
-                if left.type == "MemberExpression":
-                    prop = self._prop_name(left)
-                    if prop in ("text", "textContent", "innerHTML", "innerText") and (
-                        self._is_script(left.object, 0)
-                    ):
-                        code = self.string(n.right)
-                        if code:
-                            line, col = _loc(n)
-                            out.append(DynamicCode(code, line, col, "script." + prop))
-            stack.extend(reversed(_children(n)))
-        out.sort(key=lambda d: (d.line, d.column))
+                continue
+            left = n.left
+            prop = self._prop_name(left)
+            if prop in ("text", "textContent", "innerHTML", "innerText") and self._is_script(
+                left.object, 0
+            ):
+                code = self.string(n.right)
+                if code:
+                    line, col = _loc(n)
+                    out.append(DynamicCode(code, line, col, "script." + prop))
         return out
 
     def _dynamic_call(self, n: Any, out: list[DynamicCode]) -> None:
@@ -3538,6 +3564,15 @@ class Folder:
                 for code in _script_bodies("".join(html)):
                     out.append(DynamicCode(code, line, col, "document.write"))
                 return
+        ct = callee.type
+        if ct == "MemberExpression":
+            if not callee.computed and callee.property.name not in _EVALUATORS:
+                return
+        elif ct == "Identifier":
+            if callee.name not in _EVALUATORS and self._resolve(callee) is None:
+                return
+        elif ct not in ("CallExpression", "ConditionalExpression", "LogicalExpression"):
+            return
         native = self._fold_native(callee)
         if native is None or native.name not in ("eval", "Function", "setTimeout", "setInterval"):
             return
@@ -3601,6 +3636,29 @@ class Folder:
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
+
+
+#: Names under which a callee can reach one of the evaluators (aliases are folded).
+_EVALUATORS: Final = frozenset(
+    {"eval", "Function", "setTimeout", "setInterval", "constructor", "execScript"}
+)
+
+
+def _span(node: Any) -> tuple[Any, Any]:
+    r = node.range
+    if r:
+        return (r[0], r[1])
+    loc = node.loc
+    if loc is None:
+        return (0, 0)
+    return ((loc.start.line, loc.start.column), (loc.end.line, loc.end.column))
+
+
+def _span_key(node: Any) -> tuple[Any, Any]:
+    start, stop = _span(node)
+    if type(stop) is int:
+        return (start, -stop)
+    return (start, (-stop[0], -stop[1]))
 
 
 def _loc(node: Any) -> tuple[int, int]:
