@@ -9,7 +9,12 @@ The public API (everything in `__all__`) is typed and stable within a major vers
     for target in report.targets:
         for finding in target.findings: ...
 
-Importing skimscan does no I/O: rules load and browsers start only when asked.
+Reports are pure functions, Report in, text out: `render_json`, `render_sarif`, `render_junit`,
+`render_html`, `render_table`. Baselines: `load_baseline`, `apply_baseline`, `write_baseline`.
+docs/library.md is the guide.
+
+Importing skimscan does no I/O: rules load and browsers start only when asked, and the modules
+behind most names load on first use.
 """
 
 from __future__ import annotations
@@ -19,53 +24,93 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "Baseline",
     "Confidence",
+    "ConfigError",
     "Engine",
     "EngineOptions",
     "Finding",
+    "FlowStep",
     "HostClass",
     "Location",
     "Report",
+    "RequestRecord",
+    "Rule",
+    "RuleError",
+    "RuleSet",
     "ScanOptions",
     "Scanner",
     "ScriptReport",
+    "ScriptSource",
     "Severity",
     "SkimscanError",
     "TargetReport",
     "Verdict",
     "__version__",
     "analyze_source",
+    "apply_baseline",
     "ascan_url",
+    "default_rules_dir",
+    "load_baseline",
+    "load_rules",
+    "render_html",
+    "render_json",
+    "render_junit",
+    "render_sarif",
+    "render_table",
     "scan_files",
     "scan_url",
+    "write_baseline",
 ]
 
-from skimscan.errors import SkimscanError
+from skimscan.errors import ConfigError, RuleError, SkimscanError
 from skimscan.models import (
     Confidence,
     Finding,
+    FlowStep,
     HostClass,
     Location,
     Report,
+    RequestRecord,
     ScriptReport,
+    ScriptSource,
     Severity,
     TargetReport,
     Verdict,
 )
 
 if TYPE_CHECKING:
+    from skimscan.analyze.rules import Rule, RuleSet, default_rules_dir, load_rules
     from skimscan.pipeline import Engine, EngineOptions, analyze_source, scan_files
-    from skimscan.scanner import ScanOptions, Scanner, ascan_url, scan_url
+    from skimscan.report.baseline import Baseline, apply_baseline, load_baseline, write_baseline
+    from skimscan.report.html import render_html
+    from skimscan.report.json_report import render_json
+    from skimscan.report.junit import render_junit
+    from skimscan.report.sarif import render_sarif
+    from skimscan.report.table import render_table
+    from skimscan.scanner import Scanner, ScanOptions, ascan_url, scan_url
+
+#: Names whose modules pull in the parser, the rules, the browser or a reporter: loaded on use.
+_LAZY = {
+    **dict.fromkeys(("Engine", "EngineOptions", "analyze_source", "scan_files"),
+                    "skimscan.pipeline"),
+    **dict.fromkeys(("ScanOptions", "Scanner", "ascan_url", "scan_url"), "skimscan.scanner"),
+    **dict.fromkeys(("Rule", "RuleSet", "default_rules_dir", "load_rules"),
+                    "skimscan.analyze.rules"),
+    **dict.fromkeys(("Baseline", "apply_baseline", "load_baseline", "write_baseline"),
+                    "skimscan.report.baseline"),
+    "render_html": "skimscan.report.html",
+    "render_json": "skimscan.report.json_report",
+    "render_junit": "skimscan.report.junit",
+    "render_sarif": "skimscan.report.sarif",
+    "render_table": "skimscan.report.table",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The pipeline pulls in the parser and rules; import it only when used.
-    if name in ("Engine", "EngineOptions", "analyze_source", "scan_files"):
-        from skimscan import pipeline
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skimscan' has no attribute {name!r}")
+    import importlib
 
-        return getattr(pipeline, name)
-    if name in ("ScanOptions", "Scanner", "ascan_url", "scan_url"):
-        from skimscan import scanner
-
-        return getattr(scanner, name)
-    raise AttributeError(f"module 'skimscan' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

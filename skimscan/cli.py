@@ -7,6 +7,10 @@ or analysed — which outranks 1, so a broken scan never looks clean.
 Every option also reads an environment variable: `--fail-on` ← `SKIMSCAN_FAIL_ON`, and so on
 (upper case, dashes as underscores). Flags beat the environment, which beats the defaults.
 Reports go to stdout or `-o FILE`; progress and summaries go to stderr.
+
+`--baseline FILE` accepts the findings a team has reviewed (each with a reason): they stay in
+every report, marked suppressed, and only new findings count for `--fail-on`. A bad baseline
+file is a usage error (2), reported before anything is scanned.
 """
 
 from __future__ import annotations
@@ -17,13 +21,18 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skimscan import __version__
-from skimscan.errors import SkimscanError
+from skimscan.errors import ConfigError, SkimscanError
 from skimscan.models import Confidence, Report, Severity, Verdict
 
+if TYPE_CHECKING:
+    from skimscan.pipeline import Engine
+    from skimscan.report.baseline import Baseline
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "sarif", "junit", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +59,15 @@ def _add_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-confidence", default=_env("min_confidence", "medium"),
                    choices=("low", "medium", "high"),
                    help="only findings with at least this confidence count for --fail-on")
-    p.add_argument("--rules", action="append", default=None,
+    p.add_argument("--baseline", default=_env("baseline"), metavar="FILE",
+                   help="accept the findings listed in FILE (from --write-baseline): they are "
+                        "reported as suppressed and only new findings count for --fail-on")
+    p.add_argument("--write-baseline", default=_env("write_baseline"), metavar="FILE",
+                   help="accept every finding of this scan: write them to FILE (needs --reason)")
+    p.add_argument("--reason", default=_env("reason"),
+                   help="why the findings written by --write-baseline are accepted")
+    p.add_argument("--rules", action="append",
+                   default=[r for r in (_env("rules") or "").split(os.pathsep) if r] or None,
                    help="rules folder or file to use instead of the built-in rules (repeatable)")
     p.add_argument("--no-cache", action="store_true", default=_env_flag("no_cache"),
                    help="do not read or write the on-disk analysis cache")
@@ -58,7 +75,8 @@ def _add_output(p: argparse.ArgumentParser) -> None:
                    help="analysis cache folder (default: ~/.cache/skimscan)")
     p.add_argument("--jobs", "-j", type=int, default=int(_env("jobs") or 0) or None,
                    help="parallel analysis processes (default: one per core)")
-    p.add_argument("--color", action="store_true", default=None, help="force colours")
+    p.add_argument("--color", action="store_true", default=_env_flag("color") or None,
+                   help="force colours")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,17 +143,66 @@ def _emit(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def _render(report: Report, fmt: str, color: bool) -> str:
+def _render(report: Report, args: argparse.Namespace, engine: Engine, color: bool) -> str:
+    fmt = args.format
     if fmt == "json":
         from skimscan.report.json_report import render_json
 
         return render_json(report)
+    if fmt == "sarif":
+        from skimscan.report.sarif import render_sarif
+
+        return render_sarif(report, engine.rules, root=os.getcwd())
+    if fmt == "junit":
+        from skimscan.report.junit import render_junit
+
+        fail_on = None if args.fail_on == "never" else Severity.parse(args.fail_on)
+        return render_junit(report, fail_on, Confidence.parse(args.min_confidence))
+    if fmt == "html":
+        from skimscan.report.html import render_html
+
+        return render_html(report, engine.rules)
     from skimscan.report.table import render_table
 
     return render_table(report, color=color)
 
 
-def _engine(args: argparse.Namespace) -> object:
+def _load_baseline(args: argparse.Namespace) -> Baseline | None:
+    """Check the baseline options before scanning, so a typo costs seconds, not a scan."""
+    if args.write_baseline and not (args.reason or "").strip():
+        raise ConfigError("--write-baseline needs --reason TEXT: why are these findings accepted?")
+    if not args.baseline:
+        return None
+    from skimscan.report.baseline import load_baseline
+
+    return load_baseline(args.baseline)
+
+
+def _finish(report: Report, args: argparse.Namespace, engine: Engine,
+            baseline: Baseline | None, noun: str) -> int:
+    """Baselines, then the report (stdout or -o), the summary (stderr) and the exit code."""
+    from skimscan.report.baseline import apply_baseline, write_baseline
+
+    root = os.getcwd()
+    if baseline is not None:
+        report = apply_baseline(report, baseline, root=root)
+    if args.write_baseline:
+        written = write_baseline(report, args.write_baseline, args.reason, root=root)
+        report = apply_baseline(report, written, root=root)
+        print(f"skimscan: {len(written.entries)} finding(s) accepted in {args.write_baseline}",
+              file=sys.stderr)
+    color = bool(args.color) if args.color is not None else (
+        args.format == "table" and not args.output and sys.stdout.isatty())
+    _emit(_render(report, args, engine, color), args.output)
+    if args.format != "table" or args.output or noun == "page":
+        summary = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
+        accepted = sum(1 for t in report.targets for f in t.findings if f.suppressed)
+        extra = f"; {accepted} accepted finding(s)" if accepted else ""
+        print(f"skimscan: {len(report.targets)} {noun}(s): {summary}{extra}", file=sys.stderr)
+    return exit_code(report, args.fail_on, args.min_confidence)
+
+
+def _engine(args: argparse.Namespace) -> Engine:
     from skimscan.pipeline import Engine, EngineOptions
 
     return Engine(EngineOptions(
@@ -146,25 +213,18 @@ def _engine(args: argparse.Namespace) -> object:
 
 
 def _cmd_scan_file(args: argparse.Namespace) -> int:
-    from skimscan.pipeline import Engine, scan_files
+    from skimscan.pipeline import scan_files
 
+    baseline = _load_baseline(args)
     engine = _engine(args)
-    assert isinstance(engine, Engine)
     report = scan_files(args.paths, engine=engine, site=args.site)
-    color = bool(args.color) if args.color is not None else (
-        args.format == "table" and not args.output and sys.stdout.isatty())
-    _emit(_render(report, args.format, color), args.output)
-    if args.format != "table" or args.output:
-        summary = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
-        print(f"skimscan: {len(report.targets)} target(s): {summary}", file=sys.stderr)
-    return exit_code(report, args.fail_on, args.min_confidence)
+    return _finish(report, args, engine, baseline, "target")
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     import asyncio
 
     from skimscan.capture.hostmap import parse_host_map
-    from skimscan.pipeline import Engine
     from skimscan.policy.policy import load_policy
     from skimscan.scanner import Scanner, ScanOptions
 
@@ -174,8 +234,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         ignore_https_errors=args.ignore_https_errors, concurrency=max(1, args.concurrency),
         no_browser=args.no_browser, policy=policy,
     )
+    baseline = _load_baseline(args)
     engine = _engine(args)
-    assert isinstance(engine, Engine)
 
     async def run() -> Report:
         async with Scanner(options, engine) as scanner:
@@ -190,12 +250,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             return await scanner.scan_many(args.urls)
 
     report = asyncio.run(run())
-    color = bool(args.color) if args.color is not None else (
-        args.format == "table" and not args.output and sys.stdout.isatty())
-    _emit(_render(report, args.format, color), args.output)
-    summary = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
-    print(f"skimscan: {len(report.targets)} page(s): {summary}", file=sys.stderr)
-    return exit_code(report, args.fail_on, args.min_confidence)
+    return _finish(report, args, engine, baseline, "page")
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:

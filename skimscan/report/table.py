@@ -39,8 +39,9 @@ def _target_table(t: TargetReport, min_severity: Severity) -> Table:
         if f.location is not None:
             where = f"{where}:{f.location.line}"
         message = mask(f.message) + (f"  [suppressed: {f.suppressed}]" if f.suppressed else "")
+        # Text, not str: rich would read "[...]" in scan data as markup and drop or obey it
         table.add_row(Text(f.severity.label, _SEV_STYLE[f.severity]), f.confidence.label,
-                      f.rule, where, message)
+                      Text(f.rule), Text(where), Text(message))
     return table
 
 
