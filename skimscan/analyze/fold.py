@@ -1041,6 +1041,8 @@ class _Index:
 
     def __init__(self, program: Any) -> None:
         self.pscope = _Scope(None, program, True)
+        #: Every scope, so that callers can list what each function declares.
+        self.scopes: list[_Scope] = [self.pscope]
         self.ref_scope: dict[int, _Scope] = {}
         self.fn_scope: dict[int, _Scope] = {}
         self.fn_parent: dict[int, Any] = {}
@@ -1134,6 +1136,7 @@ class _Index:
         self, node: Any, scope: _Scope, push: Callable[[tuple[Any, _Scope]], None]
     ) -> None:
         fs = _Scope(scope, node, True)
+        self.scopes.append(fs)
         self.fn_scope[id(node)] = fs
         self.fn_parent[id(node)] = self._fn_of(scope)
         t = node.type
@@ -1239,6 +1242,7 @@ class _Index:
                 continue
             if t == "BlockStatement":
                 bs = _Scope(scope, node, False)
+                self.scopes.append(bs)
                 for s in reversed(node.body):
                     push((s, bs))
                 continue
@@ -1277,6 +1281,7 @@ class _Index:
                 ls = scope
                 if init is not None and init.type == "VariableDeclaration" and init.kind != "var":
                     ls = _Scope(scope, node, False)
+                    self.scopes.append(ls)
                 push((node.body, ls))
                 if node.update is not None:
                     push((node.update, ls))
@@ -1291,6 +1296,7 @@ class _Index:
                 if left.type == "VariableDeclaration":
                     if left.kind != "var":
                         ls = _Scope(scope, node, False)
+                        self.scopes.append(ls)
                     decl = ls.fscope if left.kind == "var" else ls
                     for d in left.declarations:
                         self._pattern(d.id, ls, decl, left.kind, node, push)
@@ -1303,6 +1309,7 @@ class _Index:
                 continue
             if t == "CatchClause":
                 cs = _Scope(scope, node, False)
+                self.scopes.append(cs)
                 if node.param is not None:
                     self._pattern(node.param, cs, cs, "catch", node, push)
                 for s in reversed(node.body.body):
@@ -1310,6 +1317,7 @@ class _Index:
                 continue
             if t == "SwitchStatement":
                 ss = _Scope(scope, node, False)
+                self.scopes.append(ss)
                 for case in reversed(node.cases):
                     for s in reversed(case.consequent):
                         push((s, ss))
@@ -1490,6 +1498,16 @@ class Folder:
             self._epoch = 0
 
     # ---------------------------------------------------------------------- public API
+
+    def declared_names(self) -> dict[int, set[str]] | None:
+        """id(function or Program node) -> names declared in it or its blocks, or None when
+        the program could not be indexed. Lets the fact walk reuse this index's scopes."""
+        if self._ix is None:
+            return None
+        out: dict[int, set[str]] = {}
+        for scope in self._ix.scopes:
+            out.setdefault(id(scope.fscope.node), set()).update(scope.names)
+        return out
 
     def value(self, node: Any) -> object:
         """The JavaScript value of `node` as Python data, or UNKNOWN."""

@@ -70,6 +70,7 @@ NOT_A_FIELD = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def is_card_selector(text: str) -> bool:
     """True when a selector, id or name refers to a card field (number, CVV, expiry, holder)."""
     if not (CARD_FIELD.search(text) or CARD_ATTR.search(text)):
@@ -77,6 +78,7 @@ def is_card_selector(text: str) -> bool:
     return not NOT_A_FIELD.search(text)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_sweep_selector(text: str) -> bool:
     """True when a selector takes every input/select/textarea (a form sweep)."""
     return bool(SWEEP_SELECTOR.search(text))
@@ -97,6 +99,7 @@ def _suffixes() -> PublicSuffixList:
     return PublicSuffixList(accept_unknown=False)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_domain(text: str) -> bool:
     """`rtc.relay.example.ru` — a host name under a real public suffix (not `app.min.js`, not
     an i18n key such as `ach.accountholdernamefield.title`)."""

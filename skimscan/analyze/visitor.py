@@ -65,12 +65,15 @@ _HTML_CODE = re.compile(
 _MESSAGES = "g:%message"
 _PAYMENT_FORM = re.compile(r"pay|card|checkout|billing|credit", re.IGNORECASE)
 _REGEX_NOISE = re.compile(r"\\[sb]\*?\+?\??|\[[-_ \\s]*\]\??|[?*+^$()]")
-_ANTI_STRINGS = (
-    ("headlesschrome", "headless-ua"), ("phantomjs", "headless-ua"),
-    ("swiftshader", "webgl-renderer"), ("llvmpipe", "webgl-renderer"),
-    ("selenium", "automation"), ("webdriver", "webdriver"), ("__nightmare", "automation"),
-    ("callphantom", "automation"), ("puppeteer", "automation"),
-)
+_ANTI_CHECKS = {
+    "headlesschrome": "headless-ua", "phantomjs": "headless-ua", "headless": "headless-ua",
+    "swiftshader": "webgl-renderer", "llvmpipe": "webgl-renderer", "selenium": "automation",
+    "webdriver": "webdriver", "__nightmare": "automation", "callphantom": "automation",
+    "puppeteer": "automation",
+}
+_ANTI_RE = re.compile("|".join(k for k in _ANTI_CHECKS if k != "headless"), re.IGNORECASE)
+#: In a regex (`/headless/i.test(navigator.userAgent)`) plain "headless" is a UA test.
+_ANTI_REGEX_RE = re.compile("|".join(_ANTI_CHECKS), re.IGNORECASE)
 
 
 class FolderLike(Protocol):
@@ -157,6 +160,22 @@ class Deps:
         self.encoders |= other.encoders
 
 
+_NO_DEPS = Deps()
+
+
+def _union(parts: list[Deps]) -> Deps:
+    """Deps of several parts; shares a part when it is the only non-empty one."""
+    full = [p for p in parts if p.bindings or p.labels or p.encoders or p.strings]
+    if not full:
+        return _NO_DEPS
+    if len(full) == 1:
+        return full[0]
+    out = Deps()
+    for p in full:
+        out.merge(p)
+    return out
+
+
 @dataclass
 class SinkSite:
     sink: str
@@ -202,6 +221,9 @@ class ScriptVisitor:
         self._stage_location: Location | None = None
         self._xor_seen = False
         self._deps_cache: dict[int, Deps] = {}
+        self._handlers: dict[str, Callable[[Any], None]] = {
+            name[2:]: getattr(self, name) for name in dir(type(self)) if name.startswith("v_")
+        }
         self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
@@ -221,7 +243,16 @@ class ScriptVisitor:
     # --- scopes -----------------------------------------------------------------------------
 
     def _declare_pass(self, tree: Any) -> None:
-        """Collect the names each function declares (var/let/const/function/params/catch)."""
+        """Collect the names each function declares (var/let/const/function/params/catch).
+
+        The folder has already indexed every scope of this tree; reuse that (one walk fewer).
+        Block scopes are merged into their function: a may-analysis can afford it."""
+        index = getattr(self.folder, "declared_names", None)
+        known = index() if index is not None else None
+        if known is not None:
+            self._declared.update(known)
+            self._declared.setdefault(id(tree), set())
+            return
         stack: list[tuple[Node, Any]] = [(tree, tree)]
         declared = self._declared
         declared[id(tree)] = set()
@@ -325,12 +356,27 @@ class ScriptVisitor:
     # --- the walk ---------------------------------------------------------------------------
 
     def visit(self, node: Node) -> None:
-        handler = getattr(self, "v_" + node.type, None)
+        handler = self._handlers.get(node.type)
         if handler is not None:
             handler(node)
-        else:
-            for child in children(node):
-                self.visit(child)
+            return
+        # The common case, inlined: no handler, walk the children.
+        fields = node.__dict__
+        keys = _CHILD_KEYS.get(type(node))
+        if keys is None:
+            children(node)  # fills the key table
+            keys = _CHILD_KEYS[type(node)]
+        visit = self.visit
+        for key in keys:
+            value = fields.get(key)
+            if value is None:
+                continue
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, Node):
+                        visit(item)
+            elif isinstance(value, Node):
+                visit(value)
 
     def _visit_function(self, node: Any) -> None:
         outer = self._scope
@@ -452,20 +498,15 @@ class ScriptVisitor:
 
     def v_Literal(self, node: Any) -> None:
         value = node.value
-        if isinstance(value, str) and 5 <= len(value) <= 200:
-            low = value.lower()
-            for needle, check in _ANTI_STRINGS:
-                if needle in low:
-                    self.fact("anti-analysis", node, check=check)
-                    break
+        if type(value) is str and 5 <= len(value) <= 200:
+            match = _ANTI_RE.search(value)
+            if match is not None:
+                self.fact("anti-analysis", node, check=_ANTI_CHECKS[match.group(0).lower()])
         regex = getattr(node, "regex", None)
         if regex is not None:
-            pattern = getattr(regex, "pattern", "") or ""
-            low = pattern.lower()
-            for needle, check in (*_ANTI_STRINGS, ("headless", "headless-ua")):
-                if needle in low:
-                    self.fact("anti-analysis", node, check=check)
-                    break
+            match = _ANTI_REGEX_RE.search(getattr(regex, "pattern", "") or "")
+            if match is not None:
+                self.fact("anti-analysis", node, check=_ANTI_CHECKS[match.group(0).lower()])
 
 
     def v_BinaryExpression(self, node: Any) -> None:
@@ -851,7 +892,7 @@ class ScriptVisitor:
         """An argument's deps, plus its folded value when that is a URL or selector (so that
         `val(C.num)` passes the hidden selector on to `val`'s parameter)."""
         deps = self.deps(arg)
-        if arg.type in ("MemberExpression", "CallExpression", "Identifier"):
+        if arg.type in ("MemberExpression", "Identifier") and not deps.strings:
             text = self.folder.string(arg)
             if text is not None and 2 < len(text) < 400 and _interesting(text):
                 deps.strings.add(text)
@@ -1038,63 +1079,66 @@ class ScriptVisitor:
     def deps(self, node: Any) -> Deps:
         """Bindings and direct source labels an expression's value may carry.
 
-        Memoised per node: a node's deps depend only on where it is in the tree (its scopes),
-        and the walk asks for the same subexpressions several times. Callers get a copy."""
+        Computed bottom-up once per node (a node's deps depend only on where it is in the
+        tree), so nested calls and repeated questions about the same subexpression cost
+        nothing more. Callers get a copy they may change."""
         if node is None:
             return Deps()
-        cached = self._deps_cache.get(id(node))
-        if cached is None:
-            cached = self._compute_deps(node)
-            self._deps_cache[id(node)] = cached
-        return Deps(set(cached.bindings), dict(cached.labels), set(cached.encoders),
-                    set(cached.strings))
+        d = self._deps_node(node)
+        return Deps(set(d.bindings), dict(d.labels), set(d.encoders), set(d.strings))
 
-    def _compute_deps(self, node: Any) -> Deps:
-        deps = Deps()
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            kind = n.type
-            if kind == "Identifier":
-                binding = self.resolve(n.name)
-                if not (binding.startswith("g:") and n.name in _HOST_GLOBALS):
-                    deps.bindings.add(binding)
-                continue
-            if kind == "ThisExpression":
-                deps.bindings.add(self._this())
-                continue
-            if kind == "Literal":
-                value = n.value
-                if isinstance(value, str) and 2 < len(value) < 400 and _interesting(value):
-                    deps.strings.add(value)
-                continue
-            if kind in _FUNCTIONS:
-                continue
-            if kind == "BinaryExpression" and n.operator == "+":
-                folded = self.folder.string(n)
-                if folded is not None:
-                    if 2 < len(folded) < 400 and _interesting(folded):
-                        deps.strings.add(folded)
-                    continue
-            if kind == "CallExpression":
-                self._call_deps(n, deps)
-            elif kind == "NewExpression":
-                callee = self.chain(n.callee)
-                if callee and callee[-1] == "FormData":
-                    deps.labels.setdefault("form", FlowStep(self.loc(n), "new FormData(form)"))
-            elif kind == "MemberExpression":
-                via_window = self._window_global(n)
-                if via_window is not None:
-                    deps.bindings.add(via_window)
-                    continue
-                self._member_deps(n, deps)
+    def _deps_node(self, n: Any) -> Deps:
+        """Cached, shared, never mutated: see `deps` for a copy."""
+        cache = self._deps_cache
+        cached = cache.get(id(n))
+        if cached is not None:
+            return cached
+        kind = n.type
+        result = _NO_DEPS
+        if kind == "Identifier":
+            binding = self.resolve(n.name)
+            if not (binding.startswith("g:") and n.name in _HOST_GLOBALS):
+                result = Deps({binding})
+        elif kind == "ThisExpression":
+            result = Deps({self._this()})
+        elif kind == "Literal":
+            value = n.value
+            if type(value) is str and 2 < len(value) < 400 and _interesting(value):
+                result = Deps(strings={value})
+        elif kind in _FUNCTIONS:
+            pass
+        elif kind == "MemberExpression":
+            via_window = self._window_global(n)
+            if via_window is not None:
+                result = Deps({via_window})
+            else:
+                own = Deps()
+                self._member_deps(n, own)
                 # `a.b.c`: the data is the object's; computed keys add their own.
-                stack.append(n.object)
+                parts = [own, self._deps_node(n.object)]
                 if n.computed:
-                    stack.append(n.property)
-                continue
-            stack.extend(children(n))
-        return deps
+                    parts.append(self._deps_node(n.property))
+                result = _union(parts)
+        else:
+            folded = None
+            if kind == "BinaryExpression" and n.operator == "+" and (
+                n.left.type == "Literal" or n.right.type == "Literal"
+            ):  # `'#cc_' + 'number'`, `base + '/collect'`: worth folding
+                folded = self.folder.string(n)
+            if folded is not None:
+                if 2 < len(folded) < 400 and _interesting(folded):
+                    result = Deps(strings={folded})
+            else:
+                own = Deps()
+                if kind == "CallExpression":
+                    self._call_deps(n, own)
+                elif kind == "NewExpression":
+                    callee = self.chain(n.callee)
+                    if callee and callee[-1] == "FormData":
+                        own.labels["form"] = FlowStep(self.loc(n), "new FormData(form)")
+                result = _union([own, *(self._deps_node(c) for c in children(n))])
+        cache[id(n)] = result
+        return result
 
     def _call_deps(self, n: Any, deps: Deps) -> None:
         for arg in n.arguments:  # `xs.map(fn)`, `p.then(fn)`: the result is what fn returns
