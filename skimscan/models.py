@@ -206,6 +206,8 @@ class RequestRecord:
     host_class: HostClass = HostClass.UNKNOWN
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = field(default=None, repr=False, compare=False)
+    #: scripts on the initiating stack (and its async parents), nearest first
+    stack: tuple[str, ...] = ()
 
 
 class TargetKind(enum.Enum):
@@ -266,6 +268,8 @@ class WebSocketMessage:
     payload: str = field(repr=False)
     script: str | None = None
     frame: str | None = None  # URL of the frame (or worker) that opened the socket
+    #: swallowed in the page by the quarantine (it never left the browser)
+    quarantined: bool = False
 
 
 @dataclass(frozen=True)
@@ -293,3 +297,131 @@ class PageCapture:
     screenshot_png: bytes | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()  # what could not be captured, and why
     console_errors: tuple[str, ...] = ()
+    #: the test card typed on this page (None when the scan did not interact)
+    canary: Canary | None = field(default=None, repr=False)
+    #: what the in-page instrumentation saw, attributed to scripts
+    instrumentation: tuple[InstrumentEvent, ...] = ()
+    #: environment checks the capture saw at run time (words, for the report's notes)
+    gates: tuple[str, ...] = ()
+    #: what the simulated shopper did, in order, in words
+    interaction: tuple[str, ...] = ()
+    #: wall-clock time (time.time()) at which quarantine was armed, just before typing
+    canary_typed_at: float | None = None
+
+
+# --- the canary card (capture types it, analyze looks for it). Added for issue 4. -------------
+
+#: Test BIN prefixes the canary PAN keeps: the Visa test card 4111 1111 1111 1111 and the
+#: processor test card 4242 4242 4242 4242 live here. Only the middle digits vary per scan.
+CANARY_TEST_PREFIXES = ("411111", "424242")
+_FIRST_NAMES = ("Avery", "Jordan", "Morgan", "Riley", "Casey", "Quinn", "Harper", "Rowan")
+_SYLLABLES = ("ka", "lo", "ven", "dri", "mar", "tes", "qui", "bel", "sor", "nu", "fen", "zar")
+
+
+def luhn_check_digit(partial: str) -> str:
+    """The digit that makes `partial + digit` pass the Luhn check."""
+    total = 0
+    for index, char in enumerate(reversed(partial)):
+        digit = int(char)
+        if index % 2 == 0:  # doubled: these sit at odd positions once the check digit is added
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return number.isdigit() and len(number) >= 2 and luhn_check_digit(number[:-1]) == number[-1]
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A recognisable test card and shopper, unique to one scan (typed, then looked for).
+
+    The PAN is always a Luhn-valid number with a documented test prefix (`CANARY_TEST_PREFIXES`):
+    never a real card. Everything else is plausible but fictitious: names made of syllables,
+    `example.com` mail, a 555-01xx phone number.
+    """
+
+    pan: str  # digits only
+    exp_month: str  # "MM"
+    exp_year: str  # "YYYY"
+    cvv: str
+    name: str
+    email: str = "shopper@example.com"
+    phone: str = "+1 202 555 0142"
+    address: str = "12 Test Street"
+    city: str = "Springfield"
+    postcode: str = "62704"
+    country: str = "US"
+
+    def __post_init__(self) -> None:
+        if not (self.pan.startswith(CANARY_TEST_PREFIXES) and luhn_valid(self.pan)):
+            raise ValueError("a canary PAN must be a Luhn-valid number with a test prefix")
+
+    @property
+    def expiry(self) -> str:
+        """`MM/YY`, as most card forms want it."""
+        return f"{self.exp_month}/{self.exp_year[-2:]}"
+
+    @property
+    def bin(self) -> str:
+        return self.pan[:6]
+
+    @property
+    def last4(self) -> str:
+        return self.pan[-4:]
+
+    @property
+    def masked_pan(self) -> str:
+        return f"{self.pan[:6]}{'*' * (len(self.pan) - 10)}{self.pan[-4:]}"
+
+    @classmethod
+    def generate(cls, seed: int | None = None, *, year: int | None = None) -> Canary:
+        """A fresh canary: a test prefix, 9 random middle digits, the Luhn digit.
+
+        `seed` makes it reproducible (tests); `year` is the current year (default: today's).
+        """
+        import datetime
+        import random
+
+        rng = random.Random(seed) if seed is not None else random.SystemRandom()
+        prefix = rng.choice(CANARY_TEST_PREFIXES)
+        body = prefix + "".join(rng.choice("0123456789") for _ in range(9))
+        this_year = year if year is not None else datetime.date.today().year
+        first = rng.choice(_FIRST_NAMES)
+        last = "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
+        return cls(
+            pan=body + luhn_check_digit(body),
+            exp_month=f"{rng.randint(1, 12):02d}",
+            exp_year=str(this_year + rng.randint(2, 5)),
+            cvv=f"{rng.randint(100, 999)}",
+            name=f"{first} {last}",
+            email=f"{first.lower()}.{last.lower()}@example.com",
+            phone=f"+1 202 555 01{rng.randint(0, 99):02d}",
+            address=f"{rng.randint(2, 98)} Test Street",
+        )
+
+
+@dataclass(frozen=True)
+class InstrumentEvent:
+    """One behaviour the in-page instrumentation saw, attributed to a script by its stack.
+
+    `kind`: `read` (a card field's value, FormData, form.elements), `listen` (a listener on a
+    card field, form, button, document or window), `handler` (an on… property set), `form-action`
+    (a form's action changed), `inject` (script/iframe/form created or given a src), `sink` (a
+    network or messaging call: fetch, xhr, beacon, websocket, ws-send, image, script, iframe,
+    postMessage, message-received, open, form-submit), `storage` (localStorage, sessionStorage,
+    cookie written), `gate` (an environment check: webdriver, geolocation).
+    `data` holds a payload (WebSocket frame, message, stored value), in memory only, never
+    reported; `count` is how many identical events were folded into this one.
+    """
+
+    kind: str
+    detail: Mapping[str, str] = field(default_factory=dict)
+    script: str | None = None
+    frame: str | None = None
+    stack: tuple[str, ...] = ()  # script ids on the stack, nearest first
+    data: str | None = field(default=None, repr=False, compare=False)
+    count: int = 1

@@ -5,26 +5,51 @@ once) for many pages; `ascan_url`/`scan_url` are the one-call forms. Every page 
 `TargetReport`: a page that cannot be loaded is `verdict: error` with the reason, and the other
 pages complete. Runtime evidence (requests the page made) is judged here too: data sent to a
 look-alike or unknown host is a finding even when no script rule fired.
+
+The canary (issue 4): by default the browser plays a shopper who types a test card unique to
+the page (`ScanOptions.shop`), under quarantine unless `live`. Every request URL, header and
+body, WebSocket frame, message between frames and storage write is searched for that card
+(`analyze/canary.py`, any encoding). The card reaching a host that is not the page's own site,
+an approved processor or approved by the policy is `canary-exfiltration`:
+- `critical`/`high` confidence, naming the script, the host and the encoding, with the request
+  as evidence (URL with the card redacted, method, masked excerpt) — the skimmer signature;
+- `high`/`high` with the tag `data-leak` when the host is a session-replay vendor: card data
+  leaves to the merchant's own recording vendor. It fails CI like any high finding, but it is
+  not a skimmer: a page whose only blocking findings are `data-leak` ones is `suspicious`, not
+  `malicious` (the one exception to the verdict rule of DESIGN.md, see `page_verdict`);
+- `medium`/`medium` when only part of the number left (first 6 + last 4).
+The card handed by postMessage to an untrusted frame is `canary-to-frame` (high/medium), the card
+kept in browser storage is `canary-in-storage` (medium/high). Environment checks (URL,
+once-per-visitor, automation, geo) of scripts that then sent nothing are listed in the notes:
+"no findings" never means the scan saw everything.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 from skimscan import __version__
 from skimscan.analyze.analyzer import sort_findings
+from skimscan.analyze.canary import Match, find_canary
 from skimscan.capture.hostmap import HostMap
+from skimscan.capture.quarantine import Trust
+from skimscan.capture.steps import Step, load_steps, parse_steps
 from skimscan.errors import SkimscanError, TargetError
 from skimscan.extract.html import parse_html
 from skimscan.models import (
+    Canary,
     Confidence,
     Finding,
     HostClass,
+    HostInfo,
+    InstrumentEvent,
     PageCapture,
     Report,
     RequestRecord,
@@ -57,6 +82,12 @@ class ScanOptions:
     concurrency: int = 1
     no_browser: bool = False
     policy: Policy | None = None
+    #: play a shopper: type a canary card, press pay, look for the card in what leaves
+    shop: bool = True
+    #: let requests to untrusted hosts go out after the canary is typed (never the payment)
+    live: bool = False
+    #: a steps file for multi-step checkouts (capture/steps.py); else the policy's steps
+    steps: Path | None = None
 
 
 def _site_policy(options: ScanOptions, url: str) -> SitePolicy:
@@ -66,6 +97,23 @@ def _site_policy(options: ScanOptions, url: str) -> SitePolicy:
 def classifier_for(url: str, site: SitePolicy) -> HostClassifier:
     return HostClassifier(url, approved=site.approved_hosts, processors=site.processors,
                           known_bad=site.known_bad)
+
+
+def trust_for(url: str, site: SitePolicy) -> Trust:
+    """Who may receive the canary during a capture: the host classifier's first-party,
+    processor and approved hosts; as suffixes (for in-page decisions), the page's registrable
+    domain, the catalogue's and the policy's processors and the approved hosts."""
+    classifier = classifier_for(url, site)
+
+    def trusted(host: str) -> bool:
+        return classifier.classify_host(host).host_class.is_trusted_for_card_data
+
+    page = classifier.classify(url)
+    domains = {page.registrable_domain or page.host}
+    domains.update(d for s in classifier.catalog.services if s.is_processor for d in s.domains)
+    domains.update(site.processors)
+    domains.update(h.removeprefix("*.") for h in site.approved_hosts)
+    return Trust(trusted, tuple(sorted(d.lower() for d in domains if d)))
 
 
 def _carries_data(request: RequestRecord, ws_payload: bool) -> bool:
@@ -134,17 +182,402 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
         replace(r, host_class=classifier.classify(r.url).host_class) for r in capture.requests
     )
     ws_hosts = {urlsplit(m.url).hostname or "" for m in capture.websocket_messages}
-    findings = [*report.findings, *request_findings(requests, ws_hosts)]
+    urls = {s.id: s.url for s in report.scripts}
+    canary_found, requests = canary_findings(capture, requests, classifier.classify, urls)
+    findings = [*report.findings, *request_findings(requests, ws_hosts), *canary_found]
     findings = site.apply(findings, report.scripts)
     headers = {k: v for k, v in ((k.lower(), v) for k, v in capture.response_headers.items())
                if k in SECURITY_HEADERS}
-    verdict = report.verdict if report.verdict is Verdict.ERROR else verdict_for(findings)
-    scripts = report.scripts
+    verdict = report.verdict if report.verdict is Verdict.ERROR else page_verdict(findings)
+    scripts = _runtime_verdicts(report.scripts, findings)
     if site.scripts or site.pages:  # a policy applies: say which scripts it authorises
         scripts = tuple(_authorize(s, site) for s in scripts)
+    notes = (*report.notes, *gate_notes(capture, findings, urls))
+    summary = page_summary(capture)
+    if capture.canary is not None:
+        summary.update(interaction_summary(capture, urls))
     return replace(report, verdict=verdict, findings=tuple(sort_findings(findings)),
-                   requests=requests, headers=headers, page=page_summary(capture),
+                   requests=requests, headers=headers, page=summary, notes=notes,
                    target=capture.url, scripts=scripts, screenshot_png=capture.screenshot_png)
+
+
+# ----------------------------------------------------------------------------- the canary
+
+#: headers that never carry what a script sends (the browser sets them)
+_PLAIN_HEADERS = frozenset({
+    "referer", "origin", "user-agent", "accept", "accept-language", "accept-encoding",
+    "content-type", "content-length", "host", "connection", "upgrade-insecure-requests",
+})
+CANARY_TAGS = ("attack:T1056.003", "canary", "exfiltration", "pci-dss:6.4.3",
+               "pci-dss:11.6.1", "runtime")
+
+
+@dataclass
+class _Hit:
+    """The canary in one request, frame or message."""
+
+    request: RequestRecord
+    where: str
+    matches: list[Match]
+    quarantined: bool
+    script: str | None
+
+
+def page_verdict(findings: Sequence[Finding]) -> Verdict:
+    """DESIGN.md's verdict rule, with one exception: a blocking finding tagged `data-leak`
+    (card data reaching the merchant's session-replay vendor) makes a page `suspicious`, not
+    `malicious` — the card leaks, but no skimmer sent it."""
+    skimmer = [f for f in findings if "data-leak" not in f.tags]
+    verdict = verdict_for(skimmer)
+    leaks = [f for f in findings if "data-leak" in f.tags and f.suppressed is None]
+    if verdict is Verdict.CLEAN and leaks:
+        return Verdict.SUSPICIOUS
+    return verdict
+
+
+def _runtime_verdicts(scripts: tuple[ScriptReport, ...],
+                      findings: Sequence[Finding]) -> tuple[ScriptReport, ...]:
+    """A script named by a runtime canary finding gets the verdict that finding implies."""
+    order = [Verdict.CLEAN, Verdict.SUSPICIOUS, Verdict.MALICIOUS]
+    out = []
+    for s in scripts:
+        mine = [f for f in findings if f.script == s.id and "canary" in f.tags]
+        v = page_verdict(mine) if mine else Verdict.CLEAN
+        if s.verdict in order and order.index(v) > order.index(s.verdict):
+            s = replace(s, verdict=v)
+        out.append(s)
+    return tuple(out)
+
+
+def redact_url(url: str, canary: Canary) -> str:
+    """The URL with every query value or path segment that holds the canary replaced."""
+    def clean(part: str) -> str:
+        found = find_canary(canary, part)
+        return f"[canary: {found[0].encoding}]" if found else part
+
+    head, sep, query = url.partition("?")
+    scheme, slashes, rest = head.partition("://")
+    host, slash, path = rest.partition("/")
+    path = "/".join(clean(seg) if len(seg) >= 10 else seg for seg in path.split("/"))
+    pairs = []
+    for pair in query.split("&") if query else []:
+        key, eq, value = pair.partition("=")
+        pairs.append(f"{key}{eq}{clean(value)}" if eq else clean(key))
+    return f"{scheme}{slashes}{host}{slash}{path}{sep}{'&'.join(pairs)}"[:400]
+
+
+def _search_request(canary: Canary, r: RequestRecord) -> list[tuple[str, Match]]:
+    found = [("url", m) for m in find_canary(canary, r.url)]
+    for name, value in r.headers.items():
+        if name.lower() not in _PLAIN_HEADERS and len(value) >= 10:
+            found += [(f"header {name}", m) for m in find_canary(canary, value)]
+    if r.body:
+        found += [("body", m) for m in find_canary(canary, r.body)]
+    return found
+
+
+def _sender(events: Sequence[InstrumentEvent], url: str) -> str | None:
+    """The script the instrumentation saw calling a sink for this URL."""
+    base = url.split("#")[0]
+    for e in events:
+        if e.kind in ("sink", "form-action") and e.script and e.detail.get("url", "") in (
+            base, url):
+            return e.script
+    return None
+
+
+def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
+                    classify: Callable[[str], HostInfo], script_urls: dict[str, str | None],
+                    ) -> tuple[list[Finding], tuple[RequestRecord, ...]]:
+    """Findings for the canary leaving the page; requests marked `carries_canary`."""
+    canary = capture.canary
+    if canary is None:
+        return [], requests
+    events = capture.instrumentation
+    hits: list[_Hit] = []
+    marked: list[RequestRecord] = []
+    for r in requests:
+        found = _search_request(canary, r) if r.resource_type != "websocket" else []
+        if found:
+            r = replace(r, carries_canary=True)
+            where = found[0][0]
+            hits.append(_Hit(r, where, [m for _w, m in found], r.quarantined,
+                             r.script or _sender(events, r.url)))
+        marked.append(r)
+    by_url = {r.url: i for i, r in enumerate(marked) if r.resource_type == "websocket"}
+    for frame in capture.websocket_messages:
+        found_ws = find_canary(canary, frame.payload)
+        if not found_ws:
+            continue
+        index = by_url.get(frame.url)
+        if index is None:
+            socket = RequestRecord(url=frame.url, method="GET", host=_host(frame.url),
+                                   resource_type="websocket", script=frame.script,
+                                   frame=frame.frame, quarantined=frame.quarantined,
+                                   host_class=classify(frame.url).host_class)
+            marked.append(socket)
+            index = by_url[frame.url] = len(marked) - 1
+        socket = marked[index] = replace(marked[index], carries_canary=True)
+        hits.append(_Hit(socket, "websocket frame", found_ws, frame.quarantined,
+                         frame.script or socket.script))
+    findings = _exfiltration(canary, hits, classify, script_urls, events)
+    findings += _frame_and_storage(canary, events, classify, script_urls, capture.final_url)
+    findings += _loads_after_typing(marked, script_urls)
+    return findings, tuple(marked)
+
+
+_SUSPECT_HOSTS = (HostClass.UNKNOWN, HostClass.LOOKALIKE, HostClass.KNOWN_BAD,
+                  HostClass.UNRESOLVED)
+
+
+def _loads_after_typing(requests: Sequence[RequestRecord],
+                        urls: dict[str, str | None]) -> list[Finding]:
+    """Code requested from a dubious host only once card data was typed: the quarantine
+    answered it locally, so what it would have done was not seen (`--live` shows it)."""
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for r in requests:
+        if not (r.quarantined and r.resource_type == "script" and r.script
+                and r.host_class in _SUSPECT_HOSTS) or r.host in seen:
+            continue
+        seen.add(r.host)
+        findings.append(Finding(
+            rule="canary-triggered-load",
+            title="Code was requested from an untrusted host after the card was typed",
+            severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, script=r.script,
+            message=(f"{_describe_script(r.script, urls)} requested a script from {r.host} "
+                     f"({r.host_class.value}) only after card data was typed; the quarantine "
+                     "answered it locally, so its behaviour was not observed (scan with --live "
+                     "in a safe environment to see it)"),
+            evidence={"host": r.host, "host_class": r.host_class.value,
+                      "url": r.url[:300], "quarantined": True},
+            tags=("canary", "evasion", "pci-dss:6.4.3", "runtime"),
+        ))
+    return findings
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _describe_script(script: str | None, urls: dict[str, str | None]) -> str:
+    if script is None:
+        return "a request without a script on its stack"
+    url = urls.get(script)
+    return f"{script} ({url})" if url else script
+
+
+def _context(events: Sequence[InstrumentEvent], script: str | None) -> dict[str, list[str]]:
+    """What the instrumentation saw the sending script do: reads and triggers."""
+    reads = sorted({e.detail.get("field", "") for e in events
+                    if e.kind == "read" and e.script == script and e.detail.get("field")})
+    triggers = sorted({f"{e.detail.get('event')} on "
+                       f"{e.detail.get('field') or e.detail.get('target')}"
+                       for e in events if e.kind in ("listen", "handler") and e.script == script})
+    collectors = sorted({e.script for e in events
+                         if e.kind == "read" and e.script and e.script != script})
+    out: dict[str, list[str]] = {}
+    if reads:
+        out["card_fields_read"] = reads[:20]
+    if triggers:
+        out["triggers"] = triggers[:20]
+    if collectors:
+        out["other_readers"] = [c for c in collectors if c][:10]
+    return out
+
+
+def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str], HostInfo],
+                  urls: dict[str, str | None],
+                  events: Sequence[InstrumentEvent]) -> list[Finding]:
+    groups: dict[tuple[str, str | None], list[_Hit]] = {}
+    for hit in hits:
+        groups.setdefault((hit.request.host, hit.script), []).append(hit)
+    findings: list[Finding] = []
+    for (host, script), group in groups.items():
+        info = classify(group[0].request.url)
+        if info.host_class.is_trusted_for_card_data:
+            continue  # the merchant, its processor, or what the policy approved
+        full = [h for h in group if any(m.is_full for m in h.matches)]
+        best_hit = (full or group)[0]
+        best = next((m for m in best_hit.matches if m.is_full), best_hit.matches[0])
+        encodings = sorted({m.encoding for h in group for m in h.matches})
+        fields = sorted({f for h in group for m in h.matches for f in m.fields})
+        r = best_hit.request
+        leak = info.category == "session-replay"
+        channel = "websocket" if best_hit.where == "websocket frame" else r.resource_type
+        if not full:
+            severity, confidence = Severity.MEDIUM, Confidence.MEDIUM
+            title = "Part of the canary card number (first 6 and last 4 digits) left the page"
+            what = "part of the canary card number (first 6 + last 4)"
+        elif leak:
+            severity, confidence = Severity.HIGH, Confidence.HIGH
+            title = "The canary card reached a session-replay vendor (a leak, not a skimmer)"
+            what = "the canary card number"
+        else:
+            severity, confidence = Severity.CRITICAL, Confidence.HIGH
+            title = "Confirmed exfiltration: the canary card was sent to a third party"
+            what = "the canary card number"
+        kind = info.host_class.value + (f", {info.category}" if info.category else "")
+        quarantined = all(h.quarantined for h in group)
+        message = (f"{what} ({best.encoding}) was sent to {host} ({kind}) by "
+                   f"{_describe_script(script, urls)} via {channel}"
+                   + (f", together with the {', '.join(fields)}" if fields else "")
+                   + ("; quarantined: it never left the browser" if quarantined else ""))
+        evidence: dict[str, Any] = {
+            "host": host, "host_class": info.host_class.value, "encoding": best.encoding,
+            "encodings": encodings, "fields": fields, "channel": channel,
+            "where": best_hit.where, "requests": len(group), "quarantined": quarantined,
+            "request": {"url": redact_url(r.url, canary), "method": r.method,
+                        "excerpt": best.excerpt_masked},
+            "reason": info.reason,
+            **_context(events, script),
+        }
+        for key in ("category", "service", "lookalike_of"):
+            if getattr(info, key):
+                evidence[key] = getattr(info, key)
+        if r.stack[1:]:
+            evidence["stack"] = list(r.stack[:8])
+        tags = tuple(sorted({*CANARY_TAGS, *(("data-leak", "privacy") if leak and full else ())}))
+        findings.append(Finding(
+            rule="canary-exfiltration", title=title, severity=severity,
+            confidence=confidence, message=message, script=script, evidence=evidence,
+            tags=tags,
+        ))
+    return findings
+
+
+def _frame_and_storage(canary: Canary, events: Sequence[InstrumentEvent],
+                       classify: Callable[[str], HostInfo], urls: dict[str, str | None],
+                       page_url: str) -> list[Finding]:
+    """The canary handed to another frame, or kept in browser storage."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, ...]] = set()
+    for e in events:
+        if not e.data:
+            continue
+        sink = e.detail.get("sink", "")
+        if e.kind == "sink" and sink in ("postMessage", "message-received"):
+            # where the card went: the target origin, or the receiving frame itself
+            dest = e.detail.get("origin", "") if sink == "postMessage" else (e.frame or "")
+            info = classify(dest) if dest and dest != "*" else None
+            if info is not None and info.host_class.is_trusted_for_card_data:
+                continue
+            found = find_canary(canary, e.data)
+            if not found or not found[0].is_full:
+                continue
+            where = info.host if info else "any origin ('*')"
+            key = ("frame", where, e.script or "")
+            if key in seen:
+                continue
+            seen.add(key)
+            findings.append(Finding(
+                rule="canary-to-frame", title="The canary card was handed to another frame",
+                severity=Severity.HIGH, confidence=Confidence.MEDIUM, script=e.script,
+                message=(f"the canary card number ({found[0].encoding}) was passed by "
+                         f"postMessage to {where}"
+                         + (f" ({info.host_class.value})" if info else "")
+                         + f"; seen {'sending' if sink == 'postMessage' else 'receiving'} in "
+                         f"{_describe_script(e.script, urls)}"),
+                evidence={"destination": where, "channel": sink, "encoding": found[0].encoding,
+                          "excerpt": found[0].excerpt_masked,
+                          **({"host_class": info.host_class.value} if info else {})},
+                tags=tuple(sorted({*CANARY_TAGS, "postmessage"})),
+            ))
+        elif e.kind == "storage":
+            found = find_canary(canary, e.data)
+            if not found or not found[0].is_full:
+                continue
+            store, key_name = e.detail.get("store", ""), e.detail.get("key", "")
+            key = ("storage", store, key_name)
+            if key in seen:
+                continue
+            seen.add(key)
+            by = f" by {_describe_script(e.script, urls)}" if e.script else ""
+            findings.append(Finding(
+                rule="canary-in-storage", title="The canary card was kept in browser storage",
+                severity=Severity.MEDIUM, confidence=Confidence.HIGH, script=e.script,
+                message=(f"the canary card number ({found[0].encoding}) was written to "
+                         f"{store} storage ({key_name!r}){by}: staged for a later page, or "
+                         "stored against PCI DSS 3.3"),
+                evidence={"store": store, "key": key_name, "encoding": found[0].encoding,
+                          "excerpt": found[0].excerpt_masked, "page": page_url},
+                tags=tuple(sorted({*CANARY_TAGS, "storage"} - {"exfiltration"})),
+            ))
+    return findings
+
+
+_GATE_RULES = {"checkout-url-gate", "gated-card-collector", "evasive-card-collector",
+               "automation-detection", "devtools-detection"}
+
+
+def gate_notes(capture: PageCapture, findings: Sequence[Finding],
+               urls: dict[str, str | None]) -> list[str]:
+    """Gates the analysis saw but the scan may not have satisfied (shopping scans only)."""
+    if capture.canary is None:
+        return []
+    notes = list(capture.gates)
+    sent = {f.script for f in findings if f.rule.startswith("canary-")}
+    page = capture.final_url or capture.url
+    done: set[tuple[str | None, str]] = set()
+    for f in findings:
+        if f.rule not in _GATE_RULES or f.script in sent:
+            continue
+        who = _describe_script(f.script, urls)
+        pattern = str(f.evidence.get("pattern") or "")
+        check = str(f.evidence.get("check") or "")
+        if pattern:
+            try:
+                matched = re.search(pattern, page) is not None
+            except re.error:
+                matched = None
+            state = ("the scanned URL matches it, yet nothing was sent" if matched else
+                     "the scanned URL does not match it: scan a URL that does (--steps)"
+                     if matched is False else "it could not be evaluated")
+            text = f"{who} runs only on URLs matching {pattern!r}; {state}"
+        elif f.evidence.get("store") or f.evidence.get("key"):
+            text = (f"{who} runs once per visitor ({f.evidence.get('store', 'storage')} "
+                    f"{f.evidence.get('key', '')!r}); the scan used a fresh profile, yet it "
+                    "sent nothing")
+        elif check:
+            text = (f"{who} checks {check}; the scan hides automation, yet it sent nothing: "
+                    "it may have recognised the scanner")
+        else:
+            text = f"{who}: {f.message}; it sent nothing the scan could see"
+        if (f.script, text) not in done:
+            done.add((f.script, text))
+            notes.append(f"gate: {text}")
+    return notes
+
+
+def interaction_summary(capture: PageCapture, urls: dict[str, str | None]) -> dict[str, Any]:
+    """For the report's page section: the canary (masked), what the shopper did, and what
+    the instrumentation saw each script do."""
+    canary = capture.canary
+    assert canary is not None
+    behaviour: dict[str, set[str]] = {}
+    for e in capture.instrumentation:
+        if not e.script or e.kind in ("armed", "storage"):
+            continue
+        d = e.detail
+        if e.kind == "read":
+            text = f"reads {d.get('field')} ({d.get('via')})"
+        elif e.kind in ("listen", "handler"):
+            text = f"{'listens' if e.kind == 'listen' else 'sets on'}{d.get('event')} on " \
+                   f"{d.get('field') or d.get('target')}"
+        elif e.kind == "sink":
+            text = f"{d.get('sink')} to {_host(d.get('url', '')) or d.get('origin', '')}"
+        elif e.kind == "inject":
+            text = f"injects {d.get('tag')} ({d.get('via')})"
+        elif e.kind == "form-action":
+            text = f"sets a form action to {_host(d.get('url', ''))}"
+        else:
+            text = f"{e.kind} {d.get('check', '')}".strip()
+        behaviour.setdefault(e.script, set()).add(text)
+    return {
+        "canary": {"pan": canary.masked_pan, "expiry": canary.expiry, "name": canary.name},
+        "interaction": list(capture.interaction),
+        "behaviour": {sid: sorted(v)[:30] for sid, v in sorted(behaviour.items())},
+    }
 
 
 def _authorize(script: ScriptReport, site: SitePolicy) -> ScriptReport:
@@ -172,6 +605,9 @@ class Scanner:
         self.engine = engine or Engine(EngineOptions())
         self._session: Any = None
         self._analysis = asyncio.Lock()  # one analysis at a time: the engine is not thread-safe
+        self._steps: tuple[Step, ...] | None = None
+        if self.options.steps is not None:  # a bad steps file is a ConfigError before any scan
+            self._steps = load_steps(self.options.steps)
 
     async def __aenter__(self) -> Scanner:
         if not self.options.no_browser:
@@ -196,8 +632,14 @@ class Scanner:
                                       ignore_https_errors=o.ignore_https_errors)
         if self._session is None:
             raise SkimscanError("Scanner is not started (use `async with Scanner(...)`)")
+        site = _site_policy(o, url)
+        steps = self._steps
+        if steps is None:
+            steps = parse_steps(site.steps, f"policy site {site.name!r}") if site.steps else ()
         result: PageCapture = await self._session.capture(
-            url, timeout=o.timeout, wait=o.wait, ignore_https_errors=o.ignore_https_errors)
+            url, timeout=o.timeout, wait=o.wait, ignore_https_errors=o.ignore_https_errors,
+            shop=o.shop, steps=steps, live=o.live, trust=trust_for(url, site),
+            selectors=site.card_fields)
         return result
 
     async def scan(self, url: str) -> TargetReport:

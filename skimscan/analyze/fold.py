@@ -1006,6 +1006,40 @@ def _children(node: Any) -> list[Any]:
     return out
 
 
+_OPAQUE_ARGS: Final = frozenset(
+    {"FunctionExpression", "ArrowFunctionExpression", "ObjectExpression", "ThisExpression",
+     "ClassExpression", "AwaitExpression", "YieldExpression", "AssignmentExpression",
+     "UpdateExpression", "NewExpression"}
+)
+
+
+#: Methods through which hidden strings are decoded; a method call by any other name
+#: (`this.emit(x)`, `list.push(y)`) is not worth folding for `recovered()`.
+_DECODING_METHODS: Final = frozenset(
+    {"atob", "btoa", "fromCharCode", "fromCodePoint", "decodeURIComponent", "decodeURI",
+     "unescape", "escape", "join", "reverse", "replace", "replaceAll", "split", "concat",
+     "charCodeAt", "map", "slice", "substr", "substring", "toString", "apply", "call", "reduce",
+     "charAt", "trim", "toLowerCase", "toUpperCase", "repeat", "parse", "filter", "from"}
+)
+
+
+def _worth_folding(node: Any) -> bool:
+    """A cheap filter for `recovered()`: a call handed a callback, an object literal, `this`
+    or a side effect is not a hidden string, nor is a method call by a name no decoder uses;
+    folding those is wasted work on big bundles. Calls of plain functions (string-table
+    decoders, `d('...')`) are always tried."""
+    if node.type in ("CallExpression", "NewExpression"):
+        if any(a.type in _OPAQUE_ARGS for a in node.arguments):
+            return False
+        callee = node.callee
+        if callee.type == "MemberExpression":
+            prop = callee.property
+            name = getattr(prop, "name", None) if not callee.computed else getattr(
+                prop, "value", None)
+            return name in _DECODING_METHODS or (callee.computed and name is None)
+    return True
+
+
 class _Scope:
     __slots__ = ("fscope", "names", "node", "parent", "uses_args", "uses_this")
 
@@ -3534,6 +3568,8 @@ class Folder:
                     line, col = _loc(n)
                     out.append(Recovered(_from_utf16(_to_utf16(n.value)), line, col, "escape"))
                     end = stop
+                continue
+            if not _worth_folding(n):
                 continue
             v, tm = self._fold(n)
             if type(v) is str and v and (tm or t != "MemberExpression"):

@@ -12,6 +12,7 @@ pass for declarations plus one pass for behaviour.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import Callable, Iterator
@@ -163,6 +164,18 @@ class Deps:
 _NO_DEPS = Deps()
 
 
+_URLISH = re.compile(r"[/.#\[:=]|^(?:cc|card)", re.IGNORECASE)
+
+
+def _urlish(node: Any) -> bool:
+    """A string literal that could be part of a URL, host or selector (`'https://'`, `'#cc_'`,
+    `'number'`), unlike `' '`, `'px'` or a sentence: only such concatenations are folded."""
+    if node.type != "Literal" or type(node.value) is not str:
+        return False
+    value: str = node.value
+    return (len(value) >= 3 and " " not in value) or bool(_URLISH.search(value))
+
+
 def _union(parts: list[Deps]) -> Deps:
     """Deps of several parts; shares a part when it is the only non-empty one."""
     full = [p for p in parts if p.bindings or p.labels or p.encoders or p.strings]
@@ -188,6 +201,13 @@ class SinkSite:
     owner: str | None = None  # binding of the XHR/WebSocket object, resolved after the walk
     url_deps: Deps | None = None  # what flows into the URL, for resolving it through variables
     folder: Any = None  # the folder of the (stage) tree the URL node belongs to
+
+
+@dataclass(frozen=True)
+class _Context:
+    scope: Any
+    stage_location: Location | None
+    folder: Any
 
 
 @dataclass
@@ -227,7 +247,10 @@ class ScriptVisitor:
         self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
-        self._pending_calls: list[tuple[str, list[Deps], Location]] = []
+        #: calls to functions that may be declared in this script: (callee key, argument
+        #: nodes, where, context). Argument data is computed in `finish`, only for callees
+        #: that turn out to be this script's functions.
+        self._pending_calls: list[tuple[str, list[Any], Location, _Context]] = []
         self._pending_this: list[tuple[Any, Deps, Location]] = []
         self._pending_direct: list[tuple[Any, list[Deps], Location]] = []
         self._pending_selectors: list[tuple[str, Any, Deps, str]] = []
@@ -237,6 +260,7 @@ class ScriptVisitor:
         self._gates: set[str] = set()  # bindings holding a URL-gate test
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
+        self._lazy: dict[str, list[tuple[Any, Location, str, _Context]]] = {}
         self.html_code: list[tuple[str, Location, str]] = []  # code found in injected HTML
         self.string_seeds: dict[str, set[str]] = {}
 
@@ -295,6 +319,21 @@ class ScriptVisitor:
                     else f"{scope.id}:{name}"
             scope = scope.parent
         return f"g:{name}"
+
+    def _context(self) -> _Context:
+        return _Context(self._scope, self._stage_location, self.folder)
+
+    @contextlib.contextmanager
+    def _restored(self, context: _Context) -> Iterator[None]:
+        """Resolve names as at a place visited earlier (for work deferred to `finish`)."""
+        saved = self._context()
+        self._scope, self._stage_location, self.folder = (
+            context.scope, context.stage_location, context.folder)
+        try:
+            yield
+        finally:
+            self._scope, self._stage_location, self.folder = (
+                saved.scope, saved.stage_location, saved.folder)
 
     def loc(self, node: Any) -> Location:
         """Where a node is; inside a decoded stage, the place that ran the stage."""
@@ -530,8 +569,8 @@ class ScriptVisitor:
         callee = self.chain(node.callee)
         name = callee[-1] if callee else None
         if node.callee.type == "Identifier" and node.arguments:
-            self._pending_calls.append((self.resolve(node.callee.name),
-                                        [self.deps(a) for a in node.arguments], self.loc(node)))
+            self._pending_calls.append((self.resolve(node.callee.name), list(node.arguments),
+                                        self.loc(node), self._context()))
         if name == "MutationObserver":
             self.fact("mutation-observer", node)
         elif name == "WebSocket" and node.arguments:
@@ -594,7 +633,6 @@ class ScriptVisitor:
     # --- assignments ------------------------------------------------------------------------
 
     def _assign_pattern(self, target: Any, value: Any, site: Any, compound: bool = False) -> None:
-        deps = self.deps(value)
         if target.type == "Identifier" and self._is_test_call(value):
             before = len(self.facts)
             self._check_gate(value)
@@ -602,7 +640,7 @@ class ScriptVisitor:
                 self._gates.add(self.resolve(target.name))
         for name in pattern_names(target):
             binding = self.resolve(name)
-            self._edges(binding, deps, site, f"assigned to {name}")
+            self._lazy_edge(binding, value, site, f"assigned to {name}")
             if value.type in _FUNCTIONS:
                 self._fn_by_binding.setdefault(binding, []).append(value)
             elif target.type == "Identifier":
@@ -825,7 +863,12 @@ class ScriptVisitor:
         if name in ("indexOf", "includes") and receiver is not None and args:
             # `['ccnum', 'cvv'].indexOf(input.id)`: a list of card field names
             key = self.path_key(receiver)
-            names = self.string_seeds.get(key or "", set()) if key else set()
+            names = set(self.string_seeds.get(key or "", set())) if key else set()
+            for value, _, _, _ in self._lazy.get(key or "", ()):  # `var ids = ['ccnum', …]`
+                if value.type == "ArrayExpression":
+                    names.update(e.value for e in value.elements
+                                 if e is not None and e.type == "Literal"
+                                 and isinstance(e.value, str))
             if receiver.type == "ArrayExpression":
                 names = {e.value for e in receiver.elements
                          if e is not None and e.type == "Literal" and isinstance(e.value, str)}
@@ -885,8 +928,7 @@ class ScriptVisitor:
                     self._edges(base, self.deps_list(args), node, f"added with .{prop}()")
         else:
             return
-        arg_deps = [self._arg_deps(a) for a in args]
-        self._pending_calls.append((key, arg_deps, self.loc(node)))
+        self._pending_calls.append((key, list(args), self.loc(node), self._context()))
 
     def _arg_deps(self, arg: Any) -> Deps:
         """An argument's deps, plus its folded value when that is a URL or selector (so that
@@ -903,6 +945,10 @@ class ScriptVisitor:
             return
         text = self.folder.string(first)
         if text is None:
+            if first.type not in _FUNCTIONS:
+                # A selector from a variable or parameter: resolved in `finish` from the
+                # selector-like constants that reach it (`sel:` binding, seeded there).
+                self._pending_selectors.append((f"sel:{id(node)}", node, self.deps(first), via))
             return
         if via == "getElementsByTagName":
             if text.lower() in ("input", "select", "textarea", "*"):
@@ -1122,7 +1168,7 @@ class ScriptVisitor:
         else:
             folded = None
             if kind == "BinaryExpression" and n.operator == "+" and (
-                n.left.type == "Literal" or n.right.type == "Literal"
+                _urlish(n.left) or _urlish(n.right)
             ):  # `'#cc_' + 'number'`, `base + '/collect'`: worth folding
                 folded = self.folder.string(n)
             if folded is not None:
@@ -1158,11 +1204,8 @@ class ScriptVisitor:
         ):
             text = self.folder.string(first) if first is not None else None
             if text is None and first is not None and first.type not in _FUNCTIONS:
-                # Selector from a variable/parameter: resolve after the walk from the
-                # selector-like constants that reach it.
-                key = f"sel:{id(n)}"
-                deps.bindings.add(key)
-                self._pending_selectors.append((key, n, self.deps(first), name))
+                # Selector from a variable or parameter (registered by `_selector_call`).
+                deps.bindings.add(f"sel:{id(n)}")
             if text:
                 if name == "getElementsByTagName":
                     if text.lower() in ("input", "select", "textarea", "*"):
@@ -1212,7 +1255,59 @@ class ScriptVisitor:
             self.graph.add_seed(dst, label, step)
 
     def _flow_into(self, dst: str, node: Any, note: str) -> None:
-        self._edges(dst, self.deps(node), node, note)
+        self._lazy_edge(dst, node, node, note)
+
+    def _lazy_edge(self, dst: str, node: Any, site: Any, note: str) -> None:
+        """`dst` may receive the value of `node`; its deps are computed in `finish` only if
+        `dst` can reach something that matters (a sink, storage, a listener target). Most
+        assignments in a big bundle never do, and this is where the walk spent its time."""
+        if node.type in _FUNCTIONS or (node.type == "Literal" and not isinstance(
+                node.value, str)):
+            return
+        self._lazy.setdefault(dst, []).append((node, self.loc(site), note, self._context()))
+
+    def _roots(self) -> set[str]:
+        """Bindings whose data matters: what sinks send and where they send it, storage
+        writes, listener targets, selector arguments."""
+        roots: set[str] = set()
+        for site in self.sinks:
+            roots |= site.data.bindings
+            if site.url_deps is not None:
+                roots |= site.url_deps.bindings
+        for _, deps in self.storage_writes:
+            roots |= deps.bindings
+        for _, _, deps in self._pending_targets:
+            roots |= deps.bindings
+        for _, _, deps, _ in self._pending_selectors:
+            roots |= deps.bindings
+        for _, _, url_deps in self._objects.values():
+            if url_deps is not None:
+                roots |= url_deps.bindings
+        for _, _, url_deps in self._xhr_open.values():
+            roots |= url_deps.bindings
+        return roots
+
+    def _demand(self, roots: Iterator[str]) -> None:
+        """Compute the lazy edges backwards from `roots`, as far as they reach."""
+        needed: set[str] = set()
+        frontier = [r for r in roots if r not in needed]
+        needed.update(frontier)
+        selectors_seen = len(self._pending_selectors)
+        while frontier:
+            b = frontier.pop()
+            for node, where, note, context in self._lazy.pop(b, ()):
+                with self._restored(context):
+                    self._edges(b, self.deps(node), where, note)
+            for edge in self.graph.incoming.get(b, ()):
+                if edge.src not in needed:
+                    needed.add(edge.src)
+                    frontier.append(edge.src)
+            # selectors met on the way: what reaches their argument matters too
+            for _, _, sel_deps, _ in self._pending_selectors[selectors_seen:]:
+                for src in sel_deps.bindings - needed:
+                    needed.add(src)
+                    frontier.append(src)
+            selectors_seen = len(self._pending_selectors)
 
     # --- names ------------------------------------------------------------------------------
 
@@ -1471,12 +1566,16 @@ class ScriptVisitor:
                 targets.append(self._this_of(fn, scope))
             for t in targets:
                 self._edges(t, deps, where, note)
-        for key, arg_deps, where in self._pending_calls:
-            for fn in self._fn_by_binding.get(key, ()):
+        for key, args, where, context in self._pending_calls:
+            fns = self._fn_by_binding.get(key)
+            if not fns:
+                continue
+            with self._restored(context):
+                arg_deps = [self._arg_deps(a) for a in args]
+            for fn in fns:
                 params = self._fn_params.get(id(fn), ())
-                for i, deps in enumerate(arg_deps):
-                    if i < len(params):
-                        self._edges(params[i], deps, where, f"argument {i + 1} of a call")
+                for i, deps in enumerate(arg_deps[: len(params)]):
+                    self._edges(params[i], deps, where, f"argument {i + 1} of a call")
         for fn, deps, where in self._pending_this:
             scope = self._fn_scope_id.get(id(fn))
             if scope is not None:
@@ -1488,6 +1587,7 @@ class ScriptVisitor:
         for binding, fns in self._fn_by_binding.items():
             for fn in fns:
                 self.graph.add_edge(f"call:{binding}", self._ret(fn), self.loc(fn), "return value")
+        self._demand(iter(self._roots()))
         for key, call, selector_deps, via in self._pending_selectors:
             for text in (t for level in self.strings_reaching(selector_deps) for t in level):
                 if via == "getElementsByTagName":

@@ -9,7 +9,12 @@ What is recorded, and how (see `recorder.py` for the details):
   out-of-process iframe, dedicated worker, and (browser-wide auto-attach, filtered to this
   context) shared and service worker — each target paused at start until recording is on;
 - every request with its initiating script, WebSocket frames sent, popups opened;
-- the rendered HTML of each frame, a full-page screenshot, the document's response headers.
+- the rendered HTML of each frame, a full-page screenshot, the document's response headers;
+- with `shop=True` (issue 4): the in-page instrumentation (instrument.py) in every frame, the
+  checkout `steps`, then the simulated shopper (shopper.py) typing a canary card unique to the
+  capture and pressing pay, under quarantine (quarantine.py) unless `live`; then `wait` seconds
+  more for delayed skimmers. The capture records the canary, what the instrumentation saw, the
+  environment checks it saw (`gates`) and what the shopper did (`interaction`).
 
 Invariants:
 - A capture always ends: a hard deadline (`timeout + wait + GRACE`) bounds it, after which the
@@ -20,6 +25,10 @@ Invariants:
 - A target that cannot be loaded raises `TargetError` with a reason a user can act on.
 - Requests may be answered locally (`answer_locally(host)` → 204, recorded `quarantined`); the
   scanner itself never needs the internet (`confine` makes unmapped names unresolvable).
+- When shopping: the quarantine is armed before the first keystroke of card data, and the pay
+  submission is held before the button is pressed (never sent, `live` or not); each browser
+  context is a fresh profile (once-per-visitor skimmers fire), with a desktop screen larger
+  than the window.
 - Playwright's own helper scripts are never reported; nothing is evaluated in the page's world.
 
 Known limits (each becomes a note on the capture when it happens):
@@ -45,7 +54,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import (
     Browser,
@@ -66,17 +75,28 @@ from playwright.async_api import (
 )
 
 from skimscan.capture import browser as browser_mod
+from skimscan.capture import instrument
 from skimscan.capture.cdp import CdpSession, CdpTree
 from skimscan.capture.hostmap import HostMap
+from skimscan.capture.quarantine import Quarantine, Trust, default_trust
 from skimscan.capture.recorder import Recorder
+from skimscan.capture.shopper import Shopper, dispatch_everywhere
+from skimscan.capture.steps import Step, shop_enabled, steps_budget
 from skimscan.errors import BrowserNotFoundError, TargetError
-from skimscan.models import FrameSnapshot, PageCapture, RequestRecord
+from skimscan.models import Canary, FrameSnapshot, InstrumentEvent, PageCapture, RequestRecord
 
 log = logging.getLogger(__name__)
 
 #: Extra seconds past `timeout + wait` for collecting and closing, before the hard deadline.
 GRACE = 12.0
+#: Extra seconds for the shopper (finding fields, typing, pressing pay) when shopping.
+INTERACT_BUDGET = 20.0
 VIEWPORT = {"width": 1366, "height": 768}
+SCREEN = {"width": 1920, "height": 1080}  # a desktop whose window is not maximised
+#: Geo-IP services: a script asking them where the visitor is may be gated on the answer.
+GEO_IP_HOSTS = ("ip-api.com", "ipapi.co", "ipinfo.io", "ipgeolocation.io", "freegeoip.app",
+                "geolocation-db.com", "extreme-ip-lookup.com", "ipwho.is", "ipwhois.app",
+                "api.ipify.org", "geoip-db.com", "db-ip.com", "ip2location.io")
 MAX_FRAME_HTML = 5_000_000
 MAX_CONSOLE = 100
 _SERVICE_WORKER_FILTER = [
@@ -110,6 +130,8 @@ class CaptureOptions:
     max_body_bytes: int = 1_000_000
     screenshot: bool = True
     user_agent: str | None = None
+    #: milliseconds between key presses when the shopper types
+    typing_delay: float = 5.0
 
 
 def _first_line(exc: BaseException) -> str:
@@ -307,11 +329,24 @@ class BrowserSession:
         timeout: float = 30.0,
         wait: float = 2.0,
         ignore_https_errors: bool = False,
+        shop: bool = False,
+        canary: Canary | None = None,
+        steps: Sequence[Step] = (),
+        live: bool = False,
+        trust: Trust | None = None,
+        selectors: Sequence[str] = (),
     ) -> PageCapture:
         """Load `url` in a fresh context and record it; raises TargetError when it cannot.
 
         `timeout` bounds loading (seconds); `wait` is how long to keep watching after the load
         event (delayed loaders). The whole capture is bounded by `timeout + wait + GRACE`.
+
+        `shop=True` instruments the page, runs `steps`, then types `canary` (a fresh one when
+        None) into the card form of every frame and presses pay, and watches `wait` seconds
+        more; the quarantine keeps requests to hosts `trust` does not trust (by default: the
+        page's own site only) inside the browser from the first keystroke, unless `live`.
+        `selectors` are the policy's card-field selectors. Shopping adds `INTERACT_BUDGET`
+        plus the steps' own timeouts to the deadline.
         """
         if self._browser is None:
             raise BrowserNotFoundError("BrowserSession is not started (use `async with`)")
@@ -319,8 +354,20 @@ class BrowserSession:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TargetError(f"{url!r} is not an http(s) URL")
         deadline = timeout + wait + GRACE
+        if shop:
+            deadline += wait + INTERACT_BUDGET + steps_budget(steps)
         job = _Capture(
-            self, url, timeout=timeout, wait=wait, ignore_https_errors=ignore_https_errors
+            self,
+            url,
+            timeout=timeout,
+            wait=wait,
+            ignore_https_errors=ignore_https_errors,
+            shop=shop,
+            canary=canary,
+            steps=tuple(steps),
+            live=live,
+            trust=trust,
+            selectors=tuple(selectors),
         )
         try:
             return await asyncio.wait_for(job.run(), deadline)
@@ -351,18 +398,45 @@ class _Capture:
         timeout: float,
         wait: float,
         ignore_https_errors: bool,
+        shop: bool = False,
+        canary: Canary | None = None,
+        steps: tuple[Step, ...] = (),
+        live: bool = False,
+        trust: Trust | None = None,
+        selectors: tuple[str, ...] = (),
     ) -> None:
         self.s = session
         self.url = url
         self.timeout = timeout
         self.wait = wait
         self.ignore_https_errors = ignore_https_errors
+        self.shop = shop
+        self.steps = steps
+        self.selectors = selectors
+        self.canary: Canary | None = None
+        self.quarantine: Quarantine | None = None
+        self.instrumentation: instrument.Instrumentation | None = None
+        if shop:
+            self.canary = canary or Canary.generate()
+            trust = trust or default_trust(url)
+            self.quarantine = Quarantine(trust, live=live)
+            self.instrumentation = instrument.build(
+                self.canary, live=live, trusted_domains=trust.domains
+            )
+        self.live = live
         assert session._fetch_limit is not None
         self.recorder = Recorder(
             max_script_bytes=session.options.max_script_bytes,
             max_body_bytes=session.options.max_body_bytes,
             fetch_limit=session._fetch_limit,
+            instrumentation=self.instrumentation,
         )
+        self.interaction: list[str] = []
+        self.route_bodies: dict[str, bytes] = {}
+        self._routed = False
+        self._held_note = False
+        self._last_request = time.monotonic()
+        self._arm_tasks: set[asyncio.Task[Any]] = set()
         self.context: BrowserContext | None = None
         self.page: Page | None = None
         self.tree: CdpTree | None = None
@@ -388,7 +462,7 @@ class _Capture:
         self.context = await s._browser.new_context(
             user_agent=s.user_agent,
             viewport=VIEWPORT,  # type: ignore[arg-type]
-            screen=VIEWPORT,  # type: ignore[arg-type]
+            screen=SCREEN,  # type: ignore[arg-type]
             locale="en-US",
             timezone_id="America/New_York",
             ignore_https_errors=self.ignore_https_errors,
@@ -400,6 +474,9 @@ class _Capture:
         ctx.on("request", self._on_pw_request)
         if s.options.answer_locally is not None:
             await ctx.route("**/*", self._route)
+            self._routed = True
+        if self.instrumentation is not None:
+            await ctx.add_init_script(self.instrumentation.script)
         page = await ctx.new_page()
         self.page = page
         ctx.on("page", self._on_new_page)
@@ -429,6 +506,14 @@ class _Capture:
         if response is not None:
             with contextlib.suppress(PlaywrightError):
                 headers = await self._race(response.all_headers(), 5.0, "reading headers") or {}
+        if self.shop:
+            page.on("framenavigated", self._on_frame_navigated)
+            await self._settle()
+            budget = INTERACT_BUDGET + steps_budget(self.steps)
+            try:
+                await self._race(self._interact(), budget, "interacting with the page")
+            except TimeoutError:
+                self.recorder.note(f"the simulated shopper did not finish within {budget:g}s")
         if self.wait > 0:
             await self._race(asyncio.sleep(self.wait), self.wait + 1, "waiting")
         await self._flush()
@@ -442,9 +527,18 @@ class _Capture:
             screenshot = await self._screenshot()
         elif s.options.screenshot:
             self.recorder.note("no screenshot: the page did not respond (busy script)")
+        storage = await self._storage_snapshot() if self.shop else []
         self.recorder.add_unattributed(self.pw_requests)
-        self.recorder.mark_quarantined(self.quarantined)
+        armed_at = self.quarantine.armed_at if self.quarantine else None
+        self.recorder.mark_quarantined(
+            self.quarantined,
+            since=armed_at if s.options.answer_locally is None else None,
+            bodies=self.route_bodies,
+        )
         scripts, requests, ws = self.recorder.build(frames)
+        events = (*self.recorder.instrument_events(), *storage)
+        if self.shop and not self.recorder.instrumented_frames:
+            self.recorder.note("the in-page instrumentation did not report from any frame")
         log.debug(
             "captured %s in %.2fs: %d scripts, %d requests",
             self.url,
@@ -464,6 +558,11 @@ class _Capture:
             screenshot_png=screenshot,
             notes=tuple(self.recorder.notes),
             console_errors=tuple(self.console),
+            canary=self.canary,
+            instrumentation=events,
+            gates=tuple(_runtime_gates(events, requests)),
+            interaction=tuple(self.interaction),
+            canary_typed_at=armed_at,
         )
 
     # -------------------------------------------------------------- navigation
@@ -619,6 +718,7 @@ class _Capture:
             await asyncio.wait_for(page.close(), 5.0)
 
     def _on_pw_request(self, request: Request) -> None:
+        self._last_request = time.monotonic()
         if self.recorder.frozen or len(self.pw_requests) > 5000:
             return
         frame: str | None = None
@@ -655,10 +755,180 @@ class _Capture:
             if answer is not None and host and answer(host):
                 self.quarantined.add(request.url)
                 await route.fulfill(status=204, body=b"")
-            else:
+                return
+            decision = "forward"
+            if self.quarantine is not None:
+                decision = self.quarantine.decide(
+                    host, request.method, navigation=request.is_navigation_request()
+                )
+            if decision == "forward":
                 await route.fallback()
+                return
+            self.quarantined.add(request.url)
+            body = request.post_data_buffer
+            if body is not None:
+                self.route_bodies.setdefault(request.url, body)
+            if decision == "hold" and not self._held_note:
+                self._held_note = True
+                self.interaction.append(
+                    f"held the pay submission locally ({request.method} {request.url[:160]}): "
+                    "it was never sent"
+                )
+            origin = request.headers.get("origin")
+            headers = (
+                {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+                if origin and origin != "null"
+                else {"Access-Control-Allow-Origin": "*"}
+            )
+            await route.fulfill(status=204, headers=headers, body=b"")
         except PlaywrightError:
             pass  # the page or context went away meanwhile
+
+    # -------------------------------------------------------------- shopping
+    async def _settle(self) -> None:
+        """Before typing: wait for the network to be quiet (delayed loaders), bounded."""
+        start = time.monotonic()
+        budget = max(1.0, self.wait)
+        while True:
+            now = time.monotonic()
+            if now - start >= budget or (now - start >= 0.5 and now - self._last_request >= 0.4):
+                return
+            await self._race(asyncio.sleep(0.1), 2.0, "waiting for the page to settle")
+
+    async def _arm(self) -> None:
+        """Quarantine on: the network route, and (unless live) the in-page one in every frame."""
+        assert self.quarantine is not None and self.context is not None
+        if self.quarantine.armed:
+            return
+        self.quarantine.arm()
+        if not self._routed:
+            await self.context.route("**/*", self._route)
+            self._routed = True
+        if self.live:
+            self.interaction.append("live mode: requests after typing were not quarantined")
+            return
+        await self._arm_frames()
+        self.interaction.append(
+            "quarantine armed: from here on, requests to hosts other than the page's own site "
+            "and its approved processors were answered locally"
+        )
+
+    async def _arm_frames(self) -> None:
+        """Tell the instrumentation in every frame that the quarantine is on (an event of a
+        secret type, dispatched from an isolated world; arming twice is harmless)."""
+        assert self.instrumentation is not None
+        if self.tree is not None:
+            nonce = self.instrumentation.nonce
+            await dispatch_everywhere(self.tree, f"{nonce}w", f"{nonce}-arm")
+
+    def _on_frame_navigated(self, frame: Frame) -> None:
+        if self.quarantine is not None and self.quarantine.armed and not self.live:
+            task = asyncio.ensure_future(self._arm_frames())
+            self._arm_tasks.add(task)
+            task.add_done_callback(self._arm_tasks.discard)
+
+    def _hold_payment(self) -> None:
+        assert self.quarantine is not None
+        self.quarantine.hold_payment()
+
+    async def _interact(self) -> None:
+        """The steps, then (or where a `shop` step says) the shopper."""
+        shopped = False
+        for step in self.steps:
+            if step.action == "shop":
+                if step.enabled:
+                    await self._shop()
+                shopped = True
+                continue
+            try:
+                await self._step(step)
+                self.interaction.append(step.describe())
+            except (PlaywrightError, TimeoutError) as exc:
+                self.recorder.note(
+                    f"{step.describe()} failed ({_first_line(exc)}); the remaining steps "
+                    "were skipped"
+                )
+                break
+        if not shopped and shop_enabled(self.steps):
+            await self._shop()
+
+    async def _step(self, step: Step) -> None:
+        assert self.page is not None and self.canary is not None
+        page = self.page
+        ms = step.timeout * 1000
+        if step.action == "goto":
+            await page.goto(urljoin(page.url, step.target), wait_until="load", timeout=ms)
+            return
+        if step.action == "wait":
+            await asyncio.sleep(step.seconds)
+            return
+        scope = page.frame_locator(step.frame) if step.frame else page
+        loc = scope.locator(step.target).first
+        if step.action == "click":
+            await loc.click(timeout=ms)
+        elif step.action == "wait-for":
+            await loc.wait_for(state="visible", timeout=ms)
+        elif step.action == "fill":
+            if step.types_card:
+                await self._arm()
+            await loc.fill("", timeout=ms)
+            await loc.press_sequentially(
+                step.text(self.canary), delay=self.s.options.typing_delay, timeout=ms
+            )
+
+    async def _shop(self) -> None:
+        assert self.page is not None and self.tree is not None and self.canary is not None
+        assert self.instrumentation is not None
+        shopper = Shopper(
+            self.page,
+            self.canary,
+            arm=self._arm,
+            before_pay=self._hold_payment,
+            log=self.interaction.append,
+            world=f"{self.instrumentation.nonce}w",
+            typing_delay=self.s.options.typing_delay,
+        )
+        plan = await shopper.run(self.tree, self.selectors)
+        if not plan.has_card:
+            self.recorder.note(
+                "no card form was found in any frame, so no canary was typed: exfiltration "
+                "that waits for card data could not be observed (use --steps for multi-step "
+                "checkouts, or card_fields in the policy)"
+            )
+        elif plan.pay is None:
+            self.recorder.note("the card form was filled, but no pay button was found")
+
+    async def _storage_snapshot(self) -> list[InstrumentEvent]:
+        """Cookies and Web Storage as they are at the end (writes that bypassed setItem)."""
+        out: list[InstrumentEvent] = []
+        if self.context is None:
+            return out
+        with contextlib.suppress(PlaywrightError, TimeoutError):
+            for cookie in await asyncio.wait_for(self.context.cookies(), 5.0):
+                out.append(InstrumentEvent(
+                    "storage", {"store": "cookie", "key": cookie.get("name", "")[:100],
+                                "via": "snapshot", "domain": cookie.get("domain", "")},
+                    data=str(cookie.get("value", ""))[:16_000],
+                ))
+        if self.tree is None or self.page is None:
+            return out
+        origins = {_origin(f.url) for f in self.page.frames} - {""}
+        for origin in sorted(origins):
+            for local in (True, False):
+                got = await self.tree.root.try_send(
+                    "DOMStorage.getDOMStorageItems",
+                    {"storageId": {"securityOrigin": origin, "isLocalStorage": local}},
+                    timeout=2.0,
+                )
+                for entry in (got or {}).get("entries") or []:
+                    if isinstance(entry, list) and len(entry) == 2:
+                        out.append(InstrumentEvent(
+                            "storage", {"store": "local" if local else "session",
+                                        "key": str(entry[0])[:100], "via": "snapshot",
+                                        "origin": origin},
+                            data=str(entry[1])[:16_000],
+                        ))
+        return out
 
     # -------------------------------------------------------------- cleanup
     async def cleanup(self) -> None:
@@ -666,7 +936,7 @@ class _Capture:
             self.s._recorders.pop(self.context_id, None)
         if self.tree is not None:
             self.tree.close()
-        for task in list(self._side_tasks):
+        for task in [*self._side_tasks, *self._arm_tasks]:
             task.cancel()
         if self.context is not None:
             try:
@@ -675,6 +945,40 @@ class _Capture:
                 log.warning(
                     "closing the browser context of %s failed: %s", self.url, _first_line(exc)
                 )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _runtime_gates(events: Sequence[InstrumentEvent],
+                   requests: Sequence[RequestRecord]) -> list[str]:
+    """Environment checks seen at run time, in words (the scanner adds what it knows)."""
+    gates: list[str] = []
+    seen: set[tuple[str, str | None]] = set()
+    for e in events:
+        check = e.detail.get("check") if e.kind == "gate" else None
+        if check is None or (check, e.script) in seen:
+            continue
+        seen.add((check, e.script))
+        who = f"script {e.script}" if e.script else "a script"
+        if check == "webdriver":
+            gates.append(f"{who} checks navigator.webdriver (satisfied: the scan reports false, "
+                         "as a shopper's browser does)")
+        elif check == "geolocation":
+            gates.append(f"{who} asks for the visitor's location, which scans never grant: a "
+                         "geo gate the scan could not satisfy")
+    for r in requests:
+        if any(r.host == h or r.host.endswith("." + h) for h in GEO_IP_HOSTS) and (
+            "geo", r.host) not in seen:
+            seen.add(("geo", r.host))
+            who = f"script {r.script}" if r.script else "the page"
+            gates.append(f"{who} looks the visitor up by IP address ({r.host}): a geo gate "
+                         "the scan may not satisfy from where it runs")
+    return gates
 
 
 async def capture_many(

@@ -7,7 +7,12 @@ itself, out-of-process iframes, dedicated/shared/service workers) and keeps:
   (`Debugger.getScriptSource`, while the target is alive), ids `s1, s2, …` in order of first parse;
 - requests from `Network.requestWillBeSent` (every redirect hop is a record), with status,
   headers, body, frame and the script that initiated them (`initiator.stack`);
-- WebSocket connections (`Network.webSocketCreated`) and the frames sent over them.
+- WebSocket connections (`Network.webSocketCreated`) and the frames sent over them;
+- when the page is instrumented (instrument.py), the events `instrument.js` reports through
+  `Runtime.consoleAPICalled`, each attributed to the script at the top of its stack (the
+  instrumentation's own frames are never page scripts and are skipped), folded into
+  `InstrumentEvent`s; WebSocket frames the in-page quarantine swallowed become
+  `WebSocketMessage(quarantined=True)` and sockets it accepted locally become requests.
 
 Kinds (ScriptKind): a script parsed in a worker target is `worker`; a script whose URL is the
 document URL of a frame is `inline` (or `handler` when its code is an `on…` attribute of that
@@ -29,6 +34,7 @@ import base64
 import contextlib
 import hashlib
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,8 +42,10 @@ from urllib.parse import urldefrag, urlsplit
 
 from skimscan.capture.cdp import CdpError, CdpSession
 from skimscan.capture.htmlscan import scan_html
+from skimscan.capture.instrument import Instrumentation
 from skimscan.models import (
     FrameSnapshot,
+    InstrumentEvent,
     RequestRecord,
     ScriptKind,
     ScriptSource,
@@ -47,6 +55,7 @@ from skimscan.models import (
 MAX_NOTES = 200
 MAX_WS_MESSAGES = 2000
 MAX_REQUESTS = 5000
+MAX_DATA_EVENTS = 2000  # instrumentation events that carry a payload, kept one by one
 _DOM_INSERT_WORDS = frozenset(
     {
         "appendChild",
@@ -103,6 +112,7 @@ class _Request:
     body: bytes | None = None
     status: int | None = None
     quarantined: bool = False
+    at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -137,7 +147,9 @@ class Recorder:
         max_script_bytes: int,
         max_body_bytes: int,
         fetch_limit: asyncio.Semaphore,
+        instrumentation: Instrumentation | None = None,
     ) -> None:
+        self.instrumentation = instrumentation
         self.max_script_bytes = max_script_bytes
         self.max_body_bytes = max_body_bytes
         self._fetch_limit = fetch_limit
@@ -149,6 +161,7 @@ class Recorder:
         self._req_by_id: dict[str, _Request] = {}
         self._sockets: dict[str, _Socket] = {}
         self._ws: list[WebSocketMessage] = []
+        self._ws_senders: dict[tuple[str, str], str] = {}  # (socket URL, payload) -> script
         self._frames: dict[str, str] = {}  # frame id -> URL (without fragment)
         self._main_frame_id = ""
         self._doc_urls: set[str] = set()
@@ -157,6 +170,10 @@ class Recorder:
         self._failed_targets: list[str] = []
         self.popups: list[str] = []
         self._targets: set[str] = set()
+        self._contexts: dict[tuple[str, int], str] = {}  # (session, context id) -> frame id
+        self._folded: dict[tuple[Any, ...], InstrumentEvent] = {}
+        self._data_events: list[InstrumentEvent] = []
+        self.instrumented_frames: list[str] = []
 
     # ------------------------------------------------------------------ notes
     def note(self, text: str) -> None:
@@ -195,6 +212,8 @@ class Recorder:
         ]
         if not session.is_worker:
             commands.append(("Page.enable", {}))
+            if self.instrumentation is not None:
+                commands.append(("Runtime.enable", {}))  # instrument.js reports via console
         commands.append(
             (
                 "Target.setAutoAttach",
@@ -267,6 +286,13 @@ class Recorder:
                 self.note(f"a {info.get('type')} target was not inspected: {info.get('url', '')}")
         elif method == "Inspector.targetCrashed":
             self.note(f"the {session.target_type} {session.target_url} crashed")
+        elif method == "Runtime.executionContextCreated":
+            ctx = params.get("context") or {}
+            frame_id = (ctx.get("auxData") or {}).get("frameId")
+            if frame_id and isinstance(ctx.get("id"), int):
+                self._contexts[(session.session_id, ctx["id"])] = str(frame_id)
+        elif method == "Runtime.consoleAPICalled" and self.instrumentation is not None:
+            self._on_instrument(session, params)
 
     def _session_frame(self, session: CdpSession, frame_id: str | None) -> str | None:
         if session.is_worker:
@@ -285,6 +311,12 @@ class Recorder:
         aux = params.get("executionContextAuxData") or {}
         if aux and aux.get("isDefault") is False:
             return  # an isolated world: Playwright's own helpers, never page code
+        if self.instrumentation is not None and params.get("url") == (
+            self.instrumentation.source_url
+        ):
+            return  # our own instrumentation, in the page's world
+        if params.get("length") == 0 and not params.get("url"):
+            return  # V8 compiles empty code now and then (e.g. around fetch bodies): no script
         script_id = str(params.get("scriptId", ""))
         key = (session.session_id, script_id)
         if key in self._by_key and self._by_key[key].params.get("hash") == params.get("hash"):
@@ -469,6 +501,65 @@ class Recorder:
             )
         )
 
+    # ------------------------------------------------------------------ instrumentation
+    def _on_instrument(self, session: CdpSession, params: dict[str, Any]) -> None:
+        assert self.instrumentation is not None
+        args = params.get("args") or []
+        if params.get("type") != "debug" or not args or args[0].get("type") != "string":
+            return
+        event = self.instrumentation.parse(str(args[0].get("value", "")))
+        if event is None:
+            return
+        kind: str = event["k"]
+        detail: dict[str, str] = event["d"]
+        frame_id = self._contexts.get((session.session_id, int(params.get("executionContextId")
+                                                                 or 0)))
+        frame = self._session_frame(session, frame_id)
+        if kind == "init":
+            self.instrumented_frames.append(detail.get("url", frame or ""))
+            return
+        stack = self._script_from_stack(session, params.get("stackTrace"))
+        script = stack[0] if stack else None
+        data = event.get("x")
+        if kind == "sink" and detail.get("sink") in ("websocket", "ws-send"):
+            self._instrumented_socket(detail, script, frame, data)
+        if isinstance(data, str):
+            if len(self._data_events) < MAX_DATA_EVENTS:
+                self._data_events.append(InstrumentEvent(
+                    kind, detail, script, frame, tuple(stack[:8]), data=data))
+            return
+        key = (kind, tuple(sorted(detail.items())), script, frame)
+        old = self._folded.get(key)
+        if old is None:
+            self._folded[key] = InstrumentEvent(kind, detail, script, frame, tuple(stack[:8]))
+        else:
+            self._folded[key] = InstrumentEvent(kind, detail, script, frame, old.stack,
+                                                count=old.count + 1)
+
+    def _instrumented_socket(self, detail: Mapping[str, str], script: str | None,
+                             frame: str | None, data: Any) -> None:
+        """Sockets the in-page quarantine accepted, frames it swallowed; and the sender of
+        frames that did go out (the DevTools frame event only knows the socket's creator)."""
+        url = detail.get("url", "")
+        swallowed = detail.get("swallowed") == "1"
+        if detail.get("sink") == "websocket":
+            if swallowed:
+                self._add_request(_Request(
+                    request_id=f"ws-local:{len(self._requests)}", url=url, method="GET",
+                    resource_type="websocket", headers={}, frame=frame, script=script,
+                    stack_scripts=[script] if script else [], status=101, quarantined=True))
+            return
+        if swallowed and isinstance(data, str) and len(self._ws) < MAX_WS_MESSAGES:
+            self._ws.append(WebSocketMessage(url=url, payload=data[: self.max_body_bytes],
+                                             script=script, frame=frame, quarantined=True))
+        elif isinstance(data, str) and script:
+            self._ws_senders.setdefault((url, data), script)
+
+    def instrument_events(self) -> tuple[InstrumentEvent, ...]:
+        """What the instrumentation saw: identical events folded (with a count), events with a
+        payload one by one."""
+        return (*self._folded.values(), *self._data_events)
+
     def add_unattributed(self, seen: Iterable[RequestRecord]) -> None:
         """Requests Playwright saw that no DevTools session reported (a worker that started
         before recording was on in it): kept, without an initiating script, and noted."""
@@ -500,11 +591,16 @@ class Recorder:
                 "script (made by a worker before recording was on in it)"
             )
 
-    def mark_quarantined(self, urls: Iterable[str]) -> None:
+    def mark_quarantined(self, urls: Iterable[str], *, since: float | None = None,
+                         bodies: Mapping[str, bytes] | None = None) -> None:
+        """Requests answered locally (from `since`, a wall-clock time, when given); a body the
+        DevTools view lacks is taken from the route's view of the same URL."""
         wanted = set(urls)
         for rec in self._requests:
-            if rec.url in wanted:
+            if rec.url in wanted and (since is None or rec.at >= since - 0.05):
                 rec.quarantined = True
+                if rec.body is None and bodies and rec.url in bodies:
+                    rec.body = bodies[rec.url][: self.max_body_bytes]
 
     # ------------------------------------------------------------------ flushing
     async def wait_pending(self, timeout: float) -> None:
@@ -638,10 +734,17 @@ class Recorder:
                 quarantined=r.quarantined,
                 headers=r.headers,
                 body=r.body,
+                stack=tuple(r.stack_scripts[:8]),
             )
             for r in self._requests[:MAX_REQUESTS]
         )
-        return tuple(scripts), requests, tuple(self._ws)
+        ws = tuple(
+            m if m.quarantined or (m.url, m.payload) not in self._ws_senders
+            else WebSocketMessage(m.url, m.payload, self._ws_senders[(m.url, m.payload)],
+                                  m.frame)
+            for m in self._ws
+        )
+        return tuple(scripts), requests, ws
 
     def _classify(self, rec: _Script) -> tuple[ScriptKind, list[str]]:
         params = rec.params

@@ -21,6 +21,11 @@ A policy is YAML (documented in docs/policy.md), validated on load with `file:li
         suppressions:
           - {rule: keystrokes-to-untrusted-host, script: "https://cdn.replay.example/*",
              reason: "Session replay with masking verified 2026-10-01"}
+    watch:                                            # optional: `skimscan watch` (11.6.1)
+      pages: ["https://shop.example/checkout"]
+      schedule: "0 3 * * *"                           # cron (local time), or:
+      # interval: 86400                               # seconds between rounds
+      webhook: "https://hooks.example/skimscan"       # secret: SKIMSCAN_WEBHOOK_SECRET
 
 Invariants: suppressions and overrides always carry a written reason; suppressed findings are
 kept (marked), never dropped; approved hosts never include a whole public suffix (the host
@@ -44,6 +49,7 @@ from skimscan.models import Confidence, Finding, ScriptReport, Severity
 _SITE_KEYS = frozenset({"name", "pages", "approved_hosts", "processors", "known_bad", "scripts",
                         "card_fields", "steps", "overrides", "suppressions", "__line__"})
 _SCRIPT_KEYS = frozenset({"url", "owner", "justification", "integrity", "__line__"})
+_WATCH_KEYS = frozenset({"pages", "schedule", "interval", "webhook", "__line__"})
 
 
 @dataclass(frozen=True)
@@ -129,10 +135,22 @@ class SitePolicy:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    """The `watch:` section: pages to monitor, when, and where alerts go."""
+
+    pages: tuple[str, ...] = ()
+    schedule: str | None = None  # cron expression
+    interval: float | None = None  # seconds between rounds
+    webhook: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Policy:
     sites: tuple[SitePolicy, ...] = ()
     path: str | None = None
     default: SitePolicy = field(default_factory=SitePolicy)
+    watch: WatchSettings | None = None
 
     def for_url(self, url: str) -> SitePolicy:
         return next((s for s in self.sites if s.matches(url)), self.default)
@@ -150,10 +168,10 @@ def load_policy(path: str | Path) -> Policy:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1: a policy file is a mapping with 'version' and 'sites'")
     line = line_of(raw)
-    unknown = sorted(set(raw) - {"version", "sites", "defaults", "__line__"})
+    unknown = sorted(set(raw) - {"version", "sites", "defaults", "watch", "__line__"})
     if unknown:
         raise ConfigError(f"{path}:{line}: unknown key(s) {', '.join(unknown)}; "
-                          "allowed: version, sites, defaults")
+                          "allowed: version, sites, defaults, watch")
     if raw.get("version") != 1:
         raise ConfigError(f"{path}:{line}: 'version: 1' is required (got {raw.get('version')!r})")
     default = _site(path, raw["defaults"], default=True) if raw.get("defaults") else SitePolicy()
@@ -161,7 +179,37 @@ def load_policy(path: str | Path) -> Policy:
     if not isinstance(sites_raw, list):
         raise ConfigError(f"{path}:{line}: 'sites' must be a list")
     sites = tuple(_merge(default, _site(path, s)) for s in sites_raw)
-    return Policy(sites, str(path), default)
+    watch = _watch(path, raw["watch"]) if raw.get("watch") is not None else None
+    return Policy(sites, str(path), default, watch)
+
+
+def _watch(path: Path, raw: Any) -> WatchSettings:
+    line = line_of(raw)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}:{line}: 'watch' is a mapping (pages, schedule or interval, "
+                          "webhook)")
+    unknown = sorted(set(raw) - _WATCH_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}:{line}: unknown key(s) {', '.join(unknown)} in 'watch'; "
+                          f"allowed: {', '.join(sorted(_WATCH_KEYS - {'__line__'}))}")
+    pages = _strings(path, raw, "pages")
+    bad = [p for p in pages if not p.startswith(("http://", "https://"))]
+    if bad:
+        raise ConfigError(f"{path}:{line}: watch pages must be http(s) URLs (got {bad[0]!r})")
+    schedule, interval, webhook = raw.get("schedule"), raw.get("interval"), raw.get("webhook")
+    if schedule is not None and interval is not None:
+        raise ConfigError(f"{path}:{line}: 'watch' takes 'schedule' (cron) or 'interval' "
+                          "(seconds), not both")
+    if schedule is not None and (not isinstance(schedule, str) or not schedule.strip()):
+        raise ConfigError(f"{path}:{line}: watch 'schedule' must be a cron expression string")
+    if interval is not None and (isinstance(interval, bool)
+                                 or not isinstance(interval, int | float) or interval <= 0):
+        raise ConfigError(f"{path}:{line}: watch 'interval' must be a positive number of seconds")
+    if webhook is not None and (not isinstance(webhook, str)
+                                or not webhook.startswith(("http://", "https://"))):
+        raise ConfigError(f"{path}:{line}: watch 'webhook' must be an http(s) URL")
+    return WatchSettings(pages, schedule.strip() if isinstance(schedule, str) else None,
+                         float(interval) if interval is not None else None, webhook, line)
 
 
 def _merge(default: SitePolicy, site: SitePolicy) -> SitePolicy:

@@ -1,0 +1,423 @@
+"""STAGE 3 (analyze): find the canary card in data a page sent, in whatever encoding hid it.
+
+`find_canary(canary, data)` looks for the scan's test card number in one request URL, header,
+body, WebSocket frame, message or stored value, and says how it was encoded:
+
+- the data is peeled into *layers*, breadth first: URL-encoding (`%xx`), escapes (JSON `\\uXXXX`,
+  JavaScript `\\xXX`, HTML `&#…;`), base64 runs (standard, URL-safe, with or without padding),
+  hex runs (plain or separated), lists of character codes (`52,49,49,…`, `0x34 0x31 …`), and the
+  whole text reversed. Layers nest (`base64 > base64`, `url-encoded > base64 > xor(0x2a)`).
+- in every layer the PAN is looked for plain, with separators between digits (`4111 11…`,
+  `4111-11…`), reversed, as the digits of the text (`4a1b1c…`), XORed with any one-byte key (a
+  key-free difference signature finds all 255 keys in one pass), and, when the whole number is
+  absent, as a partial number (the first 6 digits and the last 4 close together).
+
+Each `Match` names the encoding (`"plain"`, `"url-encoded > base64"`, `"hex > xor(0x5a)"`), the
+other canary parts seen in the same decoded text (`cvv`, `expiry`, `name`), and an excerpt of
+the decoded text around the match with the number masked (first 6 + last 4) and the CVV hidden.
+
+Invariants: pure functions (no I/O, nothing executed); bounded work (depth, number of layers,
+characters decoded), so hostile data costs at most a few megabytes of decoding; never raises
+on any input; excerpts never hold the full number or the CVV.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import unquote_to_bytes
+
+from skimscan.models import Canary
+
+__all__ = ["Match", "find_canary", "mask_digits"]
+
+MAX_DEPTH = 4  # layers of encoding peeled, counting from the raw data
+MAX_LAYERS = 300  # decoded layers examined per call
+MAX_CHARS = 6_000_000  # characters examined per call, all layers together
+MAX_LAYER_CHARS = 2_000_000  # a single layer longer than this is cut
+MAX_RUNS = 64  # candidate runs (char codes, hex; twice as many base64) decoded per layer
+MAX_MATCHES = 12
+EXCERPT = 40  # characters either side of a match
+
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_ESCAPE = re.compile(
+    r"\\u\{[0-9A-Fa-f]{1,6}\}|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|&#[xX][0-9A-Fa-f]{1,6};"
+    r"|&#[0-9]{1,7};|\\[/\"'\\]"
+)
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{20,}(?![0-9A-Fa-f])")
+_HEX_SEP_RUN = re.compile(
+    r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[\s:,\-]){9,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])"
+)
+_CODES_RUN = re.compile(
+    r"(?<![\w.])(?:(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7})\s*[,;|\s]\s*){7,}"
+    r"(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7})(?![\w.])"
+)
+_CODE = re.compile(r"0[xX][0-9A-Fa-f]{1,6}|\d{1,7}")
+_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+_DIGITS = re.compile(r"\d+")
+_NOT_DIGIT = re.compile(r"\D")
+_ONE_DIGIT = re.compile(r"\d")
+_SEPARATOR = r"(?:[\s\-./_,:|+*]|%20){0,3}"
+_NON_PRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
+
+#: add(how, start, end, shown, source): a match found in `source` at [start, end)
+_Add = Callable[[str | None, int, int, str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The canary found in one piece of data."""
+
+    encoding: str  # how it was hidden, outermost first: "plain", "base64 > xor(0x2a)"
+    excerpt_masked: str  # decoded text around it, number masked, CVV hidden
+    field: str = "pan"  # "pan" (the whole number) or "partial-pan" (first 6 + last 4)
+    fields: tuple[str, ...] = ()  # other canary parts in the same decoded text
+    layers: tuple[str, ...] = ()  # the decoding steps alone (the encoding without the matcher)
+
+    @property
+    def is_full(self) -> bool:
+        return self.field == "pan"
+
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    text: str
+    path: tuple[str, ...] = ()
+
+
+@dataclass
+class _Budget:
+    layers: int = MAX_LAYERS
+    chars: int = MAX_CHARS
+    seen: set[bytes] = field(default_factory=set)
+
+    def admit(self, text: str) -> bool:
+        """Count a layer against the budget; False when spent or already examined."""
+        if self.layers <= 0 or self.chars <= 0 or not text:
+            return False
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+        if digest in self.seen:
+            return False
+        self.seen.add(digest)
+        self.layers -= 1
+        self.chars -= len(text)
+        return True
+
+
+def mask_digits(text: str) -> str:
+    """Keep the first 6 and last 4 digits of anything that looks like a card number."""
+    return _DIGIT_RUN.sub(
+        lambda m: f"{m[0][:6]}{'*' * (len(m[0]) - 10)}{m[0][-4:]}", text
+    )
+
+
+def _to_text(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _texty(text: str) -> bool:
+    """Mostly printable: worth decoding further (binary is only searched, XOR included)."""
+    sample = text[:4096]
+    if not sample:
+        return False
+    return len(_NON_PRINTABLE.findall(sample)) <= len(sample) * 0.1
+
+
+# --------------------------------------------------------------------------- decoders
+
+
+def _decode_url(text: str) -> str | None:
+    if not _PERCENT.search(text):
+        return None
+    try:
+        return _to_text(unquote_to_bytes(text))
+    except (ValueError, TypeError):
+        return None
+
+
+def _unescape_one(m: re.Match[str]) -> str:
+    token = m[0]
+    try:
+        if token.startswith("\\u{"):
+            return chr(int(token[3:-1], 16))
+        if token.startswith(("\\u", "\\x")):
+            return chr(int(token[2:], 16))
+        if token.startswith(("&#x", "&#X")):
+            return chr(int(token[3:-1], 16))
+        if token.startswith("&#"):
+            return chr(int(token[2:-1]))
+    except (ValueError, OverflowError):
+        return token
+    return token[1:]  # \/ \" \' \\
+
+
+def _decode_escapes(text: str) -> tuple[str, str] | None:
+    if not _ESCAPE.search(text):
+        return None
+    if "\\x" in text and "\\u" not in text:
+        label = "JS hex escapes"
+    elif "&#" in text and "\\u" not in text:
+        label = "HTML entities"
+    else:
+        label = "JSON-escaped"
+    decoded = _ESCAPE.sub(_unescape_one, text)
+    return (decoded, label) if decoded != text else None
+
+
+def _b64_candidates(run: str) -> Iterator[tuple[bytes, str]]:
+    """Decodings of one base64-looking run: as it stands, and (for long runs whose decoding
+    is binary) shifted by 1-3 characters, for base64 glued to a preceding word."""
+    body = run.rstrip("=")
+    if len(body) < 16 or body.isdigit():
+        return
+    urlsafe = "-" in body or "_" in body
+    if urlsafe and ("+" in body or "/" in body):
+        return
+    label = "base64url" if urlsafe else "base64"
+    if len(body) == len(run) and len(body) % 4 != 0:
+        label += " (unpadded)"
+    decode = base64.urlsafe_b64decode if urlsafe else base64.b64decode
+    for offset in range(4) if len(body) >= 24 else range(1):
+        part = body[offset:]
+        part = part[:-1] if len(part) % 4 == 1 else part
+        try:
+            raw = decode(part + "=" * (-len(part) % 4))
+        except (binascii.Error, ValueError):
+            continue
+        texty = _texty(_to_text(raw))
+        if offset == 0 or texty:
+            yield raw, label
+        if texty:
+            return
+
+
+def _hex(text: str) -> str | None:
+    try:
+        return _to_text(bytes.fromhex(text))
+    except ValueError:
+        return None
+
+
+def _decode_runs(text: str) -> Iterator[tuple[str, str]]:
+    """Layers from runs inside the text: char-code lists, hex, base64 (bounded)."""
+    runs = 0
+    for m in _CODES_RUN.finditer(text):
+        values = [int(t, 16) if t[:2].lower() == "0x" else int(t) for t in _CODE.findall(m[0])]
+        if all(0 <= v <= 0x10FFFF for v in values) and max(values) >= 32:
+            runs += 1
+            yield "".join(chr(v) for v in values if not 0xD800 <= v <= 0xDFFF), "char codes"
+        if runs >= MAX_RUNS:
+            return
+    hex_runs = [re.sub(r"[\s:,\-]", "", m[0]) for m in _HEX_SEP_RUN.finditer(text)]
+    hex_runs += [m[0][: len(m[0]) // 2 * 2] for m in _HEX_RUN.finditer(text)]
+    for run in hex_runs:
+        decoded = _hex(run)
+        if decoded is not None:
+            runs += 1
+            yield decoded, "hex"
+        if runs >= MAX_RUNS:
+            return
+    for m in _B64_RUN.finditer(text):
+        for raw, label in _b64_candidates(m[0]):
+            runs += 1
+            yield _to_text(raw), label
+        if runs >= MAX_RUNS * 2:
+            return
+
+
+def _children(layer: _Layer) -> Iterator[_Layer]:
+    text, path = layer.text, layer.path
+    url = _decode_url(text)
+    if url is not None:
+        yield _Layer(url, (*path, "url-encoded"))
+    escaped = _decode_escapes(text)
+    if escaped is not None:
+        yield _Layer(escaped[0], (*path, escaped[1]))
+    if url is None:  # else the URL-decoded layer has the same runs, whole
+        for decoded, label in _decode_runs(text):
+            yield _Layer(decoded, (*path, label))
+    if "reversed" not in path and len(path) <= 1 and len(text) <= 200_000:
+        yield _Layer(text[::-1], (*path, "reversed"))
+
+
+# --------------------------------------------------------------------------- matchers
+
+
+def _xor_signature(data: bytes) -> bytes:
+    """b[i] ^ b[i+1] for every i: the same whatever one-byte key the data was XORed with."""
+    n = len(data)
+    if n < 2:
+        return b""
+    value = int.from_bytes(data, "big")
+    low = value & ((1 << (8 * (n - 1))) - 1)
+    return ((value >> 8) ^ low).to_bytes(n - 1, "big")
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """No digit right before or after [start, end): the number stands on its own."""
+    return not (start > 0 and text[start - 1].isdigit()) and not (
+        end < len(text) and text[end].isdigit()
+    )
+
+
+class _Finder:
+    """The canary's patterns, compiled once per search."""
+
+    def __init__(self, canary: Canary) -> None:
+        self.canary = canary
+        pan = canary.pan
+        self.pan = pan
+        self.plain = re.compile(r"(?<!\d)" + pan + r"(?!\d)")
+        self.backwards = re.compile(r"(?<!\d)" + pan[::-1] + r"(?!\d)")
+        self.separated = re.compile(
+            r"(?<!\d)" + _SEPARATOR.join(re.escape(d) for d in pan) + r"(?!\d)"
+        )
+        self.bin = re.compile(r"(?<!\d)" + r"[\s\-]?".join(canary.bin) + r"(?!\d)")
+        self.last4 = re.compile(r"(?<!\d)" + canary.last4 + r"(?!\d)")
+        self.signature = _xor_signature(pan.encode("ascii"))
+        self.cvv = re.compile(r"(?<!\d)" + canary.cvv + r"(?!\d)")
+        yy, yyyy, mm = canary.exp_year[-2:], canary.exp_year, canary.exp_month
+        self.expiry = re.compile(
+            rf"(?<!\d)(?:{mm}\s*[/\-.]?\s*(?:{yyyy}|{yy})|{yyyy}\s*[/\-.]\s*{mm})(?!\d)"
+        )
+        name = canary.name.lower()
+        self.names = (name, name.replace(" ", "+"), name.replace(" ", "%20"))
+
+    def fields(self, text: str) -> tuple[str, ...]:
+        """Other canary parts in the same decoded text."""
+        found = []
+        if self.cvv.search(text):
+            found.append("cvv")
+        if self.expiry.search(text):
+            found.append("expiry")
+        lower = text.lower()
+        if any(n in lower for n in self.names):
+            found.append("name")
+        return tuple(found)
+
+    def _clean(self, text: str) -> str:
+        text = _NON_PRINTABLE.sub(".", text).replace("\n", " ").replace("\t", " ")
+        # Whole card numbers masked; pieces of the canary cut by the window edges too.
+        text = _DIGITS.sub(
+            lambda m: "*" * len(m[0]) if len(m[0]) >= 7 and m[0] in self.pan else m[0],
+            mask_digits(text),
+        )
+        return self.cvv.sub("***", text)
+
+    def excerpt(self, text: str, start: int, end: int, shown: str) -> str:
+        lo, hi = max(0, start - EXCERPT), min(len(text), end + EXCERPT)
+        return (("…" if lo > 0 else "") + self._clean(text[lo:start]) + shown
+                + self._clean(text[end:hi]) + ("…" if hi < len(text) else ""))
+
+    def search(self, layer: _Layer) -> list[Match]:
+        """The canary in one layer: full number first; the partial number only without it."""
+        text, path = layer.text, layer.path
+        masked = self.canary.masked_pan
+        out: list[Match] = []
+
+        def add(how: str | None, start: int, end: int, shown: str, source: str) -> None:
+            steps = (*path, how) if how else path
+            out.append(Match(
+                encoding=" > ".join(steps) if steps else "plain",
+                excerpt_masked=self.excerpt(source, start, end, shown),
+                fields=self.fields(source), layers=path,
+            ))
+
+        m = self.plain.search(text)
+        if m:
+            add(None, m.start(), m.end(), masked, text)
+        else:
+            m = self.separated.search(text)
+            if m:
+                add("with separators", m.start(), m.end(), masked, text)
+        m = self.backwards.search(text) if "reversed" not in path else None
+        if m:
+            add("reversed", m.start(), m.end(), masked[::-1], text)
+        if not out:
+            self._digits_only(text, add)
+        if not out:
+            self._xor(text, add)
+        if not out:
+            self._partial(layer, out)
+        return out
+
+    def _digits_only(self, text: str, add: _Add) -> None:
+        at = _NOT_DIGIT.sub("", text).find(self.pan)
+        if at < 0:
+            return
+        positions = [m.start() for m in _ONE_DIGIT.finditer(text)]
+        start, end = positions[at], positions[at + len(self.pan) - 1] + 1
+        if _bounded(text, start, end):  # not inside a longer number
+            add("digits only", start, end, self.canary.masked_pan, text)
+
+    def _xor(self, text: str, add: _Add) -> None:
+        if len(text) < len(self.pan):
+            return
+        raw = text.encode("latin-1", "replace")
+        signature = _xor_signature(raw)
+        at = signature.find(self.signature)
+        while at >= 0:
+            key = raw[at] ^ ord(self.pan[0])
+            if key:
+                plain = raw.translate(bytes(i ^ key for i in range(256))).decode("latin-1")
+                if _bounded(plain, at, at + len(self.pan)):
+                    add(f"xor(0x{key:02x})", at, at + len(self.pan), self.canary.masked_pan,
+                        plain)
+                    return
+            at = signature.find(self.signature, at + 1)
+
+    def _partial(self, layer: _Layer, out: list[Match]) -> None:
+        text = layer.text
+        bins = [(m.start(), m.end()) for m in self.bin.finditer(text)]
+        if not bins:
+            return
+        for m in self.last4.finditer(text):
+            for b_start, b_end in bins:
+                if 0 <= m.start() - b_end <= 64 or 0 <= b_start - m.end() <= 64:
+                    start, end = min(b_start, m.start()), max(b_end, m.end())
+                    out.append(Match(
+                        encoding=" > ".join(layer.path) if layer.path else "plain",
+                        excerpt_masked=self.excerpt(text, start, end, text[start:end]),
+                        field="partial-pan", fields=self.fields(text), layers=layer.path,
+                    ))
+                    return
+
+
+def _rank(m: Match) -> tuple[int, int, str]:
+    depth = 0 if m.encoding == "plain" else len(m.encoding.split(" > "))
+    return (0 if m.is_full else 1), depth, m.encoding
+
+
+def find_canary(canary: Canary, data: bytes | str | None) -> list[Match]:
+    """Every way the canary's card number appears in `data` (best first, at most 12).
+
+    A partial match (first 6 + last 4 only) is reported only where no full number was found.
+    """
+    if not data:
+        return []
+    finder = _Finder(canary)
+    budget = _Budget()
+    queue: deque[_Layer] = deque([_Layer(_to_text(data)[:MAX_LAYER_CHARS])])
+    found: dict[tuple[str, str], Match] = {}
+    while queue and len(found) < MAX_MATCHES:
+        layer = queue.popleft()
+        if not budget.admit(layer.text):
+            continue
+        for match in finder.search(layer):
+            found.setdefault((match.field, match.encoding), match)
+        if len(layer.path) < MAX_DEPTH and (not layer.path or _texty(layer.text)):
+            queue.extend(_Layer(c.text[:MAX_LAYER_CHARS], c.path) for c in _children(layer))
+    full = [m for m in found.values() if m.is_full]
+    chosen = full or list(found.values())
+    return sorted(chosen, key=_rank)[:MAX_MATCHES]

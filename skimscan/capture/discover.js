@@ -1,0 +1,86 @@
+/* skimscan shopper: describe the form fields and buttons of one frame (STAGE 1, capture).
+ * Evaluated by skimscan/capture/shopper.py in an isolated world of its own (never the page's
+ * world): it reads the DOM and changes nothing. Returns a JSON string:
+ *   {url, fields: [{path, tag, type, name, id, autocomplete, placeholder, label, visible,
+ *                   editable, form, policy, options}], buttons: [{path, text, type, id, name,
+ *                   visible, form}]}
+ */
+(function (policySelectors) {
+  'use strict';
+  var MAX = 300;
+  function esc(s) { return window.CSS && CSS.escape ? CSS.escape(s) : s.replace(/[^\w-]/g, '\\$&'); }
+  function path(el) {
+    var parts = [];
+    while (el && el.nodeType === 1) {
+      if (el.id && document.querySelectorAll('#' + esc(el.id)).length === 1) {
+        parts.unshift('#' + esc(el.id));
+        break;
+      }
+      var tag = el.tagName.toLowerCase(), n = 1, sib = el;
+      while ((sib = sib.previousElementSibling)) if (sib.tagName === el.tagName) n++;
+      parts.unshift(tag + ':nth-of-type(' + n + ')');
+      el = el.parentElement;
+    }
+    return parts.join(' > ');
+  }
+  function text(el) { return (el && (el.innerText || el.textContent) || '').replace(/\s+/g, ' ').trim().slice(0, 120); }
+  function label(el) {
+    var out = [];
+    if (el.labels) for (var i = 0; i < el.labels.length; i++) out.push(text(el.labels[i]));
+    var by = el.getAttribute('aria-labelledby');
+    if (by) by.split(/\s+/).forEach(function (id) { var l = document.getElementById(id); if (l) out.push(text(l)); });
+    if (!out.length) {
+      var prev = el.previousElementSibling;
+      if (prev && /^(LABEL|SPAN|DIV|P|STRONG|B)$/.test(prev.tagName)) out.push(text(prev));
+    }
+    return out.join(' | ').slice(0, 200);
+  }
+  function visible(el) {
+    var r = el.getBoundingClientRect();
+    if (r.width < 2 || r.height < 2) return false;
+    var s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && s.display !== 'none' && parseFloat(s.opacity || '1') > 0.05;
+  }
+  var policy = [];
+  (policySelectors || []).forEach(function (sel, i) {
+    try { var el = document.querySelector(sel); if (el) policy.push([el, i]); } catch (e) { }
+  });
+  function policyIndex(el) {
+    for (var i = 0; i < policy.length; i++) if (policy[i][0] === el) return policy[i][1];
+    return -1;
+  }
+  var fields = [], buttons = [];
+  var els = document.querySelectorAll('input, select, textarea');
+  for (var i = 0; i < els.length && fields.length < MAX; i++) {
+    var el = els[i], type = (el.getAttribute('type') || '').toLowerCase();
+    if (/^(hidden|submit|button|image|reset|checkbox|radio|file|range|color)$/.test(type)) {
+      if (/^(submit|button|image)$/.test(type)) buttons.push(el);
+      continue;
+    }
+    var options = [];
+    if (el.tagName === 'SELECT') for (var j = 0; j < el.options.length && j < 60; j++) {
+      options.push([el.options[j].value, text(el.options[j])]);
+    }
+    fields.push({
+      path: path(el), tag: el.tagName.toLowerCase(), type: type, name: el.getAttribute('name') || '',
+      id: el.id || '', autocomplete: el.getAttribute('autocomplete') || '',
+      placeholder: el.getAttribute('placeholder') || '', aria: el.getAttribute('aria-label') || '',
+      label: label(el), visible: visible(el), editable: !el.disabled && !el.readOnly,
+      form: el.form ? path(el.form) : '', policy: policyIndex(el), options: options,
+      classes: (el.getAttribute('class') || '').slice(0, 120), maxlength: el.maxLength || -1
+    });
+  }
+  var bs = document.querySelectorAll('button, [role=button], a.button, a.btn');
+  for (var k = 0; k < bs.length; k++) buttons.push(bs[k]);
+  var outButtons = [];
+  for (var b = 0; b < buttons.length && outButtons.length < MAX; b++) {
+    var btn = buttons[b];
+    outButtons.push({
+      path: path(btn), text: text(btn) || btn.getAttribute('value') || btn.getAttribute('aria-label') || '',
+      type: (btn.getAttribute('type') || (btn.tagName === 'BUTTON' ? 'submit' : '')).toLowerCase(),
+      id: btn.id || '', name: btn.getAttribute('name') || '', classes: (btn.getAttribute('class') || '').slice(0, 120),
+      visible: visible(btn), form: btn.form ? path(btn.form) : (btn.closest('form') ? path(btn.closest('form')) : '')
+    });
+  }
+  return JSON.stringify({ url: location.href, fields: fields, buttons: outButtons });
+})

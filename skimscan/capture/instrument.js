@@ -1,0 +1,509 @@
+/* skimscan in-page instrumentation (STAGE 1, capture). Injected by skimscan/capture/instrument.py
+ * as an init script: it runs before any page code in every frame's main world.
+ *
+ * What it does, each time with the caller's stack (reported through a console message whose
+ * DevTools stack trace names the calling script):
+ *  - reads of card-field values (value getters, FormData, form.elements), listeners and on…
+ *    handlers on card fields, forms, buttons, document and window, form.action rewrites,
+ *    injected scripts/iframes/forms/inputs, network and messaging sinks (fetch, XHR, beacon,
+ *    WebSocket and its frames, image/script/iframe src, postMessage and messages received,
+ *    window.open, form submission, EventSource), storage writes (localStorage, sessionStorage,
+ *    cookies), environment checks (navigator.webdriver, geolocation);
+ *  - in-page quarantine once armed (an event of a secret type dispatched from an isolated world):
+ *    WebSocket frames to untrusted hosts are swallowed and new sockets to them are accepted
+ *    locally and never opened (HTTP is quarantined by the network route, not here);
+ *  - looks like an ordinary desktop browser: WebGL is not SwiftShader, the window has browser
+ *    chrome, console calls never hand objects to DevTools (no serialisation side effects).
+ *
+ * Invariants: no globals (one closure, natives captured before page code); every wrapper is a
+ * Proxy of the native function, and Function.prototype.toString shows the native source; a
+ * failure in our own code never changes what the page sees (calls go through unchanged).
+ */
+(function (C) {
+  'use strict';
+  var W = window;
+  var R = W.Reflect, O = W.Object;
+  var apply = R.apply, construct = R.construct, defineProperty = O.defineProperty;
+  var getDesc = O.getOwnPropertyDescriptor, setProto = O.setPrototypeOf;
+  var ProxyC = W.Proxy, WeakMapC = W.WeakMap, WeakSetC = W.WeakSet, MapC = W.Map;
+  var wmGet = WeakMapC.prototype.get, wmSet = WeakMapC.prototype.set, wmHas = WeakMapC.prototype.has;
+  var wsAdd = WeakSetC.prototype.add, wsHas = WeakSetC.prototype.has;
+  var mapGet = MapC.prototype.get, mapSet = MapC.prototype.set;
+  var StringC = W.String, JSONs = W.JSON.stringify, URLC = W.URL;
+  var strSlice = StringC.prototype.slice, strLower = StringC.prototype.toLowerCase;
+  var strReplace = StringC.prototype.replace, strIndexOf = StringC.prototype.indexOf;
+  var reTest = W.RegExp.prototype.test, isArray = W.Array.isArray;
+  var con = W.console, dbg = con.debug, setTimeoutN = W.setTimeout;
+  var EventC = W.Event, CloseEventC = W.CloseEvent, EventTargetC = W.EventTarget;
+  var nativeAdd = EventTargetC.prototype.addEventListener;
+  var nativeDispatch = EventTargetC.prototype.dispatchEvent;
+  var stopNow = EventC.prototype.stopImmediatePropagation;
+  var getAttr = W.Element.prototype.getAttribute;
+  var tagName = getDesc(W.Element.prototype, 'tagName').get;
+  var elementsGet = getDesc(W.HTMLFormElement.prototype, 'elements').get;
+  var actionGet = getDesc(W.HTMLFormElement.prototype, 'action').get;
+  var nodeOwner = getDesc(W.Node.prototype, 'ownerDocument').get;
+  var closestN = W.Element.prototype.closest;
+  var textGet = getDesc(W.Node.prototype, 'textContent').get;
+  var originGet = getDesc(W.MessageEvent.prototype, 'origin').get;
+  var HTMLElementC = W.HTMLElement, HTMLFormC = W.HTMLFormElement;
+  var inputValue = getDesc(W.HTMLInputElement.prototype, 'value').get;
+  var selectValue = getDesc(W.HTMLSelectElement.prototype, 'value').get;
+  var areaValue = getDesc(W.HTMLTextAreaElement.prototype, 'value').get;
+  var loc = W.location, doc = W.document;
+  var hostnameGet = getDesc(W.Location.prototype, 'hostname') || getDesc(loc, 'hostname');
+
+  var NONCE = C.nonce;
+  var originals = new WeakMapC();
+  var sent = 0, perKey = new MapC();
+  var armed = false;
+
+  function call(fn, self, args) { return apply(fn, self, args || []); }
+  function mget(m, k) { return call(wmGet, m, [k]); }
+  function mhas(m, k) { return call(wmHas, m, [k]); }
+  function mset(m, k, v) { call(wmSet, m, [k, v]); }
+  function lower(s) { return call(strLower, StringC(s), []); }
+  function cut(s, n) { s = StringC(s); return s.length > n ? call(strSlice, s, [0, n]) : s; }
+  function test(re, s) { re.lastIndex = 0; return call(reTest, re, [s]); }
+  function is(obj, C2) { try { return obj instanceof C2; } catch (e) { return false; } }
+
+  function send(kind, detail, data) {
+    if (sent >= C.maxEvents) return;
+    var key = kind + '|' + (detail.field || detail.sink || detail.event || detail.tag || detail.store || detail.check || '');
+    var n = call(mapGet, perKey, [key]) || 0;
+    if (n >= C.maxPerKey) return;
+    call(mapSet, perKey, [key, n + 1]);
+    sent++;
+    var msg = { k: kind, d: detail };
+    if (data !== undefined && data !== null) msg.x = cut(data, C.maxData);
+    try { call(dbg, con, [NONCE + JSONs(msg)]); } catch (e) { /* never disturb the page */ }
+  }
+
+  // ------------------------------------------------------------------ native-looking wrappers
+  function hide(proxy, original) { mset(originals, proxy, original); return proxy; }
+  function wrapFn(fn, hook) {
+    return hide(new ProxyC(fn, {
+      apply: function (t, self, args) {
+        var r;
+        try { r = hook(self, args, t); } catch (e) { r = undefined; }
+        if (r && r.skimscan === NONCE) return r.value;
+        return apply(t, self, args);
+      }
+    }), fn);
+  }
+  function wrapCtor(fn, hook) {
+    return hide(new ProxyC(fn, {
+      construct: function (t, args, nt) {
+        var r;
+        try { r = hook(args, t, nt); } catch (e) { r = undefined; }
+        if (r && r.skimscan === NONCE) return r.value;
+        return construct(t, args, nt);
+      }
+    }), fn);
+  }
+  function method(obj, name, hook) {
+    var d = obj && getDesc(obj, name);
+    if (!d || typeof d.value !== 'function') return;
+    d.value = wrapFn(d.value, hook);
+    defineProperty(obj, name, d);
+  }
+  function ctor(obj, name, hook) {
+    var d = obj && getDesc(obj, name);
+    if (!d || typeof d.value !== 'function') return;
+    d.value = wrapCtor(d.value, hook);
+    defineProperty(obj, name, d);
+  }
+  function accessor(obj, name, onGet, onSet) {
+    var d = obj && getDesc(obj, name);
+    if (!d) return;
+    if (onGet && d.get) {
+      var g = d.get;
+      d.get = hide(new ProxyC(g, {
+        apply: function (t, self, args) {
+          var v = apply(t, self, args);
+          try { var r = onGet(self, v); if (r && r.skimscan === NONCE) return r.value; } catch (e) { }
+          return v;
+        }
+      }), g);
+    }
+    if (onSet && d.set) {
+      var s = d.set;
+      d.set = hide(new ProxyC(s, {
+        apply: function (t, self, args) {
+          try { onSet(self, args[0]); } catch (e) { }
+          return apply(t, self, args);
+        }
+      }), s);
+    }
+    defineProperty(obj, name, d);
+  }
+  function answer(value) { return { skimscan: NONCE, value: value }; }
+  method(W.Function.prototype, 'toString', function (self, args, t) {
+    if (mhas(originals, self)) return answer(apply(t, mget(originals, self), args));
+  });
+
+  // ------------------------------------------------------------------ what is a card field
+  var PAN = /cc-number|card.?num|cardnumber|cc.?num|ccnum|card.?no\b|kartennummer|num[eé]ro.?de.?(la.?)?(tarjeta|carte)|numero.?(della.?)?carta|x_card_num|\bpan\b/;
+  var CVV = /cc-csc|cvv|cvc|\bcsc\b|\bcid\b|cc_cid|security.?code|card.?code|\bcvn\b|cryptogramme|pr[uü]fnummer|codigo.?de.?seguridad/;
+  var EXP = /cc-exp|expir|exp.?date|exp.?month|exp.?year|\bexp\b|cc_exp|ablauf|vencimiento|scadenza|validade/;
+  var HOLDER = /cc-name|card.?holder|name.?on.?card|cc.?name|holder.?name|karteninhaber|titulaire|titular/;
+  var kinds = new WeakMapC();
+  function tag(el) { try { return call(tagName, el); } catch (e) { return ''; } }
+  function describe(el) {
+    var id = call(getAttr, el, ['id']), name = call(getAttr, el, ['name']);
+    if (id) return '#' + cut(id, 60);
+    if (name) return '[name="' + cut(name, 60) + '"]';
+    return lower(tag(el));
+  }
+  function digits(s) { return call(strReplace, StringC(s), [/\D/g, '']); }
+  function fieldKind(el, value) {
+    if (mhas(kinds, el)) return mget(kinds, el);
+    var t = tag(el);
+    if (t !== 'INPUT' && t !== 'SELECT' && t !== 'TEXTAREA') return '';
+    var text = lower([call(getAttr, el, ['autocomplete']), call(getAttr, el, ['name']),
+      call(getAttr, el, ['id']), call(getAttr, el, ['placeholder']),
+      call(getAttr, el, ['aria-label']), call(getAttr, el, ['data-elements-stable-field-name'])].join(' '));
+    var kind = test(PAN, text) ? 'pan' : test(CVV, text) ? 'cvv' : test(EXP, text) ? 'expiry'
+      : test(HOLDER, text) ? 'holder' : '';
+    if (!kind && value && digits(value) === C.pan) kind = 'pan';
+    if (kind || value) mset(kinds, el, kind);  // unknown fields are looked at again once filled
+    return kind;
+  }
+  function formHasCard(form) {
+    try {
+      var els = call(elementsGet, form);
+      for (var i = 0; i < els.length && i < 200; i++) if (fieldKind(els[i], '')) return true;
+    } catch (e) { }
+    return false;
+  }
+  function isButton(el) {
+    var t = tag(el);
+    if (t === 'BUTTON') return true;
+    if (t !== 'INPUT') return false;
+    var type = lower(call(getAttr, el, ['type']) || '');
+    return type === 'submit' || type === 'button' || type === 'image';
+  }
+  function targetOf(target) {
+    if (target === W) return { target: 'window' };
+    if (target === doc) return { target: 'document' };
+    if (!is(target, HTMLElementC)) return null;
+    var t = tag(target);
+    if (t === 'BODY' || t === 'HTML') return { target: 'document' };
+    var kind = fieldKind(target, '');
+    if (kind) return { target: 'card-field', field: describe(target), role: kind };
+    if (t === 'FORM') return formHasCard(target) ? { target: 'form', field: describe(target) } : null;
+    if (isButton(target)) {
+      var label = t === 'INPUT' ? call(getAttr, target, ['value']) : call(textGet, target);
+      return { target: 'button', field: describe(target), label: cut(StringC(label || '').trim(), 40) };
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ reads
+  function onRead(native) {
+    return function (self, v) {
+      if (v && typeof v === 'string') {
+        var kind = fieldKind(self, v);
+        if (kind) send('read', { field: describe(self), role: kind, via: 'value' });
+      }
+    };
+  }
+  accessor(W.HTMLInputElement.prototype, 'value', onRead(inputValue));
+  accessor(W.HTMLSelectElement.prototype, 'value', onRead(selectValue));
+  accessor(W.HTMLTextAreaElement.prototype, 'value', onRead(areaValue));
+  accessor(W.HTMLFormElement.prototype, 'elements', function (self) {
+    if (formHasCard(self)) send('read', { field: describe(self), role: 'form', via: 'elements' });
+  });
+  ctor(W, 'FormData', function (args) {
+    if (args[0] && is(args[0], HTMLFormC) && formHasCard(args[0])) {
+      send('read', { field: describe(args[0]), role: 'form', via: 'FormData' });
+    }
+  });
+
+  // ------------------------------------------------------------------ listeners and handlers
+  var WATCHED = /^(input|change|keydown|keyup|keypress|blur|focusout|paste|submit|click|mouseup|mousedown|touchend|touchstart|pointerup)$/;
+  method(EventTargetC.prototype, 'addEventListener', function (self, args) {
+    var type = lower(args[0]);
+    if (!test(WATCHED, type)) return;
+    var t = targetOf(self);
+    if (t) { t.event = type; send('listen', t); }
+  });
+  var HANDLERS = ['onclick', 'onmouseup', 'onmousedown', 'ontouchend', 'onsubmit', 'onchange',
+    'oninput', 'onkeyup', 'onkeydown', 'onkeypress', 'onblur', 'onpaste'];
+  function onHandler(name) {
+    return function (self, value) {
+      if (typeof value !== 'function') return;
+      var t = targetOf(self);
+      if (t) { t.event = call(strSlice, name, [2]); send('handler', t); }
+    };
+  }
+  for (var h = 0; h < HANDLERS.length; h++) {
+    accessor(HTMLElementC.prototype, HANDLERS[h], null, onHandler(HANDLERS[h]));
+    accessor(W.Document.prototype, HANDLERS[h], null, onHandler(HANDLERS[h]));
+  }
+
+  // ------------------------------------------------------------------ forms and injection
+  function absolute(url) {
+    try { return StringC(new URLC(StringC(url), loc.href)); } catch (e) { return cut(url, 300); }
+  }
+  function hostOf(url) {
+    try { return lower(new URLC(StringC(url), loc.href).hostname); } catch (e) { return ''; }
+  }
+  accessor(HTMLFormC.prototype, 'action', null, function (self, value) {
+    send('form-action', { url: cut(absolute(value), 500), field: describe(self) });
+  });
+  method(HTMLFormC.prototype, 'submit', function (self) {
+    send('sink', { sink: 'form-submit', url: cut(call(actionGet, self), 500), field: describe(self) });
+  });
+  method(HTMLFormC.prototype, 'requestSubmit', function (self) {
+    send('sink', { sink: 'form-submit', url: cut(call(actionGet, self), 500), field: describe(self) });
+  });
+  var INJECT = /^(script|iframe|form|input)$/;
+  method(W.Document.prototype, 'createElement', function (self, args) {
+    var t = lower(args[0]);
+    if (test(INJECT, t)) send('inject', { tag: t, via: 'createElement' });
+  });
+  var MARKUP = /<(script|iframe|form|input)\b/i;
+  function onMarkup(via) {
+    return function (self, value) {
+      var m = typeof value === 'string' ? MARKUP.exec(value) : null;
+      if (m) send('inject', { tag: lower(m[1]), via: via });
+    };
+  }
+  accessor(W.Element.prototype, 'innerHTML', null, onMarkup('innerHTML'));
+  accessor(W.Element.prototype, 'outerHTML', null, onMarkup('outerHTML'));
+  method(W.Element.prototype, 'insertAdjacentHTML', function (self, args) {
+    onMarkup('insertAdjacentHTML')(self, args[1]);
+  });
+  method(W.Document.prototype, 'write', function (self, args) {
+    onMarkup('document.write')(self, args.join(''));
+  });
+  accessor(W.HTMLScriptElement.prototype, 'src', null, function (self, value) {
+    send('inject', { tag: 'script', via: 'src', url: cut(absolute(value), 500) });
+  });
+  accessor(W.HTMLIFrameElement.prototype, 'src', null, function (self, value) {
+    send('inject', { tag: 'iframe', via: 'src', url: cut(absolute(value), 500) });
+  });
+  function imageSink(self, value) {
+    var url = absolute(value);
+    if (hostOf(url) !== lower(loc.hostname) || url.length > 120) {
+      send('sink', { sink: 'image', url: cut(url, 2000) });
+    }
+  }
+  accessor(W.HTMLImageElement.prototype, 'src', null, imageSink);
+  method(W.Element.prototype, 'setAttribute', function (self, args) {
+    var name = lower(args[0]), t = tag(self);
+    if (name === 'src' && t === 'IMG') imageSink(self, args[1]);
+    else if (name === 'src' && (t === 'SCRIPT' || t === 'IFRAME')) {
+      send('inject', { tag: lower(t), via: 'setAttribute', url: cut(absolute(args[1]), 500) });
+    } else if (name === 'action' && t === 'FORM') {
+      send('form-action', { url: cut(absolute(args[1]), 500), field: describe(self) });
+    } else if (call(strIndexOf, name, ['on']) === 0 && targetOf(self)) {
+      var d = targetOf(self); d.event = call(strSlice, name, [2]); d.via = 'attribute';
+      send('handler', d);
+    }
+  });
+
+  // ------------------------------------------------------------------ network and messaging
+  function bodyText(body) {
+    if (body === undefined || body === null) return null;
+    if (typeof body === 'string') return body;
+    try { if (is(body, W.URLSearchParams)) return StringC(body); } catch (e) { }
+    return null;
+  }
+  method(W, 'fetch', function (self, args) {
+    var input = args[0], init = args[1] || {};
+    var url = input && typeof input === 'object' && 'url' in input ? input.url : input;
+    send('sink', { sink: 'fetch', url: cut(absolute(url), 2000), method: StringC(init.method || 'GET') });
+  });
+  var xhrUrls = new WeakMapC();
+  method(W.XMLHttpRequest.prototype, 'open', function (self, args) {
+    mset(xhrUrls, self, [StringC(args[0]), absolute(args[1])]);
+  });
+  method(W.XMLHttpRequest.prototype, 'send', function (self, args) {
+    var u = mget(xhrUrls, self) || ['GET', ''];
+    send('sink', { sink: 'xhr', url: cut(u[1], 2000), method: u[0] });
+  });
+  method(W.Navigator.prototype, 'sendBeacon', function (self, args) {
+    send('sink', { sink: 'beacon', url: cut(absolute(args[0]), 2000) }, bodyText(args[1]));
+  });
+  method(W, 'open', function (self, args) {
+    if (args[0]) send('sink', { sink: 'open', url: cut(absolute(args[0]), 2000) });
+  });
+  ctor(W, 'EventSource', function (args) {
+    send('sink', { sink: 'eventsource', url: cut(absolute(args[0]), 2000) });
+  });
+  function serialise(data) {
+    if (typeof data === 'string') return data;
+    try { return JSONs(data); } catch (e) { return StringC(typeof data); }
+  }
+  method(W, 'postMessage', function (self, args) {
+    var origin = typeof args[1] === 'string' ? args[1] : (args[1] && args[1].targetOrigin) || '';
+    send('sink', { sink: 'postMessage', origin: cut(origin, 200) }, serialise(args[0]));
+  });
+  var seenMessages = new WeakSetC();
+  accessor(W.MessageEvent.prototype, 'data', function (self, v) {
+    if (call(wsHas, seenMessages, [self])) return;
+    call(wsAdd, seenMessages, [self]);
+    var origin = call(originGet, self);
+    if (origin && origin !== loc.origin) {
+      send('sink', { sink: 'message-received', origin: cut(origin, 200) }, serialise(v));
+    }
+  });
+
+  // ------------------------------------------------------------------ WebSocket (+ quarantine)
+  function trusted(host) {
+    if (!host || host === lower(loc.hostname)) return true;
+    for (var i = 0; i < C.trusted.length; i++) {
+      var d = C.trusted[i];
+      if (host === d || (host.length > d.length && call(strSlice, host, [-d.length - 1]) === '.' + d)) return true;
+    }
+    return false;
+  }
+  var WSC = W.WebSocket, WSP = WSC && WSC.prototype;
+  var fakes = new WeakMapC(), socketUrls = new WeakMapC();
+  function fire(sock, st, type, ev) {
+    try { call(nativeDispatch, sock, [ev]); } catch (e) { }
+    var handler = st.on[type];
+    if (typeof handler === 'function') { try { call(handler, sock, [ev]); } catch (e) { } }
+  }
+  function fakeSocket(url, protocols) {
+    var sock = construct(EventTargetC, []);
+    setProto(sock, WSP);
+    var st = { url: url, readyState: 0, on: {}, binaryType: 'blob',
+      protocol: '', extensions: '', bufferedAmount: 0 };
+    mset(fakes, sock, st);
+    call(setTimeoutN, W, [function () {
+      if (st.readyState !== 0) return;
+      st.readyState = 1;
+      fire(sock, st, 'open', new EventC('open'));
+    }, 1]);
+    return sock;
+  }
+  if (WSP) {
+    ctor(W, 'WebSocket', function (args, t, nt) {
+      var url = absolute(args[0]);
+      var swallow = armed && !trusted(hostOf(url));
+      send('sink', { sink: 'websocket', url: cut(url, 2000), swallowed: swallow ? '1' : '' });
+      if (swallow) return answer(fakeSocket(url, args[1]));
+      var sock = construct(t, args, nt);
+      mset(socketUrls, sock, url);
+      return answer(sock);
+    });
+    var FIELDS = ['url', 'readyState', 'bufferedAmount', 'extensions', 'protocol', 'binaryType'];
+    for (var f = 0; f < FIELDS.length; f++) (function (name) {
+      var d = getDesc(WSP, name);
+      if (!d || !d.get) return;
+      var g = d.get;
+      d.get = hide(new ProxyC(g, { apply: function (t, self, args) {
+        var st = mhas(fakes, self) ? mget(fakes, self) : null;
+        return st ? st[name] : apply(t, self, args);
+      } }), g);
+      if (d.set) {
+        var s = d.set;
+        d.set = hide(new ProxyC(s, { apply: function (t, self, args) {
+          var st = mhas(fakes, self) ? mget(fakes, self) : null;
+          if (st) { st[name] = StringC(args[0]); return undefined; }
+          return apply(t, self, args);
+        } }), s);
+      }
+      defineProperty(WSP, name, d);
+    })(FIELDS[f]);
+    var ONS = ['onopen', 'onmessage', 'onerror', 'onclose'];
+    for (var o = 0; o < ONS.length; o++) (function (name) {
+      var d = getDesc(WSP, name);
+      if (!d || !d.get || !d.set) return;
+      var g = d.get, s = d.set, type = call(strSlice, name, [2]);
+      d.get = hide(new ProxyC(g, { apply: function (t, self, args) {
+        var st = mhas(fakes, self) ? mget(fakes, self) : null;
+        return st ? (st.on[type] || null) : apply(t, self, args);
+      } }), g);
+      d.set = hide(new ProxyC(s, { apply: function (t, self, args) {
+        var st = mhas(fakes, self) ? mget(fakes, self) : null;
+        if (st) { st.on[type] = typeof args[0] === 'function' ? args[0] : null; return undefined; }
+        return apply(t, self, args);
+      } }), s);
+      defineProperty(WSP, name, d);
+    })(ONS[o]);
+    method(WSP, 'send', function (self, args) {
+      var st = mhas(fakes, self) ? mget(fakes, self) : null;
+      var url = st ? st.url : (mget(socketUrls, self) || '');
+      var swallow = !!st || (armed && !trusted(hostOf(url)));
+      var data = args[0];
+      var text = typeof data === 'string' ? data : '[binary ' + (data && (data.byteLength || data.size) || 0) + ' bytes]';
+      send('sink', { sink: 'ws-send', url: cut(url, 2000), swallowed: swallow ? '1' : '' }, text);
+      if (swallow) return answer(undefined);
+    });
+    method(WSP, 'close', function (self) {
+      var st = mhas(fakes, self) ? mget(fakes, self) : null;
+      if (!st) return;
+      if (st.readyState < 2) {
+        st.readyState = 3;
+        call(setTimeoutN, W, [function () {
+          fire(self, st, 'close', new CloseEventC('close', { code: 1000, wasClean: true }));
+        }, 1]);
+      }
+      return answer(undefined);
+    });
+  }
+
+  // ------------------------------------------------------------------ storage and gates
+  method(W.Storage.prototype, 'setItem', function (self, args) {
+    var store = self === W.localStorage ? 'local' : 'session';
+    send('storage', { store: store, key: cut(args[0], 100) }, StringC(args[1]));
+  });
+  accessor(W.Document.prototype, 'cookie', null, function (self, value) {
+    var v = StringC(value);
+    send('storage', { store: 'cookie', key: cut(call(strSlice, v, [0, Math.max(0, call(strIndexOf, v, ['=']))]), 100) }, v);
+  });
+  accessor(W.Navigator.prototype, 'webdriver', function () { send('gate', { check: 'webdriver' }); });
+  if (W.Geolocation) {
+    method(W.Geolocation.prototype, 'getCurrentPosition', function () { send('gate', { check: 'geolocation' }); });
+    method(W.Geolocation.prototype, 'watchPosition', function () { send('gate', { check: 'geolocation' }); });
+  }
+
+  // ------------------------------------------------------------------ a shopper's browser
+  var GL = C.webgl;
+  function glParameter(self, args, t) {
+    if (args[0] === 37445) return answer(GL[0]);  // UNMASKED_VENDOR_WEBGL
+    if (args[0] === 37446) return answer(GL[1]);  // UNMASKED_RENDERER_WEBGL
+  }
+  if (W.WebGLRenderingContext) method(W.WebGLRenderingContext.prototype, 'getParameter', glParameter);
+  if (W.WebGL2RenderingContext) method(W.WebGL2RenderingContext.prototype, 'getParameter', glParameter);
+  var innerW = getDesc(W, 'innerWidth'), innerH = getDesc(W, 'innerHeight');
+  function chrome(name, inner, extra) {
+    accessor(W, name, function (self, v) {
+      var i = inner && inner.get ? call(inner.get, W) : v;
+      if (v <= i) return answer(i + extra);
+    });
+  }
+  chrome('outerWidth', innerW, C.chrome[0]);
+  chrome('outerHeight', innerH, C.chrome[1]);
+  accessor(W.Screen.prototype, 'availHeight', function (self, v) {
+    var full = call(getDesc(W.Screen.prototype, 'height').get, self);
+    if (v >= full) return answer(full - C.chrome[2]);
+  });
+  var CONSOLE = ['log', 'info', 'warn', 'error', 'debug', 'dir', 'dirxml', 'table', 'trace',
+    'assert', 'group', 'groupCollapsed', 'count', 'timeLog'];
+  var errString = W.Error.prototype.toString, ErrorC = W.Error;
+  function plain(arg) {
+    if (arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) return arg;
+    if (is(arg, ErrorC)) { try { return call(errString, arg); } catch (e) { return 'Error'; } }
+    return typeof arg === 'function' ? 'function' : isArray(arg) ? 'Array' : 'Object';
+  }
+  for (var c = 0; c < CONSOLE.length; c++) method(con, CONSOLE[c], function (self, args, t) {
+    var out = [];
+    for (var i = 0; i < args.length; i++) out[i] = plain(args[i]);
+    return answer(apply(t, self, out));
+  });
+
+  // ------------------------------------------------------------------ arming the quarantine
+  if (!C.live) {
+    call(nativeAdd, W, [NONCE + '-arm', function (ev) {
+      armed = true;
+      try { call(stopNow, ev); } catch (e) { }
+      send('armed', {});
+    }, true]);
+  }
+  send('init', { url: cut(loc.href, 300) });
+})(/*SKIMSCAN_CONFIG*/);

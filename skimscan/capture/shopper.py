@@ -1,0 +1,593 @@
+"""STAGE 1 (capture): the simulated shopper — find the card form in every frame, type the
+canary card with real key events, move the mouse, press pay.
+
+Three parts:
+- `discover()` describes each frame's fields and buttons with one evaluation per frame in an
+  isolated world of our own (DevTools `Page.createIsolatedWorld`): page code never sees it, and
+  page prototypes it may have patched are not the ones used.
+- `make_plan()` is pure: it classifies fields (autocomplete `cc-*` tokens, then names and ids,
+  then labels, placeholders and aria labels in English, German, French, Spanish, Italian,
+  Portuguese, Dutch and Polish, and the policy's `card_fields` selectors) and picks the pay
+  button; it decides what to type where.
+- `Shopper.run()` carries the plan out through Playwright: a real mouse click on each card field
+  (focus), key events for every character, Tab to blur, mouse moves, and on the pay button a
+  touchstart/touchend, then mousedown/mouseup/click.
+
+Invariants: only the canary's values are ever typed (a test card number); the quarantine is
+armed (`arm()`) before the first keystroke of card data (billing details are typed first, as a
+shopper does, so lazy address widgets load normally) and the pay submission is held (`before_pay()`)
+before the button is pressed; every browser action has a short timeout, and one failing field
+never stops the others (it becomes a line in the interaction log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Page
+
+from skimscan.capture.cdp import CdpSession, CdpTree
+from skimscan.models import Canary
+
+CARD_KINDS = ("pan", "expiry", "exp_month", "exp_year", "cvv", "holder")
+BILLING_KINDS = ("first_name", "last_name", "name", "email", "phone", "address", "city",
+                 "postcode", "country")
+ACTION_TIMEOUT = 1500  # ms, per Playwright action
+
+_AUTOCOMPLETE = {
+    "cc-number": "pan", "cc-exp": "expiry", "cc-exp-month": "exp_month",
+    "cc-exp-year": "exp_year", "cc-csc": "cvv", "cc-name": "holder", "cc-given-name": "holder",
+    "given-name": "first_name", "family-name": "last_name", "name": "name", "email": "email",
+    "tel": "phone", "street-address": "address", "address-line1": "address",
+    "address-level2": "city", "postal-code": "postcode", "country": "country",
+    "country-name": "country",
+}
+#: name/id/class: checked in this order, first match wins
+_ATTRIBUTE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.I)) for kind, pattern in (
+        ("pan", r"card.?num|cardnumber|cc.?num|ccnum|card.?no(?![a-z])|(?<![a-z])pan(?![a-z])"
+                r"|x_card_num|kartennummer|creditcard(?!.?(name|holder))|numero.?(tarjeta|carte)"),
+        ("cvv", r"cvv|cvc|(?<![a-z])csc(?![a-z])|cvn|cc.?cid|card.?cid|(?<![a-z])cid(?![a-z])"
+                r"|security.?code|securitycode|card.?code|pr[uü]fnummer|cryptogram"),
+        ("exp_month", r"exp\w{0,10}?mon|exp.?mm|(?<![a-z])mm(?![a-z])|month|monat|mois"
+                      r"|(?<![a-z])mes(?![a-z])"),
+        ("exp_year", r"exp\w{0,10}?y(ea)?r|exp.?yy|year|(?<![a-z])yy(yy)?(?![a-z])|jahr"
+                     r"|ann[ée]e|(?<![a-z])a[ñn]o(?![a-z])"),
+        ("expiry", r"expir|exp.?date|expdate|cc.?exp|card.?exp|(?<![a-z])exp(?![a-z])|ablauf"
+                   r"|vencim|scaden|validade|valid.?(thru|until)"),
+        ("holder", r"holder|name.?on.?card|nameoncard|cc.?name|card.?name|karteninhaber"
+                   r"|titulaire|titular|intestatario"),
+        ("first_name", r"first.?name|given.?name|fname|vorname|pr[ée]nom|nombre(?!.?completo)"),
+        ("last_name", r"last.?name|family.?name|surname|lname|nachname|apellido"),
+        ("name", r"full.?name|(?<![a-z])name(?![a-z])|customer.?name|billing.?name"),
+        ("email", r"e.?mail"),
+        ("phone", r"phone|(?<![a-z])tel(?![a-z])|mobile|telefon"),
+        ("address", r"address|street|(?<![a-z])addr|stra(ss|ß)e|adresse|direcci"),
+        ("city", r"city|town|stadt|ville|ciudad|citt[aà]"),
+        ("postcode", r"zip|post.?code|postal|(?<![a-z])plz(?![a-z])"),
+        ("country", r"country|(?<![a-z])land(?![a-z])|pays|pa[ií]s"),
+    )
+)
+#: label, placeholder and aria-label text, several languages
+_LABEL_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.I)) for kind, pattern in (
+        ("pan", r"card\s*(number|no\b|#)|kartennummer|num[ée]ro\s+de\s+(la\s+)?carte"
+                r"|n[úu]mero\s+de\s+(la\s+)?tarjeta|numero\s+(della\s+)?carta"
+                r"|n[úu]mero\s+do\s+cart[ãa]o|kaartnummer|numer\s+karty"
+                r"|^\s*(credit|debit)?\s*card\s*$|\d{4}\s\d{4}\s\d{4}\s\d{4}|•{4}\s?•{4}"),
+        ("cvv", r"\b(cvv2?|cvc2?|csc|cvn|cid)\b|security\s*code|card\s*code"
+                r"|verification\s*(code|value)|pr[üu]fnummer|sicherheitscode|cryptogramme|c[óo]digo\s+de\s+seguridad"
+                r"|codice\s+di\s+sicurezza|c[óo]digo\s+de\s+seguran[çc]a|beveiligingscode"
+                r"|kod\s+cvv"),
+        ("exp_month", r"\b(exp(iry|iration)?\s*)?month\b|\bmonat\b|\bmois\b|\bmes\b|^\s*MM\s*$"),
+        ("exp_year", r"\b(exp(iry|iration)?\s*)?year\b|\bjahr\b|\bann[ée]e\b|\ba[ñn]o\b"
+                     r"|^\s*(YY|YYYY|AA|JJ)\s*$"),
+        ("expiry", r"expir|exp\.?\s*date|valid\s*(thru|until)|ablauf|g[üu]ltig\s*bis"
+                   r"|date\s+d.expiration|vencimiento|caducidad|scadenza|validade|vervaldatum"
+                   r"|data\s+wa[żz]no|\bMM\s*/\s*(YY|AA|JJ|YYYY)\b"),
+        ("holder", r"name\s+on\s+(the\s+)?card|card\s*holder|cardholder|karteninhaber"
+                   r"|titulaire|titular|intestatario|naam\s+op\s+(de\s+)?kaart"
+                   r"|imi[ęe]\s+i\s+nazwisko\s+na\s+karcie"),
+        ("first_name", r"first\s*name|given\s*name|vorname|pr[ée]nom"),
+        ("last_name", r"last\s*name|surname|family\s*name|nachname|apellido"),
+        ("name", r"full\s*name|^\s*name\s*$|your\s+name|\bnom\b|\bnombre\b|\bnome\b"),
+        ("email", r"e-?mail|courriel|correo"),
+        ("phone", r"phone|telephone|telefon|t[ée]l[ée]phone|tel[ée]fono|telefone"),
+        ("address", r"address|street|stra(ss|ß)e|adresse|direcci[óo]n|indirizzo|endere[çc]o"),
+        ("city", r"city|town|stadt|\bort\b|ville|ciudad|citt[aà]|cidade"),
+        ("postcode", r"zip|post\s*code|postal|postleitzahl|\bplz\b|code\s+postal|\bcap\b"),
+        ("country", r"country|\bland\b|pays|pa[ií]s|paese"),
+    )
+)
+_PAY = re.compile(
+    r"\bpay\b|pay\s*now|place\s+(my\s+)?order|\bbuy\b|purchase|complete\s+(order|purchase|payment)"
+    r"|confirm|checkout|check\s*out|submit\s*(order|payment)?|order\s+now|continue\s+to\s+payment"
+    r"|bezahlen|jetzt\s+kaufen|zahlungspflichtig|kaufen|bestellen|payer|commander|valider"
+    r"|pagar|comprar|finalizar|paga\b|acquista|conferma|betalen|zap[łl]a[ćc]|kup",
+    re.I,
+)
+_NOT_PAY = re.compile(r"chat|help|cookie|accept|close|menu|search|sign\s*in|log\s*in|login"
+                      r"|coupon|promo|newsletter|subscribe|cancel|back", re.I)
+_TOUCH = """(function (el) {
+  if (!el) return false;
+  var r = el.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+  ['touchstart', 'touchend'].forEach(function (type) {
+    var t = typeof Touch === 'function'
+      ? new Touch({identifier: 1, target: el, clientX: x, clientY: y}) : null;
+    el.dispatchEvent(new TouchEvent(type, {bubbles: true, cancelable: true, composed: true,
+      touches: t && type === 'touchstart' ? [t] : [], changedTouches: t ? [t] : []}));
+  });
+  return [x, y];
+})(document.querySelector(PATH))"""
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """A form field as `discover.js` described it."""
+
+    path: str
+    tag: str = "input"
+    type: str = ""
+    name: str = ""
+    id: str = ""
+    autocomplete: str = ""
+    placeholder: str = ""
+    aria: str = ""
+    label: str = ""
+    visible: bool = True
+    editable: bool = True
+    form: str = ""
+    policy: int = -1
+    options: tuple[tuple[str, str], ...] = ()
+    classes: str = ""
+    maxlength: int = -1
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FieldInfo:
+        opts = tuple((str(o[0]), str(o[1])) for o in data.get("options") or () if len(o) == 2)
+        return cls(
+            path=str(data.get("path", "")), tag=str(data.get("tag", "input")),
+            type=str(data.get("type", "")), name=str(data.get("name", "")),
+            id=str(data.get("id", "")), autocomplete=str(data.get("autocomplete", "")),
+            placeholder=str(data.get("placeholder", "")), aria=str(data.get("aria", "")),
+            label=str(data.get("label", "")), visible=bool(data.get("visible", True)),
+            editable=bool(data.get("editable", True)), form=str(data.get("form", "")),
+            policy=int(data.get("policy", -1)), options=opts,
+            classes=str(data.get("classes", "")), maxlength=int(data.get("maxlength", -1)),
+        )
+
+    @property
+    def selector(self) -> str:
+        if self.id:
+            return f"#{self.id}"
+        if self.name:
+            return f'[name="{self.name}"]'
+        return self.path
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonInfo:
+    path: str
+    text: str = ""
+    type: str = ""
+    id: str = ""
+    name: str = ""
+    classes: str = ""
+    visible: bool = True
+    form: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ButtonInfo:
+        def text(key: str) -> str:
+            return str(data.get(key) or "")
+
+        return cls(path=text("path"), text=text("text"), type=text("type"), id=text("id"),
+                   name=text("name"), classes=text("classes"),
+                   visible=bool(data.get("visible", True)), form=text("form"))
+
+
+@dataclass(frozen=True)
+class FrameForm:
+    """What one frame holds: its URL (with fragment), name, fields and buttons."""
+
+    url: str
+    name: str = ""
+    main: bool = False
+    fields: tuple[FieldInfo, ...] = ()
+    buttons: tuple[ButtonInfo, ...] = ()
+    #: the DevTools session and frame id it was described through (for isolated evaluation)
+    target: tuple[CdpSession, str] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    frame: int  # index into the plan's frames
+    field: FieldInfo
+    kind: str
+    value: str
+    option: str | None = None  # for a <select>: the option value to choose
+
+
+@dataclass(frozen=True)
+class Plan:
+    frames: tuple[FrameForm, ...]
+    fills: tuple[Fill, ...] = ()
+    pay: tuple[int, ButtonInfo] | None = None
+    missing: tuple[str, ...] = ()  # card parts no field was found for
+
+    @property
+    def has_card(self) -> bool:
+        return any(f.kind == "pan" for f in self.fills)
+
+
+# --------------------------------------------------------------------------- the plan (pure)
+
+
+_POLICY_ORDER = ("pan", "expiry", "cvv", "holder")
+
+
+def classify_field(f: FieldInfo, policy_kinds: Sequence[str] = ()) -> str | None:
+    """What a field asks for: one of CARD_KINDS or BILLING_KINDS, or None.
+
+    A field the policy names (`card_fields`) that nothing else classifies takes its kind from
+    `policy_kinds` at the selector's index, or else pan, expiry, cvv, holder in that order.
+    """
+    kind = _classify(f)
+    if kind is None and f.policy >= 0:
+        order = tuple(policy_kinds) or _POLICY_ORDER
+        kind = order[f.policy] if f.policy < len(order) else None
+    return kind
+
+
+def _classify(f: FieldInfo) -> str | None:
+    for token in f.autocomplete.lower().split():
+        if token in _AUTOCOMPLETE:
+            return _AUTOCOMPLETE[token]
+    if f.type == "email":
+        return "email"
+    if f.type == "tel":
+        return "phone"
+    attributes = f"{f.name} {f.id} {f.classes}"
+    for kind, pattern in _ATTRIBUTE_RULES:
+        if pattern.search(attributes):
+            return kind
+    text = " | ".join(t for t in (f.label, f.placeholder, f.aria) if t)
+    for kind, pattern in _LABEL_RULES:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def _month_option(options: Sequence[tuple[str, str]], month: str) -> str | None:
+    number = int(month)
+    names = (month, str(number), _MONTHS[number - 1])
+    for value, text in options:
+        v, t = value.strip().lower(), text.strip().lower()
+        if v in names[:2] or t in names[:2] or t.startswith(names[2]) or re.match(
+            rf"0?{number}\b", t
+        ):
+            return value
+    return None
+
+
+def _year_option(options: Sequence[tuple[str, str]], year: str) -> str | None:
+    for value, text in options:
+        if value.strip() in (year, year[-2:]) or text.strip() in (year, year[-2:]):
+            return value
+    return None
+
+
+def _country_option(options: Sequence[tuple[str, str]], country: str) -> str | None:
+    for value, text in options:
+        if value.strip().upper() in (country, "USA") or "united states" in text.lower():
+            return value
+    return None
+
+
+def _value(kind: str, f: FieldInfo, canary: Canary) -> tuple[str, str | None] | None:
+    """(text to type, option to select) for a field, or None when a select has no match."""
+    first, _, last = canary.name.partition(" ")
+    month, year = canary.exp_month, canary.exp_year
+    if f.tag == "select":
+        choose = {"exp_month": _month_option(f.options, month),
+                  "exp_year": _year_option(f.options, year),
+                  "country": _country_option(f.options, canary.country)}.get(kind)
+        return ("", choose) if choose is not None else None
+    hint = f"{f.placeholder} {f.label}".upper()
+    if kind == "expiry":
+        if f.maxlength == 4 or "MMYY" in hint.replace(" ", ""):
+            text = month + year[-2:]
+        elif "YYYY" in hint or "AAAA" in hint or f.maxlength == 7:
+            text = f"{month}/{year}"
+        else:
+            text = canary.expiry
+    elif kind == "exp_year":
+        text = year[-2:] if f.maxlength == 2 or re.search(r"\bYY\b|\bAA\b", hint) else year
+    else:
+        text = {"pan": canary.pan, "exp_month": month, "cvv": canary.cvv,
+                "holder": canary.name, "first_name": first, "last_name": last,
+                "name": canary.name, "email": canary.email, "phone": canary.phone,
+                "address": canary.address, "city": canary.city, "postcode": canary.postcode,
+                "country": "United States"}[kind]
+    return text, None
+
+
+def _pay_button(frames: Sequence[FrameForm], card_frames: set[int],
+                pan_forms: set[tuple[int, str]]) -> tuple[int, ButtonInfo] | None:
+    best: tuple[int, int, ButtonInfo] | None = None
+    for index, frame in enumerate(frames):
+        if not (frame.main or index in card_frames):
+            continue
+        for b in frame.buttons:
+            if not b.visible:
+                continue
+            words = f"{b.text} {b.id} {b.name} {b.classes}"
+            if _NOT_PAY.search(b.text) and not _PAY.search(b.text):
+                continue
+            score = 0
+            score += 4 if _PAY.search(words) else 0
+            score += 2 if b.type == "submit" else 0
+            score += 3 if b.form and (index, b.form) in pan_forms else 0
+            score += 1 if index in card_frames else 0
+            if score >= 3 and (best is None or score > best[0]):
+                best = (score, index, b)
+    return (best[1], best[2]) if best else None
+
+
+def make_plan(frames: Sequence[FrameForm], canary: Canary,
+              policy_kinds: Sequence[str] = ()) -> Plan:
+    """Decide which fields get which canary value, and which button is the pay button."""
+    frames = tuple(frames)
+    fills: list[Fill] = []
+    card_frames: set[int] = set()
+    pan_forms: set[tuple[int, str]] = set()
+    chosen: list[tuple[int, FieldInfo, str]] = []
+    for index, frame in enumerate(frames):
+        seen: set[str] = set()
+        for f in sorted(frame.fields, key=lambda f: f.policy < 0):  # policy's fields first
+            if not (f.visible and f.editable):
+                continue
+            kind = classify_field(f, policy_kinds)
+            if kind is None or kind in seen:
+                continue
+            seen.add(kind)
+            chosen.append((index, f, kind))
+            if kind in ("pan", "cvv"):
+                card_frames.add(index)
+            if kind == "pan" and f.form:
+                pan_forms.add((index, f.form))
+    for index, f, kind in chosen:
+        billing = kind in BILLING_KINDS
+        if billing and not (frames[index].main or index in card_frames):
+            continue
+        if kind in ("exp_month", "exp_year") and index not in card_frames:
+            continue
+        value = _value(kind, f, canary)
+        if value is not None:
+            fills.append(Fill(index, f, kind, value[0], value[1]))
+    kinds = {f.kind for f in fills}
+    missing = tuple(k for k in ("pan", "cvv") if k not in kinds)
+    if "expiry" not in kinds and not {"exp_month", "exp_year"} <= kinds:
+        missing += ("expiry",)
+    return Plan(frames, tuple(fills), _pay_button(frames, card_frames, pan_forms), missing)
+
+
+# --------------------------------------------------------------------------- discovery (CDP)
+
+
+def _discover_source() -> str:
+    return resources.files("skimscan.capture").joinpath("discover.js").read_text("utf-8")
+
+
+def _walk(tree: dict[str, Any], out: list[dict[str, Any]]) -> None:
+    frame = tree.get("frame") or {}
+    out.append(frame)
+    for child in tree.get("childFrames") or []:
+        _walk(child, out)
+
+
+async def isolated_eval(session: CdpSession, frame_id: str, world: str,
+                        expression: str) -> Any:
+    """Evaluate `expression` in an isolated world of the frame (page code cannot see it);
+    its JSON-able value, or None when the frame is gone or the evaluation failed."""
+    created = await session.try_send(
+        "Page.createIsolatedWorld", {"frameId": frame_id, "worldName": world}, timeout=3.0
+    )
+    if not created or "executionContextId" not in created:
+        return None
+    result = await session.try_send(
+        "Runtime.evaluate",
+        {"expression": expression, "contextId": created["executionContextId"],
+         "returnByValue": True, "silent": True},
+        timeout=5.0,
+    )
+    return ((result or {}).get("result") or {}).get("value")
+
+
+async def frame_targets(tree: CdpTree) -> list[tuple[CdpSession, dict[str, Any]]]:
+    """Every frame of the page with the session that owns it (main frame first)."""
+    owners: dict[str, tuple[CdpSession, dict[str, Any]]] = {}
+    for session in tree.live_sessions():
+        if session.is_worker or session.target_type not in ("page", "iframe"):
+            continue
+        got = await session.try_send("Page.getFrameTree", timeout=3.0)
+        frames: list[dict[str, Any]] = []
+        if got and isinstance(got.get("frameTree"), dict):
+            _walk(got["frameTree"], frames)
+        for frame in frames:
+            fid = str(frame.get("id", ""))
+            if fid and (fid not in owners or session.target_id == fid):
+                owners[fid] = (session, frame)
+    return sorted(owners.values(), key=lambda sf: bool(sf[1].get("parentId")))
+
+
+async def discover(tree: CdpTree, world: str, selectors: Sequence[str] = ()) -> list[FrameForm]:
+    """Fields and buttons of every frame of the page (main frame first)."""
+    targets = await frame_targets(tree)
+    expression = f"({_discover_source()})({json.dumps(list(selectors))})"
+    described = await asyncio.gather(
+        *(isolated_eval(s, str(f.get("id")), world, expression) for s, f in targets)
+    )
+    forms: list[FrameForm] = []
+    for (session, frame), value in zip(targets, described, strict=True):
+        try:
+            data = json.loads(value) if isinstance(value, str) else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            continue
+        forms.append(FrameForm(
+            url=str(data.get("url", frame.get("url", ""))), name=str(frame.get("name", "")),
+            main=not frame.get("parentId"),
+            fields=tuple(FieldInfo.from_json(f) for f in data.get("fields") or ()
+                         if isinstance(f, dict)),
+            buttons=tuple(ButtonInfo.from_json(b) for b in data.get("buttons") or ()
+                          if isinstance(b, dict)),
+            target=(session, str(frame.get("id"))),
+        ))
+    return forms
+
+
+async def dispatch_everywhere(tree: CdpTree, world: str, event_type: str) -> int:
+    """Dispatch an event of `event_type` on every frame's window from an isolated world: page
+    code sees neither the call nor (unless it listens for that exact type) the event.
+    Returns how many frames got it."""
+    expression = f"window.dispatchEvent(new Event({json.dumps(event_type)})), true"
+    targets = await frame_targets(tree)
+    done = await asyncio.gather(
+        *(isolated_eval(s, str(f.get("id")), world, expression) for s, f in targets)
+    )
+    return sum(1 for d in done if d is True)
+
+
+def match_frames(page: Page, forms: Sequence[FrameForm]) -> list[Frame | None]:
+    """The Playwright frame of each described frame (by URL and name, in order)."""
+    used: set[int] = set()
+    out: list[Frame | None] = []
+    for form in forms:
+        found: Frame | None = None
+        for exact in (True, False):
+            for frame in page.frames:
+                if id(frame) in used:
+                    continue
+                same = frame.url == form.url if exact else (
+                    frame.url.split("#")[0] == form.url.split("#")[0])
+                if (same and (frame.name or "") == form.name) or (
+                    form.main and frame is page.main_frame
+                ):
+                    found = frame
+                    break
+            if found is not None:
+                break
+        if found is not None:
+            used.add(id(found))
+        out.append(found)
+    return out
+
+
+# --------------------------------------------------------------------------- acting
+
+
+_PLAIN_KINDS = {"pan": "the card number", "expiry": "the expiry date",
+                "exp_month": "the expiry month", "exp_year": "the expiry year",
+                "cvv": "the CVV", "holder": "the cardholder name"}
+
+
+@dataclass
+class Shopper:
+    """Carries a plan out on a page. `arm` runs before the first keystroke, `before_pay`
+    before the pay button is pressed; `log` gets one line per action."""
+
+    page: Page
+    canary: Canary
+    arm: Callable[[], Awaitable[None]]
+    before_pay: Callable[[], None]
+    log: Callable[[str], None]
+    world: str  # the name of our isolated worlds
+    typing_delay: float = 5.0  # ms between keys
+    done: list[str] = field(default_factory=list)
+
+    async def run(self, tree: CdpTree, selectors: Sequence[str] = (),
+                  policy_kinds: Sequence[str] = ()) -> Plan:
+        forms = await discover(tree, self.world, selectors)
+        plan = make_plan(forms, self.canary, policy_kinds)
+        frames = match_frames(self.page, plan.frames)
+        if not plan.has_card:
+            self.log("no card number field was found in any frame; nothing was typed")
+            return plan
+        # Billing details first, as a shopper does; the quarantine goes on before the first
+        # keystroke of card data.
+        order = sorted(plan.fills, key=lambda f: (f.kind in CARD_KINDS,
+                                                  not plan.frames[f.frame].main, f.frame))
+        for fill in order:
+            if fill.kind in CARD_KINDS:
+                await self.arm()
+            frame = frames[fill.frame]
+            if frame is None:
+                self.log(f"the frame {plan.frames[fill.frame].url[:120]} could not be reached")
+                continue
+            await self._fill(frame, fill, plan.frames[fill.frame])
+        for kind in plan.missing:
+            self.log(f"no field for {_PLAIN_KINDS.get(kind, kind)} was found")
+        if plan.pay is None:
+            self.log("no pay button was found; the card form was filled but not submitted")
+            return plan
+        index, button = plan.pay
+        frame = frames[index]
+        if frame is None:
+            self.log("the pay button's frame could not be reached")
+            return plan
+        self.before_pay()
+        await self._press(frame, plan.frames[index], button)
+        return plan
+
+    async def _fill(self, frame: Frame, fill: Fill, form: FrameForm) -> None:
+        loc = frame.locator(f"css={fill.field.path}").first
+        where = fill.field.selector + ("" if form.main else f" in {form.url.split('#')[0]}")
+        what = _PLAIN_KINDS.get(fill.kind, fill.kind.replace("_", " "))
+        try:
+            if fill.option is not None:
+                await loc.select_option(value=fill.option, timeout=ACTION_TIMEOUT)
+                self.log(f"chose {what} in {where}")
+                return
+            if fill.kind in CARD_KINDS and form.main:
+                try:  # a real click: the mouse moves there, the field gets focus
+                    await loc.click(timeout=ACTION_TIMEOUT // 2)
+                except PlaywrightError:
+                    await loc.focus(timeout=ACTION_TIMEOUT)
+            await loc.press_sequentially(fill.value, delay=self.typing_delay,
+                                         timeout=ACTION_TIMEOUT * 4)
+            await loc.press("Tab", timeout=ACTION_TIMEOUT)  # blur: change and blur fire
+            self.done.append(fill.kind)
+            self.log(f"typed {what} into {where}")
+        except PlaywrightError as exc:
+            self.log(f"could not type {what} into {where}: {_first_line(exc)}")
+
+    async def _press(self, frame: Frame, form: FrameForm, button: ButtonInfo) -> None:
+        loc = frame.locator(f"css={button.path}").first
+        label = button.text[:40] or button.id or button.path
+        try:
+            if form.target is not None:  # synthetic touches, from our isolated world
+                session, frame_id = form.target
+                point = await isolated_eval(session, frame_id, self.world,
+                                            _TOUCH.replace("PATH", json.dumps(button.path)))
+                if form.main and isinstance(point, list) and len(point) == 2:
+                    await self.page.mouse.move(float(point[0]), float(point[1]), steps=8)
+            await loc.click(timeout=ACTION_TIMEOUT, no_wait_after=True)
+            self.log(f"pressed the pay button {(button.id and '#' + button.id) or button.path} "
+                     f"({label!r}): touchend, mousedown, mouseup, click")
+        except PlaywrightError as exc:
+            self.log(f"could not press the pay button ({label!r}): {_first_line(exc)}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]

@@ -1,0 +1,263 @@
+"""SIDE-CAR (inventory) — evidence for auditors: the script inventory (CSV, JSON, Markdown), the
+history of scans and changes over a date range, and the SRI/CSP proposals, as text.
+
+PCI DSS 6.4.3 asks for an inventory of every payment-page script with a written justification
+and its authorisation; 11.6.1 for evidence that changes were detected, over time. Each record
+here comes from the store (timestamps in UTC, scan ids to trace it back).
+
+Invariants: renderers are pure functions of typed records and return a string; output is
+deterministic (stable column and key order, rows sorted); JSON documents carry a schema name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+from urllib.parse import urlsplit
+
+from skimscan.inventory.proposals import Proposals
+from skimscan.inventory.store import ChangeRow, Content, InventoryRow, ScanRow, Snapshot
+from skimscan.policy.policy import Policy
+
+INVENTORY_SCHEMA = "skimscan/inventory/v1"
+HISTORY_SCHEMA = "skimscan/history/v1"
+FORMATS = ("csv", "json", "md")
+
+
+@dataclass(frozen=True)
+class InventoryRecord:
+    """One script on one page, as an auditor reads it."""
+
+    target: str
+    key: str
+    url: str
+    kind: str
+    host_class: str
+    sha256: str
+    sri_sha384: str
+    first_seen: str
+    last_seen: str
+    authorization: str  # approved / unapproved / unknown (no policy)
+    owner: str
+    justification: str
+    integrity: str  # pinned-ok / pinned-mismatch / not-pinned / "" (no policy entry)
+    in_baseline: str  # yes / no / no-baseline
+    verdict: str
+    scan_id: int
+
+
+def inventory_records(rows: Sequence[InventoryRow],
+                      policy: Policy | None = None) -> list[InventoryRecord]:
+    """Records with authorisation from `policy` when given, else as recorded at scan time."""
+    out: list[InventoryRecord] = []
+    for r in rows:
+        s = r.script
+        owner = justification = integrity = ""
+        authorization = s.authorization or "unknown"
+        if s.justification:
+            justification = s.justification
+        if policy is not None:
+            site = policy.for_url(r.target)
+            url = s.url if s.url and "://" in s.url and s.kind in (
+                "external", "dynamic", "worker") else None
+            approved = site.approved_script(url, s.sha256)
+            authorization = "approved" if approved else "unapproved"
+            if approved is not None:
+                owner, justification = approved.owner, approved.justification
+                ok = approved.integrity_ok(dict(r.sri))
+                integrity = ("not-pinned" if ok is None else "pinned-ok" if ok
+                             else "pinned-mismatch")
+        out.append(InventoryRecord(
+            target=r.target, key=s.key, url=s.url or "", kind=s.kind, host_class=s.host_class,
+            sha256=s.sha256, sri_sha384=f"sha384-{r.sri['sha384']}" if r.sri.get("sha384")
+            else "", first_seen=r.first_seen, last_seen=r.last_seen,
+            authorization=authorization, owner=owner, justification=justification,
+            integrity=integrity,
+            in_baseline="no-baseline" if r.in_baseline is None else
+            ("yes" if r.in_baseline else "no"),
+            verdict=s.verdict, scan_id=r.scan_id))
+    return sorted(out, key=lambda x: (x.target, x.key, x.sha256))
+
+
+def render_inventory(records: Sequence[InventoryRecord], fmt: str, *, generated_at: str) -> str:
+    if fmt == "json":
+        return _json({"schema": INVENTORY_SCHEMA, "generated_at": generated_at,
+                      "scripts": [asdict(r) for r in records]})
+    columns = [f.name for f in fields(InventoryRecord)]
+    if fmt == "csv":
+        return _csv(columns, [[getattr(r, c) for c in columns] for r in records])
+    short = ["target", "url", "kind", "authorization", "owner", "justification", "integrity",
+             "in_baseline", "first_seen", "last_seen", "sha256"]
+    lines = ["# Payment-page script inventory (PCI DSS 6.4.3)", "",
+             f"Generated {generated_at} from the skimscan store. "
+             f"{len(records)} script(s); "
+             f"{sum(1 for r in records if r.authorization != 'approved')} not approved.", ""]
+    lines += _md_table(short, [[_short(r, c) for c in short] for r in records])
+    return "\n".join(lines) + "\n"
+
+
+def _short(r: InventoryRecord, column: str) -> str:
+    value = str(getattr(r, column))
+    if column == "url" and not value:
+        return r.key
+    if column == "sha256":
+        return value[:16]
+    return value
+
+
+def render_history(scans: Sequence[ScanRow], changes: Sequence[ChangeRow], fmt: str, *,
+                   since: str | None, until: str | None, generated_at: str) -> str:
+    if fmt == "json":
+        return _json({"schema": HISTORY_SCHEMA, "generated_at": generated_at,
+                      "since": since, "until": until,
+                      "scans": [asdict(s) for s in scans],
+                      "changes": [asdict(c) for c in changes]})
+    scan_cols = ["id", "target", "started_at", "finished_at", "status", "verdict",
+                 "tool_version", "rules_version", "baseline_id", "error"]
+    change_cols = ["id", "scan_id", "target", "created_at", "kind", "subject", "before", "after",
+                   "alerted", "fingerprint"]
+    if fmt == "csv":
+        header = ["record", "id", "scan_id", "target", "time", "status", "verdict", "kind",
+                  "subject", "before", "after", "alerted", "tool_version", "rules_version",
+                  "error"]
+        rows: list[list[Any]] = [
+            ["scan", s.id, s.id, s.target, s.started_at, s.status, s.verdict, "", "", "", "",
+             "", s.tool_version, s.rules_version, s.error] for s in scans]
+        rows += [["change", c.id, c.scan_id, c.target, c.created_at, "", "", c.kind, c.subject,
+                  c.before, c.after, int(c.alerted), "", "", ""] for c in changes]
+        return _csv(header, rows)
+    period = f"{since or 'the beginning'} to {until or 'now'}"
+    lines = ["# Monitoring history (PCI DSS 11.6.1)", "",
+             f"Generated {generated_at}; scans started from {period} (UTC).", "",
+             f"## Scans ({len(scans)})", ""]
+    lines += _md_table(scan_cols, [[getattr(s, c) for c in scan_cols] for s in scans])
+    lines += ["", f"## Changes ({len(changes)})", ""]
+    lines += _md_table(change_cols, [[getattr(c, k) for k in change_cols] for c in changes])
+    details = [c for c in changes if c.detail]
+    if details:
+        lines += ["", "## Change details", ""]
+        for c in details:
+            lines += [f"### {c.kind} {c.subject} (scan {c.scan_id}, {c.created_at})", "",
+                      "```diff" if c.kind == "changed-script" else "```", c.detail, "```", ""]
+    return "\n".join(lines) + "\n"
+
+
+def render_proposals(proposals: Sequence[Proposals], fmt: str) -> str:
+    if fmt == "json":
+        return _json({"schema": "skimscan/proposals/v1", "pages": [{
+            "target": p.target, "scan_id": p.scan_id,
+            "sri": [asdict(s) for s in p.sri],
+            "csp": {"header": p.csp.header, "directives": dict(p.csp.directives),
+                    "excluded": list(p.csp.excluded), "notes": list(p.csp.notes)},
+        } for p in proposals]})
+    lines: list[str] = []
+    for p in proposals:
+        lines += [f"# Proposals for {p.target} (from scan {p.scan_id})", "",
+                  "## Content-Security-Policy (deploy as -Report-Only first)", "", "```",
+                  f"Content-Security-Policy: {p.csp.header}", "```", ""]
+        lines += [f"- left out: {e}" for e in p.csp.excluded]
+        lines += [f"- note: {n}" for n in p.csp.notes]
+        lines += ["", "## Subresource Integrity", ""]
+        if not p.sri:
+            lines.append("No external scripts.")
+        for s in p.sri:
+            lines += ["```html", s.tag, "```"]
+            if s.note:
+                lines.append(f"Note: {s.note}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    if not rows:
+        return ["(none)"]
+
+    def cell(v: Any) -> str:
+        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return out
+
+
+def render_starter_policy(snapshot: Snapshot, contents: Mapping[str, Content], *,
+                          generated_at: str, schedule: str = "0 3 * * *") -> str:
+    """A policy file listing every script the scan saw, each waiting for a person to write its
+    owner and justification (PCI DSS 6.4.3). `load_policy` refuses the file until they do."""
+    url = snapshot.target
+    parts = urlsplit(url)
+    lines = [
+        f"# skimscan starter policy, written by `skimscan policy init` at {generated_at}",
+        f"# from scan {snapshot.scan_id} of {url}.",
+        "# PCI DSS 6.4.3: every script below ran on the payment page. For each, write who owns",
+        "# it and why the page needs it (owner, justification) — or remove it from the page and",
+        "# from this list. skimscan refuses this file until every owner and justification is",
+        "# filled in. `integrity` (commented) would pin the exact bytes seen (SRI form).",
+        "version: 1",
+        "sites:",
+        f"  - name: {_q((parts.hostname or url) + (parts.path or ''))}",
+        f"    pages: [{_q(url)}]",
+    ]
+    others = sorted({(d.host, d.host_class) for d in snapshot.destinations
+                     if d.host_class not in ("first-party", "processor")})
+    if others:
+        lines.append("    # Hosts the page talked to that are neither first-party nor a known "
+                     "payment processor;")
+        lines.append("    # approve only those you recognise:")
+        lines += [f"    #   - {_q(h)}  # {c}" for h, c in others]
+    lines.append("    approved_hosts: []")
+    lines.append("    scripts:")
+    seen: set[str] = set()
+    for s in sorted(snapshot.scripts, key=lambda s: (s.kind != "external", s.key)):
+        by_url = bool(s.url and "://" in s.url and s.kind in ("external", "dynamic", "worker"))
+        if by_url and s.url:
+            entry = s.url if s.key == s.url else s.key + "*"
+            what = f"{s.kind}, host {s.host_class}"
+        else:
+            entry = f"inline:{s.sha256}"
+            content = contents.get(s.sha256)
+            first = content.normalized.splitlines()[0][:60] if content and \
+                content.normalized else ""
+            what = f"{s.kind} in {s.frame or s.url or url}: {first}"
+        if entry in seen:
+            continue
+        seen.add(entry)
+        lines += [f"      - url: {_q(entry)}",
+                  f"        # {_comment(what)}",
+                  '        owner: ""',
+                  '        justification: ""']
+        content = contents.get(s.sha256)
+        if by_url and content and content.sri.get("sha384"):
+            lines.append(f"        # integrity: {_q('sha384-' + content.sri['sha384'])}")
+    if not snapshot.scripts:
+        lines[-1] = "    scripts: []"
+    lines += ["watch:", f"  pages: [{_q(url)}]",
+              f"  schedule: {_q(schedule)}  # cron, local time; 11.6.1 asks for at least weekly",
+              "  # webhook: \"https://hooks.example/skimscan\"  # secret: SKIMSCAN_WEBHOOK_SECRET"]
+    return "\n".join(lines) + "\n"
+
+
+def _q(text: str) -> str:
+    """A YAML double-quoted scalar (JSON string syntax is valid YAML)."""
+    return json.dumps(text)
+
+
+def _comment(text: str) -> str:
+    return " ".join(text.split())[:110]

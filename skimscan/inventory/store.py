@@ -1,0 +1,641 @@
+"""SIDE-CAR (inventory) — the SQLite store: targets, scans, scripts, destinations, headers,
+findings, baselines, changes and alert deliveries; the evidence PCI DSS 11.6.1 auditors ask for.
+
+Invariants:
+- One file (`--db`, default `skimscan.db`), WAL mode, `PRAGMA user_version` is the schema
+  version; `MIGRATIONS[i]` takes version i to i+1, each in its own transaction. A database
+  written by a newer skimscan is refused, never downgraded.
+- Every write is one `BEGIN IMMEDIATE` transaction with a busy timeout, so two scans (two
+  processes) can share a database: one waits for the other's short write, none sees half of it.
+- A scan is recorded `running` first, then everything it found is written, and the status set to
+  `complete` or `incomplete`, in a single transaction. A process killed half-way leaves the
+  previous state intact; its `running` row is turned into `incomplete` by the next `open` (same
+  host, process gone) — a broken scan never looks clean.
+- Only this module touches the database. Script code is stored only in normalised form
+  (compressed), never request bodies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from skimscan.errors import ConfigError
+
+DEFAULT_DB = "skimscan.db"
+BUSY_TIMEOUT_S = 60.0
+#: A scan still `running` after this long is taken as dead, whatever its process id says.
+STALE_AFTER = timedelta(hours=12)
+STATUSES = ("running", "complete", "incomplete")
+
+_V1 = """
+CREATE TABLE targets (
+  id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE scans (
+  id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL REFERENCES targets(id),
+  started_at TEXT NOT NULL, finished_at TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'incomplete')),
+  tool_version TEXT NOT NULL, rules_version TEXT NOT NULL,
+  verdict TEXT, error TEXT, pid INTEGER, hostname TEXT, baseline_id INTEGER);
+CREATE INDEX scans_by_target ON scans(target_id, id);
+CREATE INDEX scans_by_time ON scans(started_at);
+CREATE TABLE contents (
+  sha256 TEXT PRIMARY KEY, ast_hash TEXT NOT NULL, parsed INTEGER NOT NULL,
+  size INTEGER NOT NULL, sri TEXT NOT NULL, normalized BLOB NOT NULL);
+CREATE TABLE scan_scripts (
+  scan_id INTEGER NOT NULL REFERENCES scans(id), key TEXT NOT NULL, url TEXT,
+  kind TEXT NOT NULL, frame TEXT, sha256 TEXT NOT NULL, ast_hash TEXT NOT NULL,
+  host_class TEXT NOT NULL, verdict TEXT NOT NULL, auth TEXT, justification TEXT,
+  PRIMARY KEY (scan_id, key));
+CREATE TABLE scan_destinations (
+  scan_id INTEGER NOT NULL REFERENCES scans(id), origin TEXT NOT NULL, host TEXT NOT NULL,
+  host_class TEXT NOT NULL, resource_type TEXT NOT NULL, requests INTEGER NOT NULL,
+  PRIMARY KEY (scan_id, origin, resource_type));
+CREATE TABLE scan_headers (
+  scan_id INTEGER NOT NULL REFERENCES scans(id), name TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (scan_id, name));
+CREATE TABLE scan_findings (
+  scan_id INTEGER NOT NULL REFERENCES scans(id), fingerprint TEXT NOT NULL,
+  rule TEXT NOT NULL, severity TEXT NOT NULL, confidence TEXT NOT NULL, message TEXT NOT NULL,
+  script_key TEXT, suppressed TEXT, PRIMARY KEY (scan_id, fingerprint));
+CREATE TABLE scripts (
+  target_id INTEGER NOT NULL REFERENCES targets(id), key TEXT NOT NULL, sha256 TEXT NOT NULL,
+  ast_hash TEXT NOT NULL, url TEXT, kind TEXT NOT NULL,
+  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+  first_scan_id INTEGER NOT NULL, last_scan_id INTEGER NOT NULL,
+  PRIMARY KEY (target_id, key, sha256));
+CREATE TABLE hosts (
+  target_id INTEGER NOT NULL REFERENCES targets(id), host TEXT NOT NULL,
+  host_class TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+  PRIMARY KEY (target_id, host));
+CREATE TABLE baselines (
+  id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL REFERENCES targets(id),
+  scan_id INTEGER NOT NULL REFERENCES scans(id), created_at TEXT NOT NULL,
+  approved_by TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
+CREATE TABLE changes (
+  id INTEGER PRIMARY KEY, scan_id INTEGER NOT NULL REFERENCES scans(id),
+  target_id INTEGER NOT NULL REFERENCES targets(id), baseline_id INTEGER,
+  kind TEXT NOT NULL, subject TEXT NOT NULL, before TEXT, after TEXT,
+  detail TEXT NOT NULL DEFAULT '', fingerprint TEXT NOT NULL,
+  alerted INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+CREATE INDEX changes_by_scan ON changes(scan_id);
+CREATE INDEX changes_by_time ON changes(created_at);
+"""
+
+_V2 = """
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, channel TEXT NOT NULL,
+  destination TEXT NOT NULL, ok INTEGER NOT NULL, attempts INTEGER NOT NULL,
+  http_status INTEGER, error TEXT, scan_ids TEXT NOT NULL, changes INTEGER NOT NULL);
+"""
+
+#: MIGRATIONS[i] upgrades schema version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now_utc() -> str:
+    """ISO 8601 UTC with milliseconds: sorts as text, and two scans in one second stay apart."""
+    return _iso(datetime.now(UTC))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptState:
+    """One script of one scan, by identity (see normalize.py)."""
+
+    key: str
+    url: str | None
+    kind: str
+    sha256: str
+    ast_hash: str
+    frame: str | None = None
+    host_class: str = "first-party"
+    verdict: str = "clean"
+    authorization: str | None = None  # "approved" / "unapproved" / None (no policy)
+    justification: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Requests of one scan to one origin, by resource type."""
+
+    origin: str  # scheme://host[:port]
+    host: str
+    host_class: str
+    resource_type: str
+    requests: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FindingState:
+    """A finding by identity: the fingerprint ignores line numbers and script ids."""
+
+    fingerprint: str
+    rule: str
+    severity: str
+    confidence: str
+    message: str
+    script_key: str | None = None
+    suppressed: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one scan saw on one target: the unit that baselines approve and diffs compare."""
+
+    target: str
+    scripts: tuple[ScriptState, ...] = ()
+    destinations: tuple[Destination, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    findings: tuple[FindingState, ...] = ()
+    scan_id: int = 0
+    started_at: str = ""
+
+    @property
+    def hosts(self) -> dict[str, str]:
+        """Destination host → host class."""
+        return {d.host: d.host_class for d in self.destinations if d.host}
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A script body by its sha256: the normalised code and the hashes derived from it."""
+
+    sha256: str
+    ast_hash: str
+    parsed: bool
+    size: int
+    normalized: str = field(repr=False)
+    sri: Mapping[str, str] = field(default_factory=dict)  # SRI digests of the raw bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRow:
+    id: int
+    target: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    tool_version: str
+    rules_version: str
+    verdict: str | None
+    error: str | None
+    baseline_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    id: int
+    target: str
+    scan_id: int
+    created_at: str
+    approved_by: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """A change as stored: with its scan, time and whether an alert was raised for it."""
+
+    id: int
+    scan_id: int
+    target: str
+    baseline_id: int | None
+    kind: str
+    subject: str
+    before: str | None
+    after: str | None
+    detail: str
+    fingerprint: str
+    alerted: bool
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewChange:
+    """A change to write with a scan (diff.Change in storable form)."""
+
+    kind: str
+    subject: str
+    before: str | None
+    after: str | None
+    detail: str
+    fingerprint: str
+    alerted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryRow:
+    """One script version of a target's latest complete scan, with first/last seen."""
+
+    target: str
+    scan_id: int
+    script: ScriptState
+    first_seen: str
+    last_seen: str
+    sri: Mapping[str, str]
+    in_baseline: bool | None  # None: the target has no baseline
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+class Store:
+    """The inventory database. Use `with Store.open(path) as store:`; one per thread."""
+
+    def __init__(self, db: sqlite3.Connection, path: str) -> None:
+        self._db = db
+        self.path = path
+        self.hostname = socket.gethostname()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] = DEFAULT_DB, *,
+             busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
+        """Open (creating if needed) and migrate; recover scans whose process died."""
+        text = str(path)
+        if text != ":memory:":
+            Path(text).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(text, timeout=busy_timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open the database {text}: {exc}") from None
+        store = cls(db, text)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if text != ":memory:" and str(mode).lower() != "wal":
+                raise ConfigError(f"{text}: could not switch the database to WAL mode ({mode})")
+            db.execute("PRAGMA synchronous = NORMAL")  # durable against a killed process
+            db.execute("PRAGMA foreign_keys = ON")
+            store.migrate()
+            store.recover()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise ConfigError(f"{text} is not a usable skimscan database: {exc}") from None
+        except BaseException:
+            db.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """`BEGIN IMMEDIATE` … `COMMIT`; any error rolls everything back."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # schema
+    @property
+    def version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        """Apply migrations up to `target`, one transaction each (safe when racing another)."""
+        if self.version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self.path} has schema version {self.version}, newer than this skimscan "
+                f"understands ({SCHEMA_VERSION}); upgrade skimscan")
+        while self.version < target:
+            with self.transaction() as db:
+                current = int(db.execute("PRAGMA user_version").fetchone()[0])
+                if current >= target:
+                    break
+                for statement in _statements(MIGRATIONS[current]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {current + 1}")
+
+    def recover(self) -> int:
+        """Mark scans whose process is gone (or that ran too long) incomplete; return how many."""
+        rows = self._db.execute(
+            "SELECT id, pid, hostname, started_at FROM scans WHERE status = 'running'").fetchall()
+        stale_before = _iso(datetime.now(UTC) - STALE_AFTER)
+        dead = [r[0] for r in rows
+                if (r[2] == self.hostname and r[1] is not None and not _alive(int(r[1])))
+                or r[3] < stale_before]
+        if not dead:
+            return 0
+        with self.transaction() as db:
+            for scan_id in dead:
+                db.execute(
+                    "UPDATE scans SET status = 'incomplete', finished_at = ?, error = ? "
+                    "WHERE id = ? AND status = 'running'",
+                    (now_utc(), "the scanning process ended before the scan was recorded "
+                                "(killed or crashed); nothing of it was kept", scan_id))
+        return len(dead)
+
+    # targets and scans
+    def _target_id(self, db: sqlite3.Connection, url: str, create: bool = True) -> int | None:
+        row = db.execute("SELECT id FROM targets WHERE url = ?", (url,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        if not create:
+            return None
+        cur = db.execute("INSERT INTO targets (url, created_at) VALUES (?, ?)", (url, now_utc()))
+        return int(cur.lastrowid or 0)
+
+    def begin_scan(self, target: str, tool_version: str, rules_version: str) -> int:
+        """Record a scan as `running` (committed at once) and return its id."""
+        with self.transaction() as db:
+            target_id = self._target_id(db, target)
+            cur = db.execute(
+                "INSERT INTO scans (target_id, started_at, status, tool_version, rules_version, "
+                "pid, hostname) VALUES (?, ?, 'running', ?, ?, ?, ?)",
+                (target_id, now_utc(), tool_version, rules_version, os.getpid(), self.hostname))
+            return int(cur.lastrowid or 0)
+
+    def finish_scan(self, scan_id: int, snapshot: Snapshot, *, status: str,
+                    verdict: str | None = None, error: str | None = None,
+                    contents: Iterable[Content] = (), changes: Sequence[NewChange] = (),
+                    baseline_id: int | None = None) -> None:
+        """Write everything a scan found and its final status, all or nothing.
+
+        Only a complete scan moves the inventory (`scripts`, `hosts` first/last seen); an
+        incomplete one keeps what it saw as evidence, nothing more.
+        """
+        if status not in ("complete", "incomplete"):
+            raise ValueError(f"finish_scan: status {status!r}")
+        with self.transaction() as db:
+            row = db.execute("SELECT target_id, status FROM scans WHERE id = ?",
+                             (scan_id,)).fetchone()
+            if row is None:
+                raise ValueError(f"no scan {scan_id}")
+            target_id, current = int(row[0]), str(row[1])
+            if current != "running":
+                raise ValueError(f"scan {scan_id} is already {current}")
+            now = now_utc()
+            for c in contents:
+                self._insert_content(db, c)
+            for s in snapshot.scripts:
+                self._insert_script(db, scan_id, s)
+                if status == "complete":
+                    db.execute(
+                        "INSERT INTO scripts (target_id, key, sha256, ast_hash, url, kind, "
+                        "first_seen, last_seen, first_scan_id, last_scan_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (target_id, key, sha256) DO UPDATE SET "
+                        "last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id, "
+                        "url = excluded.url",
+                        (target_id, s.key, s.sha256, s.ast_hash, s.url, s.kind, now, now,
+                         scan_id, scan_id))
+            for d in snapshot.destinations:
+                db.execute("INSERT OR REPLACE INTO scan_destinations VALUES (?, ?, ?, ?, ?, ?)",
+                           (scan_id, d.origin, d.host, d.host_class, d.resource_type,
+                            d.requests))
+            if status == "complete":
+                for host, host_class in snapshot.hosts.items():
+                    db.execute(
+                        "INSERT INTO hosts VALUES (?, ?, ?, ?, ?) ON CONFLICT (target_id, host) "
+                        "DO UPDATE SET last_seen = excluded.last_seen, "
+                        "host_class = excluded.host_class",
+                        (target_id, host, host_class, now, now))
+            for name, value in sorted(snapshot.headers.items()):
+                db.execute("INSERT INTO scan_headers VALUES (?, ?, ?)", (scan_id, name, value))
+            for f in snapshot.findings:
+                db.execute("INSERT OR IGNORE INTO scan_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (scan_id, f.fingerprint, f.rule, f.severity, f.confidence, f.message,
+                            f.script_key, f.suppressed))
+            for ch in changes:
+                db.execute(
+                    "INSERT INTO changes (scan_id, target_id, baseline_id, kind, subject, before, "
+                    "after, detail, fingerprint, alerted, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (scan_id, target_id, baseline_id, ch.kind, ch.subject, ch.before, ch.after,
+                     ch.detail, ch.fingerprint, int(ch.alerted), now))
+            db.execute(
+                "UPDATE scans SET status = ?, finished_at = ?, verdict = ?, error = ?, "
+                "baseline_id = ? WHERE id = ?",
+                (status, now, verdict, error, baseline_id, scan_id))
+
+    def _insert_content(self, db: sqlite3.Connection, c: Content) -> None:
+        db.execute("INSERT OR IGNORE INTO contents VALUES (?, ?, ?, ?, ?, ?)",
+                   (c.sha256, c.ast_hash, int(c.parsed), c.size,
+                    json.dumps(dict(c.sri), sort_keys=True),
+                    zlib.compress(c.normalized.encode("utf-8", "surrogatepass"), 6)))
+
+    def _insert_script(self, db: sqlite3.Connection, scan_id: int, s: ScriptState) -> None:
+        db.execute("INSERT INTO scan_scripts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (scan_id, s.key, s.url, s.kind, s.frame, s.sha256, s.ast_hash, s.host_class,
+                    s.verdict, s.authorization, s.justification))
+
+    def fail_scan(self, scan_id: int, error: str) -> None:
+        """A scan that could not run at all: `incomplete`, with the reason."""
+        with self.transaction() as db:
+            db.execute("UPDATE scans SET status = 'incomplete', finished_at = ?, error = ? "
+                       "WHERE id = ? AND status = 'running'", (now_utc(), error, scan_id))
+
+    # reading
+    def scan(self, scan_id: int) -> ScanRow | None:
+        row = self._db.execute(_SCAN_SELECT + " WHERE s.id = ?", (scan_id,)).fetchone()
+        return _scan_row(row) if row else None
+
+    def latest_scan(self, target: str, *, status: str | None = "complete",
+                    before: int | None = None) -> ScanRow | None:
+        sql = _SCAN_SELECT + " WHERE t.url = ?"
+        params: list[Any] = [target]
+        if status is not None:
+            sql += " AND s.status = ?"
+            params.append(status)
+        if before is not None:
+            sql += " AND s.id < ?"
+            params.append(before)
+        row = self._db.execute(sql + " ORDER BY s.id DESC LIMIT 1", params).fetchone()
+        return _scan_row(row) if row else None
+
+    def scans(self, *, target: str | None = None, since: str | None = None,
+              until: str | None = None) -> list[ScanRow]:
+        sql, params = _SCAN_SELECT + " WHERE 1 = 1", []
+        for cond, value in (("t.url = ?", target), ("s.started_at >= ?", since),
+                            ("s.started_at < ?", until)):
+            if value is not None:
+                sql += " AND " + cond
+                params.append(value)
+        return [_scan_row(r) for r in self._db.execute(sql + " ORDER BY s.id", params)]
+
+    def targets(self) -> list[str]:
+        return [str(r[0]) for r in self._db.execute("SELECT url FROM targets ORDER BY url")]
+
+    def snapshot(self, scan_id: int) -> Snapshot:
+        scan = self.scan(scan_id)
+        if scan is None:
+            raise ValueError(f"no scan {scan_id}")
+        db = self._db
+        scripts = tuple(ScriptState(
+            key=r[0], url=r[1], kind=r[2], frame=r[3], sha256=r[4], ast_hash=r[5],
+            host_class=r[6], verdict=r[7], authorization=r[8], justification=r[9])
+            for r in db.execute(
+                "SELECT key, url, kind, frame, sha256, ast_hash, host_class, verdict, auth, "
+                "justification FROM scan_scripts WHERE scan_id = ? ORDER BY key", (scan_id,)))
+        destinations = tuple(Destination(*r) for r in db.execute(
+            "SELECT origin, host, host_class, resource_type, requests FROM scan_destinations "
+            "WHERE scan_id = ? ORDER BY origin, resource_type", (scan_id,)))
+        headers = {str(r[0]): str(r[1]) for r in db.execute(
+            "SELECT name, value FROM scan_headers WHERE scan_id = ? ORDER BY name", (scan_id,))}
+        findings = tuple(FindingState(*r) for r in db.execute(
+            "SELECT fingerprint, rule, severity, confidence, message, script_key, suppressed "
+            "FROM scan_findings WHERE scan_id = ? ORDER BY fingerprint", (scan_id,)))
+        return Snapshot(scan.target, scripts, destinations, headers, findings, scan_id,
+                        scan.started_at)
+
+    def contents(self, sha256s: Iterable[str]) -> dict[str, Content]:
+        """Stored contents by sha256 (normalisation is done once per script body)."""
+        wanted = sorted({s for s in sha256s if s})
+        out: dict[str, Content] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._db.execute(
+                    "SELECT sha256, ast_hash, parsed, size, normalized, sri FROM contents "
+                    f"WHERE sha256 IN ({marks})", chunk):
+                out[r[0]] = Content(r[0], r[1], bool(r[2]), int(r[3]),
+                                    zlib.decompress(r[4]).decode("utf-8", "surrogatepass"),
+                                    json.loads(r[5]))
+        return out
+
+    # baselines
+    def set_baseline(self, target: str, scan_id: int, approved_by: str,
+                     note: str = "") -> Baseline:
+        """Approve a complete scan of `target` as the state later scans are compared with."""
+        with self.transaction() as db:
+            row = db.execute("SELECT t.url, s.status FROM scans s JOIN targets t "
+                             "ON t.id = s.target_id WHERE s.id = ?", (scan_id,)).fetchone()
+            if row is None or row[0] != target:
+                raise ConfigError(f"scan {scan_id} is not a scan of {target}")
+            if row[1] != "complete":
+                raise ConfigError(f"scan {scan_id} of {target} is {row[1]}; only a complete "
+                                  "scan can be approved as the baseline")
+            target_id = self._target_id(db, target)
+            created = now_utc()
+            cur = db.execute("INSERT INTO baselines (target_id, scan_id, created_at, approved_by, "
+                             "note) VALUES (?, ?, ?, ?, ?)",
+                             (target_id, scan_id, created, approved_by, note))
+            return Baseline(int(cur.lastrowid or 0), target, scan_id, created, approved_by, note)
+
+    def baseline(self, target: str) -> Baseline | None:
+        row = self._db.execute(
+            "SELECT b.id, t.url, b.scan_id, b.created_at, b.approved_by, b.note FROM baselines b "
+            "JOIN targets t ON t.id = b.target_id WHERE t.url = ? ORDER BY b.id DESC LIMIT 1",
+            (target,)).fetchone()
+        return Baseline(*row) if row else None
+
+    def baselines(self) -> list[Baseline]:
+        return [Baseline(*r) for r in self._db.execute(
+            "SELECT b.id, t.url, b.scan_id, b.created_at, b.approved_by, b.note FROM baselines b "
+            "JOIN targets t ON t.id = b.target_id ORDER BY b.id")]
+
+    # changes and alerts
+    def changes(self, *, scan_id: int | None = None, target: str | None = None,
+                since: str | None = None, until: str | None = None) -> list[ChangeRow]:
+        sql = ("SELECT c.id, c.scan_id, t.url, c.baseline_id, c.kind, c.subject, c.before, "
+               "c.after, c.detail, c.fingerprint, c.alerted, c.created_at FROM changes c "
+               "JOIN targets t ON t.id = c.target_id WHERE 1 = 1")
+        params: list[Any] = []
+        for cond, value in (("c.scan_id = ?", scan_id), ("t.url = ?", target),
+                            ("c.created_at >= ?", since), ("c.created_at < ?", until)):
+            if value is not None:
+                sql += " AND " + cond
+                params.append(value)
+        return [ChangeRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                          bool(r[10]), r[11])
+                for r in self._db.execute(sql + " ORDER BY c.id", params)]
+
+    def record_alert(self, *, channel: str, destination: str, ok: bool, attempts: int,
+                     http_status: int | None, error: str | None, scan_ids: Sequence[int],
+                     changes: int) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO alerts (created_at, channel, destination, ok, attempts, "
+                       "http_status, error, scan_ids, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (now_utc(), channel, destination, int(ok), attempts, http_status, error,
+                        json.dumps(list(scan_ids)), changes))
+
+    def alerts(self) -> list[dict[str, Any]]:
+        cols = ("id", "created_at", "channel", "destination", "ok", "attempts", "http_status",
+                "error", "scan_ids", "changes")
+        return [dict(zip(cols, r, strict=True))
+                for r in self._db.execute(f"SELECT {', '.join(cols)} FROM alerts ORDER BY id")]
+
+    # inventory
+    def inventory(self, targets: Sequence[str] | None = None) -> list[InventoryRow]:
+        """Scripts of each target's latest complete scan, with first/last seen of that version."""
+        rows: list[InventoryRow] = []
+        for target in targets or self.targets():
+            scan = self.latest_scan(target)
+            if scan is None:
+                continue
+            snap = self.snapshot(scan.id)
+            base = self.baseline(target)
+            base_keys = ({(s.key, s.ast_hash) for s in self.snapshot(base.scan_id).scripts}
+                         if base else None)
+            sris = self.contents(s.sha256 for s in snap.scripts)
+            for s in snap.scripts:
+                seen = self._db.execute(
+                    "SELECT MIN(sc.first_seen), MAX(sc.last_seen) FROM scripts sc "
+                    "JOIN targets t ON t.id = sc.target_id WHERE t.url = ? AND sc.key = ? "
+                    "AND sc.ast_hash = ?", (target, s.key, s.ast_hash)).fetchone()
+                content = sris.get(s.sha256)
+                rows.append(InventoryRow(
+                    target, scan.id, s, seen[0] or scan.started_at, seen[1] or scan.started_at,
+                    dict(content.sri) if content else {},
+                    None if base_keys is None else (s.key, s.ast_hash) in base_keys))
+        return rows
+
+    def integrity_check(self) -> str:
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+_SCAN_SELECT = (
+    "SELECT s.id, t.url, s.started_at, s.finished_at, s.status, s.tool_version, "
+    "s.rules_version, s.verdict, s.error, s.baseline_id FROM scans s "
+    "JOIN targets t ON t.id = s.target_id"
+)
+
+
+def _scan_row(r: Sequence[Any]) -> ScanRow:
+    return ScanRow(int(r[0]), str(r[1]), str(r[2]), r[3], str(r[4]), str(r[5]), str(r[6]),
+                   r[7], r[8], r[9])
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
