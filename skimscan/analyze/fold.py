@@ -1037,6 +1037,12 @@ def _worth_folding(node: Any) -> bool:
             name = getattr(prop, "name", None) if not callee.computed else getattr(
                 prop, "value", None)
             return name in _DECODING_METHODS or (callee.computed and name is None)
+        return True
+    if node.type == "MemberExpression":  # `t[0x1f]`, `t[d(3)]` — not the loop index `a[i]`
+        return bool(node.property.type != "Identifier")
+    if node.type == "BinaryExpression":  # a concatenation with some text in it
+        return any(side.type in ("Literal", "TemplateLiteral", "CallExpression",
+                                 "BinaryExpression") for side in (node.left, node.right))
     return True
 
 

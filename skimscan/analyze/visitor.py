@@ -1175,14 +1175,18 @@ class ScriptVisitor:
                 if 2 < len(folded) < 400 and _interesting(folded):
                     result = Deps(strings={folded})
             else:
-                own = Deps()
+                node_deps = self._deps_node
+                parts = [node_deps(c) for c in children(n)]
                 if kind == "CallExpression":
+                    own = Deps()
                     self._call_deps(n, own)
+                    parts.append(own)
                 elif kind == "NewExpression":
                     callee = self.chain(n.callee)
                     if callee and callee[-1] == "FormData":
-                        own.labels["form"] = FlowStep(self.loc(n), "new FormData(form)")
-                result = _union([own, *(self._deps_node(c) for c in children(n))])
+                        parts.append(Deps(labels={"form": FlowStep(self.loc(n),
+                                                                   "new FormData(form)")}))
+                result = _union(parts)
         cache[id(n)] = result
         return result
 
