@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from skimscan import __version__
 from skimscan.errors import ConfigError, SkimscanError
+from skimscan.inventory import commands as inventory_commands
 from skimscan.models import Confidence, Report, Severity, Verdict
 
 if TYPE_CHECKING:
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     rt = rules_sub.add_parser("test", help="check rules against their annotated test files")
     rt.add_argument("dirs", nargs="*", metavar="DIR")
     rt.add_argument("--rule", action="append", help="only this rule id (repeatable)")
+    # Monitoring (PCI DSS 6.4.3 / 11.6.1): baseline, diff, inventory, history, watch, policy init
+    inventory_commands.register(sub)
     return parser
 
 
@@ -294,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.rules_command is None:
                 parser.error("rules needs an action: list or test")
             return _cmd_rules(args)
+        func = getattr(args, "func", None)
+        if func is not None:  # the subcommands registered by skimscan.inventory.commands
+            return int(func(args))
     except SkimscanError as exc:
         if args.debug:
             traceback.print_exc()

@@ -240,7 +240,9 @@ class Monitor:
                           contents=new_contents.values(), changes=rows,
                           baseline_id=baseline.id if baseline else None)
         baselined = False
-        if baseline is None and auto_baseline and blocking == 0 and not changes:
+        # A first scan without blocking findings becomes the baseline (its lesser findings are
+        # alerted once, above); a page with blocking findings waits for a person.
+        if baseline is None and auto_baseline and blocking == 0:
             baseline = store.set_baseline(url, scan_id, approved_by,
                                           "first complete scan, approved automatically")
             baselined = True
