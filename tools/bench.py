@@ -87,7 +87,7 @@ async def browser_bench() -> None:
     from fixtures.shop import start_shop
     from skimscan.capture.browser import find_chromium, launch_args
     from skimscan.capture.hostmap import HostMap
-    from skimscan.scanner import ScanOptions, Scanner
+    from skimscan.scanner import Scanner, ScanOptions
 
     pages = json.loads((ROOT / "fixtures" / "shop" / "pages.json").read_text())["pages"]
     shop = await start_shop()

@@ -28,7 +28,7 @@ from skimscan.errors import SkimscanError  # noqa: E402
 from skimscan.models import Report, Severity, Verdict  # noqa: E402
 from skimscan.pipeline import Engine, EngineOptions, scan_files  # noqa: E402
 from skimscan.report.table import render_table  # noqa: E402
-from skimscan.scanner import ScanOptions, Scanner  # noqa: E402
+from skimscan.scanner import Scanner, ScanOptions  # noqa: E402
 
 STYLE = {"malicious": "bold red", "suspicious": "yellow", "clean": "green", "error": "magenta"}
 

@@ -8,6 +8,7 @@ subdomain) a later constant fragment that looks like `.domain.tld` gives it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,13 +36,14 @@ _ORIGIN_PROPS = frozenset({"origin", "host", "hostname"})
 
 
 def _is_own_origin(node: Any) -> bool:
-    """`location.origin`, `window.location.host`, `document.location.hostname`, `document.domain`."""
+    """`location.origin`, `window.location.host`, `document.location.hostname`,
+    `document.domain`: the page's own origin."""
     if node.type != "MemberExpression" or node.computed:
         return False
     prop = getattr(node.property, "name", None)
     obj = node.object
     if prop == "domain":
-        return obj.type == "Identifier" and obj.name == "document"
+        return bool(obj.type == "Identifier" and obj.name == "document")
     if prop not in _ORIGIN_PROPS:
         return False
     if obj.type == "Identifier":
@@ -115,7 +117,7 @@ def resolve(node: Any | None, folder: Folds, embedded: bool = False) -> Destinat
     # `.domain.tld` right after a run-time part, ending the host, under a real public suffix.
     if prefix.lower().rstrip("/").endswith(("http:", "https:", "ws:", "wss:", "")) and \
             prefix.endswith("//"):
-        for before, p in zip(parts, parts[1:], strict=False):
+        for before, p in itertools.pairwise(parts):
             if before is not None or p is None or not p.startswith("."):
                 continue
             host = re.split(r"[/?#:]", p[1:], maxsplit=1)[0]

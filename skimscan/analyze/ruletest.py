@@ -32,7 +32,7 @@ class RuleTestResult:
         return not self.failures
 
 
-def annotations(text: str) -> list[tuple[str, str, int]]:
+def rule_annotations(text: str) -> list[tuple[str, str, int]]:
     """(kind, rule id, expected line) for every annotation; the line is the next code line."""
     lines = text.splitlines()
     found: list[tuple[str, str, int]] = []
@@ -75,7 +75,7 @@ def check_rules(rules: RuleSet, analyze: Callable[[str], list[Finding]],
             results.append(RuleTestResult(rule.id, str(test_file), ("missing test file",)))
             continue
         text = test_file.read_text(encoding="utf-8")
-        notes = [a for a in annotations(text) if a[1] == rule.id]
+        notes = [a for a in rule_annotations(text) if a[1] == rule.id]
         failures: list[str] = []
         if not any(k == "ruleid" for k, _, _ in notes):
             failures.append("no '// ruleid:' annotation for this rule")

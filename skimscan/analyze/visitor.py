@@ -669,7 +669,9 @@ class ScriptVisitor:
                 self._objects[binding] = ("ws", url, self.deps(url) if url is not None else None)
             elif name == "Image":
                 self._objects[binding] = ("image", None, None)
-        elif value.type == "MemberExpression" and (self.chain(value) or [""])[-1] == "currentScript":
+        elif value.type == "MemberExpression" and (
+            self.chain(value) or [""]
+        )[-1] == "currentScript":
             self._objects[binding] = ("current-script", None, None)
         elif value.type == "CallExpression":
             callee = self.chain(value.callee)
@@ -977,7 +979,8 @@ class ScriptVisitor:
         if event == "message":
             deps.bindings.add(_MESSAGES)
         if selector and patterns.is_card_selector(selector):
-            deps.labels.setdefault("card", FlowStep(self.loc(node), f"card field {selector[:60]!r}"))
+            step_card = FlowStep(self.loc(node), f"card field {selector[:60]!r}")
+            deps.labels.setdefault("card", step_card)
         if event in patterns.KEY_EVENTS:
             deps.labels.setdefault("keys", step)
         if event in patterns.FIELD_EVENTS:
@@ -1213,11 +1216,14 @@ class ScriptVisitor:
             if text:
                 if name == "getElementsByTagName":
                     if text.lower() in ("input", "select", "textarea", "*"):
-                        deps.labels.setdefault("form", FlowStep(self.loc(n), f"all <{text}> fields"))
+                        where = self.loc(n)
+                        deps.labels.setdefault("form", FlowStep(where, f"all <{text}> fields"))
                 elif patterns.is_card_selector(text):
-                    deps.labels.setdefault("card", FlowStep(self.loc(n), f"card field {text[:60]!r}"))
+                    where = self.loc(n)
+                    deps.labels.setdefault("card", FlowStep(where, f"card field {text[:60]!r}"))
                 elif patterns.is_sweep_selector(text):
-                    deps.labels.setdefault("form", FlowStep(self.loc(n), f"every field {text[:60]!r}"))
+                    where = self.loc(n)
+                    deps.labels.setdefault("form", FlowStep(where, f"every field {text[:60]!r}"))
         elif name in ("serialize", "serializeArray", "serializeObject"):
             receiver = n.callee.object if n.callee.type == "MemberExpression" else None
             selector = ""
@@ -1603,7 +1609,8 @@ class ScriptVisitor:
                                                                      "via": via}))
                     break
                 if patterns.is_sweep_selector(text):
-                    self.graph.add_seed(key, "form", FlowStep(self.loc(call), f"every field {text!r}"))
+                    step = FlowStep(self.loc(call), f"every field {text!r}")
+                    self.graph.add_seed(key, "form", step)
                     self.facts.append(Fact("input-sweep", self.loc(call), {"selector": text[:120],
                                                                        "via": via}))
                     break
