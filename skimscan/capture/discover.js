@@ -24,16 +24,25 @@
     return parts.join(' > ');
   }
   function text(el) { return (el && (el.innerText || el.textContent) || '').replace(/\s+/g, ' ').trim().slice(0, 120); }
+  function ownText(el) {  // a label's words without the controls inside it (options, values)
+    var copy = el.cloneNode(true);
+    var inner = copy.querySelectorAll('select, option, input, textarea, button');
+    for (var i = 0; i < inner.length; i++) inner[i].remove();
+    return (copy.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 120);
+  }
   function label(el) {
     var out = [];
-    if (el.labels) for (var i = 0; i < el.labels.length; i++) out.push(text(el.labels[i]));
+    if (el.labels) for (var i = 0; i < el.labels.length; i++) out.push(ownText(el.labels[i]));
     var by = el.getAttribute('aria-labelledby');
-    if (by) by.split(/\s+/).forEach(function (id) { var l = document.getElementById(id); if (l) out.push(text(l)); });
-    if (!out.length) {
-      var prev = el.previousElementSibling;
-      if (prev && /^(LABEL|SPAN|DIV|P|STRONG|B)$/.test(prev.tagName)) out.push(text(prev));
-    }
+    if (by) by.split(/\s+/).forEach(function (id) { var l = document.getElementById(id); if (l) out.push(ownText(l)); });
     return out.join(' | ').slice(0, 200);
+  }
+  function near(el) {  // the words just before a field without a label of its own
+    var prev = el.previousElementSibling;
+    if (!prev || !/^(LABEL|SPAN|DIV|P|STRONG|B)$/.test(prev.tagName)) return '';
+    if (prev.querySelector('input, select, textarea')) return '';
+    if (prev.tagName === 'LABEL' && prev.htmlFor && prev.htmlFor !== el.id) return '';
+    return ownText(prev).slice(0, 80);
   }
   function visible(el) {
     var r = el.getBoundingClientRect();
@@ -65,7 +74,7 @@
       path: path(el), tag: el.tagName.toLowerCase(), type: type, name: el.getAttribute('name') || '',
       id: el.id || '', autocomplete: el.getAttribute('autocomplete') || '',
       placeholder: el.getAttribute('placeholder') || '', aria: el.getAttribute('aria-label') || '',
-      label: label(el), visible: visible(el), editable: !el.disabled && !el.readOnly,
+      label: label(el), near: near(el), visible: visible(el), editable: !el.disabled && !el.readOnly,
       form: el.form ? path(el.form) : '', policy: policyIndex(el), options: options,
       classes: (el.getAttribute('class') || '').slice(0, 120), maxlength: el.maxLength || -1
     });

@@ -130,8 +130,8 @@ class CaptureOptions:
     max_body_bytes: int = 1_000_000
     screenshot: bool = True
     user_agent: str | None = None
-    #: milliseconds between key presses when the shopper types
-    typing_delay: float = 5.0
+    #: milliseconds between key presses when the shopper types the card
+    typing_delay: float = 2.0
 
 
 def _first_line(exc: BaseException) -> str:
@@ -771,7 +771,8 @@ class _Capture:
             if decision == "hold" and not self._held_note:
                 self._held_note = True
                 self.interaction.append(
-                    f"held the pay submission locally ({request.method} {request.url[:160]}): "
+                    f"held the pay submission locally ({request.method} "
+                    f"{request.url.split('?')[0][:160]}): "
                     "it was never sent"
                 )
             origin = request.headers.get("origin")

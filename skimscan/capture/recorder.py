@@ -133,6 +133,18 @@ def _host(url: str) -> str:
         return ""
 
 
+_PLAYWRIGHT_MARKERS = ("utilityScript.evaluate(", "injectedScript.", "const module = {};\n")
+
+
+def _is_playwright_helper(code: str) -> bool:
+    """Playwright evaluates a few helpers in the page's world for some actions (dispatching
+    events, hit-target checks in cross-site frames); the shopper avoids those actions, and this
+    catches any that slip through. Only code compiled without a JavaScript stack (through the
+    DevTools protocol) is looked at, and leaving one out is noted, never silent."""
+    head = code[:400]
+    return any(marker in head for marker in (*_PLAYWRIGHT_MARKERS, "injected2."))
+
+
 def _limit(text: str, n: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -651,7 +663,12 @@ class Recorder:
                     else ScriptKind.JAVASCRIPT_URL
                 )
         scripts: list[ScriptSource] = []
+        helpers = 0
         for rec in self._scripts:
+            if (kinds[rec.sid] is ScriptKind.EVAL and not rec.params.get("stackTrace")
+                    and _is_playwright_helper(rec.code or "")):
+                helpers += 1  # the automation's own code in the page's world: never page code
+                continue
             chain = self._chain(rec.sid, direct)
             params = rec.params
             url = str(params.get("url") or "")
@@ -684,6 +701,8 @@ class Recorder:
                     size=len(data) if rec.code is not None else int(params.get("length") or 0),
                 )
             )
+        if helpers:
+            self.note(f"{helpers} helper script(s) of the browser automation were left out")
         seen_codes = {s.code.strip() for s in scripts if s.code}
         extra = 0
         missing_inline = 0

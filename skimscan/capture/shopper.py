@@ -142,6 +142,7 @@ class FieldInfo:
     placeholder: str = ""
     aria: str = ""
     label: str = ""
+    near: str = ""  # words just before a field that has no label of its own
     visible: bool = True
     editable: bool = True
     form: str = ""
@@ -158,7 +159,8 @@ class FieldInfo:
             type=str(data.get("type", "")), name=str(data.get("name", "")),
             id=str(data.get("id", "")), autocomplete=str(data.get("autocomplete", "")),
             placeholder=str(data.get("placeholder", "")), aria=str(data.get("aria", "")),
-            label=str(data.get("label", "")), visible=bool(data.get("visible", True)),
+            label=str(data.get("label", "")), near=str(data.get("near", "")),
+            visible=bool(data.get("visible", True)),
             editable=bool(data.get("editable", True)), form=str(data.get("form", "")),
             policy=int(data.get("policy", -1)), options=opts,
             classes=str(data.get("classes", "")), maxlength=int(data.get("maxlength", -1)),
@@ -247,10 +249,27 @@ def classify_field(f: FieldInfo, policy_kinds: Sequence[str] = ()) -> str | None
     return kind
 
 
+def _select_kind(f: FieldInfo) -> str | None:
+    """A <select> whose options are the months or the coming years is an expiry part."""
+    numbers = [int(v) for v, _t in f.options if v.strip().isdigit()]
+    numbers += [int(t) for v, t in f.options if not v.strip().isdigit() and t.strip().isdigit()]
+    if sum(1 for n in numbers if 2000 <= n <= 2100) >= 5 and max(numbers, default=0) >= 2025:
+        return "exp_year"
+    if len(numbers) >= 5 and all(20 <= n <= 60 for n in numbers):
+        return "exp_year"  # two-digit years
+    months = {n for n in numbers if 1 <= n <= 12}
+    names = {t.strip().lower()[:3] for _v, t in f.options} & set(_MONTHS)
+    if len(months) == 12 or len(names) == 12:
+        return "exp_month"
+    return None
+
+
 def _classify(f: FieldInfo) -> str | None:
     for token in f.autocomplete.lower().split():
         if token in _AUTOCOMPLETE:
             return _AUTOCOMPLETE[token]
+    if f.tag == "select" and (kind := _select_kind(f)) is not None:
+        return kind
     if f.type == "email":
         return "email"
     if f.type == "tel":
@@ -259,10 +278,12 @@ def _classify(f: FieldInfo) -> str | None:
     for kind, pattern in _ATTRIBUTE_RULES:
         if pattern.search(attributes):
             return kind
-    text = " | ".join(t for t in (f.label, f.placeholder, f.aria) if t)
-    for kind, pattern in _LABEL_RULES:
-        if pattern.search(text):
-            return kind
+    for text in (f.label, f.aria, f.placeholder, f.near):  # the field's own words first
+        if not text:
+            continue
+        for kind, pattern in _LABEL_RULES:
+            if pattern.search(text):
+                return kind
     return None
 
 
@@ -512,7 +533,7 @@ class Shopper:
     before_pay: Callable[[], None]
     log: Callable[[str], None]
     world: str  # the name of our isolated worlds
-    typing_delay: float = 5.0  # ms between keys
+    typing_delay: float = 2.0  # ms between keys
     done: list[str] = field(default_factory=list)
 
     async def run(self, tree: CdpTree, selectors: Sequence[str] = (),
@@ -563,8 +584,11 @@ class Shopper:
                     await loc.click(timeout=ACTION_TIMEOUT // 2)
                 except PlaywrightError:
                     await loc.focus(timeout=ACTION_TIMEOUT)
-            await loc.press_sequentially(fill.value, delay=self.typing_delay,
-                                         timeout=ACTION_TIMEOUT * 4)
+            if fill.kind in CARD_KINDS:  # the card: a key event for every character
+                await loc.press_sequentially(fill.value, delay=self.typing_delay,
+                                             timeout=ACTION_TIMEOUT * 4)
+            else:  # billing details: typed in one go (input events, no key events)
+                await loc.fill(fill.value, timeout=ACTION_TIMEOUT)
             await loc.press("Tab", timeout=ACTION_TIMEOUT)  # blur: change and blur fire
             self.done.append(fill.kind)
             self.log(f"typed {what} into {where}")

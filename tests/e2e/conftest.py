@@ -1,10 +1,13 @@
-"""Real-browser fixtures: the fixture shop and one Chromium per test module."""
+"""Real-browser fixtures: the fixture shop and one Chromium per test module, and the scan of
+every checkout page (shared by test_scan and test_canary_shop: one scan per test session)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
 
@@ -15,6 +18,7 @@ if str(ROOT) not in sys.path:  # `fixtures.shop` lives beside the package, not i
 from fixtures.shop import Shop, start_shop  # noqa: E402
 from skimscan.capture.hostmap import HostMap  # noqa: E402
 from skimscan.capture.page import BrowserSession  # noqa: E402
+from skimscan.models import Report  # noqa: E402
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -35,3 +39,25 @@ def shop_host_map(shop: Shop) -> HostMap:
 async def session(shop: Shop) -> AsyncIterator[BrowserSession]:
     async with BrowserSession(host_map=shop_host_map(shop)) as browser_session:
         yield browser_session
+
+
+PAGES: list[dict[str, Any]] = json.loads(
+    (ROOT / "fixtures" / "shop" / "pages.json").read_text()
+)["pages"]
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def checkout_report() -> AsyncIterator[Report]:
+    """Every checkout page of pages.json scanned as `skimscan scan` does by default: in a real
+    browser, with the shopper typing a canary card under quarantine. Once per test session."""
+    from skimscan.pipeline import Engine, EngineOptions
+    from skimscan.scanner import Scanner, ScanOptions
+
+    running = await start_shop()
+    try:
+        options = ScanOptions(host_map=shop_host_map(running), ignore_https_errors=True,
+                              wait=1.0, concurrency=4)
+        async with Scanner(options, Engine(EngineOptions(use_disk_cache=False))) as scanner:
+            yield await scanner.scan_many([running.url(p["path"]) for p in PAGES])
+    finally:
+        await running.stop()
