@@ -164,7 +164,8 @@ def _render(report: Report, args: argparse.Namespace, engine: Engine, color: boo
     if fmt == "html":
         from skimscan.report.html import render_html
 
-        return render_html(report, engine.rules)
+        sources = {sha: s for t in report.targets for sha, s in t.sources.items()}
+        return render_html(report, engine.rules, sources)
     from skimscan.report.table import render_table
 
     return render_table(report, color=color)

@@ -232,6 +232,8 @@ class TargetReport:
     page: Mapping[str, Any] = field(default_factory=dict)
     #: pages: the full-page screenshot (PNG) for the HTML report; never in JSON
     screenshot_png: bytes | None = field(default=None, repr=False, compare=False)
+    #: the analysed code by sha256, for code excerpts in the HTML report; never in JSON
+    sources: Mapping[str, ScriptSource] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

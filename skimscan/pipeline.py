@@ -173,7 +173,8 @@ class Engine:
             if verdict is not Verdict.MALICIOUS:
                 verdict = Verdict.ERROR
         return TargetReport(target=target, kind=kind, verdict=verdict, error=error,
-                            scripts=tuple(reports), findings=ordered, notes=(*notes, *failures))
+                            scripts=tuple(reports), findings=ordered, notes=(*notes, *failures),
+                            sources={s.sha256: s for s in scripts})
 
 
 def _script_report(s: ScriptSource, host_class: HostClass, verdict: Verdict,
