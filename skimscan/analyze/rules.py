@@ -269,12 +269,18 @@ class RuleSet:
                 if host and any(host == h or host.endswith("." + h) for h in hosts):
                     hits.append(Hit(f.location, {**f.attrs, "ioc": host}, f.flow))
         if not hits and hosts and ctx.text:
-            low = ctx.text.lower()
-            for h in sorted(hosts):
-                pos = low.find(h)
-                if pos >= 0:
-                    line = ctx.text.count("\n", 0, pos) + 1
-                    hits.append(Hit(Location(line, 0), {"ioc": h, "host": h}))
+            # The host as a whole name in the text (`x.baways.com` yes, `shopping-analytics.com`
+            # for `g-analytics.com` no): the label before it must end.
+            pattern = self._compiled(
+                r"(?i)(?:^|[^a-z0-9-])(" + "|".join(re2.escape(h) for h in sorted(hosts))
+                + r")(?:[^a-z0-9-]|$)")
+            for match in pattern.finditer(ctx.text):
+                pos = match.start(1)
+                line = ctx.text.count("\n", 0, pos) + 1
+                host = match.group(1).lower()
+                hits.append(Hit(Location(line, 0), {"ioc": host, "host": host}))
+                if len(hits) >= MAX_HITS_PER_RULE:
+                    break
         return hits
 
 

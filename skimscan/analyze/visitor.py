@@ -824,9 +824,23 @@ class ScriptVisitor:
         elif name in ("insertAdjacentHTML",) and len(args) >= 2:
             self._html_injection(node, args[1], self.deps(args[1]))
         elif name in ("append", "prepend", "html", "after", "before", "appendTo") and first:
-            text = self.folder.string(first)
+            text = self.folder.string(first) or self._const_text(first)
             if text and "<" in text:
                 self._html_injection(node, first, self.deps(first))
+        elif name == "attr" and len(args) >= 2 and receiver is not None and self._is_jquery(
+            receiver
+        ):
+            attr = (self.folder.string(first) or "").lower()
+            if attr in ("action", "src"):
+                sink = "form-action" if attr == "action" else "element-src"
+                self._add_sink(sink, node, args[1], self.deps(args[1]))
+        elif name in ("gtag", "ga", "__gaTracker") and chain == [name] and args:
+            # The site's analytics calls send their parameters to Google Analytics: with card
+            # data in them, the attacker's own property receives it (a trusted channel).
+            site = SinkSite("analytics-call", self.loc(node), None,
+                            "https://www.google-analytics.com/g/collect",
+                            self.deps_list(args[1:]))
+            self.sinks.append(site)
         elif name == "createElement" and first is not None:
             tag = (self.folder.string(first) or "").lower()
             if tag in ("script", "iframe", "form", "input"):
