@@ -42,3 +42,8 @@ fa.href = 'https://use.fontawesome.com/releases/v6.5.1/css/all.css';
 // A host that merely ends with the same letters is not the documented host.
 // ok: known-skimmer-drop-hosts
 navigator.sendBeacon('https://collect.shopping-analytics.com/v1/event', '');
+
+// ---
+// Named only in a comment: not contact (e.g. a changelog mentioning baways.com).
+// ok: known-skimmer-drop-hosts
+var x = 1;

@@ -86,7 +86,8 @@ def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
         return RawAnalysis((), (), (), result.error, 1, obfuscation)
     try:
         folder = Folder(result.tree)
-        visitor = ScriptVisitor(result.tree, folder, _no_classify)
+        visitor = ScriptVisitor(result.tree, folder, _no_classify,
+                                patterns.injected_card_fields(code))
         visitor.run()
         recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
         stage_facts, stages = _run_stages(code, folder, visitor, recovered, limits)

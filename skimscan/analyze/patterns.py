@@ -22,6 +22,7 @@ _CARD_WORDS = (
     r"|ccnum|cardnum|\bpan\b|\bcvv2?\b|\bcvc2?\b|\bcsc\b|\bcvn\b"
     r"|security[-_ ]?code|securitycode|verification[-_ ]?(?:code|value)"
     r"|x_card_num|x_card_code|x_exp_date|payment\[cc_|payment\[card"
+    r"|name\s*\^=\s*[\"']?payment\["
     r"|cc-(?:number|exp|exp-month|exp-year|csc|name|given-name|family-name|type)"
     r"|exp(?:iry|iration)?[-_ ]?(?:date|month|year|mm|yy)|\bexpiry\b|\bexpdate\b"
     r"|kartennummer|numero[-_ ]?(?:de[-_ ]?)?tarjeta|num[eé]ro[-_ ]?(?:de[-_ ]?)?carte"
@@ -106,3 +107,29 @@ def is_domain(text: str) -> bool:
     if len(text) > 253 or not _DOMAIN.match(text):
         return False
     return _suffixes().privatesuffix(text.lower(), accept_unknown=False) is not None
+
+
+_INPUT_TAG = re.compile(r"<(?:input|select)\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""\b(id|name|autocomplete|placeholder|aria-label|data-[\w-]+)\s*=\s*"""
+                   r"""(?:\\?["']([^"'\\>]*)\\?["']|([^\s>]+))""", re.IGNORECASE)
+_LABEL_BEFORE = re.compile(r">([^<>]{2,60})<(?:/label>\s*<)?[^<>]*$", re.IGNORECASE)
+
+
+def injected_card_fields(code: str) -> frozenset[str]:
+    """Ids and names of card inputs in HTML that a script carries in its strings: a skimmer's
+    fake card form labels its fields for the shopper (`autocomplete="cc-number"`, "Card number")
+    even when the ids it reads them back by (`#f_num`) say nothing."""
+    found: set[str] = set()
+    for match in _INPUT_TAG.finditer(code[:4_000_000]):
+        attrs = {m.group(1).lower(): (m.group(2) or m.group(3) or "")
+                 for m in _ATTR.finditer(match.group(0))}
+        before = _LABEL_BEFORE.search(code[max(0, match.start() - 120):match.start() + 1])
+        label = before.group(1) if before else ""
+        described = " ".join(v for k, v in attrs.items() if k != "id" and k != "name")
+        if (attrs.get("autocomplete", "").startswith("cc-") or is_card_selector(described)
+                or is_card_selector(label)) or is_card_selector(attrs.get("name", "")):
+            for key in ("id", "name"):
+                value = attrs.get(key, "")
+                if len(value) >= 2:
+                    found.add(value)
+    return frozenset(found)

@@ -269,19 +269,56 @@ class RuleSet:
                 if host and any(host == h or host.endswith("." + h) for h in hosts):
                     hits.append(Hit(f.location, {**f.attrs, "ioc": host}, f.flow))
         if not hits and hosts and ctx.text:
+            # The host in the code (a config object, a string table) — not in a comment.
+            text = strip_comments(ctx.text) if ctx.parsed else ctx.text
             # The host as a whole name in the text (`x.baways.com` yes, `shopping-analytics.com`
             # for `g-analytics.com` no): the label before it must end.
             pattern = self._compiled(
                 r"(?i)(?:^|[^a-z0-9-])(" + "|".join(re2.escape(h) for h in sorted(hosts))
                 + r")(?:[^a-z0-9-]|$)")
-            for match in pattern.finditer(ctx.text):
+            for match in pattern.finditer(text):
                 pos = match.start(1)
-                line = ctx.text.count("\n", 0, pos) + 1
+                line = text.count("\n", 0, pos) + 1
                 host = match.group(1).lower()
                 hits.append(Hit(Location(line, 0), {"ioc": host, "host": host}))
                 if len(hits) >= MAX_HITS_PER_RULE:
                     break
         return hits
+
+
+def strip_comments(code: str) -> str:
+    """The code with `//` and `/* */` comments blanked (newlines kept, so lines still match).
+    A small lexer: quotes and template literals are respected; a regex literal containing a
+    quote can confuse it, which at worst leaves a comment in place."""
+    out: list[str] = []
+    i, n = 0, len(code)
+    while i < n:
+        ch = code[i]
+        if ch in "'\"`":
+            j = i + 1
+            while j < n and code[j] != ch:
+                j += 2 if code[j] == "\\" else 1
+            out.append(code[i:j + 1])
+            i = j + 1
+        elif code.startswith("//", i):
+            j = code.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif code.startswith("/*", i):
+            j = code.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append("".join(c if c == "\n" else " " for c in code[i:j]))
+            i = j
+        else:
+            j = i
+            while j < n and code[j] not in "'\"`/":
+                j += 1
+            if j == i:  # a lone slash: division or a regex
+                j = i + 1
+            out.append(code[i:j])
+            i = j
+    return "".join(out)
 
 
 def _render(template: str, attrs: Mapping[str, Any]) -> str:

@@ -64,6 +64,10 @@ _HTML_CODE = re.compile(
 )
 #: Pseudo-binding for data exchanged by postMessage within one analysis (page ↔ worker).
 _MESSAGES = "g:%message"
+#: Words that put a card-field regex in a privacy list (fields to mask or block).
+_MASK_LIST = re.compile(r"pass|ssn|iban|secret|sensitive|private|redact|\bpin\b|social")
+#: Characters that masking replaces values with.
+_MASK_CHARS = re.compile(r"^[*•xX#·\-_ ]{0,3}$")
 _PAYMENT_FORM = re.compile(r"pay|card|checkout|billing|credit", re.IGNORECASE)
 _REGEX_NOISE = re.compile(r"\\[sb]\*?\+?\??|\[[-_ \\s]*\]\??|[?*+^$()]")
 _ANTI_CHECKS = {
@@ -221,8 +225,15 @@ class _Scope:
 class ScriptVisitor:
     """Walks one Program; results in `facts`, `graph` and `sinks` (resolved by `finish`)."""
 
-    def __init__(self, tree: Any, folder: FolderLike, classify: Classify) -> None:
+    def __init__(self, tree: Any, folder: FolderLike, classify: Classify,
+                 injected_card_fields: frozenset[str] = frozenset()) -> None:
         self.tree = tree
+        #: ids/names of card inputs in markup the script itself writes (a fake card form)
+        self.injected_card_fields = injected_card_fields
+        names = sorted(n for n in injected_card_fields if len(n) >= 3)
+        self._injected_re = re.compile(
+            r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])"
+        ) if names else None
         self.folder = folder
         self.classify = classify
         self.facts: list[Fact] = []
@@ -608,7 +619,7 @@ class ScriptVisitor:
             pass
         elif prop in ("elements",) or (prop == "forms" and self._is_document(node.object)):
             self.fact("form-serialize", node, via=prop)
-        elif prop and patterns.is_card_selector(prop) and "." not in prop:
+        elif prop and self._is_card(prop) and "." not in prop:
             self.fact("card-read", node, field=prop, via="property")
         for child in children(node):
             self.visit(child)
@@ -719,6 +730,8 @@ class ScriptVisitor:
             left.object
         ) == "script":
             self.fact("dom-inject", node, element="script", via=prop)
+        elif prop in ("textContent", "innerText", "text") and "url(" in self._const_text(right):
+            self._add_sink("css-url", node, right, deps)  # `style.textContent = '…url(…)'`
         elif prop == "cookie" and obj_chain and obj_chain[-1] == "document":
             self._edges("g:%cookie", deps, node, "written to document.cookie")
             self._storage_write("cookie", None, node, deps)
@@ -888,13 +901,15 @@ class ScriptVisitor:
             if receiver.type == "ArrayExpression":
                 names = {e.value for e in receiver.elements
                          if e is not None and e.type == "Literal" and isinstance(e.value, str)}
-            card = sorted(n for n in names if patterns.is_card_selector(n))
+            card = sorted(n for n in names if self._is_card(n))
             if card:
                 self.fact("card-read", node, field=", ".join(card)[:120], via="name-list")
         for lit in candidates:
             pattern = getattr(lit.regex, "pattern", "") or ""
             words = _REGEX_NOISE.sub("", pattern.lower())
-            if len(words) < 200 and patterns.is_card_selector(words):
+            if _MASK_LIST.search(words):
+                continue  # `/cc-|card|cvv|pass|ssn/`: a list of fields to mask, not to steal
+            if len(words) < 200 and self._is_card(words):
                 self.fact("card-read", lit, field=f"/{pattern[:80]}/", via="text-pattern")
 
     def _callback_edges(self, node: Any, receiver: Any, args: list[Any]) -> None:
@@ -952,7 +967,7 @@ class ScriptVisitor:
         deps = self.deps(arg)
         if arg.type in ("MemberExpression", "Identifier") and not deps.strings:
             text = self.folder.string(arg)
-            if text is not None and 2 < len(text) < 400 and _interesting(text):
+            if text is not None and 2 < len(text) < 400 and self._interesting(text):
                 deps.strings.add(text)
         return deps
 
@@ -970,7 +985,7 @@ class ScriptVisitor:
             if text.lower() in ("input", "select", "textarea", "*"):
                 self.fact("input-sweep", node, selector=text, via=via)
             return
-        if patterns.is_card_selector(text):
+        if self._is_card(text):
             self.fact("card-read", node, field=text[:120], via=via)
         elif patterns.is_sweep_selector(text):
             self.fact("input-sweep", node, selector=text[:120], via=via)
@@ -992,7 +1007,7 @@ class ScriptVisitor:
         step = FlowStep(self.loc(node), f"{event} listener on {target_kind}")
         if event == "message":
             deps.bindings.add(_MESSAGES)
-        if selector and patterns.is_card_selector(selector):
+        if selector and self._is_card(selector):
             step_card = FlowStep(self.loc(node), f"card field {selector[:60]!r}")
             deps.labels.setdefault("card", step_card)
         if event in patterns.KEY_EVENTS:
@@ -1092,6 +1107,8 @@ class ScriptVisitor:
         if "<img" in low or "<script" in low or "<iframe" in low:
             site = SinkSite("html-src", self.loc(node), html_node, None, deps)
             self.sinks.append(site)
+        elif "url(" in low:
+            self.sinks.append(SinkSite("css-url", self.loc(node), html_node, None, deps))
 
     def _storage_write(self, store: str, key: str | None, node: Any, deps: Deps) -> None:
         f = Fact("storage-write", self.loc(node), {"store": store, "key": key})
@@ -1166,10 +1183,16 @@ class ScriptVisitor:
             result = Deps({self._this()})
         elif kind == "Literal":
             value = n.value
-            if type(value) is str and 2 < len(value) < 400 and _interesting(value):
+            if type(value) is str and 2 < len(value) < 400 and self._interesting(value):
                 result = Deps(strings={value})
         elif kind in _FUNCTIONS:
             pass
+        elif kind == "MemberExpression" and not n.computed and getattr(
+            n.property, "name", None
+        ) == "length":
+            pass  # a length is a number about the data, not the data
+        elif kind == "CallExpression" and self._is_masking(n):
+            pass  # `v.replace(/\S/g, '*')`: masked, nothing left to steal
         elif kind == "MemberExpression":
             via_window = self._window_global(n)
             if via_window is not None:
@@ -1189,7 +1212,7 @@ class ScriptVisitor:
             ):  # `'#cc_' + 'number'`, `base + '/collect'`: worth folding
                 folded = self.folder.string(n)
             if folded is not None:
-                if 2 < len(folded) < 400 and _interesting(folded):
+                if 2 < len(folded) < 400 and self._interesting(folded):
                     result = Deps(strings={folded})
             else:
                 node_deps = self._deps_node
@@ -1232,7 +1255,7 @@ class ScriptVisitor:
                     if text.lower() in ("input", "select", "textarea", "*"):
                         where = self.loc(n)
                         deps.labels.setdefault("form", FlowStep(where, f"all <{text}> fields"))
-                elif patterns.is_card_selector(text):
+                elif self._is_card(text):
                     where = self.loc(n)
                     deps.labels.setdefault("card", FlowStep(where, f"card field {text[:60]!r}"))
                 elif patterns.is_sweep_selector(text):
@@ -1263,7 +1286,7 @@ class ScriptVisitor:
             deps.labels.setdefault("form", FlowStep(self.loc(n), "document.forms"))
         elif prop == "cookie" and self._is_document(n.object):
             deps.bindings.add("g:%cookie")
-        elif prop and patterns.is_card_selector(prop) and "." not in prop:
+        elif prop and self._is_card(prop) and "." not in prop:
             deps.labels.setdefault("card", FlowStep(self.loc(n), f"field {prop!r}"))
         obj = self.chain(n.object)
         if obj and obj[-1] in ("localStorage", "sessionStorage"):
@@ -1309,7 +1332,25 @@ class ScriptVisitor:
                 roots |= url_deps.bindings
         for _, _, url_deps in self._xhr_open.values():
             roots |= url_deps.bindings
+        roots |= {site.owner for site in self.sinks if site.owner is not None}
         return roots
+
+    def _owner_kind(self, owner: str, limit: int = 200) -> str | None:
+        """`var s = open(); s.send(x)` where `open()` returns a WebSocket it created: follow the
+        owner back through assignments, returns and calls to an object whose kind we know."""
+        seen = {owner}
+        frontier = [owner]
+        while frontier and len(seen) < limit:
+            b = frontier.pop(0)
+            kind = self._objects.get(b, ("",))[0]
+            if kind in ("ws", "xhr"):
+                self._objects.setdefault(owner, self._objects[b])
+                return str(kind)
+            for edge in self.graph.incoming.get(b, ()):
+                if edge.src not in seen:
+                    seen.add(edge.src)
+                    frontier.append(edge.src)
+        return None
 
     def _demand(self, roots: Iterator[str]) -> None:
         """Compute the lazy edges backwards from `roots`, as far as they reach."""
@@ -1466,7 +1507,9 @@ class ScriptVisitor:
     def _is_location_target(self, left: Any, prop: str | None) -> bool:
         if prop == "location":
             obj = self.chain(left.object) or []
-            return obj in ([], ["document"], ["window"]) or obj[-1:] in (["top"], ["parent"])
+            return obj in ([], ["document"], ["window"]) or obj[-1:] in (
+                ["top"], ["parent"], ["opener"], ["contentWindow"]) or bool(
+                self._objects.get(self.path_key(left.object) or "", ("",))[0] == "window")
         return prop in ("href",) and self._is_location(left.object)
 
     def _is_xhr(self, receiver: Any, method: Any) -> bool:
@@ -1490,6 +1533,34 @@ class ScriptVisitor:
             return False
         return self.prop_name(node.callee) in ("test", "indexOf", "includes", "match", "search",
                                                "startsWith", "endsWith", "exec")
+
+    def _is_card(self, text: str) -> bool:
+        """A card-field selector or name — including fields this script injects itself
+        (`<input id="f_num" autocomplete="cc-number">` makes `#f_num` a card field)."""
+        if patterns.is_card_selector(text):
+            return True
+        return self._injected_re is not None and bool(self._injected_re.search(text))
+
+    def _interesting(self, text: str) -> bool:
+        return _interesting(text) or (
+            self._injected_re is not None and bool(self._injected_re.search(text)))
+
+    def _is_masking(self, call: Any) -> bool:
+        """`value.replace(/./g, '*')`, `.replace(/\d/g, 'x')`: every character replaced by a
+        mask character, so the result carries no card data (session replay masking)."""
+        callee = call.callee
+        if callee.type != "MemberExpression" or self.prop_name(callee) not in (
+            "replace", "replaceAll"
+        ) or len(call.arguments) < 2:
+            return False
+        pattern, replacement = call.arguments[0], call.arguments[1]
+        regex = getattr(pattern, "regex", None)
+        if regex is None or replacement.type != "Literal" or type(replacement.value) is not str:
+            return False
+        source = getattr(regex, "pattern", "") or ""
+        broad = source in (".", "\\S", "\\d", "\\w", "[^\\s]", "\\D", "[\\s\\S]", "[0-9]")
+        return broad and "g" in (getattr(regex, "flags", "") or "") and bool(
+            _MASK_CHARS.match(replacement.value))
 
     def _is_current_script(self, node: Any) -> bool:
         chain = self.chain(node) or []
@@ -1530,7 +1601,7 @@ class ScriptVisitor:
 
     def _selector_kind(self, text: str) -> str | None:
         low = text.lower()
-        if patterns.is_card_selector(text):
+        if self._is_card(text):
             return "card-field"
         if patterns.is_sweep_selector(text):
             return "fields"
@@ -1616,7 +1687,7 @@ class ScriptVisitor:
             for text in (t for level in self.strings_reaching(selector_deps) for t in level):
                 if via == "getElementsByTagName":
                     continue
-                if patterns.is_card_selector(text):
+                if self._is_card(text):
                     step = FlowStep(self.loc(call), f"card field {text[:60]!r}")
                     self.graph.add_seed(key, "card", step)
                     self.facts.append(Fact("card-read", self.loc(call), {"field": text[:120],
@@ -1635,6 +1706,9 @@ class ScriptVisitor:
                 self.facts[index] = Fact(fact.kind, fact.location,
                                          {**fact.attrs, "target": kind}, fact.flow)
         for site in self.sinks:
+            if site.owner is not None and site.owner not in self._objects:
+                if self._owner_kind(site.owner) == "ws":
+                    site.sink = "websocket"
             if site.owner is not None:
                 kind, url, url_deps = self._objects.get(site.owner, ("", None, None))
                 if site.sink == "xhr" and site.owner in self._xhr_open:
