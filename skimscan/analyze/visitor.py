@@ -847,7 +847,8 @@ class ScriptVisitor:
             if attr in ("action", "src"):
                 sink = "form-action" if attr == "action" else "element-src"
                 self._add_sink(sink, node, args[1], self.deps(args[1]))
-        elif name in ("gtag", "ga", "__gaTracker") and chain == [name] and args:
+        elif name in ("gtag", "ga", "__gaTracker") and chain == [name] and args and \
+                self._undeclared(name):
             # The site's analytics calls send their parameters to Google Analytics: with card
             # data in them, the attacker's own property receives it (a trusted channel).
             site = SinkSite("analytics-call", self.loc(node), None,
@@ -1534,6 +1535,11 @@ class ScriptVisitor:
         return self.prop_name(node.callee) in ("test", "indexOf", "includes", "match", "search",
                                                "startsWith", "endsWith", "exec")
 
+    def _undeclared(self, name: str) -> bool:
+        """A global the script does not define itself (the page's `gtag`, not a minified `ga`)."""
+        return self.resolve(name).startswith("g:") and name not in self._declared.get(
+            id(self.tree), ())
+
     def _is_card(self, text: str) -> bool:
         """A card-field selector or name — including fields this script injects itself
         (`<input id="f_num" autocomplete="cc-number">` makes `#f_num` a card field)."""
@@ -1546,7 +1552,7 @@ class ScriptVisitor:
             self._injected_re is not None and bool(self._injected_re.search(text)))
 
     def _is_masking(self, call: Any) -> bool:
-        """`value.replace(/./g, '*')`, `.replace(/\d/g, 'x')`: every character replaced by a
+        r"""`value.replace(/./g, '*')`, `.replace(/\d/g, 'x')`: every character replaced by a
         mask character, so the result carries no card data (session replay masking)."""
         callee = call.callee
         if callee.type != "MemberExpression" or self.prop_name(callee) not in (
@@ -1706,9 +1712,9 @@ class ScriptVisitor:
                 self.facts[index] = Fact(fact.kind, fact.location,
                                          {**fact.attrs, "target": kind}, fact.flow)
         for site in self.sinks:
-            if site.owner is not None and site.owner not in self._objects:
-                if self._owner_kind(site.owner) == "ws":
-                    site.sink = "websocket"
+            if site.owner is not None and site.owner not in self._objects and \
+                    self._owner_kind(site.owner) == "ws":
+                site.sink = "websocket"
             if site.owner is not None:
                 kind, url, url_deps = self._objects.get(site.owner, ("", None, None))
                 if site.sink == "xhr" and site.owner in self._xhr_open:
