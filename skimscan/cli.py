@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skimscan import __version__
+from skimscan.cliargs import add_page_scan_options, env, env_flag, env_int
 from skimscan.errors import ConfigError, SkimscanError
 from skimscan.inventory import commands as inventory_commands
 from skimscan.models import Confidence, Report, Severity, Verdict
@@ -42,12 +43,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(f"SKIMSCAN_{name.upper().replace('-', '_')}", default)
-
-
-def _env_flag(name: str) -> bool:
-    return (_env(name) or "").strip().lower() in ("1", "true", "yes", "on")
+_env = env
+_env_flag = env_flag
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
@@ -95,21 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="load pages in a real browser and analyse what they run")
     scan.add_argument("urls", nargs="+", metavar="URL")
-    scan.add_argument("--policy", default=_env("policy"), help="policy file (YAML)")
-    scan.add_argument("--map-host", action="append", metavar="PATTERN=ADDRESS[:PORT]",
-                      default=[s for s in (_env("map_host") or "").split(",") if s.strip()],
-                      help="send a host name (wildcards allowed) to another address; repeatable")
-    scan.add_argument("--ignore-https-errors", action="store_true",
-                      default=_env_flag("ignore_https_errors"),
-                      help="accept self-signed or invalid certificates (staging, local shops)")
-    scan.add_argument("--timeout", type=float, default=float(_env("timeout") or 30),
-                      help="seconds to load each page (default 30)")
-    scan.add_argument("--wait", type=float, default=float(_env("wait") or 2),
-                      help="extra seconds to watch each page after it loaded (default 2)")
-    scan.add_argument("--concurrency", type=int, default=int(_env("concurrency") or 1),
+    add_page_scan_options(scan)
+    scan.add_argument("--concurrency", type=int, default=env_int("concurrency", 1),
                       help="pages scanned in parallel on one browser (default 1)")
-    scan.add_argument("--no-browser", action="store_true", default=_env_flag("no_browser"),
-                      help="fetch HTML and scripts without a browser (fast, sees less)")
     _add_output(scan)
 
     rules = sub.add_parser("rules", help="list or test rules")

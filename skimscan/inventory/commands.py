@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from skimscan.cliargs import add_page_scan_options, env, env_flag
 from skimscan.errors import ConfigError
 from skimscan.inventory.store import DEFAULT_DB, Store, now_utc
 from skimscan.models import Severity
@@ -33,20 +34,8 @@ EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(f"SKIMSCAN_{name.upper().replace('-', '_')}", default)
-
-
-def _env_flag(name: str) -> bool:
-    return (_env(name) or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _float_env(name: str, default: float) -> float:
-    text = _env(name)
-    try:
-        return float(text) if text else default
-    except ValueError:
-        return default
+_env = env
+_env_flag = env_flag
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -56,19 +45,7 @@ def _add_db(p: argparse.ArgumentParser) -> None:
 
 def _add_scan(p: argparse.ArgumentParser) -> None:
     _add_db(p)
-    p.add_argument("--policy", default=_env("policy"), help="policy file (YAML)")
-    p.add_argument("--map-host", action="append", metavar="PATTERN=ADDRESS[:PORT]",
-                   default=[s for s in (_env("map_host") or "").split(",") if s.strip()],
-                   help="send a host name (wildcards allowed) to another address; repeatable")
-    p.add_argument("--ignore-https-errors", action="store_true",
-                   default=_env_flag("ignore_https_errors"),
-                   help="accept self-signed or invalid certificates (staging, local shops)")
-    p.add_argument("--timeout", type=float, default=_float_env("timeout", 30.0),
-                   help="seconds to load each page (default 30)")
-    p.add_argument("--wait", type=float, default=_float_env("wait", 2.0),
-                   help="extra seconds to watch each page after it loaded (default 2)")
-    p.add_argument("--no-browser", action="store_true", default=_env_flag("no_browser"),
-                   help="fetch HTML and scripts without a browser (fast, sees less)")
+    add_page_scan_options(p)
     p.add_argument("--no-cache", action="store_true", default=_env_flag("no_cache"),
                    help="do not read or write the on-disk analysis cache")
     p.add_argument("--no-shop", action="store_true", default=_env_flag("no_shop"),

@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from skimscan.analyze.parse import ParseLimits, parse, run_deep
+from skimscan.analyze.visitor import pattern_names
 
 #: Query parameters that only defeat caches; dropped whatever their value.
 CACHE_BUST_PARAMS = frozenset({
@@ -242,23 +243,6 @@ def _is_node(value: Any) -> bool:
     return isinstance(getattr(value, "type", None), str) and hasattr(value, "__dict__")
 
 
-def _pattern_names(node: Any) -> Iterator[str]:
-    t = getattr(node, "type", None)
-    if t == "Identifier":
-        yield node.name
-    elif t == "ObjectPattern":
-        for p in node.properties:
-            yield from _pattern_names(p.argument if p.type == "RestElement" else p.value)
-    elif t == "ArrayPattern":
-        for e in node.elements:
-            if e is not None:
-                yield from _pattern_names(e)
-    elif t == "RestElement":
-        yield from _pattern_names(node.argument)
-    elif t == "AssignmentPattern":
-        yield from _pattern_names(node.left)
-
-
 def _block_declares(body: Sequence[Any]) -> bool:
     return any(
         (s.type == "VariableDeclaration" and s.kind != "var")
@@ -291,7 +275,7 @@ class _Scopes:
             if t == "FunctionExpression" and node.id is not None:
                 inner.declare(node.id.name)
             for p in node.params:
-                for name in _pattern_names(p):
+                for name in pattern_names(p):
                     inner.declare(name)
             for p in node.params:
                 self._visit(p, inner)
@@ -311,7 +295,7 @@ class _Scopes:
         if t == "VariableDeclaration":
             target = scope.var_scope() if node.kind == "var" else scope
             for d in node.declarations:
-                for name in _pattern_names(d.id):
+                for name in pattern_names(d.id):
                     target.declare(name)
         elif t in ("ImportDefaultSpecifier", "ImportNamespaceSpecifier", "ImportSpecifier"):
             self.root.declare(node.local.name)
@@ -323,7 +307,7 @@ class _Scopes:
         elif t == "CatchClause":
             scope = self._open(node, scope, False)
             if node.param is not None:
-                for name in _pattern_names(node.param):
+                for name in pattern_names(node.param):
                     scope.declare(name)
         for child in _children(node):
             self._visit(child, scope)

@@ -1,0 +1,52 @@
+"""Command-line options shared by every command that scans pages, and their environment.
+
+Every flag also reads `SKIMSCAN_<FLAG>` (upper case, dashes as underscores); a flag on the
+command line beats the variable, which beats the default. Used by `skimscan.cli` and by the
+monitoring commands (`skimscan.inventory.commands`), so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SKIMSCAN_{name.upper().replace('-', '_')}", default)
+
+
+def env_flag(name: str) -> bool:
+    return (env(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_float(name: str, default: float) -> float:
+    text = env(name)
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
+
+
+def env_int(name: str, default: int) -> int:
+    text = env(name)
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return default
+
+
+def add_page_scan_options(p: argparse.ArgumentParser) -> None:
+    """--policy, --map-host, --ignore-https-errors, --timeout, --wait, --no-browser."""
+    p.add_argument("--policy", default=env("policy"), help="policy file (YAML)")
+    p.add_argument("--map-host", action="append", metavar="PATTERN=ADDRESS[:PORT]",
+                   default=[s for s in (env("map_host") or "").split(",") if s.strip()],
+                   help="send a host name (wildcards allowed) to another address; repeatable")
+    p.add_argument("--ignore-https-errors", action="store_true",
+                   default=env_flag("ignore_https_errors"),
+                   help="accept self-signed or invalid certificates (staging, local shops)")
+    p.add_argument("--timeout", type=float, default=env_float("timeout", 30.0),
+                   help="seconds to load each page (default 30)")
+    p.add_argument("--wait", type=float, default=env_float("wait", 2.0),
+                   help="extra seconds to watch each page after it loaded (default 2)")
+    p.add_argument("--no-browser", action="store_true", default=env_flag("no_browser"),
+                   help="fetch HTML and scripts without a browser (fast, sees less)")
