@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -48,6 +50,16 @@ class EngineOptions:
     use_disk_cache: bool = True
     jobs: int | None = None  # None: one per core
     limits: ParseLimits = field(default_factory=ParseLimits)
+    #: time budget for analysis in worker processes: this many seconds per MB of code, at
+    #: least `min_seconds` (the parse budget bounds time too: an 8 MB script parses in ~45 s)
+    seconds_per_mb: float = 120.0
+    min_seconds: float = 60.0
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers now (one of them is stuck on a script over its time budget)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
 
 
 def _extract_worker(code: str, max_bytes: int) -> RawAnalysis:
@@ -66,6 +78,7 @@ class Engine:
         if self.options.use_disk_cache:
             directory = self.options.cache_dir or default_cache_dir()
         self.cache = AnalysisCache(directory, limits=self.options.limits)
+        self._failures: dict[str, str] = {}
 
     # --- extraction, cached and parallel ----------------------------------------------------
 
@@ -75,6 +88,9 @@ class Engine:
         todo: dict[str, str] = {}
         for s in scripts:
             if s.sha256 in results or s.sha256 in todo:
+                continue
+            if s.sha256 in self._failures:  # failed once in this run: not again
+                results[s.sha256] = self._failures[s.sha256]
                 continue
             cached = self.cache.get(s.sha256)
             if cached is not None:
@@ -93,6 +109,8 @@ class Engine:
         for sha, raw in results.items():
             if sha in todo and isinstance(raw, RawAnalysis):
                 self.cache.put(sha, raw)
+            elif sha in todo:
+                self._failures[sha] = str(raw)
         return results
 
     def _extract_here(self, code: str) -> RawAnalysis | str:
@@ -109,21 +127,40 @@ class Engine:
         # Big scripts first, so the longest job does not start last.
         while pending:
             order = sorted(pending, key=lambda k: -len(pending[k]))
-            with ProcessPoolExecutor(max_workers=min(jobs, len(order))) as pool:
-                futures: dict[str, Future[RawAnalysis]] = {
-                    sha: pool.submit(_extract_worker, pending[sha], self.options.limits.max_bytes)
-                    for sha in order
-                }
-                broken = False
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(order)))
+            futures: dict[str, Future[RawAnalysis]] = {
+                sha: pool.submit(_extract_worker, pending[sha], self.options.limits.max_bytes)
+                for sha in order
+            }
+            # The time budget: generous for the size (analysis runs at ~0.1 MB/s at worst).
+            deadline = time.monotonic() + sum(
+                self.options.seconds_per_mb * len(pending[s]) / 1e6 for s in order
+            ) / min(jobs, len(order)) + self.options.min_seconds
+            broken = False
+            try:
                 for sha, future in futures.items():
                     try:
-                        results[sha] = future.result()
+                        results[sha] = future.result(timeout=max(0.0, deadline - time.monotonic()))
                         pending.pop(sha, None)
                     except BrokenProcessPool:
                         broken = True
+                    except FutureTimeout:
+                        # Over budget: report what is still running, keep what finished.
+                        for late in [s for s in pending if not futures[s].done()]:
+                            results[late] = ("analysis exceeded its time budget "
+                                             f"({self.options.seconds_per_mb:g} s per MB)")
+                            pending.pop(late)
+                        for done_sha, done in futures.items():
+                            if done_sha in pending and done.done() and not done.exception():
+                                results[done_sha] = done.result()
+                                pending.pop(done_sha)
+                        _stop(pool)
+                        break
                     except Exception as exc:
                         results[sha] = f"analysis failed: {type(exc).__name__}: {exc}"
                         pending.pop(sha, None)
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
             if broken and pending:
                 # The worker died (e.g. a native stack overflow). Blame the biggest pending
                 # script, report it, and retry the rest in a fresh pool.

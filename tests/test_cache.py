@@ -42,3 +42,15 @@ def test_second_scan_is_served_from_disk(tmp_path: Path) -> None:
     report2 = scan_files([src], engine=second)
     assert second.cache.hits >= 2 and second.cache.misses == 0
     assert [t.findings for t in report1.targets] == [t.findings for t in report2.targets]
+
+
+def test_analysis_over_its_time_budget_is_reported_and_others_complete(tmp_path: Path) -> None:
+    big = "var a = [" + ",".join(f"'{i}' + x" for i in range(40000)) + "];\n"
+    (tmp_path / "slow.js").write_text(big)
+    (tmp_path / "fine.js").write_text(SKIMMER + "\n" + "var pad = 1;\n" * 30000)
+    engine = Engine(EngineOptions(use_disk_cache=False, jobs=2, seconds_per_mb=0.0,
+                                  min_seconds=0.5))
+    report = scan_files([tmp_path], engine=engine)
+    by_name = {Path(t.target).name: t for t in report.targets}
+    assert by_name["slow.js"].verdict.value == "error"
+    assert "time budget" in (by_name["slow.js"].error or "")
