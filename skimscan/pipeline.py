@@ -8,8 +8,8 @@ analysed once. Per-target failures become `verdict: error` targets; they never a
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
