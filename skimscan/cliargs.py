@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -36,7 +37,8 @@ def env_int(name: str, default: int) -> int:
 
 
 def add_page_scan_options(p: argparse.ArgumentParser) -> None:
-    """--policy, --map-host, --ignore-https-errors, --timeout, --wait, --no-browser."""
+    """--policy, --map-host, --ignore-https-errors, --timeout, --wait, --no-browser,
+    --no-interact, --live, --steps."""
     p.add_argument("--policy", default=env("policy"), help="policy file (YAML)")
     p.add_argument("--map-host", action="append", metavar="PATTERN=ADDRESS[:PORT]",
                    default=[s for s in (env("map_host") or "").split(",") if s.strip()],
@@ -50,3 +52,13 @@ def add_page_scan_options(p: argparse.ArgumentParser) -> None:
                    help="extra seconds to watch each page after it loaded (default 2)")
     p.add_argument("--no-browser", action="store_true", default=env_flag("no_browser"),
                    help="fetch HTML and scripts without a browser (fast, sees less)")
+    p.add_argument("--no-interact", "--no-shop", dest="no_interact", action="store_true",
+                   default=env_flag("no_interact") or env_flag("no_shop"),
+                   help="only load each page: do not play a shopper (no canary card typed, "
+                        "no pay button pressed)")
+    p.add_argument("--live", action="store_true", default=env_flag("live"),
+                   help="let requests to untrusted hosts out after the canary card is typed "
+                        "(quarantine off; the payment is still never submitted)")
+    p.add_argument("--steps", type=Path, default=env("steps"), metavar="FILE",
+                   help="YAML steps (goto, click, fill, wait-for, wait, shop) that reach the "
+                        "card form of a multi-step checkout")

@@ -309,6 +309,9 @@ class PageCapture:
     interaction: tuple[str, ...] = ()
     #: wall-clock time (time.time()) at which quarantine was armed, just before typing
     canary_typed_at: float | None = None
+    #: card fields the shopper typed into, in the main frame's document coordinates:
+    #: {"x", "y", "width", "height", "selector", "label"} (the HTML report marks them)
+    card_field_boxes: tuple[Mapping[str, Any], ...] = ()
 
 
 # --- the canary card (capture types it, analyze looks for it). Added for issue 4. -------------
@@ -415,7 +418,8 @@ class InstrumentEvent:
     (a form's action changed), `inject` (script/iframe/form created or given a src), `sink` (a
     network or messaging call: fetch, xhr, beacon, websocket, ws-send, image, script, iframe,
     postMessage, message-received, open, form-submit), `storage` (localStorage, sessionStorage,
-    cookie written), `gate` (an environment check: webdriver, geolocation).
+    cookie written; `via: snapshot` for what the capture found stored at the end), `gate` (an
+    environment check: webdriver, geolocation), `armed` (the frame heard the quarantine go on).
     `data` holds a payload (WebSocket frame, message, stored value), in memory only, never
     reported; `count` is how many identical events were folded into this one.
     """

@@ -171,7 +171,11 @@ def page_summary(capture: PageCapture) -> dict[str, Any]:
                       for f in doc.card_fields)
         iframes.extend(doc.iframes)
         csp.extend(doc.csp_meta)
-    return {"forms": forms, "card_fields": fields, "iframes": iframes, "csp_meta": csp}
+    summary: dict[str, Any] = {"forms": forms, "card_fields": fields, "iframes": iframes,
+                               "csp_meta": csp}
+    if capture.card_field_boxes:  # where the shopper typed the card (marked on the screenshot)
+        summary["card_field_boxes"] = [dict(b) for b in capture.card_field_boxes]
+    return summary
 
 
 def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> TargetReport:
@@ -418,7 +422,11 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
             title = "Confirmed exfiltration: the canary card was sent to a third party"
             what = "the canary card number"
         kind = info.host_class.value + (f", {info.category}" if info.category else "")
-        quarantined = all(h.quarantined for h in group)
+        # sent: forwarded to the host (a request never completed, e.g. cancelled by the next
+        # navigation of its frame, did not leave either)
+        sent = [h for h in group if not h.quarantined and (
+            h.where == "websocket frame" or h.request.status is not None)]
+        quarantined = not sent
         message = (f"{what} ({best.encoding}) was sent to {host} ({kind}) by "
                    f"{_describe_script(script, urls)} via {channel}"
                    + (f", together with the {', '.join(fields)}" if fields else "")
@@ -427,6 +435,7 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
             "host": host, "host_class": info.host_class.value, "encoding": best.encoding,
             "encodings": encodings, "fields": fields, "channel": channel,
             "where": best_hit.where, "requests": len(group), "quarantined": quarantined,
+            "sent": len(sent),
             "request": {"url": redact_url(r.url, canary), "method": r.method,
                         "excerpt": best.excerpt_masked},
             "reason": info.reason,
@@ -562,7 +571,7 @@ def interaction_summary(capture: PageCapture, urls: dict[str, str | None]) -> di
         if e.kind == "read":
             text = f"reads {d.get('field')} ({d.get('via')})"
         elif e.kind in ("listen", "handler"):
-            text = f"{'listens' if e.kind == 'listen' else 'sets on'}{d.get('event')} on " \
+            text = f"{'listens' if e.kind == 'listen' else 'sets on'} {d.get('event')} on " \
                    f"{d.get('field') or d.get('target')}"
         elif e.kind == "sink":
             text = f"{d.get('sink')} to {_host(d.get('url', '')) or d.get('origin', '')}"
@@ -606,8 +615,16 @@ class Scanner:
         self._session: Any = None
         self._analysis = asyncio.Lock()  # one analysis at a time: the engine is not thread-safe
         self._steps: tuple[Step, ...] | None = None
-        if self.options.steps is not None:  # a bad steps file is a ConfigError before any scan
+        self._site_steps: dict[int, tuple[Step, ...]] = {}  # by id() of the SitePolicy
+        # Bad steps (the file, or the policy's) are a ConfigError before any page is scanned.
+        if self.options.steps is not None:
             self._steps = load_steps(self.options.steps)
+        elif self.options.policy is not None:
+            policy = self.options.policy
+            for site in (*policy.sites, policy.default):
+                if site.steps:
+                    self._site_steps[id(site)] = parse_steps(
+                        site.steps, f"{policy.path or 'policy'}: site {site.name!r}")
 
     async def __aenter__(self) -> Scanner:
         if not self.options.no_browser:
@@ -633,9 +650,7 @@ class Scanner:
         if self._session is None:
             raise SkimscanError("Scanner is not started (use `async with Scanner(...)`)")
         site = _site_policy(o, url)
-        steps = self._steps
-        if steps is None:
-            steps = parse_steps(site.steps, f"policy site {site.name!r}") if site.steps else ()
+        steps = self._steps if self._steps is not None else self._site_steps.get(id(site), ())
         result: PageCapture = await self._session.capture(
             url, timeout=o.timeout, wait=o.wait, ignore_https_errors=o.ignore_https_errors,
             shop=o.shop, steps=steps, live=o.live, trust=trust_for(url, site),

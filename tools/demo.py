@@ -7,6 +7,9 @@
    checkout page is scanned in a real headless Chromium, and the findings are printed; then the
    shop is stopped. Third-party host names are routed to the local shop (`--map-host`), so
    nothing leaves the machine.
+3. The proof: on each page the scanner typed a test card unique to the page and pressed pay,
+   under quarantine; every confirmed exfiltration is listed with its evidence (script, drop
+   host, how the card was encoded, the request), and one is shown in full.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +73,7 @@ async def browser_part(console: Console, engine: Engine) -> None:
     try:
         host_map = HostMap.parse(shop.map_host_specs(), confine=True)
         options = ScanOptions(host_map=host_map, ignore_https_errors=True, wait=1.0,
-                              concurrency=2)
+                              concurrency=3)
         console.print(f"2. fixture shop on 127.0.0.1:{shop.https_port} (HTTPS); scanning "
                       f"{len(pages)} checkout pages in Chromium …")
         async with Scanner(options, engine) as scanner:
@@ -86,6 +90,48 @@ async def browser_part(console: Console, engine: Engine) -> None:
         console.print(render_table(Report(tuple(detail), report.tool_version),
                                    width=console.width, color=console.is_terminal,
                                    min_severity=Severity.MEDIUM), end="")
+    canary_part(console, report)
+
+
+def canary_part(console: Console, report: Report) -> None:
+    """Every page where the canary card was caught leaving, and one case in full."""
+    table = Table(title="3. confirmed by the canary card — typed by the scanner, caught leaving",
+                  expand=True, title_justify="left")
+    for column, ratio in (("page", 2), ("severity", 1), ("script", 3), ("drop host", 2),
+                          ("encoding", 2), ("request", 3)):
+        table.add_column(column, overflow="fold", ratio=ratio)
+    shown = None
+    for t in report.targets:
+        scripts = {s.id: s.url or s.id for s in t.scripts}
+        for f in t.findings:
+            if f.rule != "canary-exfiltration":
+                continue
+            ev, req = f.evidence, f.evidence["request"]
+            table.add_row(t.target.rsplit("/", 1)[-1], f.severity.label,
+                          escape(scripts.get(f.script or "", "?")), ev["host"], ev["encoding"],
+                          escape(f"{req['method']} {req['url'][:70]}"))
+            if shown is None or t.target.endswith("/checkout/xor"):
+                shown = (t, f, scripts)
+    console.print(table)
+    if shown is None:
+        console.print("[magenta]no canary was seen leaving any page[/]")
+        return
+    t, f, scripts = shown
+    ev = f.evidence
+    console.print(f"\nIn full — {t.target} ({t.verdict.value}):")
+    console.print(f"  [bold red]{f.severity.label}[/] {f.rule}: {escape(f.message)}")
+    console.print(f"  script     {escape(scripts.get(f.script or '', '?'))}")
+    console.print(f"  drop host  {ev['host']} ({ev['host_class']})  ·  channel {ev['channel']}"
+                  f"  ·  card found in the {ev['where']}, encoded as {ev['encoding']}")
+    console.print(f"  request    {ev['request']['method']} {escape(ev['request']['url'])}")
+    console.print(f"  excerpt    {escape(ev['request']['excerpt'])}")
+    if ev.get("triggers"):
+        console.print(f"  triggered  {escape(', '.join(ev['triggers']))}")
+    held = "held it: the card never left the browser" if ev["quarantined"] else "off (--live)"
+    console.print(f"  quarantine {held}")
+    canary = t.page.get("canary", {})
+    console.print(escape(f"  the canary {canary.get('pan')} exp {canary.get('expiry')} "
+                         f"({canary.get('name')}), a test card number unique to this page"))
 
 
 def main() -> int:

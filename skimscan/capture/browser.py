@@ -12,7 +12,7 @@ exits 1.
 Invariants:
 - Launch flags never include our own `--disable-features=` (it would replace Playwright's list).
 - Google's background services are pointed at a closed loopback port: the scanner itself never
-  needs the internet.
+  needs the internet; WebRTC gets no UDP (no STUN/TURN side channel around the quarantine).
 - The sandbox is disabled only when running as root, and a warning says so.
 - Nothing happens at import time.
 """
@@ -148,6 +148,9 @@ def launch_args(
         f"--component-updater=url-source={DEAD_END}",
         # navigator.webdriver stays false, as for a shopper's browser.
         "--disable-blink-features=AutomationControlled",
+        # WebRTC may not reach STUN/TURN servers by UDP: a channel outside HTTP that no route
+        # could quarantine (data hidden in STUN usernames), and a leak of the scanner's address.
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     ]
     if resolver_rules:
         args.append(f"--host-resolver-rules={resolver_rules}")

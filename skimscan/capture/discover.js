@@ -50,6 +50,10 @@
     var s = getComputedStyle(el);
     return s.visibility !== 'hidden' && s.display !== 'none' && parseFloat(s.opacity || '1') > 0.05;
   }
+  function rect(el) {  // in document coordinates (the full-page screenshot's)
+    var r = el.getBoundingClientRect();
+    return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height];
+  }
   var policy = [];
   (policySelectors || []).forEach(function (sel, i) {
     try { var el = document.querySelector(sel); if (el) policy.push([el, i]); } catch (e) { }
@@ -76,7 +80,8 @@
       placeholder: el.getAttribute('placeholder') || '', aria: el.getAttribute('aria-label') || '',
       label: label(el), near: near(el), visible: visible(el), editable: !el.disabled && !el.readOnly,
       form: el.form ? path(el.form) : '', policy: policyIndex(el), options: options,
-      classes: (el.getAttribute('class') || '').slice(0, 120), maxlength: el.maxLength || -1
+      classes: (el.getAttribute('class') || '').slice(0, 120), maxlength: el.maxLength || -1,
+      rect: rect(el)
     });
   }
   var bs = document.querySelectorAll('button, [role=button], a.button, a.btn');

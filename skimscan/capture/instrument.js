@@ -42,19 +42,14 @@
   var tagName = getDesc(W.Element.prototype, 'tagName').get;
   var elementsGet = getDesc(W.HTMLFormElement.prototype, 'elements').get;
   var actionGet = getDesc(W.HTMLFormElement.prototype, 'action').get;
-  var nodeOwner = getDesc(W.Node.prototype, 'ownerDocument').get;
-  var closestN = W.Element.prototype.closest;
   var textGet = getDesc(W.Node.prototype, 'textContent').get;
   var originGet = getDesc(W.MessageEvent.prototype, 'origin').get;
   var HTMLElementC = W.HTMLElement, HTMLFormC = W.HTMLFormElement;
-  var inputValue = getDesc(W.HTMLInputElement.prototype, 'value').get;
-  var selectValue = getDesc(W.HTMLSelectElement.prototype, 'value').get;
-  var areaValue = getDesc(W.HTMLTextAreaElement.prototype, 'value').get;
   var loc = W.location, doc = W.document;
-  var hostnameGet = getDesc(W.Location.prototype, 'hostname') || getDesc(loc, 'hostname');
 
   var NONCE = C.nonce;
   var originals = new WeakMapC();
+  var ANSWER = {};  // marks a hook's answer (returned to the page instead of the native result)
   var sent = 0, perKey = new MapC();
   var armed = false;
 
@@ -86,7 +81,7 @@
       apply: function (t, self, args) {
         var r;
         try { r = hook(self, args, t); } catch (e) { r = undefined; }
-        if (r && r.skimscan === NONCE) return r.value;
+        if (r && r.tag === ANSWER) return r.value;
         return apply(t, self, args);
       }
     }), fn);
@@ -96,7 +91,7 @@
       construct: function (t, args, nt) {
         var r;
         try { r = hook(args, t, nt); } catch (e) { r = undefined; }
-        if (r && r.skimscan === NONCE) return r.value;
+        if (r && r.tag === ANSWER) return r.value;
         return construct(t, args, nt);
       }
     }), fn);
@@ -121,7 +116,7 @@
       d.get = hide(new ProxyC(g, {
         apply: function (t, self, args) {
           var v = apply(t, self, args);
-          try { var r = onGet(self, v); if (r && r.skimscan === NONCE) return r.value; } catch (e) { }
+          try { var r = onGet(self, v); if (r && r.tag === ANSWER) return r.value; } catch (e) { }
           return v;
         }
       }), g);
@@ -137,7 +132,7 @@
     }
     defineProperty(obj, name, d);
   }
-  function answer(value) { return { skimscan: NONCE, value: value }; }
+  function answer(value) { return { tag: ANSWER, value: value }; }
   method(W.Function.prototype, 'toString', function (self, args, t) {
     if (mhas(originals, self)) return answer(apply(t, mget(originals, self), args));
   });
@@ -200,7 +195,7 @@
   }
 
   // ------------------------------------------------------------------ reads
-  function onRead(native) {
+  function onRead() {
     return function (self, v) {
       if (v && typeof v === 'string') {
         var kind = fieldKind(self, v);
@@ -208,9 +203,9 @@
       }
     };
   }
-  accessor(W.HTMLInputElement.prototype, 'value', onRead(inputValue));
-  accessor(W.HTMLSelectElement.prototype, 'value', onRead(selectValue));
-  accessor(W.HTMLTextAreaElement.prototype, 'value', onRead(areaValue));
+  accessor(W.HTMLInputElement.prototype, 'value', onRead());
+  accessor(W.HTMLSelectElement.prototype, 'value', onRead());
+  accessor(W.HTMLTextAreaElement.prototype, 'value', onRead());
   accessor(W.HTMLFormElement.prototype, 'elements', function (self) {
     if (formHasCard(self)) send('read', { field: describe(self), role: 'form', via: 'elements' });
   });

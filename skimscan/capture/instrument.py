@@ -70,7 +70,8 @@ def build(canary: Canary, *, live: bool, trusted_domains: Sequence[str]) -> Inst
         "webgl": list(WEBGL), "chrome": list(CHROME),
     }
     source = resources.files("skimscan.capture").joinpath("instrument.js").read_text("utf-8")
-    if PLACEHOLDER not in source:
+    if PLACEHOLDER not in source or "(function (C)" not in source:
         raise RuntimeError("instrument.js has lost its configuration placeholder")
-    script = source.replace(PLACEHOLDER, json.dumps(config)) + f"\n//# sourceURL={source_url}\n"
+    body = source[source.index("(function (C)"):]  # the documentation stays out of pages
+    script = body.replace(PLACEHOLDER, json.dumps(config)) + f"\n//# sourceURL={source_url}\n"
     return Instrumentation(nonce, source_url, script)

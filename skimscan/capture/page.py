@@ -432,7 +432,8 @@ class _Capture:
             instrumentation=self.instrumentation,
         )
         self.interaction: list[str] = []
-        self.route_bodies: dict[str, bytes] = {}
+        self.card_boxes: list[dict[str, Any]] = []
+        self.route_bodies: dict[tuple[str, str], bytes] = {}  # (method, URL) -> body
         self._routed = False
         self._held_note = False
         self._last_request = time.monotonic()
@@ -472,7 +473,9 @@ class _Capture:
         ctx = self.context
         ctx.set_default_timeout(max(self.timeout, 1.0) * 1000)
         ctx.on("request", self._on_pw_request)
-        if s.options.answer_locally is not None:
+        if s.options.answer_locally is not None or self.shop:
+            # From the start: a route added later misses requests whose loaders were set up
+            # before it (Chromium's <link rel=prefetch>), and the quarantine must see them all.
             await ctx.route("**/*", self._route)
             self._routed = True
         if self.instrumentation is not None:
@@ -563,6 +566,7 @@ class _Capture:
             gates=tuple(_runtime_gates(events, requests)),
             interaction=tuple(self.interaction),
             canary_typed_at=armed_at,
+            card_field_boxes=tuple(self.card_boxes),
         )
 
     # -------------------------------------------------------------- navigation
@@ -767,7 +771,7 @@ class _Capture:
             self.quarantined.add(request.url)
             body = request.post_data_buffer
             if body is not None:
-                self.route_bodies.setdefault(request.url, body)
+                self.route_bodies.setdefault((request.method, request.url), body)
             if decision == "hold" and not self._held_note:
                 self._held_note = True
                 self.interaction.append(
@@ -890,6 +894,7 @@ class _Capture:
             typing_delay=self.s.options.typing_delay,
         )
         plan = await shopper.run(self.tree, self.selectors)
+        self.card_boxes = plan.card_boxes()
         if not plan.has_card:
             self.recorder.note(
                 "no card form was found in any frame, so no canary was typed: exfiltration "

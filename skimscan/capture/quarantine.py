@@ -77,8 +77,8 @@ class Quarantine:
         if not self.armed:
             return "forward"
         trusted = bool(host) and self.trust.is_trusted(host)
-        if self.paying and (navigation or (trusted and method.upper() not in SAFE_METHODS)):
-            return "hold"
         if not trusted and not self.live:
             return "quarantine"
+        if self.paying and (navigation or (trusted and method.upper() not in SAFE_METHODS)):
+            return "hold"
         return "forward"

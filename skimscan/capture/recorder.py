@@ -382,8 +382,13 @@ class Recorder:
         while stack and depth < 32:
             for frame in stack.get("callFrames", []):
                 rec = self._by_key.get((session.session_id, str(frame.get("scriptId", ""))))
+                url = str(frame.get("url", ""))
+                if rec is not None and url and str(rec.params.get("url") or "") != url:
+                    # A stack from another isolate (a worker's first request carries its
+                    # creator's stack): script ids are per isolate, trust the URL instead.
+                    rec = None
                 if rec is None:
-                    rec = self._script_by_url(str(frame.get("url", "")))
+                    rec = self._script_by_url(url)
                 if rec is not None and rec.sid not in found:
                     found.append(rec.sid)
             stack = stack.get("parent")
@@ -604,15 +609,16 @@ class Recorder:
             )
 
     def mark_quarantined(self, urls: Iterable[str], *, since: float | None = None,
-                         bodies: Mapping[str, bytes] | None = None) -> None:
+                         bodies: Mapping[tuple[str, str], bytes] | None = None) -> None:
         """Requests answered locally (from `since`, a wall-clock time, when given); a body the
-        DevTools view lacks is taken from the route's view of the same URL."""
+        DevTools view lacks is taken from the route's view of the same (method, URL)."""
         wanted = set(urls)
         for rec in self._requests:
             if rec.url in wanted and (since is None or rec.at >= since - 0.05):
                 rec.quarantined = True
-                if rec.body is None and bodies and rec.url in bodies:
-                    rec.body = bodies[rec.url][: self.max_body_bytes]
+                body = bodies.get((rec.method, rec.url)) if bodies else None
+                if rec.body is None and body is not None:
+                    rec.body = body[: self.max_body_bytes]
 
     # ------------------------------------------------------------------ flushing
     async def wait_pending(self, timeout: float) -> None:
@@ -779,14 +785,20 @@ class Recorder:
                 main = next(
                     (x for x in same if x.params.get("url") == rec.session.target_url), None
                 )
+                if main is None and rec.session.target_url:  # reported by another session
+                    main = self._script_by_url(rec.session.target_url)
                 if main is None and same:
                     main = same[0]
-                if main is None and rec.session.target_url:
-                    main = self._script_by_url(rec.session.target_url)
                 if main is not None:
                     found = [main.sid]
             elif url == rec.session.target_url:
-                found = [x for x in found if x not in known] or found
+                # The worker's main script: loaded by the frame that created the worker. (Stacks
+                # reported for it mix the creator's isolate with the worker's: not used.)
+                req = self._find_request(url)
+                creator = req.frame if req is not None and req.frame and req.frame != url else None
+                if creator is None and rec.session.parent is not None:
+                    creator = self._session_frame(rec.session.parent, None)
+                found = [creator] if creator else []
             return ScriptKind.WORKER, found
         if url and not params.get("hasSourceURL"):
             plain = _strip_fragment(url)

@@ -64,8 +64,9 @@ _ATTRIBUTE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|vencim|scaden|validade|valid.?(thru|until)"),
         ("holder", r"holder|name.?on.?card|nameoncard|cc.?name|card.?name|karteninhaber"
                    r"|titulaire|titular|intestatario"),
-        ("first_name", r"first.?name|given.?name|fname|vorname|pr[ée]nom|nombre(?!.?completo)"),
-        ("last_name", r"last.?name|family.?name|surname|lname|nachname|apellido"),
+        ("first_name", r"first.?name|given.?name|(?<![a-z])f.?name|vorname|pr[ée]nom"
+                       r"|nombre(?!.?completo)"),
+        ("last_name", r"last.?name|family.?name|surname|(?<![a-z])l.?name|nachname|apellido"),
         ("name", r"full.?name|(?<![a-z])name(?![a-z])|customer.?name|billing.?name"),
         ("email", r"e.?mail"),
         ("phone", r"phone|(?<![a-z])tel(?![a-z])|mobile|telefon"),
@@ -150,6 +151,7 @@ class FieldInfo:
     options: tuple[tuple[str, str], ...] = ()
     classes: str = ""
     maxlength: int = -1
+    rect: tuple[float, float, float, float] | None = None  # x, y, width, height in its document
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FieldInfo:
@@ -164,6 +166,7 @@ class FieldInfo:
             editable=bool(data.get("editable", True)), form=str(data.get("form", "")),
             policy=int(data.get("policy", -1)), options=opts,
             classes=str(data.get("classes", "")), maxlength=int(data.get("maxlength", -1)),
+            rect=_rect(data.get("rect")),
         )
 
     @property
@@ -173,6 +176,14 @@ class FieldInfo:
         if self.name:
             return f'[name="{self.name}"]'
         return self.path
+
+
+def _rect(value: Any) -> tuple[float, float, float, float] | None:
+    try:
+        x, y, w, h = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return (x, y, w, h) if w > 0 and h > 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +240,13 @@ class Plan:
     def has_card(self) -> bool:
         return any(f.kind == "pan" for f in self.fills)
 
+    def card_boxes(self) -> list[dict[str, Any]]:
+        """Where the card fields of the main frame are (for marking them on the screenshot)."""
+        return [{"x": f.field.rect[0], "y": f.field.rect[1], "width": f.field.rect[2],
+                 "height": f.field.rect[3], "selector": f.field.selector, "label": f.kind}
+                for f in self.fills
+                if f.kind in CARD_KINDS and f.field.rect and self.frames[f.frame].main]
+
 
 # --------------------------------------------------------------------------- the plan (pure)
 
@@ -259,7 +277,7 @@ def _select_kind(f: FieldInfo) -> str | None:
         return "exp_year"  # two-digit years
     months = {n for n in numbers if 1 <= n <= 12}
     names = {t.strip().lower()[:3] for _v, t in f.options} & set(_MONTHS)
-    if len(months) == 12 or len(names) == 12:
+    if (len(months) == 12 and max(numbers) <= 12) or len(names) == 12:
         return "exp_month"
     return None
 
@@ -605,7 +623,10 @@ class Shopper:
                                             _TOUCH.replace("PATH", json.dumps(button.path)))
                 if form.main and isinstance(point, list) and len(point) == 2:
                     await self.page.mouse.move(float(point[0]), float(point[1]), steps=8)
-            await loc.click(timeout=ACTION_TIMEOUT, no_wait_after=True)
+            try:
+                await loc.click(timeout=ACTION_TIMEOUT, no_wait_after=True)
+            except PlaywrightError:  # covered, moving, or the page is busy: press it anyway
+                await loc.click(timeout=ACTION_TIMEOUT, no_wait_after=True, force=True)
             self.log(f"pressed the pay button {(button.id and '#' + button.id) or button.path} "
                      f"({label!r}): touchend, mousedown, mouseup, click")
         except PlaywrightError as exc:

