@@ -793,14 +793,14 @@ class _Capture:
     async def _settle(self) -> None:
         """Before typing: wait for the network to be quiet (delayed loaders), bounded.
 
-        At least 1.5 s after load, and 0.8 s without a request: loaders commonly wait 0.5–1 s
+        At least 2 s after load, and 1 s without a request: loaders commonly wait 0.5–1 s
         after `load` before fetching their second stage, and once the card is typed the
         quarantine would answer that fetch locally, so the stage would never run."""
         start = time.monotonic()
         budget = max(3.0, self.wait)
         while True:
             now = time.monotonic()
-            if now - start >= budget or (now - start >= 1.5 and now - self._last_request >= 0.8):
+            if now - start >= budget or (now - start >= 2.0 and now - self._last_request >= 1.0):
                 return
             await self._race(asyncio.sleep(0.1), 2.0, "waiting for the page to settle")
 

@@ -56,7 +56,7 @@ async def checkout_report() -> AsyncIterator[Report]:
     running = await start_shop()
     try:
         options = ScanOptions(host_map=shop_host_map(running), ignore_https_errors=True,
-                              wait=1.0, concurrency=4)
+                              wait=1.0, concurrency=2)
         async with Scanner(options, Engine(EngineOptions(use_disk_cache=False))) as scanner:
             yield await scanner.scan_many([running.url(p["path"]) for p in PAGES])
     finally:
