@@ -94,40 +94,38 @@ MAX_EXPORT_DEPTH: Final = 64
 # --------------------------------------------------------------------------------------------
 
 
-class _Unknown:
+class _Singleton:
+    """One instance per subclass, pickled by name: compare with `is`."""
+
+    __slots__ = ()
+    _instance: Any = None
+    _name = ""
+    _text = ""
+
+    def __new__(cls) -> Any:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return self._text
+
+    def __reduce__(self) -> str:
+        return self._name
+
+
+class _Unknown(_Singleton):
     """The folder cannot tell the value. Singleton: compare with `is UNKNOWN`."""
 
     __slots__ = ()
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __reduce__(self) -> str:
-        return "UNKNOWN"
+    _name, _text = "UNKNOWN", "UNKNOWN"
 
 
-class Undefined:
+class Undefined(_Singleton):
     """JavaScript `undefined`. Singleton: compare with `is UNDEFINED`."""
 
     __slots__ = ()
-    _instance: Undefined | None = None
-
-    def __new__(cls) -> Undefined:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "undefined"
-
-    def __reduce__(self) -> str:
-        return "UNDEFINED"
+    _name, _text = "UNDEFINED", "undefined"
 
 
 UNKNOWN: Final = _Unknown()
