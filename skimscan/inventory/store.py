@@ -22,15 +22,18 @@ import json
 import os
 import socket
 import sqlite3
+import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from skimscan.errors import ConfigError
+
+T = TypeVar("T")
 
 DEFAULT_DB = "skimscan.db"
 BUSY_TIMEOUT_S = 60.0
@@ -257,6 +260,22 @@ class InventoryRow:
 # --- the store -------------------------------------------------------------------------------
 
 
+def _with_lock_retry(fn: Callable[[], T], budget: float) -> T:
+    """Run `fn`, retrying while another process holds the lock. Switching to WAL and the
+    first migration of a fresh file can report "database is locked" at once, without waiting
+    for the busy timeout, when two processes open the same new database together."""
+    deadline = time.monotonic() + budget
+    delay = 0.05
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 class Store:
     """The inventory database. Use `with Store.open(path) as store:`; one per thread."""
 
@@ -279,13 +298,14 @@ class Store:
         store = cls(db, text)
         try:
             db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _with_lock_retry(
+                lambda: db.execute("PRAGMA journal_mode = WAL").fetchone()[0], busy_timeout)
             if text != ":memory:" and str(mode).lower() != "wal":
                 raise ConfigError(f"{text}: could not switch the database to WAL mode ({mode})")
             db.execute("PRAGMA synchronous = NORMAL")  # durable against a killed process
             db.execute("PRAGMA foreign_keys = ON")
-            store.migrate()
-            store.recover()
+            _with_lock_retry(store.migrate, busy_timeout)
+            _with_lock_retry(store.recover, busy_timeout)
         except sqlite3.DatabaseError as exc:
             db.close()
             raise ConfigError(f"{text} is not a usable skimscan database: {exc}") from None
