@@ -269,13 +269,15 @@ class RuleSet:
                 if host and any(host == h or host.endswith("." + h) for h in hosts):
                     hits.append(Hit(f.location, {**f.attrs, "ioc": host}, f.flow))
         if not hits and hosts and ctx.text:
-            # The host in the code (a config object, a string table) — not in a comment.
-            text = strip_comments(ctx.text) if ctx.parsed else ctx.text
             # The host as a whole name in the text (`x.baways.com` yes, `shopping-analytics.com`
             # for `g-analytics.com` no): the label before it must end.
             pattern = self._compiled(
                 r"(?i)(?:^|[^a-z0-9-])(" + "|".join(re2.escape(h) for h in sorted(hosts))
                 + r")(?:[^a-z0-9-]|$)")
+            if pattern.search(ctx.text) is None:  # the common case, at RE2 speed
+                return hits
+            # The host in the code (a config object, a string table) — not in a comment.
+            text = strip_comments(ctx.text) if ctx.parsed else ctx.text
             for match in pattern.finditer(text):
                 pos = match.start(1)
                 line = text.count("\n", 0, pos) + 1
