@@ -43,50 +43,46 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-_env = env
-_env_flag = env_flag
-
-
 def _add_output(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", "-f", choices=FORMATS, default=_env("format", "table"),
+    p.add_argument("--format", "-f", choices=FORMATS, default=env("format", "table"),
                    help="report format (default: table)")
-    p.add_argument("-o", "--output", default=_env("output"), help="write the report to FILE")
-    p.add_argument("--fail-on", default=_env("fail_on", "high"),
+    p.add_argument("-o", "--output", default=env("output"), help="write the report to FILE")
+    p.add_argument("--fail-on", default=env("fail_on", "high"),
                    choices=("critical", "high", "medium", "low", "info", "never"),
                    help="exit 1 when a finding is at or above this severity (default: high)")
-    p.add_argument("--min-confidence", default=_env("min_confidence", "medium"),
+    p.add_argument("--min-confidence", default=env("min_confidence", "medium"),
                    choices=("low", "medium", "high"),
                    help="only findings with at least this confidence count for --fail-on")
-    p.add_argument("--baseline", default=_env("baseline"), metavar="FILE",
+    p.add_argument("--baseline", default=env("baseline"), metavar="FILE",
                    help="accept the findings listed in FILE (from --write-baseline): they are "
                         "reported as suppressed and only new findings count for --fail-on")
-    p.add_argument("--write-baseline", default=_env("write_baseline"), metavar="FILE",
+    p.add_argument("--write-baseline", default=env("write_baseline"), metavar="FILE",
                    help="accept every finding of this scan: write them to FILE (needs --reason)")
-    p.add_argument("--reason", default=_env("reason"),
+    p.add_argument("--reason", default=env("reason"),
                    help="why the findings written by --write-baseline are accepted")
     p.add_argument("--rules", action="append",
-                   default=[r for r in (_env("rules") or "").split(os.pathsep) if r] or None,
+                   default=[r for r in (env("rules") or "").split(os.pathsep) if r] or None,
                    help="rules folder or file to use instead of the built-in rules (repeatable)")
-    p.add_argument("--no-cache", action="store_true", default=_env_flag("no_cache"),
+    p.add_argument("--no-cache", action="store_true", default=env_flag("no_cache"),
                    help="do not read or write the on-disk analysis cache")
-    p.add_argument("--cache-dir", default=_env("cache_dir"),
+    p.add_argument("--cache-dir", default=env("cache_dir"),
                    help="analysis cache folder (default: ~/.cache/skimscan)")
-    p.add_argument("--jobs", "-j", type=int, default=int(_env("jobs") or 0) or None,
+    p.add_argument("--jobs", "-j", type=int, default=int(env("jobs") or 0) or None,
                    help="parallel analysis processes (default: one per core)")
-    p.add_argument("--color", action="store_true", default=_env_flag("color") or None,
+    p.add_argument("--color", action="store_true", default=env_flag("color") or None,
                    help="force colours")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="skimscan", description="Find card skimmers on payment pages.")
     parser.add_argument("--version", action="version", version=f"skimscan {__version__}")
-    parser.add_argument("--debug", action="store_true", default=_env_flag("debug"),
+    parser.add_argument("--debug", action="store_true", default=env_flag("debug"),
                         help="print tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan_file = sub.add_parser("scan-file", help="analyse .js/.html files or folders (no browser)")
     scan_file.add_argument("paths", nargs="+", metavar="PATH")
-    scan_file.add_argument("--site", default=_env("site"),
+    scan_file.add_argument("--site", default=env("site"),
                            help="the site these files are served from (first-party hosts)")
     _add_output(scan_file)
 

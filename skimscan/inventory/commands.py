@@ -34,21 +34,17 @@ EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 Handler = Callable[[argparse.Namespace], int]
 
 
-_env = env
-_env_flag = env_flag
-
-
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=_env("db", DEFAULT_DB),
+    p.add_argument("--db", default=env("db", DEFAULT_DB),
                    help="inventory database (SQLite file; default: skimscan.db here)")
 
 
 def _add_scan(p: argparse.ArgumentParser) -> None:
     _add_db(p)
     add_page_scan_options(p)
-    p.add_argument("--no-cache", action="store_true", default=_env_flag("no_cache"),
+    p.add_argument("--no-cache", action="store_true", default=env_flag("no_cache"),
                    help="do not read or write the on-disk analysis cache")
-    p.add_argument("--min-severity", default=_env("min_severity", "low"),
+    p.add_argument("--min-severity", default=env("min_severity", "low"),
                    choices=("critical", "high", "medium", "low", "info"),
                    help="new findings at or above this severity are changes (default: low)")
 
@@ -59,7 +55,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="+", metavar="URL")
     p.add_argument("--latest", action="store_true",
                    help="approve the latest recorded complete scan instead of scanning")
-    p.add_argument("--by", default=_env("approved_by") or _user(),
+    p.add_argument("--by", default=env("approved_by") or _user(),
                    help="who approves (recorded; default: the current user)")
     p.add_argument("--note", default="", help="why this state is approved (recorded)")
     p.add_argument("--force", action="store_true",
@@ -71,7 +67,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="+", metavar="URL")
     p.add_argument("--no-scan", action="store_true",
                    help="compare the latest recorded complete scan instead of scanning")
-    p.add_argument("--format", "-f", choices=("text", "json"), default=_env("format", "text"))
+    p.add_argument("--format", "-f", choices=("text", "json"), default=env("format", "text"))
     p.add_argument("-o", "--output", default=None, help="write to FILE")
     _add_scan(p)
     p.set_defaults(func=cmd_diff)
@@ -80,7 +76,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="*", metavar="URL", help="pages (default: all recorded)")
     p.add_argument("--format", "-f", choices=("csv", "json", "md"), default="md")
     p.add_argument("-o", "--output", default=None, help="write to FILE")
-    p.add_argument("--policy", default=_env("policy"),
+    p.add_argument("--policy", default=env("policy"),
                    help="judge authorisation with this policy (default: as at scan time)")
     p.add_argument("--propose", action="store_true",
                    help="print SRI attributes and a CSP for the approved state instead")
@@ -100,12 +96,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="*", metavar="URL",
                    help="pages (default: the policy's watch: pages)")
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--cron", default=_env("cron"), help="cron expression (local time)")
+    when.add_argument("--cron", default=env("cron"), help="cron expression (local time)")
     when.add_argument("--interval", type=float, default=None,
                       help="seconds between rounds")
-    p.add_argument("--once", action="store_true", default=_env_flag("once"),
+    p.add_argument("--once", action="store_true", default=env_flag("once"),
                    help="one round, then exit (for cron jobs and CI)")
-    p.add_argument("--webhook", default=_env("webhook"),
+    p.add_argument("--webhook", default=env("webhook"),
                    help="POST alerts here (secret: SKIMSCAN_WEBHOOK_SECRET)")
     p.add_argument("--no-auto-baseline", action="store_true",
                    help="do not approve a page's first complete scan as its baseline")
