@@ -41,6 +41,10 @@ def cpu(fn: Callable[[], object]) -> float:
     return time.process_time() - start
 
 
+def _drop(_: object) -> None:
+    """Discard a parse result (its tree is freed here, inside the timed call)."""
+
+
 def wall(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -54,12 +58,17 @@ def static_bench() -> None:
     print(f"static analysis: {len(files)} real npm bundles, {size_mb:.2f} MB, 1 process "
           "(CPU seconds)")
     opts = {"tolerant": True, "loc": True, "range": True}
-    plain = cpu(lambda: [esprima.parseScript(t, opts) for t in texts])
-    parse_s = cpu(lambda: [run_deep(lambda t=t: parse(t)) for t in texts])
+    plain = cpu(lambda: [_drop(esprima.parseScript(t, opts)) for t in texts])
+    # Each tree is dropped as soon as it is built, as analysis drops its own: holding all of
+    # them would slow parsing down (memory) and flatter the ratio. Measured before and after
+    # the cold analysis; the faster of the two is the baseline (the stricter ratio).
+    parse_first = cpu(lambda: [_drop(run_deep(lambda t=t: parse(t))) for t in texts])
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
         cold = Engine(EngineOptions(cache_dir=cache, jobs=1))
         cold_s = cpu(lambda: scan_files(files, engine=cold))
+        parse_again = cpu(lambda: [_drop(run_deep(lambda t=t: parse(t))) for t in texts])
+        parse_s = min(parse_first, parse_again)
         warm = Engine(EngineOptions(cache_dir=cache, jobs=1))
         warm_s = cpu(lambda: scan_files(files, engine=warm))
     pool = Engine(EngineOptions(use_disk_cache=False, jobs=os.cpu_count()))
@@ -74,6 +83,8 @@ def static_bench() -> None:
     print(f"  {'measure':46} {'seconds':>8} {'MB/s':>7} {'x parse':>8}")
     for name, seconds in rows:
         print(f"  {name:46} {seconds:8.2f} {size_mb / seconds:7.2f} {seconds / parse_s:8.2f}")
+    print(f"  parse only measured twice: {parse_first:.2f} s before, {parse_again:.2f} s after "
+          "the cold analysis; the faster is the baseline")
     print(f"  full analysis / parse only: {cold_s / parse_s:.2f}  (target <= 1.5)")
     print(f"  cold / warm: {cold_s / warm_s:.1f}x faster warm  (target >= 20)")
     print(f"  warm run: {warm.cache.hits} cache hits, {warm.cache.misses} misses")

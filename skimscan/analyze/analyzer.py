@@ -84,16 +84,25 @@ def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
     obfuscation = tuple(_text_obfuscation(code))
     if result.tree is None:
         return RawAnalysis((), (), (), result.error, 1, obfuscation)
+    folders = [Folder(result.tree)]
     try:
-        folder = Folder(result.tree)
-        visitor = ScriptVisitor(result.tree, folder, _no_classify,
-                                patterns.injected_card_fields(code))
-        visitor.run()
-        recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
-        stage_facts, stages = _run_stages(code, folder, visitor, recovered, limits)
-        visitor.finish()
+        return _analyse_tree(code, result.tree, folders, obfuscation, limits)
     except RecursionError:
         return RawAnalysis((), (), (), "nested too deeply for the analysis budget", 1, obfuscation)
+    finally:
+        for folder in folders:  # frees the trees now, not at the next cyclic collection
+            folder.close()
+
+
+def _analyse_tree(code: str, tree: Any, folders: list[Folder],
+                  obfuscation: tuple[tuple[str, int, int, int], ...],
+                  limits: ParseLimits | None) -> RawAnalysis:
+    folder = folders[0]
+    visitor = ScriptVisitor(tree, folder, _no_classify, patterns.injected_card_fields(code))
+    visitor.run()
+    recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
+    stage_facts, stages = _run_stages(code, folders, visitor, recovered, limits)
+    visitor.finish()
     facts = [*visitor.facts, *stage_facts]
     sinks = [_raw_sink(site, visitor) for site in visitor.sinks]
     for f, deps in visitor.storage_writes:
@@ -109,7 +118,7 @@ def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
                        tuple(sorted(obfuscation)))
 
 
-def _run_stages(code: str, folder: Folder, visitor: ScriptVisitor,
+def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,
                 recovered: list[tuple[str, Location, str]],
                 limits: ParseLimits | None) -> tuple[list[Fact], int]:
     """Analyse code the script builds and runs (eval, new Function, string timers, handlers
@@ -118,7 +127,7 @@ def _run_stages(code: str, folder: Folder, visitor: ScriptVisitor,
     facts: list[Fact] = []
     seen: set[str] = set()
     deepest = 1
-    queue: list[tuple[Folder, str, int, int | None]] = [(folder, code, 1, None)]
+    queue: list[tuple[Folder, str, int, int | None]] = [(folders[0], code, 1, None)]
     html_done = 0
     while queue:
         current, text, depth, _ = queue.pop(0)
@@ -143,6 +152,7 @@ def _run_stages(code: str, folder: Folder, visitor: ScriptVisitor,
             if parsed.tree is None:
                 continue
             inner = Folder(parsed.tree)
+            folders.append(inner)
             visitor.visit_stage(parsed.tree, inner, where)
             recovered.extend((r.value, where, r.via) for r in inner.recovered())
             deepest = max(deepest, depth + 1)

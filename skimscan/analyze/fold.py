@@ -1021,23 +1021,49 @@ _DECODING_METHODS: Final = frozenset(
 )
 
 
+#: Computed member keys that can index a string table: `t[0x1f]`, `t[d(3)]`, `t[-~5]`,
+#: `t[0x1 + 0x2]` (not a loop variable `a[i]` or a field `a[b.c]`).
+_CONSTANT_KEYS: Final = frozenset(
+    {"Literal", "CallExpression", "UnaryExpression", "BinaryExpression", "TemplateLiteral"})
+
+
+def _constant_arg(node: Any) -> bool:
+    """A literal, possibly negated or combined with another literal (`-0x1`, `0x10 - 3`)."""
+    t = node.type
+    if t == "Literal" or t == "TemplateLiteral":
+        return True
+    if t == "UnaryExpression":
+        return _constant_arg(node.argument)
+    if t == "BinaryExpression":
+        return _constant_arg(node.left) and _constant_arg(node.right)
+    return False
+
+
 def _worth_folding(node: Any) -> bool:
     """A cheap filter for `recovered()`: a call handed a callback, an object literal, `this`
     or a side effect is not a hidden string, nor is a method call by a name no decoder uses;
     folding those is wasted work on big bundles. Calls of plain functions (string-table
     decoders, `d('...')`) are always tried."""
     if node.type in ("CallExpression", "NewExpression"):
-        if any(a.type in _OPAQUE_ARGS for a in node.arguments):
+        args = node.arguments
+        if any(a.type in _OPAQUE_ARGS for a in args):
             return False
         callee = node.callee
-        if callee.type == "MemberExpression":
+        ct = callee.type
+        if node.type == "NewExpression":  # `new String(...)` only: constructors build objects
+            return ct == "Identifier" and callee.name == "String"
+        if ct == "MemberExpression":
             prop = callee.property
             name = getattr(prop, "name", None) if not callee.computed else getattr(
                 prop, "value", None)
             return name in _DECODING_METHODS or (callee.computed and name is None)
-        return True
+        if ct in _FUNC_EXPRS:
+            return False  # an IIFE: any string it builds is a candidate of its own
+        # `d(0x1f)`, `d('0x3', 'k')`, `h()`: a decoder is called with constants; `f(a, b)`
+        # passes run-time values, and the fact walk folds those that reach a sink anyway.
+        return not args or any(_constant_arg(a) for a in args)
     if node.type == "MemberExpression":  # `t[0x1f]`, `t[d(3)]` — not the loop index `a[i]`
-        return bool(node.property.type != "Identifier")
+        return bool(node.property.type in _CONSTANT_KEYS)
     if node.type == "BinaryExpression":  # a concatenation with some text in it
         return any(side.type in ("Literal", "TemplateLiteral", "CallExpression",
                                  "BinaryExpression") for side in (node.left, node.right))
@@ -1429,7 +1455,7 @@ class _Index:
 # The folder
 # --------------------------------------------------------------------------------------------
 
-Handler = Callable[[Any, "_Frame | None"], Any]
+UnboundHandler = Callable[["Folder", Any, "_Frame | None"], Any]
 
 
 class Folder:
@@ -1449,6 +1475,8 @@ class Folder:
         self._epoch_counter = 0
         self._fold_epoch = 0
         self._journal: list[tuple[Any, Any, int]] = []
+        #: closures and frames the interpreter made, so that `close` can break their cycles
+        self._made: list[_Closure | _Frame] = []
         self._marks: list[tuple[int, int, bool]] = []
         self._dirty = False
         self._tm = 0
@@ -1477,50 +1505,6 @@ class Folder:
         self._global = _Frame(dummy, None, 0)
         self._overlay = _Frame(dummy, None, 0)
         self._gwritten = _Frame(dummy, None, 0)
-        self._ev: dict[str, Handler] = {
-            "Literal": self._ev_literal,
-            "Identifier": self._ev_ident,
-            "MemberExpression": self._ev_member,
-            "CallExpression": self._ev_call,
-            "BinaryExpression": self._ev_binary,
-            "LogicalExpression": self._ev_logical,
-            "ConditionalExpression": self._ev_cond,
-            "UnaryExpression": self._ev_unary,
-            "UpdateExpression": self._ev_update,
-            "AssignmentExpression": self._ev_assign,
-            "SequenceExpression": self._ev_seq,
-            "ArrayExpression": self._ev_array,
-            "ObjectExpression": self._ev_object,
-            "FunctionExpression": self._ev_function,
-            "ArrowFunctionExpression": self._ev_function,
-            "TemplateLiteral": self._ev_template,
-            "TaggedTemplateExpression": self._ev_tagged,
-            "NewExpression": self._ev_new,
-            "ChainExpression": self._ev_chain,
-            "ThisExpression": self._ev_this,
-        }
-        self._ex: dict[str, Handler] = {
-            "ExpressionStatement": self._ex_expr,
-            "VariableDeclaration": self._ex_var,
-            "FunctionDeclaration": self._ex_empty,
-            "EmptyStatement": self._ex_empty,
-            "DebuggerStatement": self._ex_empty,
-            "ReturnStatement": self._ex_return,
-            "IfStatement": self._ex_if,
-            "BlockStatement": self._ex_block,
-            "ForStatement": self._ex_for,
-            "ForInStatement": self._ex_forin,
-            "ForOfStatement": self._ex_forof,
-            "WhileStatement": self._ex_while,
-            "DoWhileStatement": self._ex_dowhile,
-            "BreakStatement": self._ex_break,
-            "ContinueStatement": self._ex_continue,
-            "LabeledStatement": self._ex_labeled,
-            "ThrowStatement": self._ex_throw,
-            "TryStatement": self._ex_try,
-            "SwitchStatement": self._ex_switch,
-            "ClassDeclaration": self._ex_class,
-        }
         try:
             if program is None or getattr(program, "type", None) != "Program":
                 return
@@ -1536,6 +1520,40 @@ class Folder:
             self._epoch = 0
 
     # ---------------------------------------------------------------------- public API
+
+    def close(self) -> None:
+        """Drop the index and every cache, breaking their reference cycles (a function scope is
+        its own `fscope`; scopes hold bindings that point back at them; frames and closures
+        point at each other). Without this, the tree and all folded values would survive until
+        the cyclic garbage collector traversed them: measured at ~0.8 s for a 770 KB bundle.
+        The folder answers UNKNOWN afterwards."""
+        ix = self._ix
+        self._ix = None
+        if ix is not None:
+            for scope in ix.scopes:
+                scope.names = {}
+                scope.parent = None
+                del scope.fscope
+        for frame in (self._global, self._overlay, self._gwritten):
+            frame.vars = {}
+            frame.fscope.names = {}
+            if hasattr(frame.fscope, "fscope"):
+                del frame.fscope.fscope
+        for made in self._made:
+            if isinstance(made, _Frame):
+                made.vars = {}
+                made.parent = None
+            else:
+                made.env = None
+                made.props = _Obj()
+        self._made = []
+        for cache in (self._bcache, self._scache, self._pc, self._fold_cache, self._memo,
+                      self._fn_ok_cache, self._pure_cache, self._accel, self._lit_cache):
+            cache.clear()
+        self._trusted.clear()
+        self._tainted.clear()
+        self._sprogress.clear()
+        self._journal.clear()
 
     def declared_names(self) -> dict[int, set[str]] | None:
         """id(function or Program node) -> names declared in it or its blocks, or None when
@@ -1685,12 +1703,12 @@ class Folder:
             node = stmt
             if node.type in ("ExportNamedDeclaration", "ExportDefaultDeclaration"):
                 node = node.declaration
-                if node is None or node.type not in self._ex:
+                if node is None or node.type not in _EX:
                     continue
             t = node.type
             if (
                 t in ("FunctionDeclaration", "ClassDeclaration", "EmptyStatement")
-                or t not in self._ex
+                or t not in _EX
             ):
                 continue
             if getattr(node, "directive", None):
@@ -2029,7 +2047,9 @@ class Folder:
         fs = ix.fn_scope.get(id(node)) if ix is not None else None
         if fs is None:
             return self._unk()
-        return _Closure(node, fs, env, self._obj())
+        closure = _Closure(node, fs, env, self._obj())
+        self._made.append(closure)
+        return closure
 
     # ---------------------------------------------------------------------- folding entry
 
@@ -2121,13 +2141,13 @@ class Folder:
         self._steps += 1
         if self._steps > self._limit:
             raise _Budget
-        h = self._ev.get(node.type)
+        h = _EV.get(node.type)
         if h is None:
             return self._unk()
         if frame is not None or self._in_setup:
-            return h(node, frame)
+            return h(self, node, frame)
         if self._dirty:
-            return h(node, None)
+            return h(self, node, None)
         key = id(node)
         hit = self._pc.get(key)
         if hit is not None:
@@ -2136,7 +2156,7 @@ class Folder:
         outer = self._tm
         self._tm = 0
         try:
-            v = h(node, None)
+            v = h(self, node, None)
         finally:
             sub = self._tm
             self._tm = outer | sub
@@ -2148,10 +2168,10 @@ class Folder:
         self._steps += 1
         if self._steps > self._limit:
             raise _Budget
-        h = self._ex.get(node.type)
+        h = _EX.get(node.type)
         if h is None:
             raise _Abort
-        return h(node, frame)
+        return h(self, node, frame)
 
     def _exec_list(self, stmts: list[Any], frame: _Frame | None) -> Any:
         ex = self._exec
@@ -2615,6 +2635,7 @@ class Folder:
         node = fn.node
         fs = fn.scope
         frame = _Frame(fs, fn.env, self._epoch)
+        self._made.append(frame)
         fvars = frame.vars
         if fs.uses_args:
             ao = self._obj()
@@ -3561,8 +3582,15 @@ class Folder:
             return []
         out: list[Recovered] = []
         end: Any = None
-        for n in sorted(ix.candidates, key=_span_key):
-            start, stop = _span(n)
+        cands = ix.candidates
+        # Source order, an expression before the ones inside it. Candidates were collected
+        # parent-first, so a stable sort on the start offset keeps that order among equal
+        # starts (cheaper than a (start, -end) key; trees without offsets use the full key).
+        ordered = sorted(cands, key=lambda n: n.range[0]) if cands and cands[0].range else sorted(
+            cands, key=_span_key)
+        for n in ordered:
+            r = n.range
+            start, stop = (r[0], r[1]) if r else _span(n)
             if end is not None and start < end:
                 continue  # inside an expression already reported
             t = n.type
@@ -3627,8 +3655,10 @@ class Folder:
             if not callee.computed and callee.property.name not in _EVALUATORS:
                 return
         elif ct == "Identifier":
-            if callee.name not in _EVALUATORS and self._resolve(callee) is None:
-                return
+            if callee.name not in _EVALUATORS:
+                b = self._resolve(callee)
+                if b is None or _only_functions(b):
+                    return  # a global by another name, or the script's own function
         elif ct not in ("CallExpression", "ConditionalExpression", "LogicalExpression"):
             return
         native = self._fold_native(callee)
@@ -3691,6 +3721,55 @@ class Folder:
         return False
 
 
+#: Dispatch tables of the evaluator and the statement executor, by node type. Plain functions
+#: (called with the folder), not bound methods: a folder holding its own bound methods is a
+#: reference cycle, and the whole tree it indexes would wait for the cyclic collector.
+_EV: Final[dict[str, UnboundHandler]] = {
+        "Literal": Folder._ev_literal,
+        "Identifier": Folder._ev_ident,
+        "MemberExpression": Folder._ev_member,
+        "CallExpression": Folder._ev_call,
+        "BinaryExpression": Folder._ev_binary,
+        "LogicalExpression": Folder._ev_logical,
+        "ConditionalExpression": Folder._ev_cond,
+        "UnaryExpression": Folder._ev_unary,
+        "UpdateExpression": Folder._ev_update,
+        "AssignmentExpression": Folder._ev_assign,
+        "SequenceExpression": Folder._ev_seq,
+        "ArrayExpression": Folder._ev_array,
+        "ObjectExpression": Folder._ev_object,
+        "FunctionExpression": Folder._ev_function,
+        "ArrowFunctionExpression": Folder._ev_function,
+        "TemplateLiteral": Folder._ev_template,
+        "TaggedTemplateExpression": Folder._ev_tagged,
+        "NewExpression": Folder._ev_new,
+        "ChainExpression": Folder._ev_chain,
+        "ThisExpression": Folder._ev_this,
+    }
+_EX: Final[dict[str, UnboundHandler]] = {
+        "ExpressionStatement": Folder._ex_expr,
+        "VariableDeclaration": Folder._ex_var,
+        "FunctionDeclaration": Folder._ex_empty,
+        "EmptyStatement": Folder._ex_empty,
+        "DebuggerStatement": Folder._ex_empty,
+        "ReturnStatement": Folder._ex_return,
+        "IfStatement": Folder._ex_if,
+        "BlockStatement": Folder._ex_block,
+        "ForStatement": Folder._ex_for,
+        "ForInStatement": Folder._ex_forin,
+        "ForOfStatement": Folder._ex_forof,
+        "WhileStatement": Folder._ex_while,
+        "DoWhileStatement": Folder._ex_dowhile,
+        "BreakStatement": Folder._ex_break,
+        "ContinueStatement": Folder._ex_continue,
+        "LabeledStatement": Folder._ex_labeled,
+        "ThrowStatement": Folder._ex_throw,
+        "TryStatement": Folder._ex_try,
+        "SwitchStatement": Folder._ex_switch,
+        "ClassDeclaration": Folder._ex_class,
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
@@ -3700,6 +3779,19 @@ class Folder:
 _EVALUATORS: Final = frozenset(
     {"eval", "Function", "setTimeout", "setInterval", "constructor", "execScript"}
 )
+
+
+def _only_functions(b: _Binding) -> bool:
+    """Every value the binding ever takes is a function the script defines (a declaration, or
+    a declarator initialised with a function and never reassigned): it cannot hold `eval`."""
+    for w in b.writes:
+        t = w.type
+        if t == "FunctionDeclaration":
+            continue
+        if t == "VariableDeclarator" and w.init is not None and w.init.type in _FUNC_EXPRS:
+            continue
+        return False
+    return bool(b.writes) and b.kind != "param"
 
 
 def _span(node: Any) -> tuple[Any, Any]:
@@ -3713,6 +3805,9 @@ def _span(node: Any) -> tuple[Any, Any]:
 
 
 def _span_key(node: Any) -> tuple[Any, Any]:
+    r = node.range
+    if r:
+        return (r[0], -r[1])
     start, stop = _span(node)
     if type(stop) is int:
         return (start, -stop)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from skimscan.models import FlowStep, Location
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # never changed after creation; not frozen, as a frozen init is slower
 class Edge:
     src: str
     location: Location

@@ -207,7 +207,7 @@ class SinkSite:
     folder: Any = None  # the folder of the (stage) tree the URL node belongs to
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per deferred edge, and a frozen init costs 3x more
 class _Context:
     scope: Any
     stage_location: Location | None
@@ -220,6 +220,16 @@ class _Scope:
     names: set[str]
     parent: _Scope | None
     fn: Any | None
+
+
+def _handler_table(cls: type) -> dict[str, Callable[[Any, Any], None]]:
+    """Node type -> `v_<type>` function of a visitor class. Plain functions, called with the
+    visitor: a visitor holding its own bound methods would be a reference cycle, and every
+    tree it walked would then wait for the cyclic garbage collector."""
+    table = {name[2:]: getattr(cls, name) for name in dir(cls) if name.startswith("v_")}
+    if "Identifier" in table:  # `visit` skips identifiers without looking for a handler
+        raise TypeError("a visitor cannot handle Identifier nodes")
+    return table
 
 
 class ScriptVisitor:
@@ -252,9 +262,7 @@ class ScriptVisitor:
         self._stage_location: Location | None = None
         self._xor_seen = False
         self._deps_cache: dict[int, Deps] = {}
-        self._handlers: dict[str, Callable[[Any], None]] = {
-            name[2:]: getattr(self, name) for name in dir(type(self)) if name.startswith("v_")
-        }
+        self._handlers = _HANDLERS
         self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
@@ -271,7 +279,9 @@ class ScriptVisitor:
         self._gates: set[str] = set()  # bindings holding a URL-gate test
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
-        self._lazy: dict[str, list[tuple[Any, Location, str, _Context]]] = {}
+        #: binding -> values it may receive, computed only on demand (see `_lazy_edge`):
+        #: (node, where, note, context, whether the node is a call argument)
+        self._lazy: dict[str, list[tuple[Any, Location, str, _Context, bool]]] = {}
         self.html_code: list[tuple[str, Location, str]] = []  # code found in injected HTML
         self.string_seeds: dict[str, set[str]] = {}
 
@@ -408,9 +418,10 @@ class ScriptVisitor:
     def visit(self, node: Node) -> None:
         handler = self._handlers.get(node.type)
         if handler is not None:
-            handler(node)
+            handler(self, node)
             return
-        # The common case, inlined: no handler, walk the children.
+        # The common case, inlined: no handler, walk the children. Identifiers (a third of
+        # all nodes) have neither handler nor children: not worth a call.
         fields = node.__dict__
         keys = _CHILD_KEYS.get(type(node))
         if keys is None:
@@ -423,10 +434,16 @@ class ScriptVisitor:
                 continue
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, Node):
+                    if isinstance(item, Node) and item.type != "Identifier":
                         visit(item)
-            elif isinstance(value, Node):
+            elif isinstance(value, Node) and value.type != "Identifier":
                 visit(value)
+
+    def _visit_children(self, node: Node) -> None:
+        visit = self.visit
+        for child in children(node):
+            if child.type != "Identifier":  # see `visit`
+                visit(child)
 
     def _visit_function(self, node: Any) -> None:
         outer = self._scope
@@ -493,8 +510,7 @@ class ScriptVisitor:
                     self._fn_by_binding.setdefault(f"prop:{key}", []).append(prop.value)
                 if id(prop.value) not in self._this_override:
                     self._this_override[id(prop.value)] = f"obj:{id(node)}"
-        for child in children(node):
-            self.visit(child)
+        self._visit_children(node)
 
     def _visit_class(self, node: Any) -> None:
         owner = f"cls:{id(node)}"
@@ -515,8 +531,7 @@ class ScriptVisitor:
                 member, "value", None
             ) is not None:
                 self._edges(owner, self.deps(member.value), member, "class field")
-        for child in children(node):
-            self.visit(child)
+        self._visit_children(node)
 
     v_ClassDeclaration = _visit_class
     v_ClassExpression = _visit_class
@@ -538,13 +553,11 @@ class ScriptVisitor:
 
     def v_IfStatement(self, node: Any) -> None:
         self._check_gate(node.test)
-        for child in children(node):
-            self.visit(child)
+        self._visit_children(node)
 
     def v_ConditionalExpression(self, node: Any) -> None:
         self._check_gate(node.test)
-        for child in children(node):
-            self.visit(child)
+        self._visit_children(node)
 
     def v_Literal(self, node: Any) -> None:
         value = node.value
@@ -573,8 +586,7 @@ class ScriptVisitor:
                 {"outerHeight", "innerHeight"},
             ):
                 self.fact("anti-analysis", node, check="devtools-size")
-        for child in children(node):
-            self.visit(child)
+        self._visit_children(node)
 
     def v_NewExpression(self, node: Any) -> None:
         callee = self.chain(node.callee)
@@ -606,8 +618,7 @@ class ScriptVisitor:
             deps = self.deps_list(node.arguments)
             self._add_sink("webrtc", node, None, deps)
             self.sinks[-1].url_deps = deps  # STUN/TURN hosts come from the configuration
-        for child in children(node):
-            self.visit(child)
+        self._visit_children(node)
 
     def v_MemberExpression(self, node: Any) -> None:
         prop = self.prop_name(node)
@@ -621,8 +632,7 @@ class ScriptVisitor:
             self.fact("form-serialize", node, via=prop)
         elif prop and self._is_card(prop) and "." not in prop:
             self.fact("card-read", node, field=prop, via="property")
-        for child in children(node):
-            self.visit(child)
+        self._visit_children(node)
 
     def v_AssignmentExpression(self, node: Any) -> None:
         left, right = node.left, node.right
@@ -638,8 +648,7 @@ class ScriptVisitor:
         try:
             self._call(node)
         finally:
-            for child in children(node):
-                self.visit(child)
+            self._visit_children(node)
 
     # --- assignments ------------------------------------------------------------------------
 
@@ -894,7 +903,7 @@ class ScriptVisitor:
             # `['ccnum', 'cvv'].indexOf(input.id)`: a list of card field names
             key = self.path_key(receiver)
             names = set(self.string_seeds.get(key or "", set())) if key else set()
-            for value, _, _, _ in self._lazy.get(key or "", ()):  # `var ids = ['ccnum', …]`
+            for value, _, _, _, _ in self._lazy.get(key or "", ()):  # `var ids = ['ccnum', …]`
                 if value.type == "ArrayExpression":
                     names.update(e.value for e in value.elements
                                  if e is not None and e.type == "Literal"
@@ -1123,7 +1132,7 @@ class ScriptVisitor:
         stack = [test]
         while stack:
             n = stack.pop()
-            if n.type == "Identifier" and self.resolve(n.name) in self._gates:
+            if n.type == "Identifier" and self._gates and self.resolve(n.name) in self._gates:
                 self.fact("url-gate", test, pattern=n.name, via="variable")
             if n.type == "MemberExpression":
                 chain = self.chain(n) or []
@@ -1312,7 +1321,8 @@ class ScriptVisitor:
         if node.type in _FUNCTIONS or (node.type == "Literal" and not isinstance(
                 node.value, str)):
             return
-        self._lazy.setdefault(dst, []).append((node, self.loc(site), note, self._context()))
+        self._lazy.setdefault(dst, []).append((node, self.loc(site), note, self._context(),
+                                               False))
 
     def _roots(self) -> set[str]:
         """Bindings whose data matters: what sinks send and where they send it, storage
@@ -1361,9 +1371,18 @@ class ScriptVisitor:
         selectors_seen = len(self._pending_selectors)
         while frontier:
             b = frontier.pop()
-            for node, where, note, context in self._lazy.pop(b, ()):
-                with self._restored(context):
-                    self._edges(b, self.deps(node), where, note)
+            pending = self._lazy.pop(b, None)
+            if pending:
+                saved = self._scope, self._stage_location, self.folder
+                try:  # `_restored`, inlined: this loop runs once per deferred edge
+                    for node, where, note, context, argument in pending:
+                        self._scope = context.scope
+                        self._stage_location = context.stage_location
+                        self.folder = context.folder
+                        deps = self._arg_deps(node) if argument else self.deps(node)
+                        self._edges(b, deps, where, note)
+                finally:
+                    self._scope, self._stage_location, self.folder = saved
             for edge in self.graph.incoming.get(b, ()):
                 if edge.src not in needed:
                     needed.add(edge.src)
@@ -1667,16 +1686,18 @@ class ScriptVisitor:
                 targets.append(self._this_of(fn, scope))
             for t in targets:
                 self._edges(t, deps, where, note)
+        lazy = self._lazy
         for key, args, where, context in self._pending_calls:
-            fns = self._fn_by_binding.get(key)
-            if not fns:
-                continue
-            with self._restored(context):
-                arg_deps = [self._arg_deps(a) for a in args]
-            for fn in fns:
+            # Argument -> parameter edges, computed on demand like assignments: most calls in
+            # a bundle pass nothing that ever reaches a sink.
+            for fn in self._fn_by_binding.get(key, ()):
                 params = self._fn_params.get(id(fn), ())
-                for i, deps in enumerate(arg_deps[: len(params)]):
-                    self._edges(params[i], deps, where, f"argument {i + 1} of a call")
+                for i, arg in enumerate(args[: len(params)]):
+                    if arg.type in _FUNCTIONS or (arg.type == "Literal" and not isinstance(
+                            arg.value, str)):
+                        continue
+                    lazy.setdefault(params[i], []).append(
+                        (arg, where, f"argument {i + 1} of a call", context, True))
         for fn, deps, where in self._pending_this:
             scope = self._fn_scope_id.get(id(fn))
             if scope is not None:
@@ -1722,3 +1743,7 @@ class ScriptVisitor:
                     site.data.merge(site.url_deps)
                 elif kind == "ws":
                     site.url_node, site.url_deps = url, url_deps
+
+
+#: Node type -> handler, for `ScriptVisitor.visit` (built once: the class never changes).
+_HANDLERS: dict[str, Callable[[Any, Any], None]] = _handler_table(ScriptVisitor)
