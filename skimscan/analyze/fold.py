@@ -1051,7 +1051,7 @@ def _worth_folding(node: Any) -> bool:
         callee = node.callee
         ct = callee.type
         if node.type == "NewExpression":  # `new String(...)` only: constructors build objects
-            return ct == "Identifier" and callee.name == "String"
+            return bool(ct == "Identifier" and callee.name == "String")
         if ct == "MemberExpression":
             prop = callee.property
             name = getattr(prop, "name", None) if not callee.computed else getattr(
