@@ -266,10 +266,13 @@ class ScriptVisitor:
         self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
+        #: callbacks and the values that may reach their parameters: (functions, value
+        #: nodes, where, context)
+        self._pending_callbacks: list[tuple[list[Any], list[Any], Any, _Context]] = []
         #: calls to functions that may be declared in this script: (callee key, argument
         #: nodes, where, context). Argument data is computed in `finish`, only for callees
         #: that turn out to be this script's functions.
-        self._pending_calls: list[tuple[str, list[Any], Location, _Context]] = []
+        self._pending_calls: list[tuple[str, list[Any], Any, _Context]] = []
         self._pending_this: list[tuple[Any, Deps, Location]] = []
         self._pending_direct: list[tuple[Any, list[Deps], Location]] = []
         self._pending_selectors: list[tuple[str, Any, Deps, str]] = []
@@ -280,8 +283,9 @@ class ScriptVisitor:
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
         #: binding -> values it may receive, computed only on demand (see `_lazy_edge`):
-        #: (node, where, note, context, whether the node is a call argument)
-        self._lazy: dict[str, list[tuple[Any, Location, str, _Context, bool]]] = {}
+        #: (node, the node it happens at, note, context, whether the node is a call argument);
+        #: locations are computed only for edges that are built
+        self._lazy: dict[str, list[tuple[Any, Any, str, _Context, bool]]] = {}
         self.html_code: list[tuple[str, Location, str]] = []  # code found in injected HTML
         self.string_seeds: dict[str, set[str]] = {}
 
@@ -592,8 +596,8 @@ class ScriptVisitor:
         callee = self.chain(node.callee)
         name = callee[-1] if callee else None
         if node.callee.type == "Identifier" and node.arguments:
-            self._pending_calls.append((self.resolve(node.callee.name), list(node.arguments),
-                                        self.loc(node), self._context()))
+            self._pending_calls.append((self.resolve(node.callee.name), node.arguments,
+                                        node, self._context()))
         if name == "MutationObserver":
             self.fact("mutation-observer", node)
         elif name == "WebSocket" and node.arguments:
@@ -928,16 +932,11 @@ class ScriptVisitor:
         fns = [a for a in args if a.type in _FUNCTIONS]
         if not fns:
             return
-        deps = Deps()
+        values = [a for a in args if a.type not in _FUNCTIONS]
         if receiver is not None:
-            deps.merge(self.deps(receiver))
-        for a in args:
-            if a.type not in _FUNCTIONS:
-                deps.merge(self.deps(a))
-        if not deps.bindings and not deps.labels and not deps.strings:
-            return
-        for fn in fns:
-            self._pending_fn_edges.append((fn, deps, self.loc(node), "passed to a callback"))
+            values.append(receiver)
+        if values:  # their deps are computed in `finish`, if the callback's data matters
+            self._pending_callbacks.append((fns, values, node, self._context()))
 
     def _call_edges(self, node: Any, callee: Any, args: list[Any]) -> None:
         """Arguments flow into the parameters of functions declared in this script."""
@@ -969,7 +968,7 @@ class ScriptVisitor:
                     self._edges(base, self.deps_list(args), node, f"added with .{prop}()")
         else:
             return
-        self._pending_calls.append((key, list(args), self.loc(node), self._context()))
+        self._pending_calls.append((key, args, node, self._context()))
 
     def _arg_deps(self, arg: Any) -> Deps:
         """An argument's deps, plus its folded value when that is a URL or selector (so that
@@ -1321,7 +1320,7 @@ class ScriptVisitor:
         if node.type in _FUNCTIONS or (node.type == "Literal" and not isinstance(
                 node.value, str)):
             return
-        self._lazy.setdefault(dst, []).append((node, self.loc(site), note, self._context(),
+        self._lazy.setdefault(dst, []).append((node, site, note, self._context(),
                                                False))
 
     def _roots(self) -> set[str]:
@@ -1687,6 +1686,16 @@ class ScriptVisitor:
             for t in targets:
                 self._edges(t, deps, where, note)
         lazy = self._lazy
+        for fns, values, where, context in self._pending_callbacks:
+            for fn in fns:
+                scope = self._fn_scope_id.get(id(fn))
+                targets = list(self._fn_params.get(id(fn), ()))
+                if scope is not None:
+                    targets.append(self._this_of(fn, scope))
+                for t in targets:
+                    lazy.setdefault(t, []).extend(
+                        (value, where, "passed to a callback", context, False)
+                        for value in values)
         for key, args, where, context in self._pending_calls:
             # Argument -> parameter edges, computed on demand like assignments: most calls in
             # a bundle pass nothing that ever reaches a sink.
