@@ -1254,17 +1254,26 @@ class _Index:
                 if type(node.value) is str and "\\" in (node.raw or ""):
                     cands.append(node)
                 continue
+            # Identifier children are recorded in place rather than pushed (they are a third
+            # of all nodes; `arguments` takes the long way, for its flag).
             if t == "MemberExpression":
                 if node.computed:
                     cands.append(node)
                     push((node.property, scope))
-                push((node.object, scope))
+                obj = node.object
+                if obj.type == "Identifier" and obj.name != "arguments":
+                    ref[id(obj)] = scope
+                else:
+                    push((obj, scope))
                 continue
             if t == "BinaryExpression":
                 if node.operator == "+":
                     cands.append(node)
-                push((node.right, scope))
-                push((node.left, scope))
+                for side in (node.right, node.left):
+                    if side.type == "Identifier" and side.name != "arguments":
+                        ref[id(side)] = scope
+                    else:
+                        push((side, scope))
                 continue
             if t == "TaggedTemplateExpression" or (t == "TemplateLiteral" and node.expressions):
                 cands.append(node)
@@ -1290,8 +1299,14 @@ class _Index:
                         site_fn[id(node)] = self._fn_of(scope)
                 args = node.arguments
                 for a in reversed(args):
-                    push((a, scope))
-                push((callee, scope))
+                    if a.type == "Identifier" and a.name != "arguments":
+                        ref[id(a)] = scope
+                    else:
+                        push((a, scope))
+                if ct == "Identifier" and callee.name != "arguments":
+                    ref[id(callee)] = scope
+                else:
+                    push((callee, scope))
                 continue
             if t in _FUNCS:
                 self._function(node, scope, push)

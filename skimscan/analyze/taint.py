@@ -15,8 +15,9 @@ skimmers that shuffle data through objects, arrays, closures and storage go unse
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from skimscan.models import FlowStep, Location
 
@@ -24,22 +25,32 @@ from skimscan.models import FlowStep, Location
 @dataclass(slots=True)  # never changed after creation; not frozen, as a frozen init is slower
 class Edge:
     src: str
-    location: Location
+    site: Any  # a Location, or an AST node whose location `TaintGraph.locate` gives on demand
     note: str
+
+
+def _as_is(site: Any) -> Location:
+    if not isinstance(site, Location):
+        raise TypeError("an edge site that is not a Location needs TaintGraph.locate")
+    return site
 
 
 @dataclass
 class TaintGraph:
-    """Edges into each binding, and labels placed on bindings by sources."""
+    """Edges into each binding, and labels placed on bindings by sources.
+
+    Edges may name their site as an AST node: most edges never end up on a path, so their
+    locations are computed (by `locate`) only for those that do."""
 
     incoming: dict[str, list[Edge]] = field(default_factory=dict)
     seeds: dict[str, dict[str, FlowStep]] = field(default_factory=dict)
     _labels: dict[str, dict[str, tuple[str | None, FlowStep | None]]] | None = None
+    locate: Callable[[Any], Location] = _as_is
 
-    def add_edge(self, dst: str, src: str, location: Location, note: str) -> None:
+    def add_edge(self, dst: str, src: str, site: Any, note: str) -> None:
         if dst == src:
             return
-        self.incoming.setdefault(dst, []).append(Edge(src, location, note))
+        self.incoming.setdefault(dst, []).append(Edge(src, site, note))
         self._labels = None
 
     def add_seed(self, binding: str, label: str, step: FlowStep) -> None:
@@ -66,7 +77,9 @@ class TaintGraph:
                 have = labels.setdefault(dst, {})
                 if label in have:
                     continue
-                have[label] = (binding, FlowStep(edge.location, edge.note))
+                site = edge.site
+                where = site if isinstance(site, Location) else self.locate(site)
+                have[label] = (binding, FlowStep(where, edge.note))
                 queue.append((dst, label))
         self._labels = labels
         return labels

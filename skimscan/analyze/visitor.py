@@ -247,7 +247,7 @@ class ScriptVisitor:
         self.folder = folder
         self.classify = classify
         self.facts: list[Fact] = []
-        self.graph = TaintGraph()
+        self.graph = TaintGraph(locate=node_location)
         self.sinks: list[SinkSite] = []
         self._declared: dict[int, set[str]] = {}  # id(function or Program) -> names
         self._fn_params: dict[int, list[str]] = {}
@@ -1302,7 +1302,9 @@ class ScriptVisitor:
             deps.bindings.add(f"g:%{obj[-1]}")
 
     def _edges(self, dst: str, deps: Deps, site: Any, note: str) -> None:
-        where = self.loc(site) if not isinstance(site, Location) else site
+        # A node's location is worked out only if the edge ends up on a path (see TaintGraph);
+        # inside a decoded stage every edge is at the place that ran the stage.
+        where = self._stage_location or site
         if deps.strings:
             self.string_seeds.setdefault(dst, set()).update(deps.strings)
         for b in deps.bindings:
@@ -1717,7 +1719,7 @@ class ScriptVisitor:
                 self._edges(params[i], deps, where, f"argument {i + 1} of a call")
         for binding, fns in self._fn_by_binding.items():
             for fn in fns:
-                self.graph.add_edge(f"call:{binding}", self._ret(fn), self.loc(fn), "return value")
+                self.graph.add_edge(f"call:{binding}", self._ret(fn), fn, "return value")
         self._demand(iter(self._roots()))
         for key, call, selector_deps, via in self._pending_selectors:
             for text in (t for level in self.strings_reaching(selector_deps) for t in level):
