@@ -10,7 +10,7 @@ import pytest
 from fixtures.shop import Shop
 from skimscan.capture import browser as browser_mod
 from skimscan.capture.hostmap import HostMap
-from skimscan.capture.page import GRACE, BrowserSession
+from skimscan.capture.page import GRACE, MAX_FRAME_HTML, BrowserSession
 from skimscan.errors import TargetError
 from skimscan.models import PageCapture
 
@@ -92,7 +92,12 @@ async def test_huge_response(session: BrowserSession, shop: Shop) -> None:
     result, took = await timed(session, shop.url("/hostile/huge"))
     assert took < BOUND
     if isinstance(result, PageCapture):
-        assert any("kept the first" in n for n in result.notes)
+        # Never more than the cap in memory, and the report says why the HTML is partial:
+        # truncated at the cap, or (on a loaded machine) the 60 MB had not all arrived, or the
+        # DOM was too big to read in time.
+        assert all(len(f.html) <= MAX_FRAME_HTML for f in result.frames)
+        assert any("kept the first" in n or "not finished loading" in n
+                   or "could not be read" in n for n in result.notes), result.notes
 
 
 async def test_hostile_pages_do_not_disturb_concurrent_captures(
