@@ -42,6 +42,9 @@ EXTRACTOR_VERSION = "1"
 MAX_STAGES = 3
 MAX_STAGE_CODE = 2 * 1024 * 1024
 _DATA_LABELS = ("card", "form", "keys", "input")
+#: What a sink may carry: card data, or the bodies of the page's own requests (a hook on
+#: XMLHttpRequest.prototype.send or window.fetch).
+_SINK_LABELS = (*_DATA_LABELS, "request")
 _ENCODER_NAMES = {"btoa": "base64", "encodeURIComponent": "url-encoding", "escape": "escape",
                   "stringify": "JSON", "fromCharCode": "char codes", "reverse": "reversal",
                   "charCodeAt": "char codes"}
@@ -131,12 +134,14 @@ def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,
     html_done = 0
     while queue:
         current, text, depth, _ = queue.pop(0)
-        found = [(d.code, Location(d.line, d.column), d.via) for d in current.dynamic_code()]
-        found.extend(visitor.html_code[html_done:])
+        found: list[tuple[str, Location, str, tuple[str, ...] | None, Any]] = [
+            (d.code, Location(d.line, d.column), d.via, d.params, d.node)
+            for d in current.dynamic_code()]
+        found.extend((c, w, v, None, None) for c, w, v in visitor.html_code[html_done:])
         html_done = len(visitor.html_code)
         if depth == 1 and not found and any(f.kind == "dynamic-code" for f in visitor.facts):
-            found.extend(_payload_candidates(text, visitor))
-        for stage_code, where, via in found:
+            found.extend((c, w, v, None, None) for c, w, v in _payload_candidates(text, visitor))
+        for stage_code, where, via, params, origin in found:
             if not stage_code.strip() or stage_code in seen or len(stage_code) > MAX_STAGE_CODE:
                 continue
             seen.add(stage_code)
@@ -148,12 +153,17 @@ def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,
                                                       "size": len(stage_code)}))
             if depth > MAX_STAGES:
                 continue
-            parsed = parse(stage_code, limits)
+            # `Function('u', 'd', body)` compiles a function: analyse it as one, so that the
+            # arguments of its calls (`send(url, card)`) reach its parameters.
+            source = stage_code if params is None else \
+                f"(function ({', '.join(params)}) {{\n{stage_code}\n}})"
+            parsed = parse(source, limits)
             if parsed.tree is None:
                 continue
             inner = Folder(parsed.tree)
             folders.append(inner)
-            visitor.visit_stage(parsed.tree, inner, where)
+            visitor.visit_stage(parsed.tree, inner, where,
+                                compiled_at=origin if params is not None else None)
             recovered.extend((r.value, where, r.via) for r in inner.recovered())
             deepest = max(deepest, depth + 1)
             queue.append((inner, stage_code, depth + 1, None))
@@ -217,7 +227,7 @@ def _raw_sink(site: SinkSite, visitor: ScriptVisitor) -> RawSink:
                 display = f"{dest.display or '…'} (= {text[:200]})"
             break
     labels = set(site.data.labels) | visitor.graph.labels_of(site.data.bindings)
-    data_labels = tuple(sorted(lb for lb in labels if lb in _DATA_LABELS))
+    data_labels = tuple(sorted(lb for lb in labels if lb in _SINK_LABELS))
     steps: list[FlowStep] = []
     if data_labels:
         label = data_labels[0] if "card" not in data_labels else "card"

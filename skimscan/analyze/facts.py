@@ -47,7 +47,7 @@ FACT_KINDS: Mapping[str, frozenset[str]] = {
 }
 
 #: Taint labels: what kind of data a value carries.
-LABELS = frozenset({"card", "form", "keys", "input", "stored"})
+LABELS = frozenset({"card", "form", "keys", "input", "stored", "request"})
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,10 @@ class DynamicCode:
     line: int
     column: int
     via: str
+    #: `Function('u', 'd', body)`: the parameter names, when they fold (else None)
+    params: tuple[str, ...] | None = None
+    #: the call or `new` expression that runs the code
+    node: Any = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -3685,7 +3689,22 @@ class Folder:
         code_text = self.string(arg)
         if code_text is None:
             return
-        out.append(DynamicCode(code_text, line, col, native.name))
+        params: tuple[str, ...] | None = None
+        if native.name == "Function":
+            names: list[str | None] = []
+            for a in args[:-1]:
+                if a.type == "SpreadElement":  # `Function(...cfg.args, body)`
+                    spread = self.value(a.argument)
+                    if isinstance(spread, list):
+                        names.extend(x if isinstance(x, str) else None for x in spread)
+                    else:
+                        names.append(None)
+                else:
+                    names.append(self.string(a))
+            split = [p.strip() for n in names if n is not None for p in n.split(",")]
+            if None not in names and all(_PARAM_NAME.match(p) for p in split):
+                params = tuple(split)
+        out.append(DynamicCode(code_text, line, col, native.name, params, n))
 
     def _prop_name(self, member: Any) -> str | None:
         if not member.computed:
@@ -3794,6 +3813,9 @@ _EX: Final[dict[str, UnboundHandler]] = {
 _EVALUATORS: Final = frozenset(
     {"eval", "Function", "setTimeout", "setInterval", "constructor", "execScript"}
 )
+
+
+_PARAM_NAME: Final = re.compile(r"^(?:\.\.\.)?[A-Za-z_$][\w$]*$")
 
 
 def _only_functions(b: _Binding) -> bool:

@@ -33,10 +33,18 @@ _ENCODERS = frozenset(
      "toString", "fromCharCode", "charCodeAt", "join", "reverse", "split"}
 )
 #: Functions whose aliases are followed (`var f = fetch; f(url)`).
+#: Calls that decode hidden strings (folded when their value matters to a flow).
+_DECODERS = frozenset({"atob", "decodeURIComponent", "decodeURI", "unescape", "fromCharCode",
+                       "fromCodePoint", "join", "reverse"})
+#: Pseudo-binding of the functions compiled from strings (`Function('u', 'd', body)`).
+_COMPILED = "compiled:*"
+#: Functions whose calls through `Reflect.apply`/`.call`/`.apply` are followed as calls.
+_INDIRECT_SINKS = frozenset({"send", "open", "fetch", "sendBeacon", "postMessage"})
 _ALIASABLE = frozenset(
     {"fetch", "sendBeacon", "eval", "setTimeout", "setInterval", "open", "postMessage",
      "querySelector", "querySelectorAll", "getElementById", "getElementsByName", "write",
-     "atob", "btoa", "Function", "ajax", "post", "createElement", "addEventListener"}
+     "atob", "btoa", "Function", "ajax", "post", "createElement", "addEventListener", "send",
+     "call", "apply", "Reflect"}
 )
 _SELECT_ONE = frozenset({"querySelector", "getElementById", "closest"})
 _SELECT_MANY = frozenset(
@@ -269,6 +277,7 @@ class ScriptVisitor:
         #: callbacks and the values that may reach their parameters: (functions, value
         #: nodes, where, context)
         self._pending_callbacks: list[tuple[list[Any], list[Any], Any, _Context]] = []
+        # (callbacks: function nodes, or bindings of named functions resolved in `finish`)
         #: calls to functions that may be declared in this script: (callee key, argument
         #: nodes, where, context). Argument data is computed in `finish`, only for callees
         #: that turn out to be this script's functions.
@@ -282,6 +291,17 @@ class ScriptVisitor:
         self._gates: set[str] = set()  # bindings holding a URL-gate test
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
+        self._xhr_protos: set[str] = set()  # bindings holding XMLHttpRequest.prototype
+        #: id(`Function(...)` call) -> bindings its compiled function is stored in
+        self._compiled: dict[int, list[str]] = {}
+        #: functions installed in place of XMLHttpRequest.prototype.send or window.fetch: their
+        #: parameters receive every request body the page sends (function, where, how many
+        #: parameters carry it)
+        self._request_hooks: list[tuple[Any, Location, int]] = []
+        #: id(function installed as window.fetch) -> where; and the bindings of their `init`
+        #: parameters, whose `.body` is the request body (the rest of `init` is not)
+        self._fetch_hooks: dict[int, Location] = {}
+        self._fetch_init: dict[str, Location] = {}
         #: binding -> values it may receive, computed only on demand (see `_lazy_edge`):
         #: (node, the node it happens at, note, context, whether the node is a call argument);
         #: locations are computed only for edges that are built
@@ -390,9 +410,13 @@ class ScriptVisitor:
         self.visit(self.tree)
         self._claim_sinks(self.folder)
 
-    def visit_stage(self, tree: Any, folder: FolderLike, where: Location) -> None:
+    def visit_stage(self, tree: Any, folder: FolderLike, where: Location,
+                    compiled_at: Any = None) -> None:
         """Analyse code recovered from eval/new Function/a string timer/injected HTML as part of
-        this script: global code sharing this script's globals, reported at `where`."""
+        this script: global code sharing this script's globals, reported at `where`.
+
+        `compiled_at` is the `Function(...)` call that compiled the stage (then wrapped as a
+        function expression): the bindings that call's result was stored in now hold it."""
         self._stage_trees.append(tree)  # keeps node ids (cache keys) unique while we live
         outer_folder, outer_scope, outer_where = self.folder, self._scope, self._stage_location
         self.folder, self._stage_location = folder, where
@@ -402,6 +426,15 @@ class ScriptVisitor:
             self._scope = scope
             self.visit(tree)
             self._claim_sinks(folder)
+            body = tree.body
+            if compiled_at is not None and body and body[0].type == "ExpressionStatement" \
+                    and body[0].expression.type == "FunctionExpression":
+                fn = body[0].expression
+                for binding in self._compiled.get(id(compiled_at), ()):
+                    self._fn_by_binding.setdefault(binding, []).append(fn)
+                # Called where the function value cannot be named (`compile()(url, data)`):
+                # such calls reach every compiled function (see `_call_edges`).
+                self._fn_by_binding.setdefault(_COMPILED, []).append(fn)
         finally:
             self.folder, self._scope, self._stage_location = outer_folder, outer_scope, outer_where
 
@@ -459,6 +492,9 @@ class ScriptVisitor:
         self._fn_params[id(node)] = [
             f"{scope.id}:{name}" for p in node.params for name in pattern_names(p)
         ]
+        hooked = self._fetch_hooks.get(id(node))
+        if hooked is not None and len(node.params) > 1 and node.params[1].type == "Identifier":
+            self._fetch_init[f"{scope.id}:{node.params[1].name}"] = hooked
         self._fn_stack.append(node)
         try:
             for p in node.params:
@@ -508,6 +544,11 @@ class ScriptVisitor:
 
     def v_ObjectExpression(self, node: Any) -> None:
         for prop in node.properties:
+            if prop.type == "Property" and prop.value.type in ("CallExpression",
+                                                               "NewExpression"):
+                key = self._key(prop)  # `{send: new Function('u', 'd', …)}`
+                if key:
+                    self._compiled.setdefault(id(prop.value), []).append(f"prop:{key}")
             if prop.type == "Property" and prop.value.type in _FUNCTIONS:
                 key = self._key(prop)
                 if key:
@@ -669,6 +710,8 @@ class ScriptVisitor:
                 self._fn_by_binding.setdefault(binding, []).append(value)
             elif target.type == "Identifier":
                 self._note_object(binding, value)
+                if value.type in ("CallExpression", "NewExpression"):  # maybe `Function(…)`
+                    self._compiled.setdefault(id(value), []).append(binding)
 
     def _note_object(self, binding: str, value: Any) -> None:
         """Remember bindings that hold an XHR, a WebSocket or an element we can name, and
@@ -676,6 +719,8 @@ class ScriptVisitor:
         if value.type == "Literal" and getattr(value, "regex", None) is not None:
             self._regexes[binding] = value
         target = value
+        while target.type == "LogicalExpression":  # `w.XMLHttpRequest && w.XMLHttpRequest.x`
+            target = target.right if target.operator == "&&" else target.left
         if target.type == "CallExpression" and target.callee.type == "MemberExpression" and \
                 self.prop_name(target.callee) == "bind":
             target = target.callee.object
@@ -683,6 +728,16 @@ class ScriptVisitor:
             alias = self.chain(target)
             if alias and alias[-1] in _ALIASABLE:
                 self._aliases[binding] = alias
+            elif alias and alias[-2:] == ["XMLHttpRequest", "prototype"]:
+                self._xhr_protos.add(binding)
+        elif value.type == "ObjectExpression":  # `saved = {o: proto.open, s: proto.send}`
+            for prop in value.properties:
+                if prop.type == "Property" and prop.value.type in ("MemberExpression",
+                                                                   "Identifier"):
+                    key = self._key(prop)
+                    alias = self.chain(prop.value)
+                    if key and alias and alias[-1] in _ALIASABLE:
+                        self._aliases[f"{binding}.{key}"] = alias
         if value.type == "NewExpression":
             callee = self.chain(value.callee)
             name = callee[-1] if callee else ""
@@ -723,10 +778,13 @@ class ScriptVisitor:
             self._edges(base, deps, node, f"stored in {self._describe(left)}")
         if right.type in _FUNCTIONS and prop:
             self._fn_by_binding.setdefault(f"prop:{prop}", []).append(right)
+            self._request_hook(left, prop, right, node)
             if prop.startswith("on") and len(prop) > 2:
                 self._listener(node, left.object, prop[2:], right, via="on-property")
                 self.fact("handler-rewrite", node, event=prop[2:],
                           target=self._target_kind(left.object))
+        elif right.type in ("CallExpression", "NewExpression") and prop:  # maybe `Function(…)`
+            self._compiled.setdefault(id(right), []).append(f"prop:{prop}")
         if prop == "src":
             self._add_sink(self._element_kind(left.object) or "element-src", node, right, deps)
         elif prop == "href" and self._element_kind(left.object) == "link":
@@ -758,8 +816,85 @@ class ScriptVisitor:
 
     # --- calls ------------------------------------------------------------------------------
 
+    def _request_hook(self, left: Any, prop: str, fn: Any, node: Any) -> None:
+        """`XMLHttpRequest.prototype.send = function (body) {…}` (also through a variable
+        holding the prototype) and `window.fetch = function (url, init) {…}`: the function
+        receives every request the page's own code sends, checkout requests included."""
+        obj = left.object
+        if prop == "send":
+            chain = self.chain(obj) or []
+            if chain[-2:] == ["XMLHttpRequest", "prototype"] or (
+                    obj.type == "Identifier" and self.resolve(obj.name) in self._xhr_protos):
+                self._request_hooks.append((fn, self.loc(node), 1))
+        elif prop == "fetch" and (self.chain(obj) or ["?"])[-1] in (
+                "window", "self", "globalThis"):
+            self._fetch_hooks[id(fn)] = self.loc(node)  # `init.body`: see `_member_deps`
+
+    def _indirect(self, node: Any) -> tuple[list[str], Any, list[Any]] | None:
+        """A network function called through `Reflect.apply(f, obj, [args])`, `f.call(obj, …)`,
+        `f.apply(obj, [args])` or `Function.prototype.call.call(f, obj, …)`, where `f` is (an
+        alias of) `send`, `open`, `fetch`…: (its chain, the receiver, the arguments)."""
+        callee = node.callee
+        args = node.arguments
+        spread = False  # the last argument is an array of arguments
+        if callee.type != "MemberExpression":
+            return None
+        prop = self.prop_name(callee)
+        if prop == "apply" and self._names(callee.object) == "Reflect":
+            fn, rest, spread = (args[0] if args else None), args[1:], True
+        elif prop in ("call", "apply"):
+            inner = callee.object
+            held = self._aliases.get(self.resolve(inner.name)) if inner.type == "Identifier" \
+                else None
+            if (inner.type == "MemberExpression" and self.prop_name(inner) in ("call", "apply")) \
+                    or (held and held[-1] in ("call", "apply")):
+                # `Function.prototype.call.call(f, obj, …)`, or `c.call(f, obj, …)` with
+                # `c = Function.prototype.call`
+                fn, rest = (args[0] if args else None), args[1:]
+            else:
+                fn, rest = inner, list(args)
+            spread = prop == "apply"
+        else:
+            return None
+        if fn is None or not rest:
+            return None
+        if fn.type == "Identifier":
+            chain = self._aliases.get(self.resolve(fn.name)) or [fn.name]
+        else:
+            slot = self.path_key(fn)
+            chain = (self._aliases.get(slot) if slot else None) or self.chain(fn) or []
+        if not chain or chain[-1] not in _INDIRECT_SINKS:
+            return None
+        receiver, passed = rest[0], list(rest[1:])
+        if spread:
+            passed = self._spread_arguments(passed[-1]) if passed else []
+        return chain, receiver, passed
+
+    def _names(self, node: Any) -> str | None:
+        """The last name of what `node` holds: `w.Reflect` and `R` (with `R = w.Reflect`) are
+        both "Reflect"."""
+        if node.type == "Identifier":
+            held = self._aliases.get(self.resolve(node.name))
+            return held[-1] if held else str(node.name)
+        chain = self.chain(node)
+        return chain[-1] if chain else None
+
+    def _spread_arguments(self, node: Any) -> list[Any]:
+        """The argument nodes an `apply` passes: an array literal's elements, or the enclosing
+        function's parameters for `arguments`."""
+        if node.type == "ArrayExpression":
+            return [e for e in node.elements if e is not None and e.type != "SpreadElement"]
+        if node.type == "Identifier" and node.name == "arguments" and self._fn_stack:
+            return [p for p in self._fn_stack[-1].params if p.type == "Identifier"]
+        return []
+
     def _call(self, node: Any) -> None:
         callee = node.callee
+        indirect = self._indirect(node)
+        if indirect is not None:
+            via, target, passed = indirect
+            self._dispatch(node, via, via[-1], target, passed)
+            return
         chain = self.chain(callee)
         if callee.type == "Identifier":
             chain = self._aliases.get(self.resolve(callee.name), chain)
@@ -776,6 +911,12 @@ class ScriptVisitor:
             return
         if name is None:
             return
+        self._dispatch(node, chain, name, receiver, args)
+
+    def _dispatch(self, node: Any, chain: list[str] | None, name: str, receiver: Any,
+                  args: list[Any]) -> None:
+        """What a call of `name` (on `receiver`, with `args`) does: sinks, listeners,
+        selectors, timers, dynamic code."""
         first = args[0] if args else None
         if name in ("eval", "execScript") and len(chain or ()) <= 2:
             self.fact("dynamic-code", node, via="eval", decoded=False, size=0)
@@ -929,7 +1070,10 @@ class ScriptVisitor:
     def _callback_edges(self, node: Any, receiver: Any, args: list[Any]) -> None:
         """Data of the receiver and of other arguments may reach a callback's parameters
         (forEach/map/each/then/reduce and friends)."""
-        fns = [a for a in args if a.type in _FUNCTIONS]
+        fns: list[Any] = [a for a in args if a.type in _FUNCTIONS]
+        if receiver is not None:
+            # `els.forEach(bind)`, `p.then(handle)`: a named function, found in `finish`
+            fns.extend(self.resolve(a.name) for a in args if a.type == "Identifier")
         if not fns:
             return
         values = [a for a in args if a.type not in _FUNCTIONS]
@@ -952,7 +1096,9 @@ class ScriptVisitor:
             return
         if not args:
             return
-        if callee.type == "Identifier":
+        if callee.type in ("CallExpression", "ConditionalExpression", "LogicalExpression"):
+            key = _COMPILED  # `make()(a, b)`: a function value we cannot name
+        elif callee.type == "Identifier":
             key = self.resolve(callee.name)
         elif callee.type == "MemberExpression":
             prop = self.prop_name(callee)
@@ -1202,6 +1348,12 @@ class ScriptVisitor:
             pass  # a length is a number about the data, not the data
         elif kind == "CallExpression" and self._is_masking(n):
             pass  # `v.replace(/\S/g, '*')`: masked, nothing left to steal
+        elif kind == "CallExpression" and self._decodes(n) and (
+                (decoded := self.folder.string(n)) is not None
+                and 2 < len(decoded) < 400 and self._interesting(decoded)):
+            result = Deps(strings={decoded})  # `atob('d3NzOi8v…')`: a hidden URL or selector
+        elif kind == "ConditionalExpression":  # `c ? a : b` is a or b, never c
+            result = _union([self._deps_node(n.consequent), self._deps_node(n.alternate)])
         elif kind == "MemberExpression":
             via_window = self._window_global(n)
             if via_window is not None:
@@ -1238,6 +1390,14 @@ class ScriptVisitor:
                 result = _union(parts)
         cache[id(n)] = result
         return result
+
+    def _decodes(self, call: Any) -> bool:
+        """A call of a decoder on constants (`atob('…')`, `String.fromCharCode(…)`,
+        `decodeURIComponent('…')`, `[…].join('')`): worth folding for the value it hides."""
+        callee = call.callee
+        name = callee.name if callee.type == "Identifier" else (
+            self.prop_name(callee) if callee.type == "MemberExpression" else None)
+        return name in _DECODERS and bool(call.arguments or name in ("join", "reverse"))
 
     def _call_deps(self, n: Any, deps: Deps) -> None:
         for arg in n.arguments:  # `xs.map(fn)`, `p.then(fn)`: the result is what fn returns
@@ -1297,6 +1457,11 @@ class ScriptVisitor:
             deps.bindings.add("g:%cookie")
         elif prop and self._is_card(prop) and "." not in prop:
             deps.labels.setdefault("card", FlowStep(self.loc(n), f"field {prop!r}"))
+        elif prop == "body" and self._fetch_init and n.object.type == "Identifier":
+            hooked = self._fetch_init.get(self.resolve(n.object.name))
+            if hooked is not None:
+                deps.labels.setdefault("request", FlowStep(
+                    hooked, "the body of every fetch the page makes (hooked)"))
         obj = self.chain(n.object)
         if obj and obj[-1] in ("localStorage", "sessionStorage"):
             deps.bindings.add(f"g:%{obj[-1]}")
@@ -1688,7 +1853,9 @@ class ScriptVisitor:
             for t in targets:
                 self._edges(t, deps, where, note)
         lazy = self._lazy
-        for fns, values, where, context in self._pending_callbacks:
+        for callbacks, values, where, context in self._pending_callbacks:
+            fns = [f for c in callbacks for f in (
+                self._fn_by_binding.get(c, ()) if isinstance(c, str) else (c,))]
             for fn in fns:
                 scope = self._fn_scope_id.get(id(fn))
                 targets = list(self._fn_params.get(id(fn), ()))
@@ -1720,6 +1887,10 @@ class ScriptVisitor:
         for binding, fns in self._fn_by_binding.items():
             for fn in fns:
                 self.graph.add_edge(f"call:{binding}", self._ret(fn), fn, "return value")
+        for fn, where, carried in self._request_hooks:
+            step = FlowStep(where, "every request body the page sends (hooked)")
+            for param in self._fn_params.get(id(fn), ())[:carried]:
+                self.graph.add_seed(param, "request", step)
         self._demand(iter(self._roots()))
         for key, call, selector_deps, via in self._pending_selectors:
             for text in (t for level in self.strings_reaching(selector_deps) for t in level):
