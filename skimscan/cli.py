@@ -47,6 +47,10 @@ def _add_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "-f", choices=FORMATS, default=env("format", "table"),
                    help="report format (default: table)")
     p.add_argument("-o", "--output", default=env("output"), help="write the report to FILE")
+    p.add_argument("--also", action="append", metavar="FORMAT=FILE",
+                   default=[a for a in (env("also") or "").split(",") if a.strip()],
+                   help="also write the report in FORMAT to FILE, from the same scan "
+                        "(repeatable: --also sarif=skimscan.sarif --also html=report.html)")
     p.add_argument("--fail-on", default=env("fail_on", "high"),
                    choices=("critical", "high", "medium", "low", "info", "never"),
                    help="exit 1 when a finding is at or above this severity (default: high)")
@@ -127,8 +131,9 @@ def _emit(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def _render(report: Report, args: argparse.Namespace, engine: Engine, color: bool) -> str:
-    fmt = args.format
+def _render(report: Report, args: argparse.Namespace, engine: Engine, color: bool,
+            fmt: str | None = None) -> str:
+    fmt = fmt or args.format
     if fmt == "json":
         from skimscan.report.json_report import render_json
 
@@ -152,8 +157,21 @@ def _render(report: Report, args: argparse.Namespace, engine: Engine, color: boo
     return render_table(report, color=color)
 
 
+def _extra_outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """`--also FORMAT=FILE` pairs, checked before scanning (a typo costs seconds, not a scan)."""
+    out: list[tuple[str, str]] = []
+    for item in args.also or ():
+        fmt, sep, path = item.strip().partition("=")
+        if not sep or fmt not in FORMATS or not path.strip():
+            raise ConfigError(f"--also {item!r}: expected FORMAT=FILE with FORMAT one of "
+                              f"{', '.join(FORMATS)}")
+        out.append((fmt, path.strip()))
+    return out
+
+
 def _load_baseline(args: argparse.Namespace) -> Baseline | None:
     """Check the baseline options before scanning, so a typo costs seconds, not a scan."""
+    _extra_outputs(args)
     if args.write_baseline and not (args.reason or "").strip():
         raise ConfigError("--write-baseline needs --reason TEXT: why are these findings accepted?")
     if not args.baseline:
@@ -179,6 +197,8 @@ def _finish(report: Report, args: argparse.Namespace, engine: Engine,
     color = bool(args.color) if args.color is not None else (
         args.format == "table" and not args.output and sys.stdout.isatty())
     _emit(_render(report, args, engine, color), args.output)
+    for fmt, path in _extra_outputs(args):
+        _emit(_render(report, args, engine, False, fmt), path)
     if args.format != "table" or args.output or noun == "page":
         summary = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
         accepted = sum(1 for t in report.targets for f in t.findings if f.suppressed)

@@ -79,6 +79,31 @@ def test_output_file(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert json.loads(out_file.read_text())["summary"]["malicious"] == 1
 
 
+def test_also_writes_more_formats_from_one_scan(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sarif, html, junit = tmp_path / "r.sarif", tmp_path / "r.html", tmp_path / "r.xml"
+    code, out, _ = run(["-f", "json", "--also", f"sarif={sarif}", "--also", f"html={html}",
+                        str(files)], capsys)
+    assert code == 1
+    assert json.loads(out)["summary"]["malicious"] == 1  # the main report still goes to stdout
+    rules = {r["ruleId"] for r in json.loads(sarif.read_text())["runs"][0]["results"]}
+    assert "card-data-to-untrusted-host" in rules
+    assert "card-data-to-untrusted-host" in html.read_text()
+    monkeypatch.setenv("SKIMSCAN_ALSO", f"junit={junit}")
+    assert run([str(files)], capsys)[0] == 1
+    assert "<testsuite" in junit.read_text()
+
+
+def test_also_with_a_bad_format_fails_before_scanning(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["--also", "pdf=r.pdf", str(files)], capsys)
+    assert code == 2 and out == ""
+    assert "FORMAT=FILE" in err
+
+
 def test_bad_files_are_reported_and_others_complete(
     files: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
