@@ -55,6 +55,7 @@ import base64
 import binascii
 import json
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -3634,7 +3635,9 @@ class Folder:
         if ix is None:
             return []
         out: list[DynamicCode] = []
-        for n in sorted([*ix.calls, *ix.member_assigns], key=_span_key):
+        sites = [*ix.calls, *ix.member_assigns]
+        # Source order; any stable order will do here, so the C-level key when there are offsets.
+        for n in sorted(sites, key=_RANGE if sites and sites[0].range else _span_key):
             if n.type != "AssignmentExpression":
                 self._dynamic_call(n, out)
                 continue
@@ -3839,6 +3842,9 @@ def _span(node: Any) -> tuple[Any, Any]:
     if loc is None:
         return (0, 0)
     return ((loc.start.line, loc.start.column), (loc.end.line, loc.end.column))
+
+
+_RANGE: Final = operator.attrgetter("range")
 
 
 def _span_key(node: Any) -> tuple[Any, Any]:

@@ -36,6 +36,9 @@ _ENCODERS = frozenset(
 #: Calls that decode hidden strings (folded when their value matters to a flow).
 _DECODERS = frozenset({"atob", "decodeURIComponent", "decodeURI", "unescape", "fromCharCode",
                        "fromCodePoint", "join", "reverse"})
+#: Methods that call a function they are given with the receiver's data.
+_ITERATORS = frozenset({"forEach", "map", "filter", "reduce", "reduceRight", "some", "every",
+                        "find", "findIndex", "flatMap", "then", "catch", "finally", "each"})
 #: Pseudo-binding of the functions compiled from strings (`Function('u', 'd', body)`).
 _COMPILED = "compiled:*"
 #: Functions whose calls through `Reflect.apply`/`.call`/`.apply` are followed as calls.
@@ -292,6 +295,7 @@ class ScriptVisitor:
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
         self._xhr_protos: set[str] = set()  # bindings holding XMLHttpRequest.prototype
+        self._card_props: dict[str, bool] = {}  # see `_card_prop`
         #: id(`Function(...)` call) -> bindings its compiled function is stored in
         self._compiled: dict[int, list[str]] = {}
         #: functions installed in place of XMLHttpRequest.prototype.send or window.fetch: their
@@ -457,8 +461,12 @@ class ScriptVisitor:
         if handler is not None:
             handler(self, node)
             return
-        # The common case, inlined: no handler, walk the children. Identifiers (a third of
-        # all nodes) have neither handler nor children: not worth a call.
+        # No handler: walk the children. Identifiers (a third of all nodes) have neither
+        # handler nor children, so they are skipped without a call.
+        self._visit_children(node)
+
+    def _visit_children(self, node: Node) -> None:
+        """`visit` every child (the generic half of `visit`, for handlers that recurse)."""
         fields = node.__dict__
         keys = _CHILD_KEYS.get(type(node))
         if keys is None:
@@ -475,12 +483,6 @@ class ScriptVisitor:
                         visit(item)
             elif isinstance(value, Node) and value.type != "Identifier":
                 visit(value)
-
-    def _visit_children(self, node: Node) -> None:
-        visit = self.visit
-        for child in children(node):
-            if child.type != "Identifier":  # see `visit`
-                visit(child)
 
     def _visit_function(self, node: Any) -> None:
         outer = self._scope
@@ -675,7 +677,7 @@ class ScriptVisitor:
             pass
         elif prop in ("elements",) or (prop == "forms" and self._is_document(node.object)):
             self.fact("form-serialize", node, via=prop)
-        elif prop and self._is_card(prop) and "." not in prop:
+        elif prop and "." not in prop and self._card_prop(prop):
             self.fact("card-read", node, field=prop, via="property")
         self._visit_children(node)
 
@@ -903,7 +905,7 @@ class ScriptVisitor:
         receiver = callee.object if callee.type == "MemberExpression" else None
         if name is None and callee.type == "MemberExpression":
             name = self.prop_name(callee)
-        self._callback_edges(node, receiver, args)
+        self._callback_edges(node, receiver, args, name)
         self._call_edges(node, callee, args)
         self._label_patterns(node, name, receiver, args)
         if callee.type == "Import":
@@ -1067,11 +1069,12 @@ class ScriptVisitor:
             if len(words) < 200 and self._is_card(words):
                 self.fact("card-read", lit, field=f"/{pattern[:80]}/", via="text-pattern")
 
-    def _callback_edges(self, node: Any, receiver: Any, args: list[Any]) -> None:
+    def _callback_edges(self, node: Any, receiver: Any, args: list[Any],
+                        name: str | None) -> None:
         """Data of the receiver and of other arguments may reach a callback's parameters
         (forEach/map/each/then/reduce and friends)."""
         fns: list[Any] = [a for a in args if a.type in _FUNCTIONS]
-        if receiver is not None:
+        if receiver is not None and name in _ITERATORS:
             # `els.forEach(bind)`, `p.then(handle)`: a named function, found in `finish`
             fns.extend(self.resolve(a.name) for a in args if a.type == "Identifier")
         if not fns:
@@ -1455,7 +1458,7 @@ class ScriptVisitor:
             deps.labels.setdefault("form", FlowStep(self.loc(n), "document.forms"))
         elif prop == "cookie" and self._is_document(n.object):
             deps.bindings.add("g:%cookie")
-        elif prop and self._is_card(prop) and "." not in prop:
+        elif prop and "." not in prop and self._card_prop(prop):
             deps.labels.setdefault("card", FlowStep(self.loc(n), f"field {prop!r}"))
         elif prop == "body" and self._fetch_init and n.object.type == "Identifier":
             hooked = self._fetch_init.get(self.resolve(n.object.name))
@@ -1724,6 +1727,13 @@ class ScriptVisitor:
         """A global the script does not define itself (the page's `gtag`, not a minified `ga`)."""
         return self.resolve(name).startswith("g:") and name not in self._declared.get(
             id(self.tree), ())
+
+    def _card_prop(self, prop: str) -> bool:
+        """`_is_card` for property names, memoised per script (asked for every `a.b`)."""
+        known = self._card_props.get(prop)
+        if known is None:
+            known = self._card_props[prop] = self._is_card(prop)
+        return known
 
     def _is_card(self, text: str) -> bool:
         """A card-field selector or name — including fields this script injects itself
