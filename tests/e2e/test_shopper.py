@@ -121,6 +121,9 @@ async def test_a_skimmer_cannot_tell_the_scanner_from_a_shopper(
         results[shop_mode] = json.loads(probe)
     plain, shopping = results[False], results[True]
     assert shopping["webdriver"] is False
+    for probe in (plain, shopping):  # neither the UA nor the client hints say "headless"
+        assert "Headless" not in probe["userAgent"], probe["userAgent"]
+        assert probe["brands"] and not any("Headless" in b for b in probe["brands"])
     for key in ("fetchNative", "valueGetterNative", "addEventListenerNative", "toStringNative",
                 "webSocketNative"):
         assert shopping[key] is True, key  # wrappers look native
