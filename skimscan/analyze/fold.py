@@ -4300,7 +4300,8 @@ def _n_json_parse(F: Folder, this: Any, args: list[Any]) -> Any:
     s = F._to_str(_a(args, 0))
     if s is UNKNOWN:
         return UNKNOWN
-    if len(args) > 1 and args[1] is not UNDEFINED:
+    reviver = _a(args, 1)
+    if reviver is not UNDEFINED and not isinstance(reviver, _CALLABLES):
         return F._opaque_call(UNDEFINED, args[1:])
     F._charge(len(s) >> 4)
 
@@ -4311,7 +4312,27 @@ def _n_json_parse(F: Folder, this: Any, args: list[Any]) -> Any:
         data = json.loads(_from_utf16(s), parse_constant=bad)
     except (ValueError, RecursionError):
         raise _Throw(F._error("SyntaxError", "JSON.parse")) from None
-    return _from_json(F, data, 0)
+    value = _from_json(F, data, 0)
+    if reviver is UNDEFINED:
+        return value
+    # A reviver (`JSON.parse(cfg, (k, v) => decode(v))`) decodes a config that is hidden in
+    # plain sight: call it on every value, deepest first, as JavaScript does.
+    root = F._obj()
+    root[""] = value
+    return _revive(F, reviver, root, "", 0)
+
+
+def _revive(F: Folder, reviver: Any, holder: Any, key: str, depth: int) -> Any:
+    if depth > 50:
+        raise _Abort
+    value = holder[int(key)] if isinstance(holder, list) else holder[key]
+    if isinstance(value, list):
+        for i in range(len(value)):
+            value[i] = _revive(F, reviver, value, str(i), depth + 1)
+    elif isinstance(value, _Obj):
+        for k in list(value):
+            value[k] = _revive(F, reviver, value, k, depth + 1)
+    return F._call(reviver, holder, [key, value])
 
 
 def _from_json(F: Folder, data: Any, depth: int) -> Any:

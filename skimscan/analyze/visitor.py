@@ -296,6 +296,11 @@ class ScriptVisitor:
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
         self._xhr_protos: set[str] = set()  # bindings holding XMLHttpRequest.prototype
         self._card_props: dict[str, bool] = {}  # see `_card_prop`
+        self._counted: set[int] = set()  # ids of `x.elements` / `document.forms` in `….length`
+        #: `['a', 'b'].forEach(function (x) {…})`: id(function) -> the strings, and then the
+        #: binding of `x` -> the strings (event names picked from a list)
+        self._iterated: dict[int, list[str]] = {}
+        self._param_strings: dict[str, list[str]] = {}
         #: id(`Function(...)` call) -> bindings its compiled function is stored in
         self._compiled: dict[int, list[str]] = {}
         #: functions installed in place of XMLHttpRequest.prototype.send or window.fetch: their
@@ -494,6 +499,9 @@ class ScriptVisitor:
         self._fn_params[id(node)] = [
             f"{scope.id}:{name}" for p in node.params for name in pattern_names(p)
         ]
+        values = self._iterated.get(id(node))
+        if values is not None and node.params and node.params[0].type == "Identifier":
+            self._param_strings[f"{scope.id}:{node.params[0].name}"] = values
         hooked = self._fetch_hooks.get(id(node))
         if hooked is not None and len(node.params) > 1 and node.params[1].type == "Identifier":
             self._fetch_init[f"{scope.id}:{node.params[1].name}"] = hooked
@@ -669,13 +677,16 @@ class ScriptVisitor:
 
     def v_MemberExpression(self, node: Any) -> None:
         prop = self.prop_name(node)
+        if prop == "length" and node.object.type == "MemberExpression":
+            self._counted.add(id(node.object))  # `form.elements.length` counts, reads nothing
         if prop == "webdriver":
             self.fact("anti-analysis", node, check="webdriver")
         elif prop in ("WEBGL_debug_renderer_info", "UNMASKED_RENDERER_WEBGL"):
             self.fact("anti-analysis", node, check="webgl-renderer")
         elif prop == "currentScript":
             pass
-        elif prop in ("elements",) or (prop == "forms" and self._is_document(node.object)):
+        elif (prop == "elements" or (prop == "forms" and self._is_document(node.object))) \
+                and id(node) not in self._counted:
             self.fact("form-serialize", node, via=prop)
         elif prop and "." not in prop and self._card_prop(prop):
             self.fact("card-read", node, field=prop, via="property")
@@ -792,6 +803,10 @@ class ScriptVisitor:
         elif prop == "href" and self._element_kind(left.object) == "link":
             self._add_sink("link-href", node, right, deps)
         elif prop == "action":
+            form = self.base_binding(left.object)
+            if form is not None:  # the form submits its fields: what was put into it goes too
+                deps = self.deps(right)
+                deps.bindings.add(form)
             self._add_sink("form-action", node, right, deps)
         elif prop == "ping":
             self._add_sink("anchor-ping", node, right, deps)
@@ -939,8 +954,11 @@ class ScriptVisitor:
         elif name in _JQ and chain == [name] and first is not None:
             self._selector_call(node, "jquery", first)
         elif name == "addEventListener" and receiver is not None and len(args) >= 2:
-            event = self.folder.string(args[0]) or "?"
-            self._listener(node, receiver, event, args[1], via="addEventListener")
+            event = self.folder.string(args[0])
+            events = [event] if event is not None else self._param_strings.get(
+                self.resolve(args[0].name), ["?"]) if args[0].type == "Identifier" else ["?"]
+            for each in events:  # `['keyup', 'paste'].forEach(t => el.addEventListener(t, f))`
+                self._listener(node, receiver, each, args[1], via="addEventListener")
         elif name in ("on", "bind", "one", "live", "delegate") and receiver is not None and args:
             self._jquery_on(node, receiver, args)
         elif name in _JQ_EVENTS and receiver is not None and args and self._is_jquery(receiver):
@@ -949,6 +967,9 @@ class ScriptVisitor:
             self.fact("form-serialize", node, via=name)
         elif name == "fetch" and len(chain or ()) <= 2 and first is not None:
             self._fetch(node, args)
+        elif name == "importScripts" and first is not None and len(chain or ()) <= 2:
+            # a worker loading a script: the URL is a request like a <script src>, data and all
+            self._add_sink("script", node, first, self.deps_list(args))
         elif name == "sendBeacon" and first is not None:
             self._add_sink("beacon", node, first, self.deps_list(args[1:]), method="POST")
         elif name == "open" and receiver is not None and len(args) >= 2 and self._is_xhr(
@@ -1074,6 +1095,12 @@ class ScriptVisitor:
         """Data of the receiver and of other arguments may reach a callback's parameters
         (forEach/map/each/then/reduce and friends)."""
         fns: list[Any] = [a for a in args if a.type in _FUNCTIONS]
+        if receiver is not None and receiver.type == "ArrayExpression" and fns and name in (
+                "forEach", "map", "some", "every", "filter"):
+            words = [e.value for e in receiver.elements
+                     if e is not None and e.type == "Literal" and isinstance(e.value, str)]
+            if words and len(words) == len(receiver.elements):
+                self._iterated[id(fns[0])] = words  # its first parameter is one of these
         if receiver is not None and name in _ITERATORS:
             # `els.forEach(bind)`, `p.then(handle)`: a named function, found in `finish`
             fns.extend(self.resolve(a.name) for a in args if a.type == "Identifier")
@@ -1109,6 +1136,7 @@ class ScriptVisitor:
                 return
             key = f"prop:{prop}"
             if prop in ("push", "unshift", "append", "set", "add", "concat", "assign",
+                        "appendChild", "insertBefore", "prepend",
                         "splice", "write"):
                 base = self.base_binding(callee.object)
                 if prop == "assign" and args:
@@ -1345,6 +1373,11 @@ class ScriptVisitor:
                 result = Deps(strings={value})
         elif kind in _FUNCTIONS:
             pass
+        elif kind == "Property" and n.value.type in _FUNCTIONS and (
+                n.kind == "get" or self._key(n) == "get"):
+            # `get number() {…}`, `{get: function () {…}}` (defineProperty): reading the
+            # property returns what the getter returns
+            result = Deps({self._ret(n.value)})
         elif kind == "MemberExpression" and not n.computed and getattr(
             n.property, "name", None
         ) == "length":
