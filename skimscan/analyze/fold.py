@@ -896,7 +896,8 @@ _MUTATORS: Final = frozenset(
     {"push", "pop", "shift", "unshift", "splice", "reverse", "sort", "fill", "copyWithin"}
 )
 _LOOPS: Final = frozenset(
-    {"ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"}
+    {"ForStatement", "ForInStatement", "ForOfStatement", "ForAwaitStatement", "WhileStatement",
+     "DoWhileStatement"}
 )
 #: Free names a function may reference and still be worth interpreting.
 _PURE_GLOBALS: Final = frozenset(
@@ -923,6 +924,7 @@ _KIDS: Final[dict[str, tuple[str, ...]]] = {
     "ForStatement": ("init", "test", "update", "body"),
     "ForInStatement": ("left", "right", "body"),
     "ForOfStatement": ("left", "right", "body"),
+    "ForAwaitStatement": ("left", "right", "body"),  # esprima's name for `for await (… of …)`
     "TryStatement": ("block", "handler", "finalizer"),
     "CatchClause": ("param", "body"),
     "SwitchStatement": ("discriminant", "cases"),
@@ -1374,7 +1376,7 @@ class _Index:
                 if init is not None:
                     push((init, ls))
                 continue
-            if t == "ForInStatement" or t == "ForOfStatement":
+            if t == "ForInStatement" or t == "ForOfStatement" or t == "ForAwaitStatement":
                 left = node.left
                 ls = scope
                 if left.type == "VariableDeclaration":

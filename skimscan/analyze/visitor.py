@@ -528,6 +528,14 @@ class ScriptVisitor:
     def v_DebuggerStatement(self, node: Any) -> None:
         self.fact("anti-analysis", node, check="debugger-statement")
 
+    def v_YieldExpression(self, node: Any) -> None:
+        """A generator's yields are what iterating it (`for (await) … of gen()`) gets: they
+        flow like a return value."""
+        if node.argument is not None:
+            if self._fn_stack:
+                self._flow_into(self._ret(self._fn_stack[-1]), node.argument, "yielded")
+            self.visit(node.argument)
+
     def v_ReturnStatement(self, node: Any) -> None:
         if node.argument is not None:
             if self._fn_stack:
@@ -592,6 +600,9 @@ class ScriptVisitor:
     v_ClassExpression = _visit_class
 
     def v_ForOfStatement(self, node: Any) -> None:
+        self._loop_binding(node)
+
+    def v_ForAwaitStatement(self, node: Any) -> None:  # esprima's `for await (… of …)`
         self._loop_binding(node)
 
     def v_ForInStatement(self, node: Any) -> None:

@@ -300,7 +300,7 @@ class _Scopes:
         elif t in ("ImportDefaultSpecifier", "ImportNamespaceSpecifier", "ImportSpecifier"):
             self.root.declare(node.local.name)
         elif t in ("BlockStatement", "SwitchStatement", "ForStatement", "ForInStatement",
-                   "ForOfStatement"):
+                   "ForOfStatement", "ForAwaitStatement"):
             scope = self._open(node, scope, False)
         elif t == "StaticBlock":
             scope = self._open(node, scope, True)
@@ -331,8 +331,8 @@ _COMPOUND = frozenset({
     "YieldExpression", "AwaitExpression", "UnaryExpression", "UpdateExpression",
     "ObjectExpression", "NewExpression",
 })
-_LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement",
-                    "DoWhileStatement"})
+_LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "ForAwaitStatement",
+                    "WhileStatement", "DoWhileStatement"})
 
 
 class _Printer:
@@ -555,9 +555,13 @@ class _Printer:
     def s_ForOfStatement(self, s: Any) -> None:
         self._for_each(s, "of")
 
-    def _for_each(self, s: Any, word: str) -> None:
+    def s_ForAwaitStatement(self, s: Any) -> None:
+        """`for await (x of y)`: esprima names it apart from ForOfStatement."""
+        self._for_each(s, "of", waits=True)
+
+    def _for_each(self, s: Any, word: str, waits: bool = False) -> None:
         old = self.enter(s)
-        self.w("for await (" if getattr(s, "await", False) else "for (")
+        self.w("for await (" if waits or getattr(s, "await", False) else "for (")
         if s.left.type == "VariableDeclaration":
             self.s_VariableDeclaration(s.left, semi=False)
         else:
