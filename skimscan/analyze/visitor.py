@@ -297,6 +297,11 @@ class ScriptVisitor:
         self._xhr_protos: set[str] = set()  # bindings holding XMLHttpRequest.prototype
         self._card_props: dict[str, bool] = {}  # see `_card_prop`
         self._counted: set[int] = set()  # ids of `x.elements` / `document.forms` in `….length`
+        self._uses_idb = False  # the script touches indexedDB: `.put()`/`.getAll()` are storage
+        #: `new Promise(function (resolve) {…})`: id(executor) -> the promise's binding, then
+        #: the binding of `resolve` -> the promise's binding (what `await`/`.then` receive)
+        self._executors: dict[int, str] = {}
+        self._resolvers: dict[str, str] = {}
         #: `['a', 'b'].forEach(function (x) {…})`: id(function) -> the strings, and then the
         #: binding of `x` -> the strings (event names picked from a list)
         self._iterated: dict[int, list[str]] = {}
@@ -499,6 +504,9 @@ class ScriptVisitor:
         self._fn_params[id(node)] = [
             f"{scope.id}:{name}" for p in node.params for name in pattern_names(p)
         ]
+        promise = self._executors.get(id(node))
+        if promise is not None and node.params and node.params[0].type == "Identifier":
+            self._resolvers[f"{scope.id}:{node.params[0].name}"] = promise
         values = self._iterated.get(id(node))
         if values is not None and node.params and node.params[0].type == "Identifier":
             self._param_strings[f"{scope.id}:{node.params[0].name}"] = values
@@ -657,6 +665,8 @@ class ScriptVisitor:
     def v_NewExpression(self, node: Any) -> None:
         callee = self.chain(node.callee)
         name = callee[-1] if callee else None
+        if callee == ["Promise"] and node.arguments and node.arguments[0].type in _FUNCTIONS:
+            self._executors[id(node.arguments[0])] = f"promise:{id(node)}"
         if node.callee.type == "Identifier" and node.arguments:
             self._pending_calls.append((self.resolve(node.callee.name), node.arguments,
                                         node, self._context()))
@@ -688,6 +698,8 @@ class ScriptVisitor:
 
     def v_MemberExpression(self, node: Any) -> None:
         prop = self.prop_name(node)
+        if prop == "indexedDB":
+            self._uses_idb = True
         if prop == "length" and node.object.type == "MemberExpression":
             self._counted.add(id(node.object))  # `form.elements.length` counts, reads nothing
         if prop == "webdriver":
@@ -925,7 +937,13 @@ class ScriptVisitor:
             return
         chain = self.chain(callee)
         if callee.type == "Identifier":
-            chain = self._aliases.get(self.resolve(callee.name), chain)
+            binding = self.resolve(callee.name)
+            promise = self._resolvers.get(binding) if self._resolvers else None
+            if promise is not None and node.arguments:  # `resolve(x)`: x is the promise's value
+                self._lazy_edge(promise, node.arguments[0], node, "resolves the promise")
+            chain = self._aliases.get(binding, chain)
+        elif chain and chain[0] == "indexedDB":
+            self._uses_idb = True
         name = chain[-1] if chain else None
         args = node.arguments
         receiver = callee.object if callee.type == "MemberExpression" else None
@@ -978,6 +996,11 @@ class ScriptVisitor:
             self.fact("form-serialize", node, via=name)
         elif name == "fetch" and len(chain or ()) <= 2 and first is not None:
             self._fetch(node, args)
+        elif name in ("put", "add") and receiver is not None and first is not None and \
+                self._uses_idb:
+            deps = self.deps_list(args)  # an object store write: staged like localStorage
+            self._edges("g:%indexedDB", deps, node, "stored in IndexedDB")
+            self._storage_write("indexedDB", None, node, deps)
         elif name == "importScripts" and first is not None and len(chain or ()) <= 2:
             # a worker loading a script: the URL is a request like a <script src>, data and all
             self._add_sink("script", node, first, self.deps_list(args))
@@ -1434,6 +1457,8 @@ class ScriptVisitor:
                     if callee and callee[-1] == "FormData":
                         parts.append(Deps(labels={"form": FlowStep(self.loc(n),
                                                                    "new FormData(form)")}))
+                    elif callee == ["Promise"]:
+                        parts.append(Deps({f"promise:{id(n)}"}))  # what `resolve(x)` gives
                 result = _union(parts)
         cache[id(n)] = result
         return result
@@ -1487,6 +1512,9 @@ class ScriptVisitor:
             deps.labels.setdefault(label, FlowStep(self.loc(n), f"form .{name}() {selector}"))
         elif name == "getItem" and chain and chain[0] in ("localStorage", "sessionStorage"):
             deps.bindings.add(f"g:%{chain[0]}")
+        elif name in ("getAll", "get", "openCursor", "getAllKeys") and self._uses_idb and \
+                n.callee.type == "MemberExpression":
+            deps.bindings.add("g:%indexedDB")  # a read of an object store (or, over-approx., a Map)
         elif n.callee.type == "Identifier" or name:
             key = (self.resolve(n.callee.name) if n.callee.type == "Identifier"
                    else f"prop:{name}")
