@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skimscan import __version__
-from skimscan.cliargs import add_page_scan_options, env, env_flag, env_int
+from skimscan.cliargs import add_page_scan_options, emit, env, env_flag, env_int
 from skimscan.errors import ConfigError, SkimscanError
 from skimscan.inventory import commands as inventory_commands
 from skimscan.models import Confidence, Report, Severity, Verdict
@@ -123,14 +123,6 @@ def exit_code(report: Report, fail_on: str, min_confidence: str) -> int:
     return EXIT_OK
 
 
-def _emit(text: str, output: str | None) -> None:
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-
 def _render(report: Report, args: argparse.Namespace, engine: Engine, color: bool,
             fmt: str | None = None) -> str:
     fmt = fmt or args.format
@@ -196,9 +188,9 @@ def _finish(report: Report, args: argparse.Namespace, engine: Engine,
               file=sys.stderr)
     color = bool(args.color) if args.color is not None else (
         args.format == "table" and not args.output and sys.stdout.isatty())
-    _emit(_render(report, args, engine, color), args.output)
+    emit(_render(report, args, engine, color), args.output)
     for fmt, path in _extra_outputs(args):
-        _emit(_render(report, args, engine, False, fmt), path)
+        emit(_render(report, args, engine, False, fmt), path)
     if args.format != "table" or args.output or noun == "page":
         summary = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
         accepted = sum(1 for t in report.targets for f in t.findings if f.suppressed)

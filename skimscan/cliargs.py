@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 
@@ -34,6 +35,15 @@ def env_int(name: str, default: int) -> int:
         return int(text) if text else default
     except ValueError:
         return default
+
+
+def emit(text: str, output: str | None) -> None:
+    """A report to `output` (`-o FILE`), or to stdout when there is none or it is `-`."""
+    if output and output != "-":
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def add_page_scan_options(p: argparse.ArgumentParser) -> None:

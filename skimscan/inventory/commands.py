@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from skimscan.cliargs import add_page_scan_options, env, env_flag
+from skimscan.cliargs import add_page_scan_options, emit, env, env_flag
 from skimscan.errors import ConfigError
 from skimscan.inventory.store import DEFAULT_DB, Store, now_utc
 from skimscan.models import Severity
@@ -134,14 +134,6 @@ def _policy_usage(args: argparse.Namespace) -> int:
 
 def _say(text: str) -> None:
     print(f"skimscan: {text}", file=sys.stderr, flush=True)
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
 
 
 def _policy(args: argparse.Namespace) -> Any:
@@ -266,7 +258,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                     "approved_by": r.baseline.approved_by, "created_at": r.baseline.created_at},
                 "blocking_findings": r.blocking,
                 "changes": [_change_json(c) for c in r.changes]} for r in results]}
-            _emit(json.dumps(data, indent=2, sort_keys=True) + "\n", args.output)
+            emit(json.dumps(data, indent=2, sort_keys=True) + "\n", args.output)
         else:
             lines: list[str] = []
             for r in results:
@@ -283,7 +275,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                     lines += [f"      {d}" for d in c.detail.splitlines()]
                 if r.blocking:
                     lines.append(f"  {r.blocking} blocking finding(s) in scan {r.scan_id}")
-            _emit("\n".join(lines) + "\n", args.output)
+            emit("\n".join(lines) + "\n", args.output)
         return exit_code(results, alerts_only=False)
 
 
@@ -317,10 +309,10 @@ def cmd_inventory(args: argparse.Namespace) -> int:
                 snap = store.snapshot(scan_id)
                 out.append(propose(snap, store.contents(s.sha256 for s in snap.scripts)))
             fmt = "json" if args.format == "json" else "md"
-            _emit(render_proposals(out, fmt), args.output)
+            emit(render_proposals(out, fmt), args.output)
             return EXIT_OK
         records = inventory_records(store.inventory(targets), policy)
-        _emit(render_inventory(records, args.format, generated_at=now_utc()), args.output)
+        emit(render_inventory(records, args.format, generated_at=now_utc()), args.output)
         unapproved = sum(1 for r in records if r.authorization == "unapproved")
         _say(f"{len(records)} script(s) on {len({r.target for r in records})} page(s)"
              + (f", {unapproved} not approved" if policy is not None or unapproved else ""))
@@ -351,7 +343,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         scans = [s for t in targets for s in store.scans(target=t, since=since, until=until)]
         changes = [c for t in targets
                    for c in store.changes(target=t, since=since, until=until)]
-        _emit(render_history(sorted(scans, key=lambda s: s.id),
+        emit(render_history(sorted(scans, key=lambda s: s.id),
                              sorted(changes, key=lambda c: c.id), args.format,
                              since=since, until=until, generated_at=now_utc()), args.output)
     return EXIT_OK

@@ -22,13 +22,14 @@ def mask(text: str) -> str:
     return _PAN.sub(lambda m: f"{m.group(1)}{'*' * (len(m.group(0)) - 10)}{m.group(2)}", text)
 
 
-def _clean(value: Any) -> Any:
+def masked_json(value: Any) -> Any:
+    """Evidence as JSON values with sorted keys and card-number-like digit runs masked."""
     if isinstance(value, str):
         return mask(value)
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in sorted(value.items())}
+        return {str(k): masked_json(v) for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [masked_json(v) for v in value]
     return value
 
 
@@ -38,7 +39,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "rule": f.rule, "title": f.title, "severity": f.severity.label,
         "confidence": f.confidence.label, "script": f.script,
         "location": None if loc is None else {"line": loc.line, "column": loc.column},
-        "message": mask(f.message), "evidence": _clean(dict(f.evidence)), "tags": list(f.tags),
+        "message": mask(f.message), "evidence": masked_json(dict(f.evidence)), "tags": list(f.tags),
     }
     if f.flow:
         out["flow"] = [{"line": s.location.line, "column": s.location.column,
@@ -67,7 +68,7 @@ def target_dict(t: TargetReport) -> dict[str, Any]:
             "error": t.error, "scripts": [script_dict(s) for s in t.scripts],
             "requests": [request_dict(r) for r in t.requests],
             "findings": [finding_dict(f) for f in t.findings], "notes": list(t.notes),
-            "headers": dict(sorted(t.headers.items())), "page": _clean(dict(t.page))}
+            "headers": dict(sorted(t.headers.items())), "page": masked_json(dict(t.page))}
 
 
 def report_dict(report: Report) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from skimscan.models import (
     Verdict,
 )
 from skimscan.report.fingerprint import SARIF_KEY, normalise_path, target_fingerprints
-from skimscan.report.json_report import mask
+from skimscan.report.json_report import mask, masked_json
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -54,17 +54,6 @@ SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.ME
 PRECISION = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LOW: "low"}
 _MITRE = re.compile(r"^T\d{4}(?:\.\d{3})?$")
 _URI_SAFE = "/:@!$&'()*+,;=?#[]~%-._"
-
-
-def _masked(value: Any) -> Any:
-    """Evidence as JSON values with sorted keys and card-number-like digit runs masked."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {str(k): _masked(v) for k, v in sorted(value.items())}
-    if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
-    return value
 
 
 def _rule_name(rule_id: str) -> str:
@@ -203,7 +192,7 @@ def _result(f: Finding, fp: str, rule_index: int, script: ScriptReport | None,
     props: dict[str, Any] = {
         "severity": f.severity.label, "confidence": f.confidence.label,
         "target": mask(target.target), "targetKind": target.kind.value,
-        "evidence": _masked(dict(f.evidence)), "tags": list(f.tags),
+        "evidence": masked_json(dict(f.evidence)), "tags": list(f.tags),
     }
     if script is not None:
         props["script"] = {"id": script.id, "url": mask(script.url) if script.url else None,
