@@ -310,10 +310,9 @@ class ScriptVisitor:
         self._param_strings: dict[str, list[str]] = {}
         #: id(`Function(...)` call) -> bindings its compiled function is stored in
         self._compiled: dict[int, list[str]] = {}
-        #: functions installed in place of XMLHttpRequest.prototype.send or window.fetch: their
-        #: parameters receive every request body the page sends (function, where, how many
-        #: parameters carry it)
-        self._request_hooks: list[tuple[Any, Location, int]] = []
+        #: functions installed in place of XMLHttpRequest.prototype.send, and where: their
+        #: first parameter receives every request body the page sends
+        self._request_hooks: list[tuple[Any, Location]] = []
         #: id(function installed as window.fetch) -> where; and the bindings of their `init`
         #: parameters, whose `.body` is the request body (the rest of `init` is not)
         self._fetch_hooks: dict[int, Location] = {}
@@ -541,15 +540,15 @@ class ScriptVisitor:
     def v_YieldExpression(self, node: Any) -> None:
         """A generator's yields are what iterating it (`for (await) … of gen()`) gets: they
         flow like a return value."""
-        if node.argument is not None:
-            if self._fn_stack:
-                self._flow_into(self._ret(self._fn_stack[-1]), node.argument, "yielded")
-            self.visit(node.argument)
+        self._to_caller(node, "yielded")
 
     def v_ReturnStatement(self, node: Any) -> None:
+        self._to_caller(node, "returned")
+
+    def _to_caller(self, node: Any, note: str) -> None:
         if node.argument is not None:
             if self._fn_stack:
-                self._flow_into(self._ret(self._fn_stack[-1]), node.argument, "returned")
+                self._flow_into(self._ret(self._fn_stack[-1]), node.argument, note)
             self.visit(node.argument)
 
     def v_VariableDeclarator(self, node: Any) -> None:
@@ -612,8 +611,7 @@ class ScriptVisitor:
     def v_ForOfStatement(self, node: Any) -> None:
         self._loop_binding(node)
 
-    def v_ForAwaitStatement(self, node: Any) -> None:  # esprima's `for await (… of …)`
-        self._loop_binding(node)
+    v_ForAwaitStatement = v_ForOfStatement  # esprima's name for `for await (… of …)`
 
     def v_ForInStatement(self, node: Any) -> None:
         self._loop_binding(node)
@@ -867,7 +865,7 @@ class ScriptVisitor:
             chain = self.chain(obj) or []
             if chain[-2:] == ["XMLHttpRequest", "prototype"] or (
                     obj.type == "Identifier" and self.resolve(obj.name) in self._xhr_protos):
-                self._request_hooks.append((fn, self.loc(node), 1))
+                self._request_hooks.append((fn, self.loc(node)))
         elif prop == "fetch" and (self.chain(obj) or ["?"])[-1] in (
                 "window", "self", "globalThis"):
             self._fetch_hooks[id(fn)] = self.loc(node)  # `init.body`: see `_member_deps`
@@ -1989,9 +1987,9 @@ class ScriptVisitor:
         for binding, fns in self._fn_by_binding.items():
             for fn in fns:
                 self.graph.add_edge(f"call:{binding}", self._ret(fn), fn, "return value")
-        for fn, where, carried in self._request_hooks:
+        for fn, where in self._request_hooks:
             step = FlowStep(where, "every request body the page sends (hooked)")
-            for param in self._fn_params.get(id(fn), ())[:carried]:
+            for param in self._fn_params.get(id(fn), ())[:1]:
                 self.graph.add_seed(param, "request", step)
         self._demand(iter(self._roots()))
         for key, call, selector_deps, via in self._pending_selectors:
