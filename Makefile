@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser corpus demo test test-fast bench lint clean
+.PHONY: install browser corpus demo test test-fast bench eval lint clean
 
 install: $(STAMP) browser
 
@@ -33,6 +33,11 @@ test-fast: install
 
 bench: install corpus
 	$(PY) tools/bench.py
+
+# Detection rate on obfuscated twins of the fixtures (a measurement, not a gate; not in `test`).
+# Installs the pinned javascript-obfuscator into .cache/eval/node. Extra flags: EVAL_ARGS='-v'.
+eval: install
+	$(PY) tools/eval.py $(EVAL_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -97,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="pages scanned in parallel on one browser (default 1)")
     _add_output(scan)
 
+    deob = sub.add_parser("deobfuscate",
+                          help="print a script rewritten into plain code (what analysis sees)")
+    deob.add_argument("paths", nargs="+", metavar="FILE")
+    deob.add_argument("--format", "-f", choices=("js", "json"),
+                      default=env("deobfuscate_format") or "js",
+                      help="js: the rewritten program; json: it with the techniques undone")
+    deob.add_argument("--output", "-o", default=None, metavar="FILE",
+                      help="write to FILE instead of standard output")
+
     rules = sub.add_parser("rules", help="list or test rules")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rl = rules_sub.add_parser("list", help="list rules with severity and confidence")
@@ -251,6 +260,57 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return _finish(report, args, engine, baseline, "page")
 
 
+def _cmd_deobfuscate(args: argparse.Namespace) -> int:
+    """Each file is read as `scan-file` reads it, rewritten by the same passes the analysis
+    runs, and printed; a file that cannot be read or parsed is reported and makes it exit 3."""
+    import hashlib
+    import json
+
+    from skimscan.analyze.deobfuscate import deobfuscate
+    from skimscan.extract.files import read_text
+
+    entries: list[dict[str, object]] = []
+    for name in args.paths:
+        path = Path(name)
+        if not path.is_file():
+            raise ConfigError(f"{_printable(name)}: no such file")
+        code, problem, notes = read_text(path)
+        if code is None:
+            entries.append({"path": name, "error": problem or "could not be read"})
+            continue
+        result = deobfuscate(code)
+        entries.append({
+            "path": name, "sha256": hashlib.sha256(code.encode("utf-8", "surrogatepass"))
+            .hexdigest(), "changed": result.changed,
+            "techniques": dict(result.techniques), "stages": len(result.stages),
+            "notes": [*notes, *result.notes], "error": result.error, "code": result.code,
+        })
+    if args.format == "json":
+        text = json.dumps({"schema": "skimscan/deobfuscate/v1", "tool": {
+            "name": "skimscan", "version": __version__}, "files": entries}, indent=2,
+            ensure_ascii=False) + "\n"
+    else:
+        parts = []
+        for e in entries:
+            techniques = e.get("techniques")
+            done = ", ".join(f"{k} {v}" for k, v in techniques.items()) \
+                if isinstance(techniques, dict) else ""
+            head = f"// skimscan deobfuscate: {_printable(str(e['path']))}"
+            if e.get("error"):
+                parts.append(f"{head}\n// could not be rewritten: {_printable(str(e['error']))}\n")
+                continue
+            parts.append(f"{head}\n// rewrites: {done or 'none'}\n{e['code']}\n")
+        text = "\n".join(parts)
+    emit(text, args.output)
+    return EXIT_INCOMPLETE if any(e.get("error") for e in entries) else EXIT_OK
+
+
+def _printable(text: str) -> str:
+    """A file name or message from outside, with control characters made visible."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def _cmd_rules(args: argparse.Namespace) -> int:
     from skimscan.analyze.rules import load_rules
 
@@ -288,6 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan_file(args)
         if args.command == "scan":
             return _cmd_scan(args)
+        if args.command == "deobfuscate":
+            return _cmd_deobfuscate(args)
         if args.command == "rules":
             if args.rules_command is None:
                 parser.error("rules needs an action: list or test")

@@ -7,9 +7,11 @@ Analysis is split in two so that caching is both correct and useful:
 - `judge(raw, classify, rules)` is cheap: it classifies destinations against the page's site and
   policy, builds sink/flow facts and evaluates the rules. It runs for every (script, page) pair.
 
-Invariants: analysis never executes the script (folding is pure and bounded); it never raises
-for bad input (parse failures become an `unparsed-script` finding and text rules still run);
-code recovered from eval/new Function/string timers is analysed as a further stage, to a
+Invariants: the script is rewritten into its clean equivalent first (`analyze.deobfuscate`);
+nothing of it runs in Python, and the decoders it defines run only in an embedded isolate with
+no host bindings and hard limits (`deobfuscate/isolate.py`); folding is pure and bounded; it
+never raises for bad input (parse failures become an `unparsed-script` finding and text rules
+still run); code recovered from eval/new Function/string timers is analysed as a further stage, to a
 bounded depth.
 """
 
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from skimscan.analyze import destinations, patterns
+from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate_tree
+from skimscan.analyze.deobfuscate.techniques import COSMETIC
 from skimscan.analyze.facts import Fact
 from skimscan.analyze.fold import Folder
 from skimscan.analyze.parse import ParseLimits, parse
@@ -38,7 +42,7 @@ from skimscan.models import (
 )
 
 #: Bump when extraction changes, so that stale disk-cache entries are not reused.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 MAX_STAGES = 3
 MAX_STAGE_CODE = 2 * 1024 * 1024
 _DATA_LABELS = ("card", "form", "keys", "input")
@@ -87,9 +91,12 @@ def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
     obfuscation = tuple(_text_obfuscation(code))
     if result.tree is None:
         return RawAnalysis((), (), (), result.error, 1, obfuscation)
+    # The tree is rewritten in place into its clean equivalent (nodes keep the original
+    # locations), and everything below sees only the clean tree.
+    clean = deobfuscate_tree(result.tree, code)
     folders = [Folder(result.tree)]
     try:
-        return _analyse_tree(code, result.tree, folders, obfuscation, limits)
+        return _analyse_tree(code, result.tree, folders, obfuscation, limits, clean)
     except RecursionError:
         return RawAnalysis((), (), (), "nested too deeply for the analysis budget", 1, obfuscation)
     finally:
@@ -99,14 +106,18 @@ def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
 
 def _analyse_tree(code: str, tree: Any, folders: list[Folder],
                   obfuscation: tuple[tuple[str, int, int, int], ...],
-                  limits: ParseLimits | None) -> RawAnalysis:
+                  limits: ParseLimits | None, clean: Deobfuscation) -> RawAnalysis:
     folder = folders[0]
     visitor = ScriptVisitor(tree, folder, _no_classify, patterns.injected_card_fields(code))
     visitor.run()
     recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
     stage_facts, stages = _run_stages(code, folders, visitor, recovered, limits)
     visitor.finish()
-    facts = [*visitor.facts, *stage_facts]
+    unpacked = [Fact("dynamic-code", Location(s.line, s.column),
+                     {"via": s.via, "decoded": s.decoded, "size": s.size})
+                for s in clean.stages]
+    stages += len(clean.stages)
+    facts = [*visitor.facts, *unpacked, *stage_facts]
     sinks = [_raw_sink(site, visitor) for site in visitor.sinks]
     for f, deps in visitor.storage_writes:
         labels = set(deps.labels) | visitor.graph.labels_of(deps.bindings)
@@ -117,8 +128,11 @@ def _analyse_tree(code: str, tree: Any, folders: list[Folder],
         where = recovered[0][1]
         obfuscation = (*obfuscation, ("recovered-strings", len(recovered), where.line,
                                       where.column))
+    rewrites = sum(n for t, n in clean.techniques if t not in COSMETIC)
+    if clean.changed and rewrites:
+        obfuscation = (*obfuscation, ("deobfuscated", rewrites, 1, 0))
     return RawAnalysis(tuple(facts), tuple(sinks), tuple(recovered), None, stages,
-                       tuple(sorted(obfuscation)))
+                       tuple(sorted(obfuscation)), clean.notes)
 
 
 def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,

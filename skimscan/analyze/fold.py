@@ -288,8 +288,12 @@ _CONTAINERS: Final = (_Arr, _Obj, _Closure)
 _PRIMS: Final = frozenset({str, float, bool, type(None), Undefined})
 _CALLABLES: Final = (_Closure, _Native, _Method, _Bound)
 
-# Techniques, most specific first; `Recovered.via` is the first one seen in a fold.
+# Techniques, most specific first; `Recovered.via` is the first one seen in a fold. The first
+# two mark constants the deobfuscator computed (a decoder the script defines, a built-in on
+# constants): the literal node says so (`hidden`), and what is built from it inherits it.
 _TECHS: Final = (
+    "decoders",
+    "builtin-calls",
     "string-array",
     "xor",
     "atob",
@@ -1258,7 +1262,8 @@ class _Index:
                     fs.uses_args = True
                 continue
             if t == "Literal":
-                if type(node.value) is str and "\\" in (node.raw or ""):
+                if type(node.value) is str and ("\\" in (node.raw or "") or
+                                                getattr(node, "hidden", None)):
                     cands.append(node)
                 continue
             # Identifier children are recorded in place rather than pushed (they are a third
@@ -1515,7 +1520,7 @@ class Folder:
         self._fn_ok_cache: dict[int, bool] = {}
         self._pure_cache: dict[int, bool] = {}
         self._accel: dict[int, Callable[[str], str | None] | None] = {}
-        self._lit_cache: dict[int, tuple[str, bool, Any]] = {}
+        self._lit_cache: dict[int, tuple[str, int, Any]] = {}
         self._trusted: set[_Binding] = set()
         self._tainted: set[_Binding] = set()
         self._executed: set[int] = set()
@@ -2845,10 +2850,14 @@ class Folder:
             hit = self._lit_cache.get(key)
             if hit is None:
                 raw = getattr(node, "raw", "") or ""
-                hit = (_to_utf16(v), bool("\\" in raw and _ESCAPE_RAW_RE.search(raw)), node)
+                mask = T_ESC if "\\" in raw and _ESCAPE_RAW_RE.search(raw) else 0
+                hidden = getattr(node, "hidden", None)
+                if hidden:
+                    mask |= _T.get(str(hidden), 0)
+                hit = (_to_utf16(v), mask, node)
                 self._lit_cache[key] = hit
             if hit[1]:
-                self._tm |= T_ESC
+                self._tm |= hit[1]
             if len(hit[0]) > self._max_string:
                 return self._unk()
             return hit[0]
@@ -3618,7 +3627,12 @@ class Folder:
             t = n.type
             if t == "Literal":
                 raw = n.raw or ""
-                if n.value and _ESCAPE_RAW_RE.search(raw):
+                hidden = getattr(n, "hidden", None)
+                if hidden and isinstance(n.value, str) and n.value:
+                    line, col = _loc(n)
+                    out.append(Recovered(n.value, line, col, str(hidden)))
+                    end = stop
+                elif n.value and _ESCAPE_RAW_RE.search(raw):
                     line, col = _loc(n)
                     out.append(Recovered(_from_utf16(_to_utf16(n.value)), line, col, "escape"))
                     end = stop

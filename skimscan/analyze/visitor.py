@@ -1160,8 +1160,9 @@ class ScriptVisitor:
             return
         if not args:
             return
-        if callee.type in ("CallExpression", "ConditionalExpression", "LogicalExpression"):
-            key = _COMPILED  # `make()(a, b)`: a function value we cannot name
+        if callee.type in ("CallExpression", "NewExpression", "ConditionalExpression",
+                           "LogicalExpression"):
+            key = _COMPILED  # `make()(a, b)`, `new Function(…)(a, b)`: a value we cannot name
         elif callee.type == "Identifier":
             key = self.resolve(callee.name)
         elif callee.type == "MemberExpression":

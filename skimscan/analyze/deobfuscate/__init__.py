@@ -1,0 +1,156 @@
+"""STAGE 3 (analyze) — deobfuscation: rewrite the program before any fact is extracted.
+
+The passes below run in order, round after round, until a round changes nothing or the budget
+ends. Each pass is one module with one technique (see `techniques.Technique`) and its own test
+module; to add one, write the module, add it to `PASSES` (or `LOCAL` for node-local rules), and
+add its test file.
+
+Invariants:
+- the tree is only rewritten into an equivalent program; nothing of the script runs in Python,
+  and what must run (decoders) runs only in the isolate (`isolate.py`);
+- every created node carries the location of the node it replaced, so the printed program maps
+  back to the original source line by line (`Deobfuscation.origin`);
+- bounded: rounds, a wall-clock budget per script, and per-pass caps; on budget exhaustion the
+  program rewritten so far is returned, with a note;
+- a program changed only cosmetically (see `techniques.COSMETIC`) is reported as unchanged
+  (`changed` is False): its analysis adds no deobfuscation evidence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from skimscan.analyze.deobfuscate import (
+    builtin_calls,
+    constant_folding,
+    control_flow,
+    dead_code,
+    decoders,
+    member_keys,
+    object_keys,
+    packers,
+    proxy_functions,
+    proxy_objects,
+    sequences,
+)
+from skimscan.analyze.deobfuscate.context import Context, Rule, Stage
+from skimscan.analyze.deobfuscate.isolate import Isolate
+from skimscan.analyze.deobfuscate.techniques import COSMETIC, Technique
+from skimscan.analyze.deobfuscate.tree import transform
+from skimscan.analyze.parse import ParseLimits, parse, run_deep
+from skimscan.analyze.printer import Printer
+
+__all__ = ["LOCAL", "PASSES", "Deobfuscation", "Stage", "Technique", "deobfuscate",
+           "deobfuscate_tree"]
+
+#: Node-local rewrites, run together in one bottom-up walk at the start of every round.
+LOCAL: tuple[ModuleType, ...] = (constant_folding, member_keys, dead_code)
+#: Whole-program passes, in order.
+PASSES: tuple[ModuleType, ...] = (sequences, object_keys, builtin_calls, proxy_objects,
+                                  proxy_functions, decoders, control_flow, packers)
+MAX_ROUNDS = 16
+BUDGET_S = 6.0
+
+
+@dataclass(frozen=True)
+class Deobfuscation:
+    """The rewritten program, or the reason there is none."""
+
+    code: str  # the clean program ("" unless printed)
+    changed: bool  # rewritten beyond cosmetics
+    techniques: tuple[tuple[str, int], ...]  # (technique, rewrites), in pass order
+    origins: tuple[tuple[int, int] | None, ...]  # per printed line: original (line, column)
+    stages: tuple[Stage, ...] = ()
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+
+    def origin(self, line: int) -> tuple[int, int]:
+        """The original (line, column) of a 1-based line of the clean program."""
+        for k in range(min(line, len(self.origins)) - 1, -1, -1):
+            found = self.origins[k]
+            if found is not None:
+                return found
+        return (1, 0)
+
+
+def _local_rules(modules: Sequence[ModuleType] = LOCAL) -> dict[str, list[tuple[str, Rule]]]:
+    table: dict[str, list[tuple[str, Rule]]] = {}
+    for module in modules:
+        for node_type, rule in module.RULES.items():
+            table.setdefault(node_type, []).append((module.TECHNIQUE, rule))
+    return table
+
+
+def _local_round(ctx: Context, table: dict[str, list[tuple[str, Rule]]]) -> int:
+    count = 0
+
+    def rewrite(node: Any) -> Any | None:
+        nonlocal count
+        for technique, rule in table.get(node.type, ()):
+            replaced = rule(node)
+            if replaced is not None:
+                ctx.done(technique)
+                count += 1
+                return replaced
+        return None
+
+    ctx.program = transform(ctx.program, rewrite)
+    if count:
+        ctx.changed()
+    return count
+
+
+def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
+                     passes: Sequence[ModuleType] = PASSES, local: bool = True,
+                     printed: bool = False,
+                     local_modules: Sequence[ModuleType] | None = None) -> Deobfuscation:
+    """Rewrite `tree` (esprima, parsed from `code`) in place; with `printed`, also print the
+    clean program. Call in `run_deep`."""
+    isolate = Isolate(budget_s=budget_s)
+    ctx = Context(tree, code, isolate, time.monotonic() + budget_s)
+    table = _local_rules(local_modules or LOCAL) if local else {}
+    try:
+        for _ in range(MAX_ROUNDS):
+            changed = _local_round(ctx, table) if table else 0
+            for module in passes:
+                if ctx.out_of_time:
+                    break
+                changed += module.run(ctx)
+            if not changed:
+                break
+            if ctx.out_of_time:
+                ctx.notes.append(f"deobfuscation stopped at its budget of {budget_s:g} s")
+                break
+    except RecursionError:
+        ctx.notes.append("deobfuscation stopped: nested too deeply")
+    finally:
+        isolate.close()
+    techniques = tuple((t.value, ctx.counts[t.value]) for t in Technique if ctx.counts[t.value])
+    significant = any(t not in COSMETIC for t, _ in techniques)
+    if not printed:
+        return Deobfuscation("", significant, techniques, (), tuple(ctx.stages), tuple(ctx.notes))
+    printer = Printer(ctx.program, rename=False)
+    try:
+        clean = printer.program()
+    except RecursionError:
+        return Deobfuscation("", False, techniques, (), (), tuple(ctx.notes),
+                             "nested too deeply to print")
+    return Deobfuscation(clean, significant, techniques, tuple(printer.origins),
+                         tuple(ctx.stages), tuple(ctx.notes))
+
+
+def deobfuscate(code: str, limits: ParseLimits | None = None, *,
+                budget_s: float = BUDGET_S) -> Deobfuscation:
+    """Parse and deobfuscate `code`; never raises for bad code (see `Deobfuscation.error`)."""
+
+    def work() -> Deobfuscation:
+        result = parse(code, limits)
+        if result.tree is None:
+            return Deobfuscation("", False, (), (), error=result.error)
+        return deobfuscate_tree(result.tree, code, budget_s=budget_s, printed=True)
+
+    return run_deep(work)

@@ -1,0 +1,154 @@
+"""Shared by the isolate passes: the definitions a piece of code needs, as a JavaScript program.
+
+To run `_0xdec(0x1a3, 'kT9x')` the isolate needs `_0xdec`, the string-array function it reads,
+the rotation IIFE that shuffles that array, and whatever those use — nothing else of the
+script. `Environment.build` collects them by following references out of the target through
+the scope index: function declarations, variables with an initializer (never written again
+except inside their own function), and "mutator" statements beside them that pass the binding
+to a call or assign to its members (the rotation IIFE, `table['k'] = …`). Parameters, classes,
+imports and anything bound at run time make the target unevaluable.
+
+The program mirrors the scopes: each scope on the way from the program to the target becomes a
+nested function, so two functions of the same name in different scopes never meet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from skimscan.analyze.deobfuscate.context import Context
+from skimscan.analyze.deobfuscate.scope import Binding, Scope, ScopeIndex
+from skimscan.analyze.deobfuscate.tree import FUNCTIONS, walk
+
+#: Largest environment sent to the isolate (a decoder needing more is left alone).
+MAX_ENVIRONMENT = 1024 * 1024
+_MUTATOR_MAX = 64 * 1024
+
+
+@dataclass
+class _Piece:
+    order: int
+    text: str
+
+
+@dataclass
+class Environment:
+    ctx: Context
+    index: ScopeIndex
+    pieces: dict[int, dict[int, _Piece]] = field(default_factory=dict)  # scope -> node -> text
+    visited: set[int] = field(default_factory=set)
+    size: int = 0
+    #: definitions and mutators taken into the environment: calls inside them run while the
+    #: environment is being set up (a rotation loop calling the decoder), so they are never
+    #: replaced by values computed afterwards
+    nodes: list[Any] = field(default_factory=list)
+
+    def inside(self) -> set[int]:
+        return {id(n) for node in self.nodes for n in walk(node)}
+
+    def need_code(self, node: Any) -> bool:
+        """Add everything `node` (a function or an expression) uses from outside itself."""
+        _, outside, _ = self.index.free_bindings(node)
+        return all(self.need(b) for b in outside)
+
+    def need(self, binding: Binding) -> bool:
+        if id(binding) in self.visited:
+            return True
+        self.visited.add(id(binding))
+        if binding.scope.is_dynamic():
+            return False
+        init = binding.init
+        if binding.kind == "function" and init is not None:
+            if binding.writes and self.index.written_outside(binding, init):
+                return False
+            defining = init
+            text = self.ctx.source_of(init)
+            if init.type != "FunctionDeclaration":  # a named function expression's own name
+                return True
+        elif binding.kind in ("var", "let", "const") and init is not None:
+            if binding.writes and not (init.type in FUNCTIONS and
+                                       not self.index.written_outside(binding, init)):
+                return False
+            defining = init
+            text = f"var {binding.name} = {self.ctx.source_of(init)};"
+        else:
+            return False
+        self._add(binding.scope, binding.node, text)
+        if not self.need_code(defining):
+            return False
+        return self._mutators(binding)
+
+    def _add(self, scope: Scope, node: Any, text: str) -> None:
+        self.nodes.append(node)
+        span = getattr(node, "range", None) or getattr(getattr(node, "init", None), "range", None)
+        order = span[0] if span else 1 << 40
+        self.pieces.setdefault(id(scope), {})[id(node)] = _Piece(order, text)
+        self.size += len(text)
+
+    def _mutators(self, binding: Binding) -> bool:
+        """Statements beside the declaration that prepare the binding's value."""
+        body = _body_of(binding.scope.node)
+        if body is None:
+            return True
+        for stmt in body:
+            if stmt.type != "ExpressionStatement" or not _mutates(stmt.expression, binding,
+                                                                   self.index):
+                continue
+            span = getattr(stmt, "range", None)
+            if span is not None and span[1] - span[0] > _MUTATOR_MAX:
+                continue
+            text = self.ctx.source_of(stmt)
+            if len(text) > _MUTATOR_MAX:
+                continue
+            self._add(binding.scope, stmt, "try { " + text + "\n} catch (e) {}")
+            if not self.need_code(stmt):
+                return False
+        return True
+
+    def program(self, target: Scope, expression: str) -> str | None:
+        """A program whose completion value is a function returning `expression`, evaluated
+        where `target` is."""
+        if self.size > MAX_ENVIRONMENT:
+            return None
+        chain = list(reversed(list(target.chain())))
+        known = {id(s) for s in chain}
+        if any(k not in known for k in self.pieces):
+            return None
+        text = f"return function () {{ return ({expression}); }};"
+        for scope in reversed(chain):
+            pieces = sorted(self.pieces.get(id(scope), {}).values(), key=lambda p: p.order)
+            text = "\n".join([*(p.text for p in pieces), text])
+            if scope is not chain[0]:
+                text = f"return (function () {{\n{text}\n}})();"
+        return f"(function () {{\n{text}\n}})()"
+
+
+def _body_of(node: Any) -> list[Any] | None:
+    if node.type == "Program":
+        return list(node.body)
+    if node.type in FUNCTIONS and node.body.type == "BlockStatement":
+        return list(node.body.body)
+    if node.type in ("BlockStatement", "StaticBlock"):
+        return list(node.body)
+    return None
+
+
+def _mutates(expr: Any, binding: Binding, index: ScopeIndex) -> bool:
+    """Passes the binding to a call (`(function (a, n) {…})(_0xarr, 0x1b3)`) or assigns to one
+    of its members."""
+    if expr.type == "UnaryExpression" and expr.operator == "!":
+        expr = expr.argument  # `!function (a, n) {…}(_0xarr, 5)`
+    if expr.type in ("CallExpression", "NewExpression"):
+        return any(a.type == "Identifier" and index.ref.get(id(a)) is binding
+                   for a in expr.arguments)
+    if expr.type == "AssignmentExpression" and expr.left.type == "MemberExpression":
+        obj = expr.left.object
+        return obj.type == "Identifier" and index.ref.get(id(obj)) is binding
+    return False
+
+
+def uses_only(node: Any, index: ScopeIndex, allowed: frozenset[str]) -> bool:
+    """Whether every global `node` reads is in `allowed` (pure built-ins)."""
+    return all(n.name in allowed for n in walk(node)
+               if n.type == "Identifier" and id(n) in index.ref and index.ref[id(n)] is None)
