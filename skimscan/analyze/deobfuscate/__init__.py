@@ -26,7 +26,9 @@ from typing import Any
 
 from skimscan.analyze.deobfuscate import (
     builtin_calls,
+    call_forms,
     constant_folding,
+    constants,
     control_flow,
     dead_code,
     decoders,
@@ -48,9 +50,9 @@ __all__ = ["LOCAL", "PASSES", "Deobfuscation", "Stage", "Technique", "deobfuscat
            "deobfuscate_tree"]
 
 #: Node-local rewrites, run together in one bottom-up walk at the start of every round.
-LOCAL: tuple[ModuleType, ...] = (constant_folding, member_keys, dead_code)
+LOCAL: tuple[ModuleType, ...] = (constant_folding, member_keys, dead_code, call_forms)
 #: Whole-program passes, in order.
-PASSES: tuple[ModuleType, ...] = (sequences, object_keys, builtin_calls, proxy_objects,
+PASSES: tuple[ModuleType, ...] = (sequences, object_keys, constants, builtin_calls, proxy_objects,
                                   proxy_functions, decoders, control_flow, packers)
 MAX_ROUNDS = 16
 BUDGET_S = 6.0

@@ -9,6 +9,7 @@ expression trees of constants and allow-listed built-ins are sent to the isolate
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from skimscan.analyze.deobfuscate.constant_folding import NO_VALUE, value_of
@@ -19,6 +20,9 @@ from skimscan.analyze.deobfuscate.techniques import Technique
 from skimscan.analyze.deobfuscate.tree import member_key, transform, walk
 
 TECHNIQUE = Technique.BUILTIN_CALLS
+_WINDOW_PREFIX = re.compile(r"\b(?:window|self|globalThis)\.(?=(?:atob|btoa|unescape|escape|"
+                            r"decodeURIComponent|encodeURIComponent|decodeURI|encodeURI|"
+                            r"parseInt|parseFloat|String|Number)\()")
 PURE_GLOBALS = frozenset({"atob", "btoa", "unescape", "escape", "decodeURIComponent",
                           "encodeURIComponent", "decodeURI", "encodeURI", "parseInt",
                           "parseFloat", "String", "Number"})
@@ -44,6 +48,8 @@ def _callee_pure(callee: Any, pure: set[int], index: ScopeIndex) -> bool:
         return False
     obj = callee.object
     if obj.type == "Identifier":
+        if obj.name in ("window", "self", "globalThis") and name in PURE_GLOBALS:
+            return index.is_global(obj)  # `window.atob(…)`
         return (obj.name, name) in PURE_STATICS and index.is_global(obj)
     return name in PURE_METHODS and id(obj) in pure and obj.type != "Identifier"
 
@@ -84,7 +90,8 @@ def run(ctx: Context) -> int:
     todo = [n for n in interesting if value_of(n) is NO_VALUE][:MAX_EXPRESSIONS]
     if not todo:
         return 0
-    results = ctx.isolate.values([print_node(n) for n in todo])
+    # The isolate has no `window`: `window.atob(x)` is evaluated as the `atob(x)` it means.
+    results = ctx.isolate.values([_WINDOW_PREFIX.sub("", print_node(n)) for n in todo])
     values = {id(n): r.value for n, r in zip(todo, results, strict=True) if r.ok}
     if not values:
         return 0

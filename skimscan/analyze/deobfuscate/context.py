@@ -44,6 +44,12 @@ class Context:
     counts: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     stages: list[Stage] = field(default_factory=list)
+    #: (start, end) of a function's original text -> the names it uses from outside
+    original_names: dict[tuple[int, int], set[str] | None] = field(default_factory=dict)
+    #: decoder calls (decoder key, arguments) that gave no value, and decoders that cannot
+    #: be set up: not tried again in later rounds
+    failed: set[tuple[str, str]] = field(default_factory=set)
+    failed_decoders: set[str] = field(default_factory=set)
     _scopes: ScopeIndex | None = None
 
     def scopes(self) -> ScopeIndex:
@@ -64,8 +70,8 @@ class Context:
 
     # source text -------------------------------------------------------------------------
     def source_of(self, node: Any) -> str:
-        """JavaScript for `node`: the original text when the subtree is untouched (a decoder
-        keyed on its own `toString()` needs its exact bytes), else the node re-printed."""
+        """JavaScript for `node` as it is now: the original text when the subtree is untouched,
+        else the node re-printed."""
         span = getattr(node, "range", None)
         if span is not None and not any(getattr(n, "rewritten", False) for n in walk(node)):
             return self.code[span[0]:span[1]]

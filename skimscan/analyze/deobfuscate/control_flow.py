@@ -149,6 +149,8 @@ def _only_here(name: str, body: list[Any], loop: Any, decl_index: int) -> bool:
 
 
 def run(ctx: Context) -> int:
+    if not ctx.scopes().types["SwitchStatement"]:
+        return 0
     count = 0
     for owner, body in list(statement_lists(ctx.program)):
         i = 0

@@ -17,9 +17,10 @@ from typing import Any
 from skimscan.analyze.deobfuscate.context import Context
 from skimscan.analyze.deobfuscate.environment import Environment
 from skimscan.analyze.deobfuscate.proxy_functions import function_of
-from skimscan.analyze.deobfuscate.scope import Binding
+from skimscan.analyze.deobfuscate.scope import Binding, ScopeIndex
 from skimscan.analyze.deobfuscate.techniques import Technique
 from skimscan.analyze.deobfuscate.tree import (
+    MAX_LITERAL,
     N,
     has_value,
     literal_value,
@@ -32,6 +33,22 @@ TECHNIQUE = Technique.DECODERS
 #: Distinct calls evaluated per decoder, and decoders per script (bounds on busy bundles).
 MAX_CALLS = 5000
 MAX_DECODERS = 200
+
+
+def js_argument(node: Any, index: ScopeIndex) -> str | None:
+    """A constant argument as JavaScript text: a literal, or a name that only ever holds an
+    array of literals (`unwrap(parts)` with `var parts = ['…', '…']`, never written)."""
+    if node.type == "Identifier":
+        binding = index.ref.get(id(node))
+        init = binding.init if binding is not None else None
+        if binding is None or binding.writes or init is None or \
+                init.type != "ArrayExpression" or binding.scope.is_dynamic():
+            return None
+        items = [js_literal(e) if e is not None else None for e in init.elements]
+        if any(i is None for i in items) or sum(len(i or "") for i in items) > MAX_LITERAL:
+            return None
+        return "[" + ",".join(i for i in items if i is not None) + "]"
+    return js_literal(node)
 
 
 def js_literal(node: Any) -> str | None:
@@ -60,6 +77,12 @@ def as_node(value: Any, like: Any) -> Any:
     return make_literal(value, like)
 
 
+def _key(binding: Binding) -> str:
+    """A decoder's identity across rounds (bindings are rebuilt; the declaration stays)."""
+    span = getattr(binding.node, "range", None)
+    return f"{binding.name}@{span[0] if span else id(binding.node)}"
+
+
 def run(ctx: Context) -> int:
     index = ctx.scopes()
     groups: dict[int, tuple[Binding, list[tuple[Any, str]]]] = {}
@@ -70,7 +93,7 @@ def run(ctx: Context) -> int:
         binding = index.ref.get(id(node.callee))
         if binding is None or function_of(binding, index) is None:
             return None
-        args = [js_literal(a) for a in node.arguments]
+        args = [js_argument(a, index) for a in node.arguments]
         if any(a is None for a in args):
             return None
         if id(binding) not in groups:
@@ -88,20 +111,30 @@ def run(ctx: Context) -> int:
         if ctx.out_of_time or ctx.isolate.exhausted:
             ctx.notes.append("decoder evaluation stopped at its time budget")
             break
+        key = _key(binding)
+        entries[:] = [(n, a) for n, a in entries if (key, a) not in ctx.failed]
+        if not entries or key in ctx.failed_decoders:
+            continue
         env = Environment(ctx, index)
         if not env.need(binding):
+            ctx.failed_decoders.add(key)
             continue
         program = env.program(binding.scope, binding.name)
         if program is None:
+            ctx.failed_decoders.add(key)
             continue
         ctx.isolate.fresh()
         if not ctx.isolate.define(f"var __skimscan_fn = {program};"):
+            ctx.failed_decoders.add(key)
             continue
         setup = env.inside()
         entries = [(node, args) for node, args in entries if id(node) not in setup]
         distinct = sorted({args for _, args in entries})
         values = ctx.isolate.values([f"__skimscan_fn()({a})" for a in distinct])
         by_args = {a: r for a, r in zip(distinct, values, strict=True)}
+        for a, r in by_args.items():
+            if not r.ok or isinstance(r.value, list):
+                ctx.failed.add((key, a))
         for node, args in entries:
             outcome = by_args[args]
             # Arrays are objects the program may mutate later (a string table being

@@ -20,7 +20,18 @@ from typing import Any
 from skimscan.analyze.deobfuscate.context import Context
 from skimscan.analyze.deobfuscate.scope import Binding, Scope, ScopeIndex
 from skimscan.analyze.deobfuscate.tree import FUNCTIONS, walk
+from skimscan.analyze.parse import parse
 
+#: Globals the isolate has as the browser does (ECMAScript built-ins, plus atob/btoa).
+ECMASCRIPT_GLOBALS = frozenset({
+    "String", "Number", "Boolean", "Array", "Object", "Math", "JSON", "RegExp", "Date",
+    "parseInt", "parseFloat", "isNaN", "isFinite", "decodeURIComponent", "encodeURIComponent",
+    "decodeURI", "encodeURI", "escape", "unescape", "atob", "btoa", "undefined", "NaN",
+    "Infinity", "Error", "TypeError", "RangeError", "Symbol", "Map", "Set", "WeakMap", "BigInt",
+    "ArrayBuffer", "DataView", "Uint8Array", "Int8Array", "Uint16Array", "Int16Array",
+    "Uint32Array", "Int32Array", "Float32Array", "Float64Array", "Uint8ClampedArray",
+    "Function", "eval", "arguments", "Reflect",
+})
 #: Largest environment sent to the isolate (a decoder needing more is left alone).
 MAX_ENVIRONMENT = 1024 * 1024
 _MUTATOR_MAX = 64 * 1024
@@ -47,10 +58,29 @@ class Environment:
     def inside(self) -> set[int]:
         return {id(n) for node in self.nodes for n in walk(node)}
 
-    def need_code(self, node: Any) -> bool:
-        """Add everything `node` (a function or an expression) uses from outside itself."""
+    def need_code(self, node: Any, where: Scope | None = None) -> bool:
+        """Add everything `node` (a function or an expression) uses from outside itself; with
+        `where` (the scope `node` sits in), also what its original text used (see `original`)."""
         _, outside, _ = self.index.free_bindings(node)
+        if where is not None:
+            names = original_free_names(self.ctx, node)
+            if names is None:
+                return False
+            known = {id(b) for b in outside}
+            for name in sorted(names):
+                found = where.lookup(name)
+                if found is not None and id(found) not in known:
+                    outside.append(found)
         return all(self.need(b) for b in outside)
+
+    def original(self, node: Any) -> str:
+        """The source text of a function or statement as the browser received it: a decoder
+        keyed on its own `toString()` needs the exact bytes, even after passes rewrote its
+        body. The names that text uses are added as dependencies (`need_code(…, where)`)."""
+        span = getattr(node, "range", None)
+        if span is None or (getattr(node, "rewritten", False) and node.type not in FUNCTIONS):
+            return self.ctx.source_of(node)
+        return self.ctx.code[span[0]:span[1]]
 
     def need(self, binding: Binding) -> bool:
         if id(binding) in self.visited:
@@ -62,20 +92,22 @@ class Environment:
         if binding.kind == "function" and init is not None:
             if binding.writes and self.index.written_outside(binding, init):
                 return False
-            defining = init
-            text = self.ctx.source_of(init)
             if init.type != "FunctionDeclaration":  # a named function expression's own name
                 return True
+            text = self.original(init)
         elif binding.kind in ("var", "let", "const") and init is not None:
             if binding.writes and not (init.type in FUNCTIONS and
                                        not self.index.written_outside(binding, init)):
                 return False
-            defining = init
-            text = f"var {binding.name} = {self.ctx.source_of(init)};"
+            source = self.original(init) if init.type in FUNCTIONS else \
+                self.ctx.source_of(init)
+            text = f"var {binding.name} = {source};"
         else:
             return False
         self._add(binding.scope, binding.node, text)
-        if not self.need_code(defining):
+        where = binding.scope if init.type in FUNCTIONS and getattr(init, "range", None) \
+            else None
+        if not self.need_code(init, where):
             return False
         return self._mutators(binding)
 
@@ -152,3 +184,24 @@ def uses_only(node: Any, index: ScopeIndex, allowed: frozenset[str]) -> bool:
     """Whether every global `node` reads is in `allowed` (pure built-ins)."""
     return all(n.name in allowed for n in walk(node)
                if n.type == "Identifier" and id(n) in index.ref and index.ref[id(n)] is None)
+
+
+def original_free_names(ctx: Context, node: Any) -> set[str] | None:
+    """Names a function's original text uses from outside itself (parsed again on its own:
+    the tree may no longer say, once calls inside it were replaced by their values). An
+    untouched function says it all already; parses are remembered per script."""
+    span = getattr(node, "range", None)
+    if span is None or not any(getattr(n, "rewritten", False) for n in walk(node)):
+        return set()
+    key = (span[0], span[1])
+    if key in ctx.original_names:
+        return ctx.original_names[key]
+    text = ctx.code[span[0]:span[1]]
+    result = parse(f"({text})" if node.type != "FunctionDeclaration" else text)
+    names: set[str] | None = None
+    if result.tree is not None:
+        index = ScopeIndex(result.tree)
+        names = {n.name for n in walk(result.tree)
+                 if n.type == "Identifier" and id(n) in index.ref and index.ref[id(n)] is None}
+    ctx.original_names[key] = names
+    return names

@@ -25,11 +25,16 @@ def returned_expression(fn: Any) -> Any | None:
     body = fn.body
     if body.type != "BlockStatement":
         expr = body
-    elif len(body.body) == 1 and body.body[0].type == "ReturnStatement" and \
-            body.body[0].argument is not None:
-        expr = body.body[0].argument
     else:
-        return None
+        # Function declarations beside the `return` are hoisted and do nothing by themselves
+        # (obfuscators leave their wrappers there); the returned expression must not use them.
+        rest = [s for s in body.body if s.type != "FunctionDeclaration"]
+        if len(rest) != 1 or rest[0].type != "ReturnStatement" or rest[0].argument is None:
+            return None
+        expr = rest[0].argument
+        local = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id}
+        if local and any(n.type == "Identifier" and n.name in local for n in walk(expr)):
+            return None
     params = {p.name for p in fn.params}
     for n in walk(expr):
         if n.type in _FORBIDDEN:
@@ -76,14 +81,25 @@ def inline(fn: Any, args: list[Any], call: Any) -> Any | None:
     if len(args) > len(names) and not all(_simple(a) for a in args[len(names):]):
         return None
     mapping = {name: (args[i] if i < len(args) else None) for i, name in enumerate(names)}
-    body = clone(expr)
-    return _substitute(body, mapping, call.loc)
+    body = _substitute(clone(expr), mapping, call.loc)
+    _drop_missing(body)
+    return body
+
+
+def _drop_missing(expr: Any) -> None:
+    """`o[k](a, b, c)` inlined with only `a` passed calls `o[k](a)`, not `o[k](a, undefined,
+    undefined)`: trailing arguments that stand for parameters nobody passed are dropped."""
+    for n in walk(expr):
+        if n.type in ("CallExpression", "NewExpression"):
+            while n.arguments and getattr(n.arguments[-1], "missing", False):
+                n.arguments.pop()
 
 
 def _substitute(node: Any, mapping: dict[str, Any], loc: Any) -> Any:
     if node.type == "Identifier" and node.name in mapping:
         arg = mapping[node.name]
-        return N("Identifier", name="undefined", loc=loc) if arg is None else clone(arg)
+        return N("Identifier", name="undefined", loc=loc, missing=True) if arg is None \
+            else clone(arg)
     node.loc = loc
     for key, value in list(vars(node).items()):
         if key in ("loc", "range"):

@@ -59,7 +59,7 @@ _PRELUDE = r"""
     }
     return out;
   };
-  g.window = undefined; g.self = undefined;
+  // no `window`/`self`: code that reaches for the page throws here instead of reading undefined
   g.__skimscan_out = function (v) {
     var t = typeof v;
     if (t === "string" || t === "boolean" || v === null) return v;

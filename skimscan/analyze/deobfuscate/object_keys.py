@@ -60,6 +60,8 @@ def _assignment(stmt: Any, name: str) -> tuple[str, Any] | None:
 
 
 def run(ctx: Context) -> int:
+    if not ctx.scopes().types["ObjectExpression"]:
+        return 0
     count = 0
     for owner, body in list(statement_lists(ctx.program)):
         i = 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from skimscan.analyze.deobfuscate.context import Context
-from skimscan.analyze.deobfuscate.environment import Environment
+from skimscan.analyze.deobfuscate.environment import ECMASCRIPT_GLOBALS, Environment, uses_only
 from skimscan.analyze.deobfuscate.scope import ScopeIndex
 from skimscan.analyze.deobfuscate.techniques import Technique
 from skimscan.analyze.deobfuscate.tree import (
@@ -67,8 +67,8 @@ def _stage_text(ctx: Context, index: ScopeIndex, arg: Any) -> str | None:
     if ctx.isolate.exhausted:
         return None
     env = Environment(ctx, index)
-    if not env.need_code(arg):
-        return None
+    if not uses_only(arg, index, ECMASCRIPT_GLOBALS) or not env.need_code(arg):
+        return None  # `eval('(' + window.json + ')')` is the page's data, not a packed stage
     site = index.site.get(id(arg)) if arg.type in ("CallExpression", "NewExpression") else None
     scope = site or index.root
     program = env.program(scope, ctx.source_of(arg))
@@ -83,6 +83,8 @@ def _stage_text(ctx: Context, index: ScopeIndex, arg: Any) -> str | None:
 
 def run(ctx: Context) -> int:
     index = ctx.scopes()
+    if not {"eval", "Function"} & index.globals:
+        return 0
     count = 0
 
     def literalise(node: Any) -> Any | None:

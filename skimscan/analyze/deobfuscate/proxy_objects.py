@@ -28,6 +28,9 @@ TECHNIQUE = Technique.PROXY_OBJECTS
 
 
 def _table(binding: Binding) -> dict[str, Any] | None:
+    """The entries of a constant object literal that can stand in for their reads: constants
+    and one-line functions. Other entries stay where they are, unless one could change the
+    table (a function using `this`), which makes the whole table unusable."""
     init = binding.init
     if binding.kind not in ("var", "let", "const") or init is None or \
             init.type != "ObjectExpression" or not binding.constant:
@@ -38,12 +41,15 @@ def _table(binding: Binding) -> dict[str, Any] | None:
         if key is None or getattr(prop, "kind", "init") != "init":
             return None
         value = prop.value
-        if not (has_value(value) or (value.type == "UnaryExpression" and has_value(
-                value.argument)) or (value.type in FUNCTIONS and
-                                     inl.returned_expression(value) is not None)):
-            return None
-        table[key] = value
-    return table
+        if value.type in FUNCTIONS:
+            if inl.returned_expression(value) is not None:
+                table[key] = value
+            elif any(n.type == "ThisExpression" for n in walk(value)):
+                return None
+        elif has_value(value) or (value.type == "UnaryExpression" and has_value(
+                value.argument)):
+            table[key] = value
+    return table or None
 
 
 def _candidates(index: ScopeIndex, program: Any) -> dict[int, dict[str, Any]]:
@@ -105,7 +111,21 @@ def _written_member(n: Any) -> Any | None:
 
 
 def run(ctx: Context) -> int:
+    """Tables whose entries read other tables open one level per sweep: sweep until none
+    changes (bounded), rather than waiting a whole round for each level."""
+    total = 0
+    for _ in range(8):
+        done = _sweep(ctx)
+        total += done
+        if not done or ctx.out_of_time:
+            break
+    return total
+
+
+def _sweep(ctx: Context) -> int:
     index = ctx.scopes()
+    if not index.types["ObjectExpression"]:
+        return 0
     tables = _candidates(index, ctx.program)
     if not tables:
         return 0

@@ -5,13 +5,16 @@ written again, and which outside bindings does this piece of code use. `ScopeInd
 them from one walk (declarations first, so hoisting is right; then references). It is rebuilt
 after a round of rewrites, never patched.
 
-Approximations, all on the safe side for rewriting: `with` and direct `eval` make every name in
-their function unknowable, so bindings there are marked `dynamic` and no pass touches them;
-names no declaration covers are globals (`binding is None`).
+Approximations: `with` makes every name in its function unknowable, so bindings there are
+marked `dynamic` and no pass touches them. A direct `eval` could also write a local, but kits
+call `eval(decode(key, blob))` beside the very variables the decoder needs, so it is treated as
+an ordinary call (a stage that rewrites its caller's variables is analysed as a stage anyway).
+Names no declaration covers are globals (`binding is None`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,18 +26,13 @@ _BLOCK_SCOPES = frozenset({"BlockStatement", "SwitchStatement", "ForStatement", 
                            "ForOfStatement", "ForAwaitStatement"})
 
 
-def _direct_eval(call: Any) -> bool:
-    callee = call.callee
-    return getattr(callee, "type", None) == "Identifier" and callee.name == "eval"
-
-
 @dataclass(eq=False)
 class Scope:
     node: Any
     parent: Scope | None
     function: bool
     bindings: dict[str, Binding] = field(default_factory=dict)
-    dynamic: bool = False  # `with` or direct `eval` inside: names cannot be resolved statically
+    dynamic: bool = False  # `with` inside: names cannot be resolved statically
 
     def var_scope(self) -> Scope:
         scope = self
@@ -87,6 +85,10 @@ class ScopeIndex:
         self.ref: dict[int, Binding | None] = {}
         #: call/new expression -> the scope it sits in (to resolve names where it is)
         self.site: dict[int, Scope] = {}
+        #: how many nodes of each type the program has (passes with nothing to do skip)
+        self.types: Counter[str] = Counter()
+        #: names read that no declaration covers
+        self.globals: set[str] = set()
         for stmt in program.body:
             self._declare(stmt, self.root)
         self._resolve(program, self.root)
@@ -106,6 +108,7 @@ class ScopeIndex:
 
     def _declare(self, node: Any, scope: Scope) -> None:
         t = node.type
+        self.types[t] += 1
         if t in FUNCTIONS:
             if t == "FunctionDeclaration" and node.id is not None:
                 self._bind(scope, node.id.name, "function", node, node)
@@ -147,7 +150,7 @@ class ScopeIndex:
             if node.param is not None:
                 for name in pattern_names(node.param):
                     self._bind(scope, name, "catch", node.param, None)
-        elif t == "WithStatement" or (t == "CallExpression" and _direct_eval(node)):
+        elif t == "WithStatement":
             scope.var_scope().dynamic = True
         for child in children(node):
             self._declare(child, scope)
@@ -156,7 +159,9 @@ class ScopeIndex:
     def _use(self, ident: Any, scope: Scope, write: bool = False) -> None:
         binding = scope.lookup(ident.name)
         self.ref[id(ident)] = binding
-        if binding is not None:
+        if binding is None:
+            self.globals.add(ident.name)
+        else:
             binding.refs.append(ident)
             if write:
                 binding.writes.append(ident)

@@ -30,6 +30,10 @@ def _split(stmt: Any) -> list[Any] | None:
 
 
 def run(ctx: Context) -> int:
+    types = ctx.scopes().types
+    if not types["SequenceExpression"] and types["VariableDeclarator"] <= types[
+            "VariableDeclaration"]:
+        return 0
     count = 0
     for owner, body in list(statement_lists(ctx.program)):
         i = 0

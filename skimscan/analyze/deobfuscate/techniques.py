@@ -14,8 +14,10 @@ from enum import StrEnum
 class Technique(StrEnum):
     SEQUENCES = "sequences"
     OBJECT_KEYS = "object-keys"
+    CONSTANTS = "constants"
     CONSTANT_FOLDING = "constant-folding"
     MEMBER_KEYS = "member-keys"
+    CALL_FORMS = "call-forms"
     DEAD_CODE = "dead-code"
     BUILTIN_CALLS = "builtin-calls"
     PROXY_OBJECTS = "proxy-objects"

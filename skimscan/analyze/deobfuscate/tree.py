@@ -24,7 +24,7 @@ FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFuncti
 MAX_LITERAL = 2 * 1024 * 1024
 
 
-class _Plain:
+class _Plain(esprima.nodes.Node):  # type: ignore[misc]
     """A node of a type esprima has no class for (only ever printed, never analysed)."""
 
     def __repr__(self) -> str:  # for test failures
@@ -72,19 +72,40 @@ def N(type: str, **fields: Any) -> Any:
     return node
 
 
+_NODE = esprima.nodes.Node
+_PRIMITIVES = (str, bool, int, float)
+#: Node class -> the fields that can hold child nodes: a memo of a pure function of esprima's
+#: classes (never cleared, never observable); walks are most of the deobfuscator's time.
+_CHILD_KEYS: dict[type, tuple[str, ...]] = {}
+
+
 def is_node(value: Any) -> bool:
-    return isinstance(getattr(value, "type", None), str) and hasattr(value, "__dict__")
+    return isinstance(value, _NODE)
 
 
-def children(node: Any) -> Iterator[Any]:
+def _child_keys(node: Any) -> tuple[str, ...]:
+    keys = _CHILD_KEYS.get(type(node))
+    if keys is None:
+        keys = tuple(k for k, v in vars(node).items()
+                     if k not in SKIP_FIELDS and not isinstance(v, _PRIMITIVES))
+        if type(node) is not _Plain:
+            _CHILD_KEYS[type(node)] = keys
+    return keys
+
+
+def children(node: Any) -> list[Any]:
     """Child nodes in source order."""
-    for key, value in vars(node).items():
-        if key in SKIP_FIELDS:
+    fields = node.__dict__
+    out: list[Any] = []
+    for key in _child_keys(node):
+        value = fields.get(key)
+        if value is None:
             continue
-        if isinstance(value, list):
-            yield from (v for v in value if is_node(v))
-        elif is_node(value):
-            yield value
+        if type(value) is list:
+            out.extend(v for v in value if isinstance(v, _NODE))
+        elif isinstance(value, _NODE):
+            out.append(value)
+    return out
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -93,7 +114,7 @@ def walk(node: Any) -> Iterator[Any]:
     while stack:
         current = stack.pop()
         yield current
-        kids = list(children(current))
+        kids = children(current)
         kids.reverse()
         stack.extend(kids)
 
@@ -106,15 +127,17 @@ def transform(node: Any, rewrite: Rewrite) -> Any:
 
     Returns the (possibly replaced) root. Runs inside `run_deep`: recursion depth follows the
     tree's depth, as every walk of an esprima tree does."""
-    for key, value in vars(node).items():
-        if key in SKIP_FIELDS:
+    fields = node.__dict__
+    for key in _child_keys(node):
+        value = fields.get(key)
+        if value is None:
             continue
-        if isinstance(value, list):
+        if type(value) is list:
             for i, item in enumerate(value):
-                if is_node(item):
+                if isinstance(item, _NODE):
                     value[i] = transform(item, rewrite)
-        elif is_node(value):
-            setattr(node, key, transform(value, rewrite))
+        elif isinstance(value, _NODE):
+            fields[key] = transform(value, rewrite)
     replaced = rewrite(node)
     if replaced is None:
         return node

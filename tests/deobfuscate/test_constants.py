@@ -1,0 +1,26 @@
+"""constants: names that always hold one constant are replaced by it."""
+
+from skimscan.analyze.deobfuscate import constants
+from tests.deobfuscate.helpers import clean, flat
+
+
+def test_keys_payloads_and_window_aliases_are_propagated() -> None:
+    code = ("(function (w, d) { var k = 'key-1', blob = 'QUJD'; run(k, w.atob(blob));"
+            " d.title = k; })(window, document);")
+    out = flat(clean(code, constants))
+    assert 'run("key-1", window.atob("QUJD"));' in out and 'document.title = "key-1";' in out
+
+
+def test_a_helper_called_once_sees_its_argument() -> None:
+    code = "function run(code) { var s = make(); s.text = code; } run('alert(1)');"
+    assert 's.text = "alert(1)";' in flat(clean(code, constants))
+
+
+def test_written_shadowed_or_long_and_shared_values_stay() -> None:
+    long = "x" * 300
+    code = (f"var a = 1; a = 2; use(a); var b = '{long}'; use(b); use(b);"
+            "var window = {}; (function (w) { use(w); })(window);"
+            "(function (p) { p = 3; use(p); })(1); var o = {k: 1}; use(o);")
+    out = flat(clean(code, constants))
+    assert "use(a)" in out and out.count("use(b)") == 2 and "use(w)" in out and \
+        "use(p)" in out and "use(o)" in out

@@ -1,0 +1,26 @@
+"""The deobfuscator's layout is its contract with contributors: every technique has one
+module in the pass lists and one test module, and every module in the package is accounted
+for."""
+
+from pathlib import Path
+
+from skimscan.analyze import deobfuscate
+from skimscan.analyze.deobfuscate import LOCAL, PASSES, Technique
+
+ROOT = Path(__file__).resolve().parents[2]
+SUPPORT = {"__init__", "context", "environment", "inline", "isolate", "scope", "techniques",
+           "tree"}
+
+
+def test_every_technique_has_one_pass_and_a_test_module() -> None:
+    modules = {m.TECHNIQUE: m for m in (*LOCAL, *PASSES)}
+    assert set(modules) == set(Technique)
+    for technique in Technique:
+        assert (ROOT / technique.test_module).is_file(), technique.test_module
+
+
+def test_every_module_is_a_pass_or_named_support() -> None:
+    package = Path(deobfuscate.__file__).parent
+    names = {p.stem for p in package.glob("*.py")}
+    passes = {m.__name__.rsplit(".", 1)[1] for m in (*LOCAL, *PASSES)}
+    assert names == passes | SUPPORT
