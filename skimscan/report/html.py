@@ -27,6 +27,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from skimscan.analyze.deobfuscate import deobfuscate
 from skimscan.analyze.rules import Rule
 from skimscan.models import (
     Finding,
@@ -546,6 +547,7 @@ def _target_section(t: TargetReport, n: int, rules: Mapping[str, Rule],
             + "</li>" for label, host in pairs)
         parts.append(f'<dl class="keyfacts"><dt>Card data goes</dt><dd><ul>{items}</ul></dd></dl>')
     parts.append(_findings_section(t, n, rules, code))
+    parts.append(_deobfuscated_section(t, code))
     parts.append(_page_section(t))
     parts.append(_graph_section(t))
     parts.append(_inventory_section(t))
@@ -553,6 +555,37 @@ def _target_section(t: TargetReport, n: int, rules: Mapping[str, Rule],
     parts.append(_extras_section(t))
     parts.append("</section>")
     return "".join(parts)
+
+
+#: Lines of a script's deobfuscated source shown in the report.
+DEOBFUSCATED_LINES = 400
+
+
+def _deobfuscated_section(t: TargetReport, code: Mapping[str, tuple[str, int]]) -> str:
+    """For each flagged script whose source is in the report and that the analysis rewrote:
+    the clean program the rules saw (folded, masked, cut at DEOBFUSCATED_LINES lines)."""
+    out: list[str] = []
+    for s in t.scripts:
+        if s.verdict not in (Verdict.MALICIOUS, Verdict.SUSPICIOUS) or s.id not in code:
+            continue
+        clean = deobfuscate(code[s.id][0])
+        if not clean.changed or not clean.code:
+            continue
+        lines = clean.code.splitlines()
+        rewrites = ", ".join(f"{name} {count}" for name, count in clean.techniques)
+        more = len(lines) - DEOBFUSCATED_LINES
+        body = "".join(f'<span class="line">{esc(line)}</span>'
+                       for line in lines[:DEOBFUSCATED_LINES])
+        if more > 0:
+            body += f'<span class="gap">… {more} more line(s): skimscan deobfuscate</span>'
+        out.append(f"<details><summary>{_code(script_label(s), 140)} — what the analysis saw "
+                   f"({esc(rewrites)})</summary><pre class=\"code\">{body}</pre></details>")
+    if not out:
+        return ""
+    return ("<h3>Deobfuscated source</h3><p class=\"muted\">The analysis rewrote these scripts "
+            "into plain code before reading them (string tables decoded, proxies inlined, "
+            "control flow restored); `skimscan deobfuscate FILE` prints the same.</p>"
+            + "".join(out))
 
 
 def _host_dot_css() -> str:
