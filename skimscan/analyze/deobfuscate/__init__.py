@@ -38,6 +38,7 @@ from skimscan.analyze.deobfuscate import (
     proxy_functions,
     proxy_objects,
     sequences,
+    unused,
 )
 from skimscan.analyze.deobfuscate.context import Context, Rule, Stage
 from skimscan.analyze.deobfuscate.isolate import Isolate
@@ -53,7 +54,7 @@ __all__ = ["LOCAL", "PASSES", "Deobfuscation", "Stage", "Technique", "deobfuscat
 LOCAL: tuple[ModuleType, ...] = (constant_folding, member_keys, dead_code, call_forms)
 #: Whole-program passes, in order.
 PASSES: tuple[ModuleType, ...] = (sequences, object_keys, constants, builtin_calls, proxy_objects,
-                                  proxy_functions, decoders, control_flow, packers)
+                                  proxy_functions, decoders, control_flow, packers, unused)
 MAX_ROUNDS = 16
 BUDGET_S = 6.0
 

@@ -104,7 +104,7 @@ def run(ctx: Context) -> int:
         if scope.is_dynamic():
             continue
         for binding in scope.bindings.values():
-            if binding.writes or not binding.refs:
+            if not binding.constant or not binding.refs:
                 continue
             node = _value_node(binding)
             if node is not None:

@@ -50,6 +50,9 @@ class Context:
     #: be set up: not tried again in later rounds
     failed: set[tuple[str, str]] = field(default_factory=set)
     failed_decoders: set[str] = field(default_factory=set)
+    #: bindings whose value a pass took at every use it could (decoders and what they need,
+    #: inlined proxies): candidates for `unused`
+    spent: set[str] = field(default_factory=set)
     _scopes: ScopeIndex | None = None
 
     def scopes(self) -> ScopeIndex:
@@ -76,6 +79,15 @@ class Context:
         if span is not None and not any(getattr(n, "rewritten", False) for n in walk(node)):
             return self.code[span[0]:span[1]]
         return print_node(node)
+
+    @staticmethod
+    def spent_key(binding: Any) -> str:
+        """A binding's identity across rounds (bindings are rebuilt; declarations stay)."""
+        span = getattr(binding.node, "range", None)
+        return f"{binding.name}@{span[0] if span else id(binding.node)}"
+
+    def spend(self, binding: Any) -> None:
+        self.spent.add(self.spent_key(binding))
 
     def hide(self, node: Any, via: str) -> Any:
         """Mark the strings of a computed constant that the source does not spell out (see

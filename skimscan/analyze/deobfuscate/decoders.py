@@ -77,12 +77,6 @@ def as_node(value: Any, like: Any) -> Any:
     return make_literal(value, like)
 
 
-def _key(binding: Binding) -> str:
-    """A decoder's identity across rounds (bindings are rebuilt; the declaration stays)."""
-    span = getattr(binding.node, "range", None)
-    return f"{binding.name}@{span[0] if span else id(binding.node)}"
-
-
 def run(ctx: Context) -> int:
     index = ctx.scopes()
     groups: dict[int, tuple[Binding, list[tuple[Any, str]]]] = {}
@@ -111,7 +105,7 @@ def run(ctx: Context) -> int:
         if ctx.out_of_time or ctx.isolate.exhausted:
             ctx.notes.append("decoder evaluation stopped at its time budget")
             break
-        key = _key(binding)
+        key = ctx.spent_key(binding)
         entries[:] = [(n, a) for n, a in entries if (key, a) not in ctx.failed]
         if not entries or key in ctx.failed_decoders:
             continue
@@ -135,6 +129,10 @@ def run(ctx: Context) -> int:
         for a, r in by_args.items():
             if not r.ok or isinstance(r.value, list):
                 ctx.failed.add((key, a))
+        if any(r.ok and not isinstance(r.value, list) for r in values):
+            ctx.spend(binding)
+            for needed in env.bindings:
+                ctx.spend(needed)
         for node, args in entries:
             outcome = by_args[args]
             # Arrays are objects the program may mutate later (a string table being

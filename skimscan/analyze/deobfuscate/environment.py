@@ -54,6 +54,8 @@ class Environment:
     #: environment is being set up (a rotation loop calling the decoder), so they are never
     #: replaced by values computed afterwards
     nodes: list[Any] = field(default_factory=list)
+    #: the bindings taken in
+    bindings: list[Binding] = field(default_factory=list)
 
     def inside(self) -> set[int]:
         return {id(n) for node in self.nodes for n in walk(node)}
@@ -86,6 +88,7 @@ class Environment:
         if id(binding) in self.visited:
             return True
         self.visited.add(id(binding))
+        self.bindings.append(binding)
         if binding.scope.is_dynamic():
             return False
         init = binding.init
@@ -124,7 +127,7 @@ class Environment:
         if body is None:
             return True
         for stmt in body:
-            if stmt.type != "ExpressionStatement" or not _mutates(stmt.expression, binding,
+            if stmt.type != "ExpressionStatement" or not mutates(stmt.expression, binding,
                                                                    self.index):
                 continue
             span = getattr(stmt, "range", None)
@@ -166,7 +169,7 @@ def _body_of(node: Any) -> list[Any] | None:
     return None
 
 
-def _mutates(expr: Any, binding: Binding, index: ScopeIndex) -> bool:
+def mutates(expr: Any, binding: Binding, index: ScopeIndex) -> bool:
     """Passes the binding to a call (`(function (a, n) {…})(_0xarr, 0x1b3)`) or assigns to one
     of its members."""
     if expr.type == "UnaryExpression" and expr.operator == "!":

@@ -96,11 +96,12 @@ def _drop_missing(expr: Any) -> None:
 
 
 def _substitute(node: Any, mapping: dict[str, Any], loc: Any) -> Any:
+    """Parameters become (copies of) the arguments; the body keeps the places it was written
+    at, so a check inside a helper is still reported where the helper has it."""
     if node.type == "Identifier" and node.name in mapping:
         arg = mapping[node.name]
         return N("Identifier", name="undefined", loc=loc, missing=True) if arg is None \
             else clone(arg)
-    node.loc = loc
     for key, value in list(vars(node).items()):
         if key in ("loc", "range"):
             continue

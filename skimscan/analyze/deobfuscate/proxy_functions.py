@@ -71,6 +71,8 @@ def run(ctx: Context) -> int:
             return None
         target = _alias_target(binding, index)
         if target is not None and site.lookup(target.name) is target:
+            if binding is not None:
+                ctx.spend(binding)
             node.callee = N("Identifier", name=target.name, loc=node.callee.loc,
                             range=getattr(node.callee, "range", None))
             count += 1
@@ -88,6 +90,8 @@ def run(ctx: Context) -> int:
         replaced = inl.inline(fn, list(node.arguments), node)
         if replaced is not None:
             count += 1
+            if binding.scope.parent is not None:  # a global function may serve other scripts
+                ctx.spend(binding)
         return replaced
 
     ctx.program = transform(ctx.program, rewrite)

@@ -138,7 +138,14 @@ def _sweep(ctx: Context) -> int:
         if binding is None or id(binding) not in tables:
             return None
         key = member_key(member)
-        return None if key is None else (tables[id(binding)], key)
+        if key is None:
+            return None
+        ctx.spend(binding)
+        if binding.init is not None and binding.init.type == "Identifier":
+            target = index.ref.get(id(binding.init))  # an alias: the table itself too
+            if target is not None:
+                ctx.spend(target)
+        return tables[id(binding)], key
 
     def rewrite(node: Any) -> Any | None:
         nonlocal count

@@ -26,6 +26,21 @@ _BLOCK_SCOPES = frozenset({"BlockStatement", "SwitchStatement", "ForStatement", 
                            "ForOfStatement", "ForAwaitStatement"})
 
 
+_STRING_RUNNERS = frozenset({"eval", "Function", "setTimeout", "setInterval", "execScript"})
+
+
+def _runs_string(call: Any) -> bool:
+    """`eval(s)`, `Function(s)`, `setTimeout(s, t)` with anything but a function as `s`."""
+    callee = call.callee
+    name = callee.name if callee.type == "Identifier" else (
+        callee.property.name if callee.type == "MemberExpression" and not callee.computed
+        and callee.property.type == "Identifier" else None)
+    if name not in _STRING_RUNNERS or not call.arguments:
+        return False
+    first = call.arguments[0] if name != "Function" else call.arguments[-1]
+    return first.type not in FUNCTIONS
+
+
 @dataclass(eq=False)
 class Scope:
     node: Any
@@ -33,6 +48,7 @@ class Scope:
     function: bool
     bindings: dict[str, Binding] = field(default_factory=dict)
     dynamic: bool = False  # `with` inside: names cannot be resolved statically
+    string_code: bool = False  # (program scope) the script runs code given as a string
 
     def var_scope(self) -> Scope:
         scope = self
@@ -71,7 +87,12 @@ class Binding:
 
     @property
     def constant(self) -> bool:
-        return not self.writes and not self.scope.is_dynamic()
+        """Never written after its declaration, as far as the program shows. Globals (bindings
+        of the program's own scope) are not, when the program also runs code from strings
+        (`setTimeout('cfg.pan = …')`): that code writes them where no walk sees it."""
+        if self.writes or self.scope.is_dynamic():
+            return False
+        return not (self.scope.parent is None and self.scope.string_code)
 
 
 class ScopeIndex:
@@ -152,6 +173,8 @@ class ScopeIndex:
                     self._bind(scope, name, "catch", node.param, None)
         elif t == "WithStatement":
             scope.var_scope().dynamic = True
+        elif t in ("CallExpression", "NewExpression") and _runs_string(node):
+            self.root.string_code = True
         for child in children(node):
             self._declare(child, scope)
 

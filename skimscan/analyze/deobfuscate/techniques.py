@@ -25,6 +25,7 @@ class Technique(StrEnum):
     DECODERS = "decoders"
     CONTROL_FLOW = "control-flow"
     PACKERS = "packers"
+    UNUSED = "unused"
 
     @property
     def test_module(self) -> str:
@@ -33,4 +34,5 @@ class Technique(StrEnum):
 
 #: Rewrites that only tidy (the analysis already understands the original form): a program
 #: changed by these alone is analysed as written.
-COSMETIC = frozenset({Technique.SEQUENCES, Technique.CONSTANT_FOLDING, Technique.MEMBER_KEYS})
+COSMETIC = frozenset({Technique.SEQUENCES, Technique.CONSTANT_FOLDING, Technique.MEMBER_KEYS,
+                      Technique.UNUSED})

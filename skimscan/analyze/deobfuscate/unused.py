@@ -1,0 +1,105 @@
+"""Spent machinery is removed: decoders, string tables, rotation loops and proxy functions
+that other passes have replaced at every use, once nothing else refers to them.
+
+Left in place, an RC4 string-table decoder is an "XOR cipher" in the script, its table a wall
+of base64, and its wrappers hundreds of functions: a payment SDK run through an obfuscator
+would look like a skimmer with a home-made cipher. Only bindings a pass marked as spent (it
+took their value, see `Context.spend`) are candidates, so ordinary unused code stays, and a
+binding goes only when every reference left is inside its own definition or inside statements
+that only prepare it (the rotation IIFE that is handed the table).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skimscan.analyze.deobfuscate.context import Context
+from skimscan.analyze.deobfuscate.environment import mutates
+from skimscan.analyze.deobfuscate.scope import Binding, ScopeIndex
+from skimscan.analyze.deobfuscate.techniques import Technique
+from skimscan.analyze.deobfuscate.tree import FUNCTIONS, statement_lists, touched, walk
+
+TECHNIQUE = Technique.UNUSED
+
+
+def _definition(binding: Binding) -> Any | None:
+    """The node that defines a spent binding: a function declaration or a declarator."""
+    if binding.kind == "function" and binding.node.type == "FunctionDeclaration":
+        return binding.node
+    if binding.kind in ("var", "let", "const") and binding.node.type == "VariableDeclarator":
+        return binding.node
+    return None
+
+
+def _parts(binding: Binding, index: ScopeIndex, body: list[Any]) -> list[Any] | None:
+    """The definition of a binding and the statements beside it that only prepare it."""
+    definition = _definition(binding)
+    if definition is None:
+        return None
+    preparing = [s for s in body if s.type == "ExpressionStatement" and
+                 mutates(s.expression, binding, index)]
+    return [definition, *preparing]
+
+
+def run(ctx: Context) -> int:
+    if not ctx.spent:
+        return 0
+    index = ctx.scopes()
+    # Candidates: spent bindings with a definition. A decoder, its table and the rotation
+    # loop refer to each other, so they go as a group: drop candidates referred to from
+    # outside the group until none is (a fixed point), then remove what is left.
+    candidates: dict[int, tuple[Binding, list[Any], set[int]]] = {}
+    for scope in {id(s): s for s in index.scope_of.values()}.values():
+        body = _scope_body(scope.node)
+        if body is None or scope.is_dynamic():
+            continue
+        for binding in scope.bindings.values():
+            if ctx.spent_key(binding) not in ctx.spent:
+                continue
+            parts = _parts(binding, index, body)
+            if parts is not None:
+                inside = {id(n) for node in parts for n in walk(node)}
+                candidates[id(binding)] = (binding, parts, inside)
+    while candidates:
+        group = set().union(*(inside for _, _, inside in candidates.values()))
+        outside = [k for k, (b, _, _) in candidates.items()
+                   if any(id(r) not in group for r in b.refs)]
+        if not outside:
+            break
+        for k in outside:
+            del candidates[k]
+    remove = {id(n) for _, parts, _ in candidates.values() for n in parts}
+    if not remove:
+        return 0
+    count = 0
+    for owner, stmts in list(statement_lists(ctx.program)):
+        kept: list[Any] = []
+        for s in stmts:
+            if id(s) in remove:
+                count += 1
+                continue
+            if s.type == "VariableDeclaration" and any(id(d) in remove for d in s.declarations):
+                left = [d for d in s.declarations if id(d) not in remove]
+                count += len(s.declarations) - len(left)
+                if not left:
+                    continue
+                s.declarations = left
+                touched(s)
+            kept.append(s)
+        if len(kept) != len(stmts):
+            stmts[:] = kept
+            touched(owner)
+    if count:
+        ctx.changed()
+    ctx.done(TECHNIQUE, count)
+    return count
+
+
+def _scope_body(node: Any) -> list[Any] | None:
+    if node.type == "Program":
+        return list(node.body)
+    if node.type in FUNCTIONS and node.body.type == "BlockStatement":
+        return list(node.body.body)
+    if node.type in ("BlockStatement", "StaticBlock"):
+        return list(node.body)
+    return None
