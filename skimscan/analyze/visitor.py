@@ -1450,8 +1450,13 @@ class ScriptVisitor:
             ):  # `'#cc_' + 'number'`, `base + '/collect'`: worth folding
                 folded = self.folder.string(n)
             if folded is not None:
+                # The folded text is the constant part (a URL, a selector); whatever run-time
+                # data the expression also holds (`base + data.join('_')`, where the folder
+                # sees an empty join) still flows.
+                parts = [self._deps_node(c) for c in children(n)]
                 if 2 < len(folded) < 400 and self._interesting(folded):
-                    result = Deps(strings={folded})
+                    parts.append(Deps(strings={folded}))
+                result = _union(parts)
             else:
                 node_deps = self._deps_node
                 parts = [node_deps(c) for c in children(n)]
