@@ -7,10 +7,12 @@ def test_no_host_bindings_or_timers() -> None:
     iso = Isolate()
     try:
         names = ["setTimeout", "setInterval", "console", "fetch", "XMLHttpRequest", "require",
-                 "process", "document", "window", "self", "__timer_manager"]
+                 "process", "document", "__timer_manager", "window.document", "self.fetch",
+                 "window.XMLHttpRequest", "window.location"]
         results = iso.values([f"typeof {n}" for n in names])
         assert [r.value for r in results] == ["undefined"] * len(names)
         assert iso.values(["atob('aGk=')", "btoa('hi')"])[0].value == "hi"
+        assert iso.values(["window.atob('aGk=')"])[0].value == "hi"
     finally:
         iso.close()
 

@@ -9,7 +9,6 @@ expression trees of constants and allow-listed built-ins are sent to the isolate
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from skimscan.analyze.deobfuscate.constant_folding import NO_VALUE, value_of
@@ -20,9 +19,6 @@ from skimscan.analyze.deobfuscate.techniques import Technique
 from skimscan.analyze.deobfuscate.tree import member_key, transform, walk
 
 TECHNIQUE = Technique.BUILTIN_CALLS
-_WINDOW_PREFIX = re.compile(r"\b(?:window|self|globalThis)\.(?=(?:atob|btoa|unescape|escape|"
-                            r"decodeURIComponent|encodeURIComponent|decodeURI|encodeURI|"
-                            r"parseInt|parseFloat|String|Number)\()")
 PURE_GLOBALS = frozenset({"atob", "btoa", "unescape", "escape", "decodeURIComponent",
                           "encodeURIComponent", "decodeURI", "encodeURI", "parseInt",
                           "parseFloat", "String", "Number"})
@@ -90,8 +86,7 @@ def run(ctx: Context) -> int:
     todo = [n for n in interesting if value_of(n) is NO_VALUE][:MAX_EXPRESSIONS]
     if not todo:
         return 0
-    # The isolate has no `window`: `window.atob(x)` is evaluated as the `atob(x)` it means.
-    results = ctx.isolate.values([_WINDOW_PREFIX.sub("", print_node(n)) for n in todo])
+    results = ctx.isolate.values([print_node(n) for n in todo])
     values = {id(n): r.value for n, r in zip(todo, results, strict=True) if r.ok}
     if not values:
         return 0

@@ -33,6 +33,10 @@ TECHNIQUE = Technique.DECODERS
 #: Distinct calls evaluated per decoder, and decoders per script (bounds on busy bundles).
 MAX_CALLS = 5000
 MAX_DECODERS = 200
+#: A decoder that gives this many different strings is a string table: it hides every string
+#: of the program alike (obfuscator output, vendors' too), so a URL among them is not a
+#: string singled out for hiding (`via: string-array` for the rules, not `decoders`).
+TABLE_MIN = 8
 
 
 def js_argument(node: Any, index: ScopeIndex) -> str | None:
@@ -100,7 +104,7 @@ def run(ctx: Context) -> int:
         return None
 
     transform(ctx.program, collect)
-    results: dict[int, Any] = {}
+    results: dict[int, tuple[Any, str]] = {}
     for binding, entries in groups.values():
         if ctx.out_of_time or ctx.isolate.exhausted:
             ctx.notes.append("decoder evaluation stopped at its time budget")
@@ -133,12 +137,14 @@ def run(ctx: Context) -> int:
             ctx.spend(binding)
             for needed in env.bindings:
                 ctx.spend(needed)
+        strings = {r.value for r in values if r.ok and isinstance(r.value, str)}
+        via = "string-array" if len(strings) >= TABLE_MIN else TECHNIQUE
         for node, args in entries:
             outcome = by_args[args]
             # Arrays are objects the program may mutate later (a string table being
             # rotated): only primitive values are safe to write in.
             if outcome.ok and not isinstance(outcome.value, list):
-                results[id(node)] = outcome.value
+                results[id(node)] = (outcome.value, via)
     if not results:
         return 0
     count = 0
@@ -147,9 +153,9 @@ def run(ctx: Context) -> int:
         nonlocal count
         if node.type != "CallExpression" or id(node) not in results:
             return None
-        value = results[id(node)]
+        value, via = results[id(node)]
         count += 1
-        return ctx.hide(as_node(value, node), TECHNIQUE)
+        return ctx.hide(as_node(value, node), via)
 
     ctx.program = transform(ctx.program, replace)
     ctx.changed()

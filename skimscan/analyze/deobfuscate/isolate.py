@@ -59,7 +59,16 @@ _PRELUDE = r"""
     }
     return out;
   };
-  // no `window`/`self`: code that reaches for the page throws here instead of reading undefined
+  // `window`/`self`: the built-ins decoders reach through them (`window.atob(…)`), nothing of a
+  // page; reading a page property gives undefined and touching one of its members throws.
+  var win = {};
+  ["atob", "btoa", "unescape", "escape", "decodeURIComponent", "encodeURIComponent",
+   "decodeURI", "encodeURI", "parseInt", "parseFloat", "String", "Number", "Boolean", "Array",
+   "Object", "Math", "JSON", "RegExp", "Date", "isNaN", "isFinite"].forEach(function (k) {
+    win[k] = g[k];
+  });
+  win.window = win; win.self = win;
+  g.window = win; g.self = win;
   g.__skimscan_out = function (v) {
     var t = typeof v;
     if (t === "string" || t === "boolean" || v === null) return v;

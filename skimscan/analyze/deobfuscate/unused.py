@@ -15,6 +15,7 @@ from typing import Any
 
 from skimscan.analyze.deobfuscate.context import Context
 from skimscan.analyze.deobfuscate.environment import mutates
+from skimscan.analyze.deobfuscate.inline import returned_expression
 from skimscan.analyze.deobfuscate.scope import Binding, ScopeIndex
 from skimscan.analyze.deobfuscate.techniques import Technique
 from skimscan.analyze.deobfuscate.tree import FUNCTIONS, statement_lists, touched, walk
@@ -41,6 +42,16 @@ def _parts(binding: Binding, index: ScopeIndex, body: list[Any]) -> list[Any] | 
     return [definition, *preparing]
 
 
+def _wraps_spent(ctx: Context, binding: Binding, index: ScopeIndex) -> bool:
+    """A one-line function that only calls spent machinery (a string-table wrapper at the top
+    level, which could not be marked spent itself: a global may serve other scripts)."""
+    fn = binding.init
+    if binding.kind != "function" or fn is None or returned_expression(fn) is None:
+        return False
+    _, outside, _ = index.free_bindings(fn)
+    return bool(outside) and all(ctx.spent_key(b) in ctx.spent for b in outside)
+
+
 def run(ctx: Context) -> int:
     if not ctx.spent:
         return 0
@@ -54,7 +65,7 @@ def run(ctx: Context) -> int:
         if body is None or scope.is_dynamic():
             continue
         for binding in scope.bindings.values():
-            if ctx.spent_key(binding) not in ctx.spent:
+            if ctx.spent_key(binding) not in ctx.spent and not _wraps_spent(ctx, binding, index):
                 continue
             parts = _parts(binding, index, body)
             if parts is not None:
