@@ -154,7 +154,11 @@ def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,
         found.extend((c, w, v, None, None) for c, w, v in visitor.html_code[html_done:])
         html_done = len(visitor.html_code)
         if depth == 1 and not found and any(f.kind == "dynamic-code" for f in visitor.facts):
-            found.extend((c, w, v, None, None) for c, w, v in _payload_candidates(text, visitor))
+            # The payload may sit in the text or in a string only a decoder revealed (an
+            # obfuscator's string table holding the base64 blob).
+            hidden = "\n".join(value for value, _, _ in recovered)
+            found.extend((c, w, v, None, None)
+                         for c, w, v in _payload_candidates(f"{text}\n{hidden}", visitor))
         for stage_code, where, via, params, origin in found:
             if not stage_code.strip() or stage_code in seen or len(stage_code) > MAX_STAGE_CODE:
                 continue

@@ -11,6 +11,11 @@ def test_keys_payloads_and_window_aliases_are_propagated() -> None:
     assert 'run("key-1", window.atob("QUJD"));' in out and 'document.title = "key-1";' in out
 
 
+def test_a_library_passed_into_an_iife_is_named_again() -> None:
+    code = "(function (_0x4e, w) { _0x4e.getJSON('https://x.example/j', {d: 1}); })(jQuery, window);"
+    assert 'jQuery.getJSON("https://x.example/j"' in flat(clean(code, constants))
+
+
 def test_a_helper_called_once_sees_its_argument() -> None:
     code = "function run(code) { var s = make(); s.text = code; } run('alert(1)');"
     assert 's.text = "alert(1)";' in flat(clean(code, constants))

@@ -31,9 +31,11 @@ from skimscan.analyze.deobfuscate.tree import (
 TECHNIQUE = Technique.CONSTANTS
 #: Strings up to this length are copied to every use; longer ones only to a single use.
 SHORT = 200
-#: Browser globals that kits pass into their IIFE under another name.
+#: Browser globals and page libraries that kits pass into their IIFE under another name
+#: (`(function (_0x4e46) {…})(jQuery)`: the facts walk knows `jQuery.ajax`, not `_0x4e46.ajax`).
 GLOBALS = frozenset({"window", "self", "globalThis", "document", "navigator", "location",
-                     "localStorage", "sessionStorage", "top", "parent"})
+                     "localStorage", "sessionStorage", "top", "parent", "jQuery", "$",
+                     "Zepto", "Prototype"})
 
 
 def _value_node(binding: Binding) -> Any | None:

@@ -42,13 +42,14 @@ TABLE_MIN = 8
 def js_argument(node: Any, index: ScopeIndex) -> str | None:
     """A constant argument as JavaScript text: a literal, or a name that only ever holds an
     array of literals (`unwrap(parts)` with `var parts = ['…', '…']`, never written)."""
+    array = node
     if node.type == "Identifier":
         binding = index.ref.get(id(node))
-        init = binding.init if binding is not None else None
-        if binding is None or binding.writes or init is None or \
-                init.type != "ArrayExpression" or binding.scope.is_dynamic():
+        array = binding.init if binding is not None else None
+        if binding is None or binding.writes or binding.scope.is_dynamic() or array is None:
             return None
-        items = [js_literal(e) if e is not None else None for e in init.elements]
+    if array.type == "ArrayExpression":  # `_c([104, 116, …])` or a name for such an array
+        items = [js_literal(e) if e is not None else None for e in array.elements]
         if any(i is None for i in items) or sum(len(i or "") for i in items) > MAX_LITERAL:
             return None
         return "[" + ",".join(i for i in items if i is not None) + "]"

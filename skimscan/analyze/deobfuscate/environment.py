@@ -75,13 +75,21 @@ class Environment:
                     outside.append(found)
         return all(self.need(b) for b in outside)
 
-    def original(self, node: Any) -> str:
-        """The source text of a function or statement as the browser received it: a decoder
-        keyed on its own `toString()` needs the exact bytes, even after passes rewrote its
-        body. The names that text uses are added as dependencies (`need_code(…, where)`)."""
+    def original(self, node: Any, where: Scope) -> str | None:
+        """The source text of a function as the browser received it: a decoder keyed on its
+        own `toString()` needs the exact bytes, even after passes rewrote its body. None when
+        that text uses a name that no longer exists (machinery already decoded and removed):
+        then the function as it is now is equivalent, and is what runs."""
         span = getattr(node, "range", None)
-        if span is None or (getattr(node, "rewritten", False) and node.type not in FUNCTIONS):
-            return self.ctx.source_of(node)
+        if span is None:
+            return None
+        names = original_free_names(self.ctx, node)
+        if names is None:
+            return None
+        _, outside, globals_ = self.index.free_bindings(node)
+        current = {b.name for b in outside} | globals_
+        if any(name not in current and where.lookup(name) is None for name in names):
+            return None
         return self.ctx.code[span[0]:span[1]]
 
     def need(self, binding: Binding) -> bool:
@@ -97,19 +105,18 @@ class Environment:
                 return False
             if init.type != "FunctionDeclaration":  # a named function expression's own name
                 return True
-            text = self.original(init)
+            exact = self.original(init, binding.scope)
+            text = exact if exact is not None else self.ctx.source_of(init)
         elif binding.kind in ("var", "let", "const") and init is not None:
             if binding.writes and not (init.type in FUNCTIONS and
                                        not self.index.written_outside(binding, init)):
                 return False
-            source = self.original(init) if init.type in FUNCTIONS else \
-                self.ctx.source_of(init)
-            text = f"var {binding.name} = {source};"
+            exact = self.original(init, binding.scope) if init.type in FUNCTIONS else None
+            text = f"var {binding.name} = {exact or self.ctx.source_of(init)};"
         else:
             return False
         self._add(binding.scope, binding.node, text)
-        where = binding.scope if init.type in FUNCTIONS and getattr(init, "range", None) \
-            else None
+        where = binding.scope if exact is not None else None
         if not self.need_code(init, where):
             return False
         return self._mutators(binding)
