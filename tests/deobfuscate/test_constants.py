@@ -12,7 +12,8 @@ def test_keys_payloads_and_window_aliases_are_propagated() -> None:
 
 
 def test_a_library_passed_into_an_iife_is_named_again() -> None:
-    code = "(function (_0x4e, w) { _0x4e.getJSON('https://x.example/j', {d: 1}); })(jQuery, window);"
+    code = ("(function (_0x4e, w) { _0x4e.getJSON('https://x.example/j', {d: 1}); })"
+            "(jQuery, window);")
     assert 'jQuery.getJSON("https://x.example/j"' in flat(clean(code, constants))
 
 
