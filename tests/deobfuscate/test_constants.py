@@ -17,6 +17,13 @@ def test_a_library_passed_into_an_iife_is_named_again() -> None:
     assert 'jQuery.getJSON("https://x.example/j"' in flat(clean(code, constants))
 
 
+def test_jquery_hands_itself_to_ready_handlers() -> None:
+    code = ("jQuery(function (_0x44) { _0x44.post('https://x.example/p', {}); });"
+            "jQuery(document).ready(function (q) { q.ajax({}); });")
+    out = flat(clean(code, constants))
+    assert 'jQuery.post("https://x.example/p"' in out and "jQuery.ajax({})" in out
+
+
 def test_a_helper_called_once_sees_its_argument() -> None:
     code = "function run(code) { var s = make(); s.text = code; } run('alert(1)');"
     assert 's.text = "alert(1)";' in flat(clean(code, constants))

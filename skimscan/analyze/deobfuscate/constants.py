@@ -24,6 +24,7 @@ from skimscan.analyze.deobfuscate.tree import (
     N,
     clone,
     has_value,
+    member_key,
     transform,
     walk,
 )
@@ -98,10 +99,34 @@ def _iife_params(program: Any, index: ScopeIndex, declared: set[str]) -> dict[in
     return out
 
 
+def _ready_handlers(program: Any, index: ScopeIndex, declared: set[str]) -> dict[int, Any]:
+    """`jQuery(function ($) {…})` and `jQuery(document).ready(function ($) {…})`: jQuery hands
+    itself to a ready handler as its first parameter."""
+    out: dict[int, Any] = {}
+    for n in walk(program):
+        if n.type != "CallExpression" or not n.arguments or n.arguments[0].type not in FUNCTIONS:
+            continue
+        callee = n.callee
+        if callee.type == "MemberExpression" and member_key(callee) == "ready":
+            callee = callee.object.callee if callee.object.type == "CallExpression" else None
+        if callee is None or callee.type != "Identifier" or callee.name not in ("jQuery", "$") \
+                or not index.is_global(callee) or callee.name in declared:
+            continue
+        fn = n.arguments[0]
+        scope = index.scope_of.get(id(fn))
+        if not fn.params or fn.params[0].type != "Identifier" or scope is None:
+            continue
+        binding = scope.bindings.get(fn.params[0].name)
+        if binding is not None and binding.kind == "param" and not binding.writes:
+            out[id(binding)] = N("Identifier", name="jQuery")
+    return out
+
+
 def run(ctx: Context) -> int:
     index = ctx.scopes()
     declared = {name for scope in index.scope_of.values() for name in scope.bindings}
     values: dict[int, Any] = _iife_params(ctx.program, index, declared)
+    values.update(_ready_handlers(ctx.program, index, declared))
     for scope in {id(s): s for s in index.scope_of.values()}.values():
         if scope.is_dynamic():
             continue
