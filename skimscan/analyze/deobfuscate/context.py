@@ -73,12 +73,17 @@ class Context:
 
     # source text -------------------------------------------------------------------------
     def source_of(self, node: Any) -> str:
-        """JavaScript for `node` as it is now: the original text when the subtree is untouched,
-        else the node re-printed."""
+        """JavaScript for `node` as it is now, for the isolate: the original text when the
+        subtree is untouched, else the node re-printed on one line. Obfuscators' self-defending
+        code tests its own text for line breaks and hangs in a catastrophic regex when it finds
+        them (it was "beautified"); printed code must not look beautified."""
         span = getattr(node, "range", None)
         if span is not None and not any(getattr(n, "rewritten", False) for n in walk(node)):
             return self.code[span[0]:span[1]]
-        return print_node(node)
+        text = print_node(node)
+        if "`" in text:  # a template literal may hold line breaks of its own
+            return text
+        return " ".join(line.strip() for line in text.splitlines())
 
     @staticmethod
     def spent_key(binding: Any) -> str:
