@@ -17,6 +17,12 @@ def test_a_library_passed_into_an_iife_is_named_again() -> None:
     assert 'jQuery.getJSON("https://x.example/j"' in flat(clean(code, constants))
 
 
+def test_local_names_of_globals_are_named_again() -> None:
+    code = "var q = window.jQuery, d = window.document; q.post(d.title); var w = window; w.x(1);"
+    out = flat(clean(code, constants))
+    assert "jQuery.post(document.title);" in out and "window.x(1);" in out
+
+
 def test_jquery_hands_itself_to_ready_handlers() -> None:
     code = ("jQuery(function (_0x44) { _0x44.post('https://x.example/p', {}); });"
             "jQuery(document).ready(function (q) { q.ajax({}); });")

@@ -39,10 +39,28 @@ GLOBALS = frozenset({"window", "self", "globalThis", "document", "navigator", "l
                      "Zepto", "Prototype"})
 
 
-def _value_node(binding: Binding) -> Any | None:
+def _global_alias(init: Any, index: ScopeIndex, declared: set[str]) -> Any | None:
+    """`var $ = window.jQuery`, `var d = document`: the global it names, as an identifier."""
+    if init.type == "MemberExpression" and init.object.type == "Identifier" and \
+            init.object.name in ("window", "self", "globalThis") and \
+            index.is_global(init.object) and init.object.name not in declared:
+        name = member_key(init)
+    elif init.type == "Identifier" and index.is_global(init):
+        name = init.name
+    else:
+        return None
+    if name not in GLOBALS or name in declared:
+        return None
+    return N("Identifier", name=name)
+
+
+def _value_node(binding: Binding, index: ScopeIndex, declared: set[str]) -> Any | None:
     init = binding.init
     if init is None or binding.kind not in ("var", "let", "const"):
         return None
+    alias = _global_alias(init, index, declared)
+    if alias is not None:
+        return alias
     if init.type == "UnaryExpression" and init.operator == "-" and has_value(init.argument):
         return init
     if init.type != "Literal" or not has_value(init):
@@ -133,7 +151,7 @@ def run(ctx: Context) -> int:
         for binding in scope.bindings.values():
             if not binding.constant or not binding.refs:
                 continue
-            node = _value_node(binding)
+            node = _value_node(binding, index, declared)
             if node is not None:
                 values[id(binding)] = node
     if not values:

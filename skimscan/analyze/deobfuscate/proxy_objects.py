@@ -53,13 +53,13 @@ def _table(binding: Binding) -> dict[str, Any] | None:
 
 
 def _candidates(index: ScopeIndex, program: Any) -> dict[int, dict[str, Any]]:
-    """Bindings of proxy objects whose every reference is a read by a known key."""
+    """Bindings of proxy objects whose every reference is a member read (the reads by known
+    keys are the ones replaced; reads by keys built at run time stay)."""
     reads: set[int] = set()
     writes: set[int] = set()
     for n in walk(program):
-        if n.type == "MemberExpression" and n.object.type == "Identifier" and \
-                member_key(n) is not None:
-            reads.add(id(n.object))
+        if n.type == "MemberExpression" and n.object.type == "Identifier":
+            reads.add(id(n.object))  # a read by any key (`T['c' + k]` reads, never writes)
         else:
             target = _written_member(n)
             if target is not None:

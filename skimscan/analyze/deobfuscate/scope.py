@@ -30,15 +30,18 @@ _STRING_RUNNERS = frozenset({"eval", "Function", "setTimeout", "setInterval", "e
 
 
 def _runs_string(call: Any) -> bool:
-    """`eval(s)`, `Function(s)`, `setTimeout(s, t)` with anything but a function as `s`."""
+    """`eval(s)`, `Function(s)`, `setTimeout(s, t)` with text (not a function) as `s`."""
     callee = call.callee
     name = callee.name if callee.type == "Identifier" else (
         callee.property.name if callee.type == "MemberExpression" and not callee.computed
         and callee.property.type == "Identifier" else None)
     if name not in _STRING_RUNNERS or not call.arguments:
         return False
-    first = call.arguments[0] if name != "Function" else call.arguments[-1]
-    return first.type not in FUNCTIONS
+    if name in ("eval", "Function", "execScript"):
+        return True
+    # a timer: a name or a member most likely holds a function; text is written or built
+    return call.arguments[0].type in ("Literal", "TemplateLiteral", "BinaryExpression",
+                                      "CallExpression")
 
 
 @dataclass(eq=False)
