@@ -108,10 +108,14 @@ def _analyse_tree(code: str, tree: Any, folders: list[Folder],
                   obfuscation: tuple[tuple[str, int, int, int], ...],
                   limits: ParseLimits | None, clean: Deobfuscation) -> RawAnalysis:
     folder = folders[0]
-    visitor = ScriptVisitor(tree, folder, _no_classify, patterns.injected_card_fields(code))
+    # Text-level searches see the source and what decoders revealed (an obfuscator's string
+    # table may hold the injected card form's markup or a base64 payload).
+    revealed = "\n".join(clean.revealed)
+    visitor = ScriptVisitor(tree, folder, _no_classify,
+                            patterns.injected_card_fields(f"{code}\n{revealed}"))
     visitor.run()
     recovered = [(r.value, Location(r.line, r.column), r.via) for r in folder.recovered()]
-    stage_facts, stages = _run_stages(code, folders, visitor, recovered, limits)
+    stage_facts, stages = _run_stages(code, folders, visitor, recovered, limits, clean.revealed)
     visitor.finish()
     unpacked = [Fact("dynamic-code", Location(s.line, s.column),
                      {"via": s.via, "decoded": s.decoded, "size": s.size})
@@ -137,7 +141,8 @@ def _analyse_tree(code: str, tree: Any, folders: list[Folder],
 
 def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,
                 recovered: list[tuple[str, Location, str]],
-                limits: ParseLimits | None) -> tuple[list[Fact], int]:
+                limits: ParseLimits | None, revealed: tuple[str, ...] = ()
+                ) -> tuple[list[Fact], int]:
     """Analyse code the script builds and runs (eval, new Function, string timers, handlers
     in injected HTML, base64 payloads handed to an evaluator) inside the same visitor, so
     data flows between stages are followed. Bounded: MAX_STAGES levels, MAX_STAGE_CODE each."""
@@ -156,7 +161,7 @@ def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,
         if depth == 1 and not found and any(f.kind == "dynamic-code" for f in visitor.facts):
             # The payload may sit in the text or in a string only a decoder revealed (an
             # obfuscator's string table holding the base64 blob).
-            hidden = "\n".join(value for value, _, _ in recovered)
+            hidden = "\n".join([*revealed, *(value for value, _, _ in recovered)])
             found.extend((c, w, v, None, None)
                          for c, w, v in _payload_candidates(f"{text}\n{hidden}", visitor))
         for stage_code, where, via, params, origin in found:

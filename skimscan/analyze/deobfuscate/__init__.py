@@ -70,6 +70,7 @@ class Deobfuscation:
     stages: tuple[Stage, ...] = ()
     notes: tuple[str, ...] = ()
     error: str | None = None
+    revealed: tuple[str, ...] = ()  # strings only a decoder showed (not in the source)
 
     def origin(self, line: int) -> tuple[int, int]:
         """The original (line, column) of a 1-based line of the clean program."""
@@ -135,7 +136,8 @@ def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
     techniques = tuple((t.value, ctx.counts[t.value]) for t in Technique if ctx.counts[t.value])
     significant = any(t not in COSMETIC for t, _ in techniques)
     if not printed:
-        return Deobfuscation("", significant, techniques, (), tuple(ctx.stages), tuple(ctx.notes))
+        return Deobfuscation("", significant, techniques, (), tuple(ctx.stages),
+                             tuple(ctx.notes), revealed=tuple(ctx.revealed))
     printer = Printer(ctx.program, rename=False)
     try:
         clean = printer.program()
@@ -143,7 +145,7 @@ def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
         return Deobfuscation("", False, techniques, (), (), tuple(ctx.notes),
                              "nested too deeply to print")
     return Deobfuscation(clean, significant, techniques, tuple(printer.origins),
-                         tuple(ctx.stages), tuple(ctx.notes))
+                         tuple(ctx.stages), tuple(ctx.notes), revealed=tuple(ctx.revealed))
 
 
 def deobfuscate(code: str, limits: ParseLimits | None = None, *,

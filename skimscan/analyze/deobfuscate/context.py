@@ -21,6 +21,7 @@ from skimscan.analyze.deobfuscate.tree import N, walk
 from skimscan.analyze.printer import Printer
 
 Rule = Callable[[Any], Any | None]
+MAX_REVEALED = 20_000
 RuleTable = Mapping[str, Rule]
 
 
@@ -53,6 +54,9 @@ class Context:
     #: bindings whose value a pass took at every use it could (decoders and what they need,
     #: inlined proxies): candidates for `unused`
     spent: set[str] = field(default_factory=set)
+    #: strings only a decoder showed: text-level searches (injected card fields, base64
+    #: payloads) look at them as at the source
+    revealed: list[str] = field(default_factory=list)
     _scopes: ScopeIndex | None = None
 
     def scopes(self) -> ScopeIndex:
@@ -98,8 +102,11 @@ class Context:
         """Mark the strings of a computed constant that the source does not spell out (see
         `tree.hide`); strings written in the source as they are were never hidden."""
         for n in walk(node):
-            if n.type == "Literal" and isinstance(n.value, str) and len(n.value) >= 2 and \
-                    n.value not in self.code:
+            if n.type != "Literal" or not isinstance(n.value, str) or len(n.value) < 2:
+                continue
+            if len(self.revealed) < MAX_REVEALED:  # its text may be escaped in the source
+                self.revealed.append(n.value)
+            if n.value not in self.code:
                 n.hidden = via
         return node
 
