@@ -42,7 +42,7 @@ from skimscan.models import (
 )
 
 #: Bump when extraction changes, so that stale disk-cache entries are not reused.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 MAX_STAGES = 3
 MAX_STAGE_CODE = 2 * 1024 * 1024
 _DATA_LABELS = ("card", "form", "keys", "input")

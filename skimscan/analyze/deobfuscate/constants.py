@@ -109,10 +109,12 @@ def _iife_params(program: Any, index: ScopeIndex, declared: set[str]) -> dict[in
             binding = scope.bindings.get(param.name)
             if binding is None or binding.writes or binding.kind != "param":
                 continue
-            if (arg.type == "Identifier" and arg.name in GLOBALS and index.is_global(arg) and \
-                    arg.name not in declared) or (arg.type == "Literal" and has_value(arg) and not (
+            alias = _global_alias(arg, index, declared)  # `jQuery`, `window.jQuery`
+            if alias is not None:
+                out[id(binding)] = alias
+            elif arg.type == "Literal" and has_value(arg) and not (
                     isinstance(arg.value, str) and len(arg.value) > SHORT and
-                    len(binding.refs) > 1)):
+                    len(binding.refs) > 1):
                 out[id(binding)] = arg
     return out
 
