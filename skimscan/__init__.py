@@ -27,6 +27,7 @@ __all__ = [
     "Baseline",
     "Confidence",
     "ConfigError",
+    "Deobfuscation",
     "Engine",
     "EngineOptions",
     "Finding",
@@ -51,6 +52,7 @@ __all__ = [
     "apply_baseline",
     "ascan_url",
     "default_rules_dir",
+    "deobfuscate",
     "load_baseline",
     "load_rules",
     "render_html",
@@ -80,6 +82,7 @@ from skimscan.models import (
 )
 
 if TYPE_CHECKING:
+    from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate
     from skimscan.analyze.rules import Rule, RuleSet, default_rules_dir, load_rules
     from skimscan.pipeline import Engine, EngineOptions, analyze_source, scan_files
     from skimscan.report.baseline import Baseline, apply_baseline, load_baseline, write_baseline
@@ -99,6 +102,7 @@ _LAZY = {
                     "skimscan.analyze.rules"),
     **dict.fromkeys(("Baseline", "apply_baseline", "load_baseline", "write_baseline"),
                     "skimscan.report.baseline"),
+    **dict.fromkeys(("Deobfuscation", "deobfuscate"), "skimscan.analyze.deobfuscate"),
     "render_html": "skimscan.report.html",
     "render_json": "skimscan.report.json_report",
     "render_junit": "skimscan.report.junit",
