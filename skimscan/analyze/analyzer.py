@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from skimscan.analyze import destinations, patterns
-from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate_tree
+from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate_tree, worth_rewriting
 from skimscan.analyze.deobfuscate.techniques import COSMETIC
 from skimscan.analyze.facts import Fact
 from skimscan.analyze.fold import Folder
@@ -54,6 +54,8 @@ _ENCODER_NAMES = {"btoa": "base64", "encodeURIComponent": "url-encoding", "escap
                   "charCodeAt": "char codes"}
 
 Classify = Callable[[str | None], HostInfo]
+#: A big ordinary bundle is analysed as written (see `deobfuscate.worth_rewriting`).
+_AS_WRITTEN = Deobfuscation("", False, (), ())
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
         return RawAnalysis((), (), (), result.error, 1, obfuscation)
     # The tree is rewritten in place into its clean equivalent (nodes keep the original
     # locations), and everything below sees only the clean tree.
-    clean = deobfuscate_tree(result.tree, code)
+    clean = deobfuscate_tree(result.tree, code) if worth_rewriting(code) else _AS_WRITTEN
     folders = [Folder(result.tree)]
     try:
         return _analyse_tree(code, result.tree, folders, obfuscation, limits, clean)

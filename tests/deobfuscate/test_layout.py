@@ -24,3 +24,15 @@ def test_every_module_is_a_pass_or_named_support() -> None:
     names = {p.stem for p in package.glob("*.py")}
     passes = {m.__name__.rsplit(".", 1)[1] for m in (*LOCAL, *PASSES)}
     assert names == passes | SUPPORT
+
+
+def test_big_ordinary_bundles_are_analysed_as_written() -> None:
+    from skimscan.analyze.deobfuscate import ALWAYS_BYTES, worth_rewriting
+
+    bundle = "function f(a) { return a + 1; }\n" * (ALWAYS_BYTES // 20)
+    assert worth_rewriting("var a = atob('aGk=');")
+    assert not worth_rewriting(bundle)
+    names = "".join(f"var _0x{i:04x} = {i};" for i in range(0xa000, 0xa010))
+    assert worth_rewriting(bundle + names)
+    packed = "eval(function(p,a,c,k,e,d){return p}('x',62,1,''.split('|'),0,{}))"
+    assert worth_rewriting(bundle + packed)

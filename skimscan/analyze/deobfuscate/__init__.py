@@ -18,6 +18,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from skimscan.analyze.parse import ParseLimits, parse, run_deep
 from skimscan.analyze.printer import Printer
 
 __all__ = ["LOCAL", "PASSES", "Deobfuscation", "Stage", "Technique", "deobfuscate",
-           "deobfuscate_tree"]
+           "deobfuscate_tree", "worth_rewriting"]
 
 #: Node-local rewrites, run together in one bottom-up walk at the start of every round.
 LOCAL: tuple[ModuleType, ...] = (constant_folding, member_keys, dead_code, call_forms)
@@ -57,6 +58,20 @@ PASSES: tuple[ModuleType, ...] = (sequences, object_keys, constants, builtin_cal
                                   proxy_functions, decoders, control_flow, packers, unused)
 MAX_ROUNDS = 16
 BUDGET_S = 6.0
+#: Scripts up to this size are always rewritten before analysis; bigger ones only when they
+#: look like an obfuscator's output or a packer. Rewriting costs about as much as parsing
+#: again per round, and a 400 KB analytics bundle is ordinary code the analysis reads as it is.
+ALWAYS_BYTES = 64 * 1024
+_OBFUSCATOR_NAMES = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
+_PACKER = re.compile(r"eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e")
+
+
+def worth_rewriting(code: str) -> bool:
+    """Whether the analysis deobfuscates this script first (see ALWAYS_BYTES)."""
+    if len(code) <= ALWAYS_BYTES:
+        return True
+    head = code[:2_000_000]
+    return len(set(_OBFUSCATOR_NAMES.findall(head))) >= 8 or bool(_PACKER.search(head))
 
 
 @dataclass(frozen=True)
