@@ -61,7 +61,7 @@ BUDGET_S = 6.0
 #: Scripts up to this size are always rewritten before analysis; bigger ones only when they
 #: look like an obfuscator's output or a packer. Rewriting costs about as much as parsing
 #: again per round, and a 400 KB analytics bundle is ordinary code the analysis reads as it is.
-ALWAYS_BYTES = 64 * 1024
+ALWAYS_BYTES = 32 * 1024
 _OBFUSCATOR_NAMES = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
 _PACKER = re.compile(r"eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e")
 
