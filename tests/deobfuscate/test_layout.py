@@ -36,3 +36,24 @@ def test_big_ordinary_bundles_are_analysed_as_written() -> None:
     assert worth_rewriting(bundle + names)
     packed = "eval(function(p,a,c,k,e,d){return p}('x',62,1,''.split('|'),0,{}))"
     assert worth_rewriting(bundle + packed)
+
+
+def test_a_failing_pass_stops_deobfuscation_not_the_analysis() -> None:
+    from types import SimpleNamespace
+
+    from skimscan.analyze.deobfuscate import deobfuscate_tree
+    from skimscan.analyze.parse import parse, run_deep
+
+    def broken(ctx: object) -> int:
+        raise KeyError("unexpected node")
+
+    code = "var u = atob('aHR0cHM6Ly94LmV4YW1wbGU='); fetch(u);"
+    bad = SimpleNamespace(run=broken, TECHNIQUE="packers")
+
+    def work() -> object:
+        tree = parse(code).tree
+        return deobfuscate_tree(tree, code, passes=[*PASSES[:4], bad], printed=True)
+
+    result = run_deep(work)
+    assert "deobfuscation stopped early (KeyError" in result.notes[0]  # type: ignore[attr-defined]
+    assert 'var u = "https://x.example";' in result.code  # type: ignore[attr-defined]

@@ -146,6 +146,11 @@ def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
                 break
     except RecursionError:
         ctx.notes.append("deobfuscation stopped: nested too deeply")
+    except Exception as exc:  # a pass met a tree it does not know: keep what was rewritten
+        # Every rewrite replaces whole nodes, so the tree is a valid program at any point;
+        # the analysis goes on with it and the note says where deobfuscation stopped.
+        ctx.notes.append(f"deobfuscation stopped early ({type(exc).__name__}: "
+                         f"{str(exc)[:120]})")
     finally:
         isolate.close()
     techniques = tuple((t.value, ctx.counts[t.value]) for t in Technique if ctx.counts[t.value])
