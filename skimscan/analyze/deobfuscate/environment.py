@@ -130,7 +130,7 @@ class Environment:
 
     def _mutators(self, binding: Binding) -> bool:
         """Statements beside the declaration that prepare the binding's value."""
-        body = _body_of(binding.scope.node)
+        body = scope_body(binding.scope.node)
         if body is None:
             return True
         for stmt in body:
@@ -166,7 +166,8 @@ class Environment:
         return f"(function () {{\n{text}\n}})()"
 
 
-def _body_of(node: Any) -> list[Any] | None:
+def scope_body(node: Any) -> list[Any] | None:
+    """The statements directly in a scope-opening node (program, function body, block)."""
     if node.type == "Program":
         return list(node.body)
     if node.type in FUNCTIONS and node.body.type == "BlockStatement":

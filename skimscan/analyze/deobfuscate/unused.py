@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from skimscan.analyze.deobfuscate.context import Context
-from skimscan.analyze.deobfuscate.environment import mutates
+from skimscan.analyze.deobfuscate.environment import mutates, scope_body
 from skimscan.analyze.deobfuscate.inline import returned_expression
 from skimscan.analyze.deobfuscate.scope import Binding, ScopeIndex
 from skimscan.analyze.deobfuscate.techniques import Technique
-from skimscan.analyze.deobfuscate.tree import FUNCTIONS, statement_lists, touched, walk
+from skimscan.analyze.deobfuscate.tree import statement_lists, touched, walk
 
 TECHNIQUE = Technique.UNUSED
 
@@ -61,7 +61,7 @@ def run(ctx: Context) -> int:
     # outside the group until none is (a fixed point), then remove what is left.
     candidates: dict[int, tuple[Binding, list[Any], set[int]]] = {}
     for scope in {id(s): s for s in index.scope_of.values()}.values():
-        body = _scope_body(scope.node)
+        body = scope_body(scope.node)
         if body is None or scope.is_dynamic():
             continue
         for binding in scope.bindings.values():
@@ -105,12 +105,3 @@ def run(ctx: Context) -> int:
     ctx.done(TECHNIQUE, count)
     return count
 
-
-def _scope_body(node: Any) -> list[Any] | None:
-    if node.type == "Program":
-        return list(node.body)
-    if node.type in FUNCTIONS and node.body.type == "BlockStatement":
-        return list(node.body.body)
-    if node.type in ("BlockStatement", "StaticBlock"):
-        return list(node.body)
-    return None
