@@ -117,15 +117,20 @@ _CHILD_KEYS: dict[type, tuple[str, ...]] = {}
 _PRIMITIVES = (str, bool, int, float)
 
 
-def children(node: Node) -> list[Node]:
-    fields = node.__dict__
+def child_keys(node: Node) -> tuple[str, ...]:
+    """The fields of `node` that can hold child nodes (memoised per class)."""
     keys = _CHILD_KEYS.get(type(node))
     if keys is None:
-        keys = tuple(k for k, v in fields.items()
+        keys = tuple(k for k, v in node.__dict__.items()
                      if k not in _SKIP_KEYS and not isinstance(v, _PRIMITIVES))
         _CHILD_KEYS[type(node)] = keys
+    return keys
+
+
+def children(node: Node) -> list[Node]:
+    fields = node.__dict__
     out: list[Node] = []
-    for key in keys:
+    for key in child_keys(node):
         value = fields.get(key)
         if value is None:
             continue

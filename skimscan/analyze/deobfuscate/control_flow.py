@@ -19,6 +19,7 @@ from skimscan.analyze.deobfuscate.context import Context
 from skimscan.analyze.deobfuscate.techniques import Technique
 from skimscan.analyze.deobfuscate.tree import (
     FUNCTIONS,
+    children,
     has_value,
     literal_value,
     statement_lists,
@@ -106,13 +107,8 @@ def _shallow(node: Any) -> list[Any]:
             # labelled jumps could still leave; any label at all keeps the dispatcher
             out.extend(x for x in walk(n) if x.type == "LabeledStatement")
             continue
-        stack.extend(_children(n))
+        stack.extend(children(n))
     return out
-
-
-def _children(node: Any) -> list[Any]:
-    from skimscan.analyze.deobfuscate.tree import children
-    return list(children(node))
 
 
 def _straight(switch: Any, order: list[str]) -> list[Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skimscan.analyze.deobfuscate.tree import FUNCTIONS, N, clone, is_node, walk
+from skimscan.analyze.deobfuscate.tree import FUNCTIONS, N, child_keys, clone, is_node, walk
 
 _FORBIDDEN = frozenset({"ThisExpression", "Super", "YieldExpression", "AwaitExpression",
                         "MetaProperty", *FUNCTIONS, "ClassExpression"})
@@ -102,9 +102,8 @@ def _substitute(node: Any, mapping: dict[str, Any], loc: Any) -> Any:
         arg = mapping[node.name]
         return N("Identifier", name="undefined", loc=loc, missing=True) if arg is None \
             else clone(arg)
-    for key, value in list(vars(node).items()):
-        if key in ("loc", "range"):
-            continue
+    for key in child_keys(node):
+        value = getattr(node, key)
         if isinstance(value, list):
             for i, item in enumerate(value):
                 if is_node(item):

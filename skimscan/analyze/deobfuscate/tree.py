@@ -16,8 +16,10 @@ from typing import Any
 
 import esprima.nodes
 
-#: Fields that hold no child nodes.
-SKIP_FIELDS = frozenset({"loc", "range", "regex", "errors", "tokens", "comments"})
+# One walker for every tree: the visitor's memo of child fields per node class.
+from skimscan.analyze.visitor import child_keys as child_keys
+from skimscan.analyze.visitor import children as children
+
 IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"})
 #: Largest string a pass writes into the tree (a decoded payload bigger than this stays put).
@@ -73,39 +75,10 @@ def N(type: str, **fields: Any) -> Any:
 
 
 _NODE = esprima.nodes.Node
-_PRIMITIVES = (str, bool, int, float)
-#: Node class -> the fields that can hold child nodes: a memo of a pure function of esprima's
-#: classes (never cleared, never observable); walks are most of the deobfuscator's time.
-_CHILD_KEYS: dict[type, tuple[str, ...]] = {}
 
 
 def is_node(value: Any) -> bool:
     return isinstance(value, _NODE)
-
-
-def _child_keys(node: Any) -> tuple[str, ...]:
-    keys = _CHILD_KEYS.get(type(node))
-    if keys is None:
-        keys = tuple(k for k, v in vars(node).items()
-                     if k not in SKIP_FIELDS and not isinstance(v, _PRIMITIVES))
-        if type(node) is not _Plain:
-            _CHILD_KEYS[type(node)] = keys
-    return keys
-
-
-def children(node: Any) -> list[Any]:
-    """Child nodes in source order."""
-    fields = node.__dict__
-    out: list[Any] = []
-    for key in _child_keys(node):
-        value = fields.get(key)
-        if value is None:
-            continue
-        if type(value) is list:
-            out.extend(v for v in value if isinstance(v, _NODE))
-        elif isinstance(value, _NODE):
-            out.append(value)
-    return out
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -128,7 +101,7 @@ def transform(node: Any, rewrite: Rewrite) -> Any:
     Returns the (possibly replaced) root. Runs inside `run_deep`: recursion depth follows the
     tree's depth, as every walk of an esprima tree does."""
     fields = node.__dict__
-    for key in _child_keys(node):
+    for key in child_keys(node):
         value = fields.get(key)
         if value is None:
             continue
@@ -152,15 +125,15 @@ def transform_top_down(node: Any, rewrite: Rewrite) -> Any:
     if replaced is not None and replaced is not node:
         adopt(replaced, node)
         node = replaced
-    for key, value in vars(node).items():
-        if key in SKIP_FIELDS:
-            continue
-        if isinstance(value, list):
+    fields = node.__dict__
+    for key in child_keys(node):
+        value = fields.get(key)
+        if type(value) is list:
             for i, item in enumerate(value):
-                if is_node(item):
+                if isinstance(item, _NODE):
                     value[i] = transform_top_down(item, rewrite)
-        elif is_node(value):
-            setattr(node, key, transform_top_down(value, rewrite))
+        elif isinstance(value, _NODE):
+            fields[key] = transform_top_down(value, rewrite)
     return node
 
 
@@ -243,11 +216,6 @@ def number_text(value: float) -> str:
             return str(int(value))
         return repr(value)
     return str(value)
-
-
-def loc_of(node: Any) -> tuple[int, int] | None:
-    loc = getattr(node, "loc", None)
-    return None if loc is None else (loc.start.line, loc.start.column)
 
 
 def set_loc(node: Any, where: Any) -> None:
