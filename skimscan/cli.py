@@ -263,11 +263,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 def _cmd_deobfuscate(args: argparse.Namespace) -> int:
     """Each file is read as `scan-file` reads it, rewritten by the same passes the analysis
     runs, and printed; a file that cannot be read or parsed is reported and makes it exit 3."""
-    import hashlib
     import json
 
     from skimscan.analyze.deobfuscate import deobfuscate
-    from skimscan.extract.files import read_text
+    from skimscan.extract.files import read_text, sha256_text
 
     entries: list[dict[str, object]] = []
     for name in args.paths:
@@ -280,8 +279,7 @@ def _cmd_deobfuscate(args: argparse.Namespace) -> int:
             continue
         result = deobfuscate(code)
         entries.append({
-            "path": name, "sha256": hashlib.sha256(code.encode("utf-8", "surrogatepass"))
-            .hexdigest(), "changed": result.changed,
+            "path": name, "sha256": sha256_text(code), "changed": result.changed,
             "techniques": dict(result.techniques), "stages": len(result.stages),
             "notes": [*notes, *result.notes], "error": result.error, "code": result.code,
         })

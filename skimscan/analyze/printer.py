@@ -188,6 +188,9 @@ _LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "ForAwai
                     "WhileStatement", "DoWhileStatement"})
 
 
+_EMPTY = _N("Program", body=[])
+
+
 class Printer:
     """Pass 2: prints the tree with renamed bindings, one statement per line."""
 
@@ -197,7 +200,8 @@ class Printer:
         #: per printed line, the (line, column) of the original statement it prints
         self.origins: list[tuple[int, int] | None] = []
         self.origin: tuple[int, int] | None = None
-        self.scopes = _Scopes(tree)
+        # Scopes only serve renaming: printing names as they are needs no scope walk.
+        self.scopes = _Scopes(tree) if rename else _Scopes(_EMPTY)
         self.scope = self.scopes.root
         self.lines: list[str] = []
         self.cur: list[str] = []

@@ -130,22 +130,20 @@ def run(ctx: Context) -> int:
         entries = [(node, args) for node, args in entries if id(node) not in setup]
         distinct = sorted({args for _, args in entries})
         values = ctx.isolate.values([f"__skimscan_fn()({a})" for a in distinct])
-        by_args = {a: r for a, r in zip(distinct, values, strict=True)}
-        for a, r in by_args.items():
-            if not r.ok or isinstance(r.value, list):
-                ctx.failed.add((key, a))
-        if any(r.ok and not isinstance(r.value, list) for r in values):
+        # Arrays are objects the program may mutate later (a string table being rotated):
+        # only primitive values are safe to write in.
+        usable = {a: r.value for a, r in zip(distinct, values, strict=True)
+                  if r.ok and not isinstance(r.value, list)}
+        ctx.failed.update((key, a) for a in distinct if a not in usable)
+        if usable:
             ctx.spend(binding)
             for needed in env.bindings:
                 ctx.spend(needed)
-        strings = {r.value for r in values if r.ok and isinstance(r.value, str)}
+        strings = {v for v in usable.values() if isinstance(v, str)}
         via = "string-array" if len(strings) >= TABLE_MIN else TECHNIQUE
         for node, args in entries:
-            outcome = by_args[args]
-            # Arrays are objects the program may mutate later (a string table being
-            # rotated): only primitive values are safe to write in.
-            if outcome.ok and not isinstance(outcome.value, list):
-                results[id(node)] = (outcome.value, via)
+            if args in usable:
+                results[id(node)] = (usable[args], via)
     if not results:
         return 0
     count = 0

@@ -129,19 +129,9 @@ class Isolate:
         """Start over with an empty global (definitions of one decoder never meet another's)."""
         self.close()
 
-    def run(self, source: str) -> bool:
-        """Run statements for their effect (definitions); False when they threw or timed out."""
-        return self._eval(f"(function(){{ {source}\n}}).call(undefined); true", raw=True).ok
-
     def define(self, source: str) -> bool:
         """Run source text at global scope (so `var`/function declarations become globals)."""
         return self._eval(source + "\n;true", raw=True).ok
-
-    def value(self, expression: str) -> Result:
-        """Evaluate an expression; its value comes back only if it is plain data."""
-        return self._eval(
-            f"(function(){{ var v = __skimscan_out(({expression})); "
-            f"return v === undefined ? '\\u0000none' : JSON.stringify(v); }})()")
 
     def values(self, expressions: list[str]) -> list[Result]:
         """Evaluate many expressions in one round trip; each fails on its own."""
