@@ -4,7 +4,7 @@ The public API (everything in `__all__`) is typed and stable within a major vers
 
     import skimscan
     report = skimscan.analyze_source(code, url="https://shop.example/app.js")
-    report = skimscan.scan_files(["build/"])
+    report = skimscan.scan_files(["build/"])                  # detonate="auto": + the browser
     report = skimscan.scan_url("https://shop.example/checkout")   # a real browser
     for target in report.targets:
         for finding in target.findings: ...
@@ -28,6 +28,7 @@ __all__ = [
     "Confidence",
     "ConfigError",
     "Deobfuscation",
+    "DetonationOptions",
     "Engine",
     "EngineOptions",
     "Finding",
@@ -84,7 +85,8 @@ from skimscan.models import (
 if TYPE_CHECKING:
     from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate
     from skimscan.analyze.rules import Rule, RuleSet, default_rules_dir, load_rules
-    from skimscan.pipeline import Engine, EngineOptions, analyze_source, scan_files
+    from skimscan.detonate import DetonationOptions, scan_files
+    from skimscan.pipeline import Engine, EngineOptions, analyze_source
     from skimscan.report.baseline import Baseline, apply_baseline, load_baseline, write_baseline
     from skimscan.report.html import render_html
     from skimscan.report.json_report import render_json
@@ -95,8 +97,8 @@ if TYPE_CHECKING:
 
 #: Names whose modules pull in the parser, the rules, the browser or a reporter: loaded on use.
 _LAZY = {
-    **dict.fromkeys(("Engine", "EngineOptions", "analyze_source", "scan_files"),
-                    "skimscan.pipeline"),
+    **dict.fromkeys(("Engine", "EngineOptions", "analyze_source"), "skimscan.pipeline"),
+    **dict.fromkeys(("DetonationOptions", "scan_files"), "skimscan.detonate"),
     **dict.fromkeys(("ScanOptions", "Scanner", "ascan_url", "scan_url"), "skimscan.scanner"),
     **dict.fromkeys(("Rule", "RuleSet", "default_rules_dir", "load_rules"),
                     "skimscan.analyze.rules"),

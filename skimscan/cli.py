@@ -84,10 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    scan_file = sub.add_parser("scan-file", help="analyse .js/.html files or folders (no browser)")
+    scan_file = sub.add_parser(
+        "scan-file", help="analyse .js/.html files or folders; run the ones static analysis "
+                          "cannot settle in the sandboxed browser (--detonate)")
     scan_file.add_argument("paths", nargs="+", metavar="PATH")
     scan_file.add_argument("--site", default=env("site"),
                            help="the site these files are served from (first-party hosts)")
+    scan_file.add_argument(
+        "--detonate", choices=("auto", "always", "never"), default=env("detonate") or "auto",
+        help="run files in the browser on a synthetic checkout with a canary card: auto (the "
+             "default) only files static analysis could not settle (obfuscated, dynamic code, "
+             "reading card fields, ...), always, or never")
+    scan_file.add_argument("--concurrency", type=int, default=env_int("concurrency", 2),
+                           help="files detonated at once on one browser (default 2)")
+    scan_file.add_argument("--detonate-timeout", type=float,
+                           default=float(env("detonate_timeout") or 90),
+                           help="seconds for detonating one file, all its pages (default 90)")
+    scan_file.add_argument("--detonate-pages", type=int, default=env_int("detonate_pages", 3),
+                           help="synthetic checkout pages tried per file at most (default 3)")
     _add_output(scan_file)
 
     scan = sub.add_parser("scan", help="load pages in a real browser and analyse what they run")
@@ -219,11 +233,15 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 
 def _cmd_scan_file(args: argparse.Namespace) -> int:
-    from skimscan.pipeline import scan_files
+    from skimscan.detonate import DetonationOptions, scan_files
 
     baseline = _load_baseline(args)
     engine = _engine(args)
-    report = scan_files(args.paths, engine=engine, site=args.site)
+    options = DetonationOptions(concurrency=max(1, args.concurrency),
+                                file_timeout=max(5.0, args.detonate_timeout),
+                                max_pages=max(1, args.detonate_pages))
+    report = scan_files(args.paths, engine=engine, site=args.site, detonate=args.detonate,
+                        options=options)
     return _finish(report, args, engine, baseline, "target")
 
 

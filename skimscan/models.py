@@ -230,6 +230,8 @@ class TargetReport:
     headers: Mapping[str, str] = field(default_factory=dict)  # security headers of the document
     #: pages: forms, card fields, iframes and CSP meta of the rendered frames
     page: Mapping[str, Any] = field(default_factory=dict)
+    #: files run in the browser on the synthetic checkout: why, on which pages, what it showed
+    detonation: Mapping[str, Any] = field(default_factory=dict)
     #: pages: the full-page screenshot (PNG) for the HTML report; never in JSON
     screenshot_png: bytes | None = field(default=None, repr=False, compare=False)
     #: the analysed code by sha256, for code excerpts in the HTML report; never in JSON

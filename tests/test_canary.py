@@ -30,6 +30,11 @@ def xor(text: str, key: int) -> str:
     return "".join(chr(ord(c) ^ key) for c in text)
 
 
+def xor_key(text: str, key: str) -> str:
+    """XOR with a repeating multi-byte key, as skimmers hide their payloads."""
+    return "".join(chr(ord(c) ^ ord(key[i % len(key)])) for i, c in enumerate(text))
+
+
 def encodings_of(data: str | bytes) -> list[str]:
     return [m.encoding for m in find_canary(CANARY, data)]
 
@@ -106,6 +111,10 @@ def test_only_test_numbers_can_be_canaries() -> None:
         (xor(RECORD, 0x5A).encode("latin-1").hex(), "hex > xor(0x5a)"),
         ("p=" + urllib.parse.quote(xor(RECORD, 0x13)), "url-encoded > xor(0x13)"),
         (",".join(str(ord(c) ^ 7) for c in RECORD), "char codes > xor(0x07)"),
+        ("x=" + urllib.parse.quote(b64(xor_key(RECORD, "m4g3"))),
+         "url-encoded > base64 > xor(4-byte key)"),
+        (b64(xor_key(RECORD, "k3yR0t8!")), "base64 > xor(8-byte key)"),
+        (xor_key(RECORD, "ab").encode("latin-1").hex(), "hex > xor(2-byte key)"),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None,
 )
@@ -161,6 +170,7 @@ def test_partial_number_only_when_the_whole_number_is_absent() -> None:
         f"{PAN[:6]} and, much later, " + "x" * 200 + PAN[-4:],  # BIN and last 4 far apart
         b64(RECORD.replace(PAN, "4242424242424242")),
         xor(RECORD.replace(PAN, "4000056655665556"), 0x2A),
+        b64(xor_key(RECORD.replace(PAN, "4000056655665556"), "m4g3")),
         b64(b"\x00" * 4096),
         "A" * 100_000,
         "%" * 1000 + "&#" * 1000 + "\\u" * 1000,

@@ -80,16 +80,21 @@ class AnalysisCache:
     def put(self, sha256: str, raw: RawAnalysis) -> None:
         self._memory[sha256] = raw
         path = self._path(sha256)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(_encode(raw), handle, separators=(",", ":"))
-            os.replace(tmp, path)
-        except OSError:
-            return  # a read-only or full disk only costs speed
+        if path is not None:
+            write_json(path, _encode(raw))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write `data` as JSON atomically (temporary file + rename); a read-only or full disk
+    only costs speed, never an error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        return
 
 
 # --- JSON round trip -------------------------------------------------------------------------

@@ -8,9 +8,11 @@ body, WebSocket frame, message or stored value, and says how it was encoded:
   hex runs (plain or separated), lists of character codes (`52,49,49,…`, `0x34 0x31 …`), and the
   whole text reversed. Layers nest (`base64 > base64`, `url-encoded > base64 > xor(0x2a)`).
 - in every layer the PAN is looked for plain, with separators between digits (`4111 11…`,
-  `4111-11…`), reversed, as the digits of the text (`4a1b1c…`), XORed with any one-byte key (a
-  key-free difference signature finds all 255 keys in one pass), and, when the whole number is
-  absent, as a partial number (the first 6 digits and the last 4 close together).
+  `4111-11…`), reversed, as the digits of the text (`4a1b1c…`), XORed with any repeating key
+  of up to `MAX_XOR_KEY` bytes (a key-free difference signature — byte i XOR byte i+period —
+  finds every key of one period in one pass; the key is then read off the known number), and,
+  when the whole number is absent, as a partial number (the first 6 digits and the last 4
+  close together).
 
 Each `Match` names the encoding (`"plain"`, `"url-encoded > base64"`, `"hex > xor(0x5a)"`), the
 other canary parts seen in the same decoded text (`cvv`, `expiry`, `name`), and an excerpt of
@@ -42,6 +44,7 @@ MAX_CHARS = 6_000_000  # characters examined per call, all layers together
 MAX_LAYER_CHARS = 2_000_000  # a single layer longer than this is cut
 MAX_RUNS = 64  # candidate runs (char codes, hex; twice as many base64) decoded per layer
 MAX_MATCHES = 12
+MAX_XOR_KEY = 8  # bytes of a repeating XOR key recovered from the known card number
 EXCERPT = 40  # characters either side of a match
 
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -254,14 +257,15 @@ def _children(layer: _Layer) -> Iterator[_Layer]:
 # --------------------------------------------------------------------------- matchers
 
 
-def _xor_signature(data: bytes) -> bytes:
-    """b[i] ^ b[i+1] for every i: the same whatever one-byte key the data was XORed with."""
+def _xor_signature(data: bytes, period: int = 1) -> bytes:
+    """b[i] ^ b[i+period] for every i: the same whatever key of that period the data was
+    XORed with (the key cancels out)."""
     n = len(data)
-    if n < 2:
+    if n <= period:
         return b""
     value = int.from_bytes(data, "big")
-    low = value & ((1 << (8 * (n - 1))) - 1)
-    return ((value >> 8) ^ low).to_bytes(n - 1, "big")
+    low = value & ((1 << (8 * (n - period))) - 1)
+    return ((value >> (8 * period)) ^ low).to_bytes(n - period, "big")
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
@@ -285,7 +289,8 @@ class _Finder:
         )
         self.bin = re.compile(r"(?<!\d)" + r"[\s\-]?".join(canary.bin) + r"(?!\d)")
         self.last4 = re.compile(r"(?<!\d)" + canary.last4 + r"(?!\d)")
-        self.signature = _xor_signature(pan.encode("ascii"))
+        self.signatures = [(period, _xor_signature(pan.encode("ascii"), period))
+                           for period in range(1, min(MAX_XOR_KEY, len(pan) // 2) + 1)]
         self.cvv = re.compile(r"(?<!\d)" + canary.cvv + r"(?!\d)")
         yy, yyyy, mm = canary.exp_year[-2:], canary.exp_year, canary.exp_month
         self.expiry = re.compile(
@@ -365,17 +370,23 @@ class _Finder:
         if len(text) < len(self.pan):
             return
         raw = text.encode("latin-1", "replace")
-        signature = _xor_signature(raw)
-        at = signature.find(self.signature)
-        while at >= 0:
-            key = raw[at] ^ ord(self.pan[0])
-            if key:
-                plain = raw.translate(bytes(i ^ key for i in range(256))).decode("latin-1")
-                if _bounded(plain, at, at + len(self.pan)):
-                    add(f"xor(0x{key:02x})", at, at + len(self.pan), self.canary.masked_pan,
-                        plain)
-                    return
-            at = signature.find(self.signature, at + 1)
+        pan = self.pan.encode("ascii")
+        for period, wanted in self.signatures:
+            signature = _xor_signature(raw, period)
+            at = signature.find(wanted)
+            while at >= 0:
+                key = bytes(raw[at + j] ^ pan[j] for j in range(period))
+                if any(key) and (period == 1 or len(set(key)) > 1):
+                    shift = at % period
+                    stream = (key[-shift:] + key[:-shift]) if shift else key
+                    plain = bytes(b ^ stream[i % period]
+                                  for i, b in enumerate(raw)).decode("latin-1")
+                    if _bounded(plain, at, at + len(self.pan)):
+                        how = (f"xor(0x{key[0]:02x})" if period == 1
+                               else f"xor({period}-byte key)")
+                        add(how, at, at + len(self.pan), self.canary.masked_pan, plain)
+                        return
+                at = signature.find(wanted, at + 1)
 
     def _partial(self, layer: _Layer, out: list[Match]) -> None:
         text = layer.text

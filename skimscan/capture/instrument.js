@@ -12,6 +12,10 @@
  *  - in-page quarantine once armed (an event of a secret type dispatched from an isolated world):
  *    WebSocket frames to untrusted hosts are swallowed and new sockets to them are accepted
  *    locally and never opened (HTTP is quarantined by the network route, not here);
+ *  - when detonating a file (config `synth`), a missing element the page's code asks for by id,
+ *    name or a simple selector, whose name looks like a card, billing or pay-button field, is
+ *    created on the spot (an input in the card form, prefilled with the canary; a submit button)
+ *    and reported as `synth`, so code aimed at another platform's checkout still runs;
  *  - looks like an ordinary desktop browser: WebGL is not SwiftShader, the window has browser
  *    chrome, console calls never hand objects to DevTools (no serialisation side effects).
  *
@@ -46,6 +50,8 @@
   var originGet = getDesc(W.MessageEvent.prototype, 'origin').get;
   var HTMLElementC = W.HTMLElement, HTMLFormC = W.HTMLFormElement;
   var loc = W.location, doc = W.document;
+  var createN = W.Document.prototype.createElement, appendN = W.Node.prototype.appendChild;
+  var setAttrN = W.Element.prototype.setAttribute;
 
   var NONCE = C.nonce;
   var originals = new WeakMapC();
@@ -456,6 +462,79 @@
     method(W.Geolocation.prototype, 'getCurrentPosition', function () { send('gate', { check: 'geolocation' }); });
     method(W.Geolocation.prototype, 'watchPosition', function () { send('gate', { check: 'geolocation' }); });
   }
+
+  // ------------------------------------------------------------------ missing elements (detonation)
+  if (C.synth) (function (S) {
+    var made = 0, RegExpC = W.RegExp;
+    var rules = [];
+    for (var i = 0; i < S.rules.length; i++) rules[i] = [S.rules[i][0], new RegExpC(S.rules[i][1], 'i')];
+    var PAY = new RegExpC(S.pay, 'i'), SKIP = new RegExpC(S.skip, 'i');
+    // `#id`, `tag#id`, `[name=x]`, `tag[name="x"]`: what code aimed at one platform asks for
+    var SIMPLE = /^\s*([a-z]+)?(?:#([\w\-\[\]\\.:]+)|\[\s*name\s*=\s*["']?([^"'\]]+)["']?\s*\])\s*$/i;
+    function kindOf(word) {
+      if (!word || test(SKIP, word)) return '';
+      for (var i = 0; i < rules.length; i++) if (test(rules[i][1], word)) return rules[i][0];
+      return test(PAY, word) ? 'pay' : '';
+    }
+    function home() {
+      var forms = doc.forms, first = null;
+      for (var i = 0; i < forms.length; i++) {
+        if (formHasCard(forms[i])) return forms[i];
+        if (!first) first = forms[i];
+      }
+      return first || doc.body;
+    }
+    function make(id, name, tagHint, selector) {
+      if (made >= S.max || !doc.body) return null;
+      var word = id || name, kind = kindOf(word);
+      if (!kind) return null;
+      var button = kind === 'pay' || tagHint === 'button';
+      var el = call(createN, doc, [button ? 'button' : 'input']);
+      if (id) call(setAttrN, el, ['id', id]);
+      if (name) call(setAttrN, el, ['name', name]);
+      if (button) {
+        call(setAttrN, el, ['type', 'submit']);
+        el.textContent = 'Place Order';
+      } else {
+        call(setAttrN, el, ['type', 'text']);
+        call(setAttrN, el, ['placeholder', word]);
+        var value = S.values[kind];
+        if (value) el.value = value;
+      }
+      try { call(appendN, home(), [el]); } catch (e) { return null; }
+      made++;
+      send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
+      return el;
+    }
+    function fromSelector(sel) {
+      var m = typeof sel === 'string' ? SIMPLE.exec(sel) : null;
+      if (!m) return null;
+      var id = m[2] ? call(strReplace, m[2], [/\\/g, '']) : '';
+      return make(id, m[3] || '', lower(m[1] || ''), sel);
+    }
+    method(W.Document.prototype, 'getElementById', function (self, args, t) {
+      if (self !== doc || apply(t, self, args) !== null) return;
+      var el = make(StringC(args[0]), '', '', '#' + args[0]);
+      if (el) return answer(el);
+    });
+    function one(self, args, t) {
+      if (apply(t, self, args) !== null) return;
+      var el = fromSelector(args[0]);
+      if (el) return answer(el);
+    }
+    method(W.Document.prototype, 'querySelector', one);
+    method(W.Element.prototype, 'querySelector', one);
+    function all(self, args, t) {
+      if (apply(t, self, args).length) return;
+      if (fromSelector(args[0])) return answer(apply(t, self, args));
+    }
+    method(W.Document.prototype, 'querySelectorAll', all);
+    method(W.Element.prototype, 'querySelectorAll', all);
+    method(W.Document.prototype, 'getElementsByName', function (self, args, t) {
+      if (self !== doc || apply(t, self, args).length) return;
+      make('', StringC(args[0]), '', '[name="' + args[0] + '"]');
+    });
+  })(C.synth);
 
   // ------------------------------------------------------------------ a shopper's browser
   var GL = C.webgl;

@@ -8,16 +8,18 @@ recorder receive it as `Runtime.consoleAPICalled` *with the JavaScript stack*, w
 name the script that read the field or called the sink. The script's own frames carry a
 `sourceURL` unique to the page, so the recorder neither reports it as page code nor blames it.
 
-Invariants: the nonce and the sourceURL are random per page; the configuration holds only the
-canary's card number and CVV (to recognise filled fields) and the trusted domains; a message
-that does not parse is ignored, never an error.
+Invariants: the nonce and the sourceURL are random per page; the configuration holds the
+canary's card number (to recognise filled fields) and the trusted domains, and — only when a
+file is detonated on the synthetic checkout, where nothing can leave the machine — the canary's
+values for missing fields it creates (`synthesise`); a message that does not parse is ignored,
+never an error.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -59,8 +61,10 @@ class Instrumentation:
         return event
 
 
-def build(canary: Canary, *, live: bool, trusted_domains: Sequence[str]) -> Instrumentation:
-    """The init script for one page, with a fresh nonce and sourceURL."""
+def build(canary: Canary, *, live: bool, trusted_domains: Sequence[str],
+          synthesise: Mapping[str, Any] | None = None) -> Instrumentation:
+    """The init script for one page, with a fresh nonce and sourceURL. `synthesise` (from
+    `shopper.synthesis_config`) makes missing card, billing and pay-button elements on demand."""
     nonce = "sk" + secrets.token_hex(8)
     source_url = f"VM{secrets.randbelow(900_000) + 100_000}"
     config = {
@@ -68,6 +72,7 @@ def build(canary: Canary, *, live: bool, trusted_domains: Sequence[str]) -> Inst
         "trusted": sorted({d.lower().lstrip(".") for d in trusted_domains if d}),
         "maxEvents": MAX_EVENTS, "maxPerKey": MAX_PER_KEY, "maxData": MAX_DATA,
         "webgl": list(WEBGL), "chrome": list(CHROME),
+        "synth": dict(synthesise) if synthesise else None,
     }
     source = resources.files("skimscan.capture").joinpath("instrument.js").read_text("utf-8")
     if PLACEHOLDER not in source or "(function (C)" not in source:

@@ -50,7 +50,7 @@ import re
 import signal
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -80,7 +80,7 @@ from skimscan.capture.cdp import CdpSession, CdpTree
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Quarantine, Trust, default_trust
 from skimscan.capture.recorder import Recorder
-from skimscan.capture.shopper import Shopper, dispatch_everywhere
+from skimscan.capture.shopper import Shopper, dispatch_everywhere, synthesis_config
 from skimscan.capture.steps import Step, shop_enabled, steps_budget
 from skimscan.errors import BrowserNotFoundError, TargetError
 from skimscan.models import Canary, FrameSnapshot, InstrumentEvent, PageCapture, RequestRecord
@@ -132,6 +132,21 @@ class CaptureOptions:
     user_agent: str | None = None
     #: milliseconds between key presses when the shopper types the card
     typing_delay: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Acceleration:
+    """Advance the page's clock (Playwright's clock API) so that code waiting for a delay runs
+    now: before the shopper types, and again after the pay button. Timers due within a jump fire
+    once (`fast_forward`); the short spans around it run every timer (`run_for`)."""
+
+    jump_ms: int = 15 * 60 * 1000
+    run_ms: int = 3000
+
+    async def advance(self, clock: Any) -> None:
+        await clock.run_for(self.run_ms)
+        await clock.fast_forward(self.jump_ms)
+        await clock.run_for(self.run_ms)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -335,6 +350,9 @@ class BrowserSession:
         live: bool = False,
         trust: Trust | None = None,
         selectors: Sequence[str] = (),
+        clock: Acceleration | None = None,
+        synthesise: bool = False,
+        cookies: Sequence[Mapping[str, Any]] = (),
     ) -> PageCapture:
         """Load `url` in a fresh context and record it; raises TargetError when it cannot.
 
@@ -347,6 +365,11 @@ class BrowserSession:
         page's own site only) inside the browser from the first keystroke, unless `live`.
         `selectors` are the policy's card-field selectors. Shopping adds `INTERACT_BUDGET`
         plus the steps' own timeouts to the deadline.
+
+        Detonation (a file on the synthetic checkout) adds `clock`, which advances the page's
+        time before the shopper and after, and `synthesise`, which creates the card, billing
+        and pay-button elements the page's code asks for and does not find (with `shop`).
+        `cookies` (Playwright's `add_cookies` form) are the visitor's before the first request.
         """
         if self._browser is None:
             raise BrowserNotFoundError("BrowserSession is not started (use `async with`)")
@@ -356,6 +379,8 @@ class BrowserSession:
         deadline = timeout + wait + GRACE
         if shop:
             deadline += wait + INTERACT_BUDGET + steps_budget(steps)
+            if clock is not None:
+                deadline += 20.0  # two jumps of the clock, 10 s each at most
         job = _Capture(
             self,
             url,
@@ -368,6 +393,9 @@ class BrowserSession:
             live=live,
             trust=trust,
             selectors=tuple(selectors),
+            clock=clock,
+            synthesise=synthesise,
+            cookies=tuple(cookies),
         )
         try:
             return await asyncio.wait_for(job.run(), deadline)
@@ -404,8 +432,13 @@ class _Capture:
         live: bool = False,
         trust: Trust | None = None,
         selectors: tuple[str, ...] = (),
+        clock: Acceleration | None = None,
+        synthesise: bool = False,
+        cookies: tuple[Mapping[str, Any], ...] = (),
     ) -> None:
         self.s = session
+        self.clock = clock
+        self.cookies = cookies
         self.url = url
         self.timeout = timeout
         self.wait = wait
@@ -421,7 +454,8 @@ class _Capture:
             trust = trust or default_trust(url)
             self.quarantine = Quarantine(trust, live=live)
             self.instrumentation = instrument.build(
-                self.canary, live=live, trusted_domains=trust.domains
+                self.canary, live=live, trusted_domains=trust.domains,
+                synthesise=synthesis_config(self.canary) if synthesise else None,
             )
         self.live = live
         assert session._fetch_limit is not None
@@ -480,6 +514,10 @@ class _Capture:
             self._routed = True
         if self.instrumentation is not None:
             await ctx.add_init_script(self.instrumentation.script)
+        if self.clock is not None:  # after the instrumentation: it keeps the real timers
+            await ctx.clock.install()
+        if self.cookies:
+            await ctx.add_cookies([dict(c) for c in self.cookies])  # type: ignore[misc]
         page = await ctx.new_page()
         self.page = page
         ctx.on("page", self._on_new_page)
@@ -512,11 +550,13 @@ class _Capture:
         if self.shop:
             page.on("framenavigated", self._on_frame_navigated)
             await self._settle()
+            await self._advance_clock("before the shopper")
             budget = INTERACT_BUDGET + steps_budget(self.steps)
             try:
                 await self._race(self._interact(), budget, "interacting with the page")
             except TimeoutError:
                 self.recorder.note(f"the simulated shopper did not finish within {budget:g}s")
+            await self._advance_clock("after the shopper")
         if self.wait > 0:
             await self._race(asyncio.sleep(self.wait), self.wait + 1, "waiting")
         await self._flush()
@@ -758,6 +798,9 @@ class _Capture:
         try:
             if answer is not None and host and answer(host):
                 self.quarantined.add(request.url)
+                body = request.post_data_buffer
+                if body is not None:
+                    self.route_bodies.setdefault((request.method, request.url), body)
                 await route.fulfill(status=204, body=b"")
                 return
             decision = "forward"
@@ -803,6 +846,20 @@ class _Capture:
             if now - start >= budget or (now - start >= 2.0 and now - self._last_request >= 1.0):
                 return
             await self._race(asyncio.sleep(0.1), 2.0, "waiting for the page to settle")
+
+    async def _advance_clock(self, when: str) -> None:
+        """With `clock`: jump the page's time forward (delayed code runs), bounded in real
+        time; the jump is recorded in the interaction log."""
+        if self.clock is None or self.context is None:
+            return
+        try:
+            await self._race(self.clock.advance(self.context.clock), 10.0, "advancing the clock")
+        except (TimeoutError, PlaywrightError) as exc:
+            self.recorder.note(f"the page clock could not be advanced {when}: "
+                               f"{_first_line(exc) or 'timed out'}")
+            return
+        self.interaction.append(
+            f"advanced the page clock by {self.clock.jump_ms // 60000} min {when}")
 
     async def _arm(self) -> None:
         """Quarantine on: the network route, and (unless live) the in-page one in every frame."""

@@ -248,6 +248,29 @@ class Plan:
                 if f.kind in CARD_KINDS and f.field.rect and self.frames[f.frame].main]
 
 
+#: names of the things around a field (its error message, label, brand icon), never a field
+_NOT_A_FIELD = re.compile(r"error|label|brand|icon|logo|msg|message|hint|help|wrap|container"
+                          r"|feedback|tooltip|status|valid|warning|notice|img|image|preview",
+                          re.I)
+#: how many missing elements one frame may have made for it (a probe of many names stays cheap)
+MAX_SYNTHESISED = 24
+
+
+def synthesis_config(canary: Canary) -> dict[str, Any]:
+    """What the instrumentation needs to make missing fields (`instrument.build(synthesise=)`):
+    the same name rules the shopper classifies fields by (JavaScript reads these patterns
+    as written), the pay-button words, and the value each kind of field is created with."""
+    first, _, last = canary.name.partition(" ")
+    values = {"pan": canary.pan, "expiry": canary.expiry, "exp_month": canary.exp_month,
+              "exp_year": canary.exp_year, "cvv": canary.cvv, "holder": canary.name,
+              "first_name": first, "last_name": last, "name": canary.name,
+              "email": canary.email, "phone": canary.phone, "address": canary.address,
+              "city": canary.city, "postcode": canary.postcode, "country": canary.country}
+    return {"rules": [[kind, pattern.pattern] for kind, pattern in _ATTRIBUTE_RULES],
+            "pay": _PAY.pattern, "skip": _NOT_A_FIELD.pattern, "values": values,
+            "max": MAX_SYNTHESISED}
+
+
 # --------------------------------------------------------------------------- the plan (pure)
 
 

@@ -64,11 +64,14 @@ def request_dict(r: RequestRecord) -> dict[str, Any]:
 
 
 def target_dict(t: TargetReport) -> dict[str, Any]:
-    return {"target": t.target, "kind": t.kind.value, "verdict": t.verdict.value,
-            "error": t.error, "scripts": [script_dict(s) for s in t.scripts],
-            "requests": [request_dict(r) for r in t.requests],
-            "findings": [finding_dict(f) for f in t.findings], "notes": list(t.notes),
-            "headers": dict(sorted(t.headers.items())), "page": masked_json(dict(t.page))}
+    out = {"target": t.target, "kind": t.kind.value, "verdict": t.verdict.value,
+           "error": t.error, "scripts": [script_dict(s) for s in t.scripts],
+           "requests": [request_dict(r) for r in t.requests],
+           "findings": [finding_dict(f) for f in t.findings], "notes": list(t.notes),
+           "headers": dict(sorted(t.headers.items())), "page": masked_json(dict(t.page))}
+    if t.detonation:  # files run on the synthetic checkout (scan-file --detonate)
+        out["detonation"] = masked_json(dict(t.detonation))
+    return out
 
 
 def report_dict(report: Report) -> dict[str, Any]:

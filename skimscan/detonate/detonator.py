@@ -1,0 +1,220 @@
+"""Run one file in the sandboxed browser on the synthetic checkout, as a shopper would meet it.
+
+For each template page, best first (`templates.rank`), in a fresh browser context (a new
+visitor: once-per-visitor cookies are absent): the file is served as a third-party script (or
+is the page, for HTML), the page clock is advanced before and after the shopper (delays of
+minutes pass in well under a second), missing card/billing/pay elements the file asks for are
+created, the canary shopper types and pays, and the page scan's findings that are the file's
+doing are kept (`attribute.py`). Pages are tried until one proves the file malicious without
+created elements, or `max_pages`, or the file's time budget, runs out.
+
+Nothing leaves the machine: the browser resolves only the checkout's own names (a confined host
+map) and every request to any other host is answered inside the browser, before the canary
+is typed and after. The file's code runs only in the browser's sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from types import TracebackType
+from typing import Any
+
+from skimscan.capture.hostmap import HostMap
+from skimscan.capture.page import Acceleration, BrowserSession, CaptureOptions
+from skimscan.detonate.attribute import Attributed, attribute, reattribute
+from skimscan.detonate.checkout import HOSTS, Staged, SyntheticCheckout, page_url
+from skimscan.detonate.templates import Template, rank
+from skimscan.errors import TargetError
+from skimscan.models import Finding, ScriptReport, Verdict
+from skimscan.pipeline import Engine
+from skimscan.policy.policy import SitePolicy
+from skimscan.scanner import analyze_capture, page_verdict, trust_for
+
+log = logging.getLogger(__name__)
+_ORDER = (Verdict.CLEAN, Verdict.SUSPICIOUS, Verdict.MALICIOUS)
+
+
+@dataclass(frozen=True)
+class DetonationOptions:
+    """How files are detonated. Part of the cache key (`fingerprint`)."""
+
+    #: template pages tried per file at most
+    max_pages: int = 3
+    #: seconds for one file, all its pages together
+    file_timeout: float = 90.0
+    #: seconds to load one page
+    page_timeout: float = 15.0
+    #: seconds to keep watching after the shopper (the clock has been advanced already)
+    wait: float = 1.0
+    #: files detonated at once, each in its own browser context
+    concurrency: int = 2
+    clock: Acceleration = field(default_factory=Acceleration)
+    synthesise: bool = True
+    #: milliseconds between the shopper's key presses
+    typing_delay: float = 1.0
+    executable: str | None = None
+
+    def fingerprint(self) -> str:
+        return (f"pages={self.max_pages};clock={self.clock.jump_ms}/{self.clock.run_ms};"
+                f"synth={int(self.synthesise)};wait={self.wait:g}")
+
+
+@dataclass(frozen=True)
+class PageRun:
+    """One template page a file ran on."""
+
+    template: str
+    url: str
+    verdict: Verdict
+    seconds: float
+    error: str | None = None
+    synthesised: tuple[str, ...] = ()
+    gates: tuple[str, ...] = ()
+    interaction: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Detonation:
+    """What running one file showed: the findings that are its doing, the scripts it made,
+    and each page it ran on. `verdict` is the detonation's alone (not the static one)."""
+
+    verdict: Verdict
+    findings: tuple[Finding, ...] = ()
+    scripts: tuple[ScriptReport, ...] = ()
+    pages: tuple[PageRun, ...] = ()
+    error: str | None = None
+
+
+def _rank_key(run: PageRun, capped: bool) -> tuple[int, int]:
+    return (_ORDER.index(run.verdict) if run.verdict in _ORDER else -1, 0 if capped else 1)
+
+
+class Detonator:
+    """One synthetic checkout and one browser for many files:
+
+        async with Detonator(engine) as d:
+            result = await d.detonate("kit.js", code, file_script_id="s1")
+    """
+
+    def __init__(self, engine: Engine, options: DetonationOptions | None = None) -> None:
+        self.engine = engine
+        self.options = options or DetonationOptions()
+        self.checkout = SyntheticCheckout()
+        self._session: BrowserSession | None = None
+        self._analysis = asyncio.Lock()  # the engine is not thread-safe
+
+    async def __aenter__(self) -> Detonator:
+        await self.checkout.start()
+        try:
+            host_map = HostMap.parse(self.checkout.host_map_specs(), confine=True)
+            self._session = BrowserSession(CaptureOptions(
+                host_map=host_map, executable=self.options.executable,
+                answer_locally=lambda host: host not in HOSTS, screenshot=False,
+                typing_delay=self.options.typing_delay,
+                extra_args=("--ignore-certificate-errors",)))
+            await self._session.start()
+        except BaseException:
+            await self.checkout.stop()
+            raise
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
+        finally:
+            await self.checkout.stop()
+
+    async def detonate(self, name: str, code: str, *, file_script_id: str = "s1",
+                       html: bool = False, hints: str = "") -> Detonation:
+        """Run `code` (a script, or with `html` a page) on the best template pages. `hints`
+        is text that names the platform (the code itself, the strings deobfuscation revealed).
+        Never raises for a file that misbehaves: a file that could not be run on any page
+        has `verdict: error` and says why."""
+        staged = self.checkout.stage(PurePosixPath(name).name, code, html=html)
+        start = time.monotonic()
+        runs: list[tuple[PageRun, Attributed | None]] = []
+        try:
+            for template in rank(self.checkout.templates, hints or code, self.options.max_pages):
+                left = self.options.file_timeout - (time.monotonic() - start)
+                if left <= 0:
+                    break
+                run = await self._page(template, staged, file_script_id, left)
+                runs.append(run)
+                page, got = run
+                if page.verdict is Verdict.MALICIOUS and got is not None and not got.synthesised:
+                    break
+        finally:
+            self.checkout.release(staged)
+        return _combine(runs)
+
+    async def _page(self, template: Template, staged: Staged, file_script_id: str,
+                    budget: float) -> tuple[PageRun, Attributed | None]:
+        assert self._session is not None
+        url = page_url(template)
+        started = time.monotonic()
+        o = self.options
+        try:
+            capture = await asyncio.wait_for(self._session.capture(
+                url, timeout=o.page_timeout, wait=o.wait, ignore_https_errors=True, shop=True,
+                trust=trust_for(url, SitePolicy()), clock=o.clock, synthesise=o.synthesise,
+                cookies=self.checkout.cookies(template, staged)), budget)
+        except (TargetError, TimeoutError) as exc:
+            reason = str(exc) or f"the page did not finish within the file's {o.file_timeout:g}s"
+            return PageRun(template.name, url, Verdict.ERROR, time.monotonic() - started,
+                           error=reason), None
+        html = self.checkout.page_html(template, staged)
+        capture = reattribute(capture, html, staged.html)
+        async with self._analysis:
+            report = await asyncio.to_thread(analyze_capture, capture, self.engine, SitePolicy())
+        got = attribute(report, capture.instrumentation,
+                        sample_url=None if staged.html else staged.script_url,
+                        file_script_id=file_script_id, template=template.name, page_url=url,
+                        page_html=html, file_is_page=staged.html)
+        verdict = page_verdict(got.findings)
+        run = PageRun(template.name, url, verdict, round(time.monotonic() - started, 2),
+                      synthesised=got.synthesised, gates=capture.gates,
+                      interaction=capture.interaction)
+        return run, got
+
+
+def _combine(runs: list[tuple[PageRun, Attributed | None]]) -> Detonation:
+    pages = tuple(r for r, _ in runs)
+    done = [(r, a) for r, a in runs if a is not None]
+    if not done:
+        reasons = "; ".join(f"{r.template}: {r.error}" for r in pages) or "no page was tried"
+        return Detonation(Verdict.ERROR, pages=pages, error=f"could not detonate: {reasons}")
+    _best_run, best = max(done, key=lambda ra: _rank_key(ra[0], bool(ra[1].synthesised)))
+    # The best page's findings, plus any other page's that add a rule the best one lacks.
+    findings = list(best.findings)
+    scripts = {s.id: s for s in best.scripts}
+    rules = {f.rule for f in findings}
+    for _run, got in done:
+        if got is best:
+            continue
+        for f in got.findings:
+            if f.rule not in rules:
+                findings.append(f)
+                rules.add(f.rule)
+        for s in got.scripts:
+            scripts.setdefault(s.id, s)
+    return Detonation(page_verdict(findings), tuple(findings), tuple(scripts.values()), pages)
+
+
+def summary(detonation: Detonation, reasons: list[str], *, cached: bool = False) -> dict[str, Any]:
+    """The report's `detonation` object for a file target."""
+    return {
+        "verdict": detonation.verdict.value,
+        "reasons": list(reasons),
+        "error": detonation.error,
+        "cached": cached,
+        "pages": [{"template": p.template, "url": p.url, "verdict": p.verdict.value,
+                   "seconds": p.seconds, "error": p.error, "synthesised": list(p.synthesised),
+                   "gates": list(p.gates)} for p in detonation.pages],
+    }

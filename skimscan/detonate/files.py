@@ -1,0 +1,197 @@
+"""`scan-file` with detonation: the static scan of every file, then the browser for the files
+static analysis could not settle (`auto`), or for all of them (`always`).
+
+Each detonated file target gets the findings that are its doing on the synthetic checkout
+(tagged `detonation`), the scripts it produced at run time, and a `detonation` object saying
+why it was detonated, on which pages, with what verdict, which gates were met and which
+elements were created for it. Files `auto` leaves alone say nothing extra. Without a browser,
+`auto` notes what it skipped and `always` is a configuration error (exit 2). A file whose
+detonation failed is never `clean`: it is `error`, with the reason, unless static analysis
+already proved it malicious.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from skimscan.analyze.analyzer import RawAnalysis, sort_findings
+from skimscan.capture.browser import find_chromium
+from skimscan.detonate import triage
+from skimscan.detonate.detonator import Detonation, DetonationOptions, Detonator, summary
+from skimscan.detonate.store import DetonationStore, rules_fingerprint
+from skimscan.errors import BrowserNotFoundError, ConfigError
+from skimscan.models import Report, ScriptKind, TargetKind, TargetReport, Verdict
+from skimscan.pipeline import Engine, now_iso
+from skimscan.pipeline import scan_files as static_scan
+from skimscan.scanner import page_verdict
+
+
+class DetonateMode(enum.StrEnum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+    @classmethod
+    def parse(cls, value: str | DetonateMode) -> DetonateMode:
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise ConfigError(f"--detonate must be auto, always or never, not {value!r}") from None
+
+
+def _hints(target: TargetReport, raws: list[RawAnalysis | str]) -> str:
+    """Text that names the platform a file aims at: its code and what deobfuscation revealed."""
+    parts = [s.code[:400_000] for s in target.sources.values()]
+    for raw in raws:
+        if isinstance(raw, RawAnalysis):
+            parts.extend(value for value, _loc, _tech in raw.recovered)
+    return "\n".join(parts)
+
+
+def _plan(report: Report, engine: Engine, mode: DetonateMode) -> list[tuple[int, list[str]]]:
+    plan: list[tuple[int, list[str]]] = []
+    for i, target in enumerate(report.targets):
+        if target.kind is not TargetKind.FILE or not target.sources:
+            continue  # unreadable: nothing to run
+        raws = list(engine.extract_all(list(target.sources.values())).values())
+        reasons = (["--detonate always"] if mode is DetonateMode.ALWAYS
+                   else triage.reasons(target, raws))
+        if reasons:
+            plan.append((i, reasons))
+    return plan
+
+
+def merge(target: TargetReport, result: Detonation, reasons: list[str],
+          cached: bool = False) -> TargetReport:
+    """The file target with what its detonation showed."""
+    findings = tuple(sort_findings([*target.findings, *result.findings]))
+    verdict = target.verdict
+    if result.verdict is Verdict.ERROR:
+        if verdict is not Verdict.MALICIOUS:
+            verdict = Verdict.ERROR
+        error = target.error or result.error
+    else:
+        error = target.error
+        if verdict is not Verdict.ERROR or result.verdict is Verdict.MALICIOUS:
+            verdict = page_verdict([f for f in findings])
+            error = None if verdict is Verdict.MALICIOUS else target.error
+            if target.verdict is Verdict.ERROR and verdict is not Verdict.MALICIOUS:
+                verdict = Verdict.ERROR
+    notes = list(target.notes)
+    for page in result.pages:
+        line = f"detonation: {page.template} ({page.url}): {page.verdict.value}"
+        if page.error:
+            line += f" — {page.error}"
+        if page.synthesised:
+            line += f"; created {', '.join(page.synthesised[:5])}"
+        notes.append(line)
+    scripts = (*target.scripts, *result.scripts)
+    return replace(target, verdict=verdict, error=error, findings=findings, scripts=scripts,
+                   notes=tuple(notes), detonation=summary(result, reasons, cached=cached))
+
+
+async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "auto",
+                    options: DetonationOptions | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> Report:
+    """Detonate the file targets of a static `report` that `mode` selects."""
+    mode = DetonateMode.parse(mode)
+    options = options or DetonationOptions()
+    plan = _plan(report, engine, mode) if mode is not DetonateMode.NEVER else []
+    if not plan:
+        return report
+    targets = list(report.targets)
+    try:
+        executable = options.executable or await asyncio.to_thread(find_chromium)
+    except BrowserNotFoundError as exc:
+        if mode is DetonateMode.ALWAYS:
+            raise ConfigError(f"--detonate always needs a browser: {exc}") from None
+        for i, reasons in plan:
+            targets[i] = replace(targets[i], notes=(
+                *targets[i].notes, "detonation skipped: no browser was found "
+                f"(it would have run because it {', '.join(reasons)})"))
+        return replace(report, targets=tuple(targets))
+    options = replace(options, executable=executable)
+    store = DetonationStore(
+        engine.cache.directory, f"{options.fingerprint()}-"
+        f"{rules_fingerprint(engine.options.rule_paths or _default_rules())}")
+    sem = asyncio.Semaphore(max(1, options.concurrency))
+    done = 0
+
+    async with Detonator(engine, options) as detonator:
+        async def one(i: int, reasons: list[str]) -> None:
+            nonlocal done
+            target = targets[i]
+            script = next(iter(target.sources.values()))
+            html = target.target.lower().endswith((".html", ".htm"))
+            code = _page_source(target.target) if html else script.code
+            key = script.sha256 if not html else f"html-{hash_text(code)}"
+            cached = store.get(key)
+            if cached is not None:
+                targets[i] = merge(target, cached, reasons, cached=True)
+            else:
+                raws = list(engine.extract_all(list(target.sources.values())).values())
+                async with sem:
+                    result = await detonator.detonate(
+                        target.target, code, html=html,
+                        file_script_id=_file_script_id(target),
+                        hints=_hints(target, raws))
+                store.put(key, result)
+                targets[i] = merge(target, result, reasons)
+            done += 1
+            if progress is not None:
+                progress(done, len(plan))
+
+        await asyncio.gather(*(one(i, reasons) for i, reasons in plan))
+    return replace(report, targets=tuple(targets), finished_at=now_iso())
+
+
+def _file_script_id(target: TargetReport) -> str:
+    for s in target.scripts:
+        if s.kind in (ScriptKind.FILE, ScriptKind.EXTERNAL):
+            return s.id
+    return target.scripts[0].id if target.scripts else "s1"
+
+
+def _page_source(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8", errors="replace")
+
+
+def hash_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _default_rules() -> tuple[Path, ...]:
+    from skimscan.analyze.rules import default_rules_dir
+
+    return (Path(default_rules_dir()),)
+
+
+async def ascan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
+                      site: str | None = None, detonate: DetonateMode | str = "never",
+                      options: DetonationOptions | None = None) -> Report:
+    """`scan_files` with detonation, inside a running event loop."""
+    mode = DetonateMode.parse(detonate)
+    engine = engine or Engine()
+    report = await asyncio.to_thread(static_scan, list(paths), engine=engine, site=site)
+    return await adetonate(report, engine, mode, options)
+
+
+def scan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
+               site: str | None = None, detonate: DetonateMode | str = "never",
+               options: DetonationOptions | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Report:
+    """Analyse `.js`/`.html` files and folders, one target per file; with `detonate`
+    (`auto`: the files static analysis could not settle; `always`), run them in the browser
+    on the synthetic checkout too. The library default is `never` (no browser starts)."""
+    mode = DetonateMode.parse(detonate)
+    engine = engine or Engine()
+    report = static_scan(paths, engine=engine, site=site, progress=progress)
+    if mode is DetonateMode.NEVER:
+        return report
+    return asyncio.run(adetonate(report, engine, mode, options))

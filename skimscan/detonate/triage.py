@@ -1,0 +1,83 @@
+"""When `--detonate auto` runs a file in the browser: the reasons, as a table.
+
+Detonation costs seconds per file; static analysis costs milliseconds. `auto` detonates only
+the files static analysis could not settle: not already malicious, and at least one reason
+below holds. A minified library that reads no form and hides nothing is not detonated, so a
+folder of ordinary bundles stays about as fast as a static scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from skimscan.analyze.analyzer import RawAnalysis
+from skimscan.models import HostClass, TargetReport, Verdict
+
+#: Recovered-string techniques that mean the code was encoded on purpose.
+_DECODED = frozenset({"decoders", "string-array", "xor", "atob", "fromCharCode", "reverse",
+                      "unescape"})
+_FORM_EVENTS = frozenset({"keyup", "keydown", "keypress", "input", "change", "blur", "submit",
+                          "click", "mousedown", "mouseup", "touchend", "focusout"})
+_MANY_HEX_NAMES = 8
+_MANY_REWRITES = 25  # deobfuscation rewrites: a few are ordinary minifier output
+
+
+def _kinds(raw: RawAnalysis, *kinds: str) -> bool:
+    return any(f.kind in kinds for f in raw.facts)
+
+
+def _obfuscated(raw: RawAnalysis) -> bool:
+    for measure, score, _line, _col in raw.obfuscation:
+        if measure in ("escape-density", "fromcharcode") or (
+                measure == "hex-identifiers" and score >= _MANY_HEX_NAMES) or (
+                measure == "deobfuscated" and score >= _MANY_REWRITES):
+            return True
+    return raw.stages > 1 or any(tech in _DECODED for _v, _l, tech in raw.recovered)
+
+
+def _reads_card(raw: RawAnalysis) -> bool:
+    if _kinds(raw, "card-read", "input-sweep", "form-serialize"):
+        return True
+    return any(f.kind == "listener" and f.get("target") in ("card-field", "form", "input")
+               for f in raw.facts)
+
+
+def _watches_forms(raw: RawAnalysis) -> bool:
+    return any(f.kind == "listener" and f.get("event") in _FORM_EVENTS for f in raw.facts)
+
+
+def _unresolved_send(raw: RawAnalysis) -> bool:
+    """Data goes to a destination static analysis could not name, from code that watches
+    forms or keys (plain libraries send to computed URLs all the time)."""
+    unresolved = any(
+        f.kind in ("network-sink", "form-action") and (
+            not f.get("host") or f.get("host_class") == HostClass.UNRESOLVED.value)
+        for f in raw.facts)
+    return unresolved and _watches_forms(raw)
+
+
+#: (reason, test); the first that holds is enough, all that hold are reported.
+REASONS: tuple[tuple[str, Callable[[RawAnalysis], bool]], ...] = (
+    ("unparsable", lambda raw: raw.parse_error is not None),
+    ("obfuscated", _obfuscated),
+    ("runs dynamic code", lambda raw: _kinds(raw, "dynamic-code")),
+    ("reads card-like fields", _reads_card),
+    ("sends to destinations static analysis could not resolve", _unresolved_send),
+    ("checks its environment", lambda raw: _kinds(raw, "anti-analysis", "url-gate",
+                                                   "visitor-gate")),
+)
+
+
+def reasons(target: TargetReport, raws: list[RawAnalysis | str]) -> list[str]:
+    """Why `auto` should detonate this file target (empty: it should not)."""
+    if target.verdict is Verdict.MALICIOUS:
+        return []
+    found: list[str] = []
+    if target.verdict is Verdict.SUSPICIOUS:
+        found.append("static analysis found it suspicious")
+    if target.verdict is Verdict.ERROR or any(isinstance(r, str) for r in raws):
+        found.append("static analysis could not finish")
+    for name, test in REASONS:
+        if any(isinstance(r, RawAnalysis) and test(r) for r in raws) and name not in found:
+            found.append(name)
+    return found
