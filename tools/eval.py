@@ -1,4 +1,5 @@
-"""`make eval`: does the static engine still catch a skimmer once it is obfuscated?
+"""`make eval`: does skimscan still catch a skimmer once it is obfuscated — statically, by
+detonation in the browser, and both together?
 
 The fixtures are written in the clear, so `make test` says little about skimmers as they are
 found in the wild, nearly always run through javascript-obfuscator first. This harness makes
@@ -8,6 +9,13 @@ to heavy, scans each set in-process with a cold engine (no disk cache, so result
 stale) and prints, per preset, how many malicious scripts are still called malicious and how
 many benign ones are wrongly called malicious. It is a measurement, not a gate: it exits 0
 unless the harness itself fails, and it is not part of `make test`.
+
+Detonation (`--detonate-presets`, default `original,heavy`; `all`, or `none`): the same files
+run with `scan-file --detonate always` on the synthetic checkout, and the table shows three
+columns — static only, detonation only, both. Runtime behaviour does not change with the
+obfuscator preset, so two presets measure it; `all` measures every one (an hour or more on two
+cores). Detonation results are cached in .cache/eval/detonations (keyed by the file, the
+settings and a hash of skimscan's code), so a re-run only detonates what changed.
 
 Inputs are the `.js` files under `<set>/malicious` and `<set>/benign` (the folder is the
 expected verdict) of each set in SETS that exists. Twins are cached under
@@ -43,12 +51,15 @@ from skimscan.analyze.rules import RuleSet, load_rules  # noqa: E402
 from skimscan.models import Severity, TargetReport, Verdict  # noqa: E402
 from skimscan.pipeline import Engine, EngineOptions, scan_files  # noqa: E402
 
+DETONATIONS = ROOT / ".cache" / "eval" / "detonations"
+DEFAULT_DETONATE = ("original", "heavy")
+
 EVAL_DIR = ROOT / "tools" / "eval"
 CACHE = ROOT / ".cache" / "eval"
 NODE_DIR = CACHE / "node"
 TWINS = CACHE / "twins"
 SETS = {"fixtures": "fixtures/scripts", "blind": "fixtures/eval/blind",
-        "decoders": "fixtures/eval/decoders"}
+        "decoders": "fixtures/eval/decoders", "detonate": "fixtures/detonate"}
 EXPECTED = ("malicious", "benign")
 ORIGINAL = "original"
 LOCK_FILES = ("package.json", "package-lock.json")
@@ -78,6 +89,8 @@ class Result:
     verdict: str  # a Verdict value, or "obfuscator failed"
     detail: str = ""  # the strongest finding, or the error
     rules: tuple[str, ...] = ()
+    detonated: str | None = None  # the detonation's own verdict (None: not detonated)
+    both: str | None = None  # the verdict of static analysis and detonation together
 
 
 OBF_FAILED = "obfuscator failed"
@@ -169,24 +182,43 @@ def gather_inputs(sets: Iterable[str]) -> list[Input]:
     return inputs
 
 
-def scan(paths: Sequence[Path], rules: RuleSet, jobs: int | None) -> dict[str, TargetReport]:
-    """Cold static analysis of `paths`: a fresh engine with no disk cache."""
+def scan(paths: Sequence[Path], rules: RuleSet, jobs: int | None,
+         detonate: bool = False) -> tuple[dict[str, TargetReport], dict[str, TargetReport]]:
+    """Cold static analysis of `paths` (a fresh engine with no disk cache); with `detonate`,
+    the same report after `--detonate always` too (static, both)."""
     engine = Engine(EngineOptions(use_disk_cache=False, jobs=jobs), rules=rules)
     extra: dict[str, Any] = {}
     if "detonate" in inspect.signature(scan_files).parameters:
         extra["detonate"] = "never"  # static only, whatever a later scan_files defaults to
     report = scan_files(paths, engine=engine, **extra)
-    return {t.target: t for t in report.targets}
+    static = {t.target: t for t in report.targets}
+    if not detonate:
+        return static, {}
+    import asyncio
+
+    from skimscan.detonate import DetonationOptions, adetonate
+
+    both = asyncio.run(adetonate(report, engine, "always", DetonationOptions(concurrency=2),
+                                 cache_dir=DETONATIONS))
+    return static, {t.target: t for t in both.targets}
 
 
-def judge(preset: str, item: Input, twin: Path | str, reports: dict[str, TargetReport]) -> Result:
+def judge(preset: str, item: Input, twin: Path | str, reports: dict[str, TargetReport],
+          both: dict[str, TargetReport]) -> Result:
     if isinstance(twin, str):
         return Result(preset, item, None, OBF_FAILED, twin)
     t = reports[str(twin)]
     top = next((f for f in t.findings if f.severity >= Severity.MEDIUM), None)
     detail = f"{top.rule}: {top.message}" if top else (t.error or "")
+    detonated = merged = None
+    if str(twin) in both:
+        full = both[str(twin)]
+        merged = full.verdict.value
+        detonated = str(full.detonation.get("verdict", "not detonated"))
+        if detonated != Verdict.MALICIOUS.value:
+            detail += f" | detonation: {detonated} {full.detonation.get('error') or ''}".rstrip()
     return Result(preset, item, twin, t.verdict.value, detail,
-                  tuple(sorted({f.rule for f in t.findings})))
+                  tuple(sorted({f.rule for f in t.findings})), detonated, merged)
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -196,44 +228,66 @@ def ratio(n: int, total: int) -> str:
     return f"{n}/{total} ({100 * n / total:.0f}%)" if total else "-"
 
 
-def add_row(table: Table, label: list[str], results: Sequence[Result], *extra: str) -> None:
+def _counts(results: Sequence[Result], verdict_of: Any) -> tuple[str, str]:
+    mal = [r for r in results if r.input.expected == "malicious"]
+    ben = [r for r in results if r.input.expected == "benign"]
+    hit = sum(verdict_of(r) == Verdict.MALICIOUS.value for r in mal)
+    false = sum(verdict_of(r) == Verdict.MALICIOUS.value for r in ben)
+    return ratio(hit, len(mal)), ratio(false, len(ben))
+
+
+def add_row(table: Table, label: list[str], results: Sequence[Result], *extra: str,
+            detonation: bool = False) -> None:
     scanned = [r for r in results if r.verdict != OBF_FAILED]
     mal = [r for r in scanned if r.input.expected == "malicious"]
     ben = [r for r in scanned if r.input.expected == "benign"]
-    hit = sum(r.verdict == Verdict.MALICIOUS.value for r in mal)
-    false = sum(r.verdict == Verdict.MALICIOUS.value for r in ben)
     sus_m = sum(r.verdict == Verdict.SUSPICIOUS.value for r in mal)
     sus_b = sum(r.verdict == Verdict.SUSPICIOUS.value for r in ben)
     errors = sum(r.verdict == Verdict.ERROR.value for r in scanned)
     failed = len(results) - len(scanned)
-    table.add_row(*label, ratio(hit, len(mal)), ratio(false, len(ben)), f"{sus_m} / {sus_b}",
-                  str(errors), str(failed), *extra)
+    static = _counts(scanned, lambda r: r.verdict)
+    if detonation:
+        ran = [r for r in scanned if r.detonated is not None]
+        det = _counts(ran, lambda r: r.detonated) if ran else ("-", "-")
+        both = _counts(ran, lambda r: r.both) if ran else ("-", "-")
+        table.add_row(*label, static[0], det[0], both[0], static[1], det[1], both[1],
+                      f"{sus_m} / {sus_b}", str(errors), str(failed), *extra)
+        return
+    table.add_row(*label, *static, f"{sus_m} / {sus_b}", str(errors), str(failed), *extra)
 
 
-def new_table(title: str, first: Sequence[str], last: Sequence[str] = ()) -> Table:
+def new_table(title: str, first: Sequence[str], last: Sequence[str] = (),
+              detonation: bool = False) -> Table:
     table = Table(title=title, title_justify="left")
     for name in first:
         table.add_column(name, no_wrap=True)
-    for name in ("malicious caught", "benign → malicious", "suspicious mal/ben", "errors",
-                 "obf. failed", *last):
+    caught = (("malicious: static", "detonation", "both", "benign → malicious: static",
+               "detonation", "both") if detonation
+              else ("malicious caught", "benign → malicious"))
+    for name in (*caught, "suspicious mal/ben (static)", "errors", "obf. failed", *last):
         table.add_column(name, justify="right", no_wrap=True)
     return table
 
 
 def print_report(console: Console, results: dict[str, list[Result]],
                  seconds: dict[str, float], sets: Sequence[str], verbose: bool) -> None:
-    table = new_table("skimscan static engine vs javascript-obfuscator — all sets", ["preset"],
-                      ["seconds"])
+    detonation = any(r.detonated is not None for rows in results.values() for r in rows)
+    table = new_table("skimscan vs javascript-obfuscator — all sets", ["preset"],
+                      ["seconds"], detonation)
     for preset, rows in results.items():
-        add_row(table, [preset], rows, f"{seconds[preset]:.1f}")
+        add_row(table, [preset], rows, f"{seconds[preset]:.1f}", detonation=detonation)
     console.print(table)
+    if detonation:
+        console.print("detonation / both: only presets that were detonated "
+                      "(--detonate-presets); '-' where none was")
     present = [s for s in sets if any(r.input.set == s for rows in results.values()
                                       for r in rows)]
     if len(present) > 1:
-        sub = new_table("per input set", ["set", "preset"])
+        sub = new_table("per input set", ["set", "preset"], detonation=detonation)
         for s in present:
             for preset, rows in results.items():
-                add_row(sub, [s, preset], [r for r in rows if r.input.set == s])
+                add_row(sub, [s, preset], [r for r in rows if r.input.set == s],
+                        detonation=detonation)
             sub.add_section()
         console.print(sub)
     else:
@@ -242,9 +296,9 @@ def print_report(console: Console, results: dict[str, list[Result]],
     if verbose:
         for preset, rows in results.items():
             missed = [r for r in rows if r.input.expected == "malicious"
-                      and r.verdict not in (Verdict.MALICIOUS.value, OBF_FAILED)]
+                      and (r.both or r.verdict) not in (Verdict.MALICIOUS.value, OBF_FAILED)]
             wrong = [r for r in rows if r.input.expected == "benign"
-                     and r.verdict == Verdict.MALICIOUS.value]
+                     and Verdict.MALICIOUS.value in (r.verdict, r.detonated)]
             failed = [r for r in rows if r.verdict == OBF_FAILED]
             console.print(f"\n[bold]{preset}[/]: {len(missed)} malicious missed, "
                           f"{len(wrong)} benign called malicious, {len(failed)} not obfuscated")
@@ -266,7 +320,8 @@ def write_json(path: Path, version: str, options: dict[str, Any],
             {"preset": r.preset, "set": r.input.set, "expected": r.input.expected,
              "file": r.input.name, "input_sha256": r.input.sha256,
              "twin": str(r.twin.relative_to(ROOT)) if r.twin else None,
-             "verdict": r.verdict, "detail": r.detail, "rules": list(r.rules)}
+             "verdict": r.verdict, "detail": r.detail, "rules": list(r.rules),
+             "detonation": r.detonated, "both": r.both}
             for rows in results.values() for r in rows
         ],
     }
@@ -286,6 +341,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, metavar="N",
                    help="analysis worker processes and parallel obfuscator runs "
                         "(default: one per core)")
+    p.add_argument("--detonate-presets", default=",".join(DEFAULT_DETONATE), metavar="LIST",
+                   help="presets whose files are also detonated in the browser: a comma list, "
+                        f"'all' or 'none' (default {','.join(DEFAULT_DETONATE)})")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="list missed malicious and misjudged benign files per preset")
     return p.parse_args(argv)
@@ -324,15 +382,20 @@ def run(args: argparse.Namespace, console: Console) -> None:
     rules = load_rules()
     results: dict[str, list[Result]] = {}
     seconds: dict[str, float] = {}
+    wanted_det = args.detonate_presets.strip().lower()
+    detonated = (set(twins) if wanted_det == "all" else set() if wanted_det == "none"
+                 else {p.strip() for p in wanted_det.split(",") if p.strip()})
     for preset, mapping in twins.items():
         paths = [t for t in mapping.values() if isinstance(t, Path)]
         started = time.monotonic()
-        with console.status(f"scanning {len(paths)} files ({preset}) …"):
-            reports = scan(paths, rules, args.jobs)
+        what = "scanning and detonating" if preset in detonated else "scanning"
+        with console.status(f"{what} {len(paths)} files ({preset}) …"):
+            reports, both = scan(paths, rules, args.jobs, preset in detonated)
         seconds[preset] = time.monotonic() - started
-        results[preset] = [judge(preset, i, mapping[i], reports) for i in inputs]
+        results[preset] = [judge(preset, i, mapping[i], reports, both) for i in inputs]
     print_report(console, results, seconds, sets, args.verbose)
-    console.print(f"seconds = cold static analysis of the preset's files; the whole run took "
+    console.print(f"seconds = cold static analysis of the preset's files (and their detonation, "
+                  f"cached in {DETONATIONS.relative_to(ROOT)}); the whole run took "
                   f"{time.monotonic() - wall:.0f} s")
     if args.json:
         write_json(args.json, version, options, results, {

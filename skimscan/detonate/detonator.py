@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import TracebackType
@@ -132,16 +133,19 @@ class Detonator:
             await self.checkout.stop()
 
     async def detonate(self, name: str, code: str, *, file_script_id: str = "s1",
-                       html: bool = False, hints: str = "") -> Detonation:
-        """Run `code` (a script, or with `html` a page) on the best template pages. `hints`
-        is text that names the platform (the code itself, the strings deobfuscation revealed).
-        Never raises for a file that misbehaves: a file that could not be run on any page
-        has `verdict: error` and says why."""
+                       html: bool = False, hints: str = "",
+                       templates: Sequence[str] = ()) -> Detonation:
+        """Run `code` (a script, or with `html` a page) on the best template pages, or on the
+        `templates` named. `hints` is text that names the platform (the code itself, the
+        strings deobfuscation revealed). Never raises for a file that misbehaves: a file that
+        could not be run on any page has `verdict: error` and says why."""
         staged = self.checkout.stage(PurePosixPath(name).name, code, html=html)
         start = time.monotonic()
         runs: list[tuple[PageRun, Attributed | None]] = []
+        chosen = ([t for t in self.checkout.templates if t.name in templates] if templates
+                  else rank(self.checkout.templates, hints or code, self.options.max_pages))
         try:
-            for template in rank(self.checkout.templates, hints or code, self.options.max_pages):
+            for template in chosen:
                 left = self.options.file_timeout - (time.monotonic() - start)
                 if left <= 0:
                     break
@@ -169,6 +173,13 @@ class Detonator:
             reason = str(exc) or f"the page did not finish within the file's {o.file_timeout:g}s"
             return PageRun(template.name, url, Verdict.ERROR, time.monotonic() - started,
                            error=reason), None
+        if capture.canary_typed_at is None:
+            # Every template has a card form: a page where the shopper could type nothing was
+            # broken by the file (a hung main thread, the form removed, a navigation away).
+            why = "; ".join(capture.notes[-2:]) or "no card field could be typed"
+            return PageRun(template.name, url, Verdict.ERROR, time.monotonic() - started,
+                           error=f"the page could not be exercised: {why}",
+                           interaction=capture.interaction), None
         html = self.checkout.page_html(template, staged)
         capture = reattribute(capture, html, staged.html)
         async with self._analysis:

@@ -96,8 +96,10 @@ def merge(target: TargetReport, result: Detonation, reasons: list[str],
 
 async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "auto",
                     options: DetonationOptions | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> Report:
-    """Detonate the file targets of a static `report` that `mode` selects."""
+                    progress: Callable[[int, int], None] | None = None,
+                    cache_dir: Path | None = None) -> Report:
+    """Detonate the file targets of a static `report` that `mode` selects. Results are cached
+    in `cache_dir`, by default the engine's analysis cache folder (none without one)."""
     mode = DetonateMode.parse(mode)
     options = options or DetonationOptions()
     plan = _plan(report, engine, mode) if mode is not DetonateMode.NEVER else []
@@ -116,7 +118,7 @@ async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "
         return replace(report, targets=tuple(targets))
     options = replace(options, executable=executable)
     store = DetonationStore(
-        engine.cache.directory, f"{options.fingerprint()}-"
+        cache_dir or engine.cache.directory, f"{options.fingerprint()}-"
         f"{rules_fingerprint(engine.options.rule_paths or _default_rules())}")
     sem = asyncio.Semaphore(max(1, options.concurrency))
     done = 0

@@ -96,9 +96,11 @@ def rank(templates: Sequence[Template], text: str, pages: int | None = None) -> 
         score = t.score(lowered)
         keys.append((-score, variant if score == 0 else 0, i))
     ranked = [templates[k[2]] for k in sorted(keys)]
-    if pages is None or pages < 2:
+    if pages is None:
         return ranked
-    head = ranked[:pages]
+    head = ranked[:max(pages, 1)]
+    if pages < 2:
+        return head
     if all(t.card_fields == "page" for t in head):
         hosted = next((t for t in ranked if t.card_fields != "page"), None)
         if hosted is not None:

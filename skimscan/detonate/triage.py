@@ -49,8 +49,8 @@ def _watches_forms(raw: RawAnalysis) -> bool:
 def _unresolved_send(raw: RawAnalysis) -> bool:
     """Data goes to a destination static analysis could not name, from code that watches
     forms or keys (plain libraries send to computed URLs all the time)."""
-    unresolved = any(
-        f.kind in ("network-sink", "form-action") and (
+    unresolved = any(sink.url is None for sink in raw.sinks) or any(
+        f.kind == "form-action" and (
             not f.get("host") or f.get("host_class") == HostClass.UNRESOLVED.value)
         for f in raw.facts)
     return unresolved and _watches_forms(raw)

