@@ -10,6 +10,9 @@
 3. The proof: on each page the scanner typed a test card unique to the page and pressed pay,
    under quarantine; every confirmed exfiltration is listed with its evidence (script, drop
    host, how the card was encoded, the request), and one is shown in full.
+4. Detonation: a file whose payload only a browser can decrypt (`fixtures/demo/`) is clean to
+   static analysis; `scan-file --detonate auto` runs it on the synthetic checkout, where the
+   canary proves what it does.
 """
 
 from __future__ import annotations
@@ -136,12 +139,39 @@ def canary_part(console: Console, report: Report) -> None:
                          f"({canary.get('name')}), a test card number unique to this page"))
 
 
+def detonation_part(console: Console, engine: Engine) -> None:
+    from skimscan.detonate import scan_files as scan_detonating
+
+    files = sorted((ROOT / "fixtures" / "demo").glob("*.js"))
+    static = scan_files(files, engine=engine)
+    console.print("\n4. skimscan scan-file fixtures/demo/ --detonate auto — files static "
+                  "analysis cannot settle run on a synthetic checkout …")
+    report = scan_detonating(files, engine=engine, detonate="auto")
+    table = Table(title="static analysis, then detonation", expand=True, title_justify="left")
+    for column in ("file", "static", "detonated because", "pages", "verdict"):
+        table.add_column(column, overflow="fold")
+    for before, after in zip(static.targets, report.targets, strict=True):
+        det = after.detonation
+        pages = ", ".join(f"{p['template']}: {p['verdict']}" for p in det.get("pages", []))
+        table.add_row(Path(after.target).name, before.verdict.value,
+                      ", ".join(det.get("reasons", [])) or "-", pages or "-",
+                      f"[{STYLE[after.verdict.value]}]{after.verdict.value}[/]")
+    console.print(table)
+    for t in report.targets:
+        for f in t.findings:
+            if f.rule == "canary-exfiltration" and "detonation" in f.tags:
+                console.print(f"  [bold red]{f.severity.label}[/] {escape(f.message)}")
+                console.print(f"  page       {f.evidence['detonation']['url']}")
+                console.print(f"  request    {escape(f.evidence['request']['url'])}")
+
+
 def main() -> int:
     console = Console(width=max(130, Console().width))
     engine = Engine(EngineOptions())
     static_part(console, engine)
     try:
         asyncio.run(browser_part(console, engine))
+        detonation_part(console, engine)
     except SkimscanError as exc:
         console.print(f"[magenta]browser part skipped: {exc}[/]")
         return 3

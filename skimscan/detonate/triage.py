@@ -32,6 +32,8 @@ def _obfuscated(raw: RawAnalysis) -> bool:
                 measure == "hex-identifiers" and score >= _MANY_HEX_NAMES) or (
                 measure == "deobfuscated" and score >= _MANY_REWRITES):
             return True
+    if any(f.kind == "obfuscation" for f in raw.facts):  # e.g. a cipher loop left undecoded
+        return True
     return raw.stages > 1 or any(tech in _DECODED for _v, _l, tech in raw.recovered)
 
 

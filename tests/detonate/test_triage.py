@@ -46,6 +46,9 @@ def test_heavily_obfuscated_code_is_detonated(engine: Engine) -> None:
     ("document.getElementById('cc_number').addEventListener('blur', function (e) {"
      " window.__v = e.target.value.length; });", "reads card-like fields"),
     ("var f = new Function(atob(window.__p)); f();", "runs dynamic code"),
+    ("var k = document.title, p = [1, 2, 3], s = '';"
+     "for (var i = 0; i < p.length; i++) s += String.fromCharCode(p[i] ^ k.charCodeAt(i));"
+     "window.__s = s;", "obfuscated"),  # a cipher keyed on the page: only a browser reads it
     ("if (navigator.webdriver) { throw 0 } document.title = 'x';", "checks its environment"),
     ("document.addEventListener('change', function () {"
      " fetch(window.__u, {method: 'POST', body: location.href}); });",

@@ -52,3 +52,17 @@ def test_auto_leaves_plain_files_static_and_always_needs_a_browser(
                  "--no-cache"]) == 0
     notes = json.loads(out.read_text())["targets"][0]["notes"]
     assert any("detonation skipped: no browser" in n for n in notes)
+
+
+def test_the_demo_file_is_caught_only_by_detonation(tmp_path: Path) -> None:
+    """`make demo` part 4: a payload only a browser can decrypt: clean to static analysis,
+    detonated by `auto` because it is obfuscated, malicious by the canary."""
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "dom_keyed_skimmer.js"
+    out = tmp_path / "r.json"
+    assert main(["scan-file", str(demo), "--detonate", "never", "--no-cache", "-f", "json",
+                 "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["targets"][0]["verdict"] == "clean"
+    assert main(["scan-file", str(demo), "--no-cache", "-f", "json", "-o", str(out)]) == 1
+    target = json.loads(out.read_text())["targets"][0]
+    assert target["detonation"]["reasons"] == ["obfuscated"]
+    assert any(f["rule"] == "canary-exfiltration" for f in target["findings"])
