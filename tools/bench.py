@@ -11,6 +11,13 @@ Browser scans, on the fixture shop (started on 127.0.0.1 for the run):
 - bare page load with Playwright (fresh context per page, no capture) vs a full skimscan scan of
   the same pages, and pages per minute at `--concurrency 1` and `2`.
 
+Detonation (`scan-file --detonate`), cold (no cache):
+- files per minute with `--detonate always` on the detonation fixtures (16 skimmers, 10 hard
+  negatives);
+- a folder of 200 ordinary npm files (every `.js` of the corpus packages' tarballs, in name
+  order): `--detonate auto` against a static-only scan of the same folder (the target: at most
+  2x — `auto` detonates only what static analysis could not settle).
+
 Ratios are against baselines from the same run, so the machine's speed cancels out.
 """
 
@@ -139,10 +146,69 @@ async def browser_bench() -> None:
         await shop.stop()
 
 
+def npm_folder(target: Path, count: int = 200) -> list[Path]:
+    """Up to `count` real npm `.js` files (from the corpus tarballs, under 1 MB) in `target`."""
+    import tarfile
+
+    tarballs = sorted((corpus.cache_dir() / corpus.TARBALL_DIRNAME).glob("*.tgz"))
+    names: list[tuple[Path, str]] = []
+    for tgz in tarballs:
+        with tarfile.open(tgz) as tar:
+            names.extend((tgz, m.name) for m in tar.getmembers()
+                         if m.isfile() and m.name.endswith(".js") and m.size < 1_000_000)
+    out: list[Path] = []
+    step = max(1, len(names) // count)  # spread over every package, not the first few
+    for i, (tgz, name) in enumerate(names[::step][:count]):
+        with tarfile.open(tgz) as tar:
+            handle = tar.extractfile(name)
+            if handle is None:
+                continue
+            path = target / f"{i:03d}_{tgz.stem}_{Path(name).name}"
+            path.write_bytes(handle.read())
+            out.append(path)
+    return out
+
+
+def detonation_bench() -> None:
+    from skimscan.detonate import DetonationOptions
+    from skimscan.detonate import scan_files as scan_detonating
+
+    fixtures = sorted((ROOT / "fixtures" / "detonate").rglob("*.js"))
+    options = DetonationOptions(concurrency=2)
+
+    def cold() -> Engine:
+        return Engine(EngineOptions(use_disk_cache=False))
+
+    print(f"\ndetonation (wall seconds, cold, --concurrency {options.concurrency})")
+    start = time.perf_counter()
+    report = scan_detonating(fixtures, engine=cold(), detonate="always", options=options)
+    seconds = time.perf_counter() - start
+    pages = sum(len(t.detonation.get("pages", [])) for t in report.targets)
+    print(f"  --detonate always, {len(fixtures)} fixture files ({pages} pages): {seconds:6.1f}s "
+          f"{60 * len(fixtures) / seconds:6.1f} files/min")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = npm_folder(Path(tmp))
+        if len(files) < 50:
+            print("  (the npm folder needs `make corpus`; skipped)")
+            return
+        static = wall(lambda: scan_files([tmp], engine=cold()))
+        start = time.perf_counter()
+        report = scan_detonating([tmp], engine=cold(), detonate="auto", options=options)
+        auto = time.perf_counter() - start
+        ran = [t for t in report.targets if t.detonation]
+        print(f"  {len(files)} npm files, static only:          {static:6.1f}s")
+        print(f"  {len(files)} npm files, --detonate auto:       {auto:6.1f}s  "
+              f"({auto / static:.2f}x static; {len(ran)} detonated)")
+        for t in ran[:10]:
+            print(f"    detonated {Path(t.target).name}: {', '.join(t.detonation['reasons'])}"
+                  f" -> {t.detonation['verdict']}")
+
+
 def main() -> int:
     static_bench()
     if "--static-only" not in sys.argv:
         asyncio.run(browser_bench())
+        detonation_bench()
     return 0
 
 

@@ -37,6 +37,9 @@ from skimscan.models import (
 
 DETONATION_TAG = "detonation"
 _RUNTIME_TAGS = frozenset({"runtime", "canary"})
+#: instrumentation events that show a file doing something to or from a checkout
+_ACTIVE = frozenset({"read", "listen", "handler", "sink", "inject", "form-action", "synth",
+                     "gate", "storage"})
 _TEMPLATE_ASSET = f"https://{SHOP_HOST}/static/{JQUERY}"
 _PROCESSOR = f"https://{PROCESSOR_HOST}/"
 
@@ -48,6 +51,9 @@ class Attributed:
     findings: tuple[Finding, ...]
     scripts: tuple[ScriptReport, ...]  # scripts the file produced at run time
     synthesised: tuple[str, ...]  # "#field (kind)" the sandbox created for the file
+    #: the file touched the checkout: read or watched its fields, sent, injected, stored, or
+    #: checked its environment (an inert file needs no second page)
+    active: bool = False
 
 
 def _is_template(url: str | None, frame: str | None, kind: ScriptKind, code: str | None,
@@ -108,7 +114,9 @@ def attribute(page: TargetReport, events: Sequence[InstrumentEvent], *, sample_u
             continue  # template code
         findings.append(_mark(f, renamed, where, synth))
     scripts = tuple(replace(s, id=renamed[s.id]) for s in produced.values())
-    return Attributed(tuple(findings), scripts, tuple(synth))
+    active = any(e.kind in _ACTIVE and e.script is not None
+                 and (e.script in own or e.script in produced) for e in events)
+    return Attributed(tuple(findings), scripts, tuple(synth), active or bool(findings))
 
 
 def _mark(f: Finding, renamed: dict[str, str], where: dict[str, str],

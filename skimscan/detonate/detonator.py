@@ -6,7 +6,10 @@ is the page, for HTML), the page clock is advanced before and after the shopper 
 minutes pass in well under a second), missing card/billing/pay elements the file asks for are
 created, the canary shopper types and pays, and the page scan's findings that are the file's
 doing are kept (`attribute.py`). Pages are tried until one proves the file malicious without
-created elements, or `max_pages`, or the file's time budget, runs out.
+created elements, or `max_pages`, or the file's time budget, runs out — or at once when the
+file did nothing at all to a page (no field read or watched, nothing sent, injected, stored or
+checked): the best-ranked page already satisfies the common URL checks, so an inert library
+costs one page.
 
 Nothing leaves the machine: the browser resolves only the checkout's own names (a confined host
 map) and every request to any other host is answered inside the browser, before the canary
@@ -50,7 +53,7 @@ class DetonationOptions:
     #: seconds to load one page
     page_timeout: float = 15.0
     #: seconds to keep watching after the shopper (the clock has been advanced already)
-    wait: float = 1.0
+    wait: float = 0.5
     #: files detonated at once, each in its own browser context
     concurrency: int = 2
     clock: Acceleration = field(default_factory=Acceleration)
@@ -154,6 +157,8 @@ class Detonator:
                 page, got = run
                 if page.verdict is Verdict.MALICIOUS and got is not None and not got.synthesised:
                     break
+                if got is not None and not got.active and not templates:
+                    break  # it did nothing to this checkout: another platform's is no better
         finally:
             self.checkout.release(staged)
         return _combine(runs)

@@ -14,12 +14,10 @@ from skimscan.analyze.analyzer import RawAnalysis
 from skimscan.models import HostClass, TargetReport, Verdict
 
 #: Recovered-string techniques that mean the code was encoded on purpose.
-_DECODED = frozenset({"decoders", "string-array", "xor", "atob", "fromCharCode", "reverse",
-                      "unescape"})
+_DECODED = frozenset({"decoders", "string-array", "xor"})
 _FORM_EVENTS = frozenset({"keyup", "keydown", "keypress", "input", "change", "blur", "submit",
                           "click", "mousedown", "mouseup", "touchend", "focusout"})
 _MANY_HEX_NAMES = 8
-_MANY_REWRITES = 25  # deobfuscation rewrites: a few are ordinary minifier output
 
 
 def _kinds(raw: RawAnalysis, *kinds: str) -> bool:
@@ -27,14 +25,23 @@ def _kinds(raw: RawAnalysis, *kinds: str) -> bool:
 
 
 def _obfuscated(raw: RawAnalysis) -> bool:
-    for measure, score, _line, _col in raw.obfuscation:
-        if measure in ("escape-density", "fromcharcode") or (
-                measure == "hex-identifiers" and score >= _MANY_HEX_NAMES) or (
-                measure == "deobfuscated" and score >= _MANY_REWRITES):
-            return True
+    """Hidden on purpose, not merely minified: obfuscator names, a decoded string array or
+    cipher, or a decoding loop static analysis could not undo. (Escapes, char codes, constant
+    folding and a constant `Function('return this')` are what locale tables, minifiers and
+    bundlers produce; stages static analysis decoded are analysed already.)"""
+    if any(measure == "hex-identifiers" and score >= _MANY_HEX_NAMES
+           for measure, score, _line, _col in raw.obfuscation):
+        return True
     if any(f.kind == "obfuscation" for f in raw.facts):  # e.g. a cipher loop left undecoded
         return True
-    return raw.stages > 1 or any(tech in _DECODED for _v, _l, tech in raw.recovered)
+    return any(tech in _DECODED for _v, _l, tech in raw.recovered)
+
+
+def _opaque_code(raw: RawAnalysis) -> bool:
+    """Code built at run time that static analysis could not read, in a file that watches
+    forms (a loader whose stage only the browser assembles)."""
+    return any(f.kind == "dynamic-code" and not f.get("decoded") for f in raw.facts) and (
+        _watches_forms(raw) or _reads_card(raw))
 
 
 def _reads_card(raw: RawAnalysis) -> bool:
@@ -62,7 +69,7 @@ def _unresolved_send(raw: RawAnalysis) -> bool:
 REASONS: tuple[tuple[str, Callable[[RawAnalysis], bool]], ...] = (
     ("unparsable", lambda raw: raw.parse_error is not None),
     ("obfuscated", _obfuscated),
-    ("runs dynamic code", lambda raw: _kinds(raw, "dynamic-code")),
+    ("runs code static analysis could not read", _opaque_code),
     ("reads card-like fields", _reads_card),
     ("sends to destinations static analysis could not resolve", _unresolved_send),
     ("checks its environment", lambda raw: _kinds(raw, "anti-analysis", "url-gate",
