@@ -57,23 +57,19 @@ class Attributed:
 
 
 def _is_template(url: str | None, frame: str | None, kind: ScriptKind, code: str | None,
-                 page_html: str, file_is_page: bool) -> bool:
+                 own_html: str) -> bool:
     if url == _TEMPLATE_ASSET:
         return True  # the shop's own jQuery
     if any(u and u.startswith(_PROCESSOR) for u in (url, frame)):
         return True  # the processor's hosted fields
-    if kind is ScriptKind.INLINE and code is not None:
-        if file_is_page:
-            return "localStorage.setItem(p[0],p[1])" in code  # the visitor's storage seed
-        return code.strip() in page_html
-    return False
+    return kind is ScriptKind.INLINE and code is not None and code.strip() in own_html
 
 
-def reattribute(capture: PageCapture, page_html: str, file_is_page: bool) -> PageCapture:
+def reattribute(capture: PageCapture, own_html: str) -> PageCapture:
     """Requests and behaviour whose nearest script is the page's own (jQuery's `$.ajax`
     sending for the file) are the doing of the nearest non-template script on their stack."""
     template = {s.id for s in capture.scripts
-                if _is_template(s.url, s.frame, s.kind, s.code, page_html, file_is_page)}
+                if _is_template(s.url, s.frame, s.kind, s.code, own_html)}
 
     def blame(script: str | None, stack: Sequence[str]) -> str | None:
         if script is None or script not in template:
@@ -86,16 +82,18 @@ def reattribute(capture: PageCapture, page_html: str, file_is_page: bool) -> Pag
 
 
 def attribute(page: TargetReport, events: Sequence[InstrumentEvent], *, sample_url: str | None,
-              file_script_id: str, template: str, page_url: str, page_html: str,
-              file_is_page: bool) -> Attributed:
+              file_script_id: str, template: str, page_url: str, own_html: str,
+              file_is_html: bool) -> Attributed:
+    """`own_html`: the checkout's own markup and code on the page (`SyntheticCheckout.own_html`);
+    with `file_is_html`, every inline script that is not the checkout's is the file's."""
     codes = {sha: src.code for sha, src in page.sources.items()}
     own: set[str] = set()  # the file's own script ids on the page
     produced: dict[str, ScriptReport] = {}
     for s in page.scripts:
-        if _is_template(s.url, s.frame, s.kind, codes.get(s.sha256), page_html, file_is_page):
+        if _is_template(s.url, s.frame, s.kind, codes.get(s.sha256), own_html):
             continue
         if (sample_url and s.url == sample_url) or (
-                file_is_page and s.kind is ScriptKind.INLINE):
+                file_is_html and s.kind is ScriptKind.INLINE):
             own.add(s.id)
         else:
             produced[s.id] = s

@@ -11,8 +11,9 @@ sets that up), so nothing a detonated file sends leaves the machine.
   one, as Magento 2 and WooCommerce share `/checkout/`), as a real shop's would be. The page
   gets the template's cookies (set by the detonator) and `localStorage` (seeded by a
   first-party inline script), jQuery from the shop's own `/static/`, and the file as an
-  external script at the end of `<body>`; an HTML file is itself the page's document, with
-  jQuery added to its head.
+  external script at the end of `<body>`. An HTML file with a card form is itself the page's
+  document (jQuery added to its head); one without (a fragment, a compromised template part)
+  is put into the template's body where the script would go, so its code meets a checkout.
   Other shop URLs answer `{}` (POST: the checkout's own API) or 204.
 - `SAMPLE_HOST` serves the file at `/<token>/<name>`; other paths answer 204.
 - `PROCESSOR_HOST` (a real processor's name, so classification treats it as one) serves the
@@ -41,6 +42,7 @@ from skimscan.detonate.templates import (
     load_templates,
     page_text,
 )
+from skimscan.extract.html import parse_html
 
 SHOP_HOST = "www.harbor-goods.example"
 SAMPLE_HOST = "cdn.widget-hub.example"
@@ -59,7 +61,8 @@ class Staged:
     token: str
     name: str  # file name, as served
     code: str
-    html: bool  # the file is a page, not a script
+    html: bool  # the file is HTML, not a script
+    whole_page: bool = False  # HTML with its own card form: served as the page itself
 
     @property
     def script_url(self) -> str:
@@ -114,7 +117,8 @@ class SyntheticCheckout:
 
     # --------------------------------------------------------------------- staging
     def stage(self, name: str, code: str, *, html: bool = False) -> Staged:
-        staged = Staged(secrets.token_hex(8), name or "script.js", code, html)
+        whole = html and bool(parse_html(code).card_fields)
+        staged = Staged(secrets.token_hex(8), name or "script.js", code, html, whole)
         self._staged[staged.token] = staged
         return staged
 
@@ -135,11 +139,17 @@ class SyntheticCheckout:
     def page_html(self, template: Template, staged: Staged) -> str:
         """The document served for `template` with `staged` in it."""
         seed = _seed_script(template.local_storage or {})
-        if staged.html:
+        if staged.whole_page:
             return _into_head(staged.code, seed + _JQUERY_TAG)
         html = page_text(template.page)
-        tag = f'<script src="{escape(staged.script_url)}"></script>'
+        tag = (_body_of(staged.code) if staged.html
+               else f'<script src="{escape(staged.script_url)}"></script>')
         return _into_head(html.replace(SAMPLE_MARKER, tag, 1), seed)
+
+    def own_html(self, template: Template, staged: Staged) -> str:
+        """The markup and code of the page that are the checkout's own, not the file's."""
+        seed = _seed_script(template.local_storage or {})
+        return seed if staged.whole_page else seed + page_text(template.page)
 
     # --------------------------------------------------------------------- serving
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -183,6 +193,17 @@ def _seed_script(storage: dict[str, str] | Any) -> str:
     pairs = json.dumps(sorted(storage.items())).replace("</", "<\\/")
     return ("<script>try{" + pairs + ".forEach(function(p){localStorage.setItem(p[0],p[1])})}"
             "catch(e){}</script>")
+
+
+def _body_of(html: str) -> str:
+    """What is inside an HTML document's `<body>` (all of it for a fragment)."""
+    lowered = html.lower()
+    start = lowered.find("<body")
+    if start < 0:
+        return html
+    start = lowered.find(">", start) + 1
+    end = lowered.rfind("</body>")
+    return html[start:end if end > start else len(html)]
 
 
 def _into_head(html: str, extra: str) -> str:

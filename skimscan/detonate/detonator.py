@@ -33,7 +33,7 @@ from skimscan.detonate.attribute import Attributed, attribute, reattribute
 from skimscan.detonate.checkout import HOSTS, Staged, SyntheticCheckout, page_url
 from skimscan.detonate.templates import Template, rank
 from skimscan.errors import TargetError
-from skimscan.models import Finding, ScriptReport, Verdict
+from skimscan.models import Finding, PageCapture, ScriptReport, Verdict
 from skimscan.pipeline import Engine
 from skimscan.policy.policy import SitePolicy
 from skimscan.scanner import analyze_capture, page_verdict, trust_for
@@ -185,19 +185,33 @@ class Detonator:
             return PageRun(template.name, url, Verdict.ERROR, time.monotonic() - started,
                            error=f"the page could not be exercised: {why}",
                            interaction=capture.interaction), None
-        html = self.checkout.page_html(template, staged)
-        capture = reattribute(capture, html, staged.html)
+        own = self.checkout.own_html(template, staged)
+        capture = reattribute(capture, own)
         async with self._analysis:
             report = await asyncio.to_thread(analyze_capture, capture, self.engine, SitePolicy())
         got = attribute(report, capture.instrumentation,
                         sample_url=None if staged.html else staged.script_url,
                         file_script_id=file_script_id, template=template.name, page_url=url,
-                        page_html=html, file_is_page=staged.html)
+                        own_html=own, file_is_html=staged.html)
         verdict = page_verdict(got.findings)
         run = PageRun(template.name, url, verdict, round(time.monotonic() - started, 2),
-                      synthesised=got.synthesised, gates=capture.gates,
+                      synthesised=got.synthesised, gates=_gates(template, capture),
                       interaction=capture.interaction)
         return run, got
+
+
+def _gates(template: Template, capture: PageCapture) -> tuple[str, ...]:
+    """The conditions this page met for code that waits for them, in words."""
+    gates = [f"URL: a {template.platform} checkout at {template.path}",
+             "visitor: a fresh profile, with the shop's own cookies"
+             + (" and storage" if template.local_storage else "") + " and no mark of a visit",
+             "automation: navigator.webdriver false, a desktop browser's window and WebGL"]
+    gates += [line.replace("advanced the page clock by", "clock: advanced by")
+              for line in capture.interaction if line.startswith("advanced the page clock")]
+    if any(line.startswith("pressed the pay button") for line in capture.interaction):
+        gates.append("events: typed with key events and blurred each field, pressed pay "
+                     "(touchend, mousedown, mouseup, click, submit)")
+    return (*gates, *capture.gates)
 
 
 def _combine(runs: list[tuple[PageRun, Attributed | None]]) -> Detonation:

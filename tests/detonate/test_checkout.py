@@ -80,15 +80,25 @@ async def test_two_platforms_share_a_url_and_each_page_is_its_own(
     assert len(set(pages)) == len(shared)
 
 
-async def test_an_html_file_is_the_page_with_jquery_added(checkout: SyntheticCheckout) -> None:
-    staged = checkout.stage("page.html", "<html><head><title>t</title></head><body>x</body>"
-                                         "</html>", html=True)
+async def test_an_html_checkout_is_the_page_and_a_fragment_goes_into_one(
+        checkout: SyntheticCheckout) -> None:
+    page = ('<html><head><title>t</title></head><body><form><label for="cc">Card number</label>'
+            '<input id="cc" name="cc_number" autocomplete="cc-number"></form></body></html>')
+    fragment = "<html><body><div id=promo>sale</div><script>window.__x = 1</script></body></html>"
     template = checkout.templates[0]
-    async with _client(checkout) as client, client.get(page_url(template), headers={
-            "Cookie": _cookie(checkout, template, staged)}) as r:
-        html = await r.text()
-    assert html.startswith("<html><head><script") and "<body>x</body>" in html
-    assert f"/static/{JQUERY}" in html.split("</head>")[0]
+    async with _client(checkout) as client:
+        htmls = []
+        for code in (page, fragment):
+            staged = checkout.stage("f.html", code, html=True)
+            async with client.get(page_url(template), headers={
+                    "Cookie": _cookie(checkout, template, staged)}) as r:
+                htmls.append(await r.text())
+    whole, inserted = htmls
+    assert whole.startswith("<html><head><script") and 'name="cc_number"' in whole
+    assert f"/static/{JQUERY}" in whole.split("</head>")[0]
+    assert "payment[cc_number]" not in whole  # not the template: the file is the page
+    assert "payment[cc_number]" in inserted and "window.__x = 1" in inserted
+    assert inserted.index("window.__x = 1") > inserted.index("payment[cc_number]")
 
 
 async def test_hosted_fields_and_unknown_paths(checkout: SyntheticCheckout) -> None:

