@@ -181,7 +181,7 @@ class SyntheticCheckout:
         template = self._by_name.get(name)
         staged = self._staged.get(token)
         if (request.method != "GET" or template is None or staged is None
-                or request.path_qs != template.path):
+                or request.path_qs != template.path.split("#")[0]):
             return web.Response(status=204)
         return web.Response(text=self.page_html(template, staged), content_type="text/html",
                             headers={"Cache-Control": "no-store"})

@@ -30,7 +30,7 @@ class Template:
     name: str
     platform: str
     page: str  # the HTML file in templates/
-    path: str  # the URL path (and query) it is served at
+    path: str  # the URL path (and query, and fragment) it is served at
     tokens: tuple[str, ...] = ()
     cookies: Mapping[str, str] | None = None
     local_storage: Mapping[str, str] | None = None
