@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from playwright.async_api import Error as PlaywrightError
+
 from skimscan.analyze.analyzer import RawAnalysis, sort_findings
 from skimscan.capture.browser import find_chromium
 from skimscan.detonate import triage
 from skimscan.detonate.detonator import Detonation, DetonationOptions, Detonator, summary
 from skimscan.detonate.store import DetonationStore, rules_fingerprint
-from skimscan.errors import BrowserNotFoundError, ConfigError
+from skimscan.errors import BrowserNotFoundError, ConfigError, SkimscanError
 from skimscan.models import Report, ScriptKind, TargetKind, TargetReport, Verdict
 from skimscan.pipeline import Engine, now_iso
 from skimscan.pipeline import scan_files as static_scan
@@ -52,11 +54,17 @@ def _hints(target: TargetReport, raws: list[RawAnalysis | str]) -> str:
     return "\n".join(parts)
 
 
+#: files that can run on a page: scripts, and HTML (a page, or a fragment put into one)
+DETONATABLE = (".js", ".mjs", ".cjs", ".html", ".htm")
+
+
 def _plan(report: Report, engine: Engine, mode: DetonateMode) -> list[tuple[int, list[str]]]:
     plan: list[tuple[int, list[str]]] = []
     for i, target in enumerate(report.targets):
         if target.kind is not TargetKind.FILE or not target.sources:
             continue  # unreadable: nothing to run
+        if not target.target.lower().endswith(DETONATABLE):
+            continue  # a HAR recording is a page's past: scan the page itself
         raws = list(engine.extract_all(list(target.sources.values())).values())
         reasons = (["--detonate always"] if mode is DetonateMode.ALWAYS
                    else triage.reasons(target, raws))
@@ -123,31 +131,47 @@ async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "
     sem = asyncio.Semaphore(max(1, options.concurrency))
     done = 0
 
-    async with Detonator(engine, options) as detonator:
-        async def one(i: int, reasons: list[str]) -> None:
-            nonlocal done
-            target = targets[i]
-            script = next(iter(target.sources.values()))
-            html = target.target.lower().endswith((".html", ".htm"))
-            code = _page_source(target.target) if html else script.code
-            key = script.sha256 if not html else f"html-{hash_text(code)}"
-            cached = store.get(key)
-            if cached is not None:
-                targets[i] = merge(target, cached, reasons, cached=True)
-            else:
-                raws = list(engine.extract_all(list(target.sources.values())).values())
+    async def one(detonator: Detonator, i: int, reasons: list[str]) -> None:
+        nonlocal done
+        target = targets[i]
+        script = next(iter(target.sources.values()))
+        html = target.target.lower().endswith((".html", ".htm"))
+        code = _page_source(target.target) if html else script.code
+        key = script.sha256 if not html else f"html-{hash_text(code)}"
+        cached = store.get(key)
+        if cached is not None:
+            targets[i] = merge(target, cached, reasons, cached=True)
+        else:
+            raws = list(engine.extract_all(list(target.sources.values())).values())
+            try:
                 async with sem:
                     result = await detonator.detonate(
-                        target.target, code, html=html,
-                        file_script_id=_file_script_id(target),
+                        target.target, code, html=html, file_script_id=_file_script_id(target),
                         hints=_hints(target, raws))
-                store.put(key, result)
-                targets[i] = merge(target, result, reasons)
-            done += 1
-            if progress is not None:
-                progress(done, len(plan))
+            except Exception as exc:  # a bug or a browser failure loses this file, not the run
+                result = Detonation(Verdict.ERROR, error=f"detonation failed: "
+                                                         f"{type(exc).__name__}: {exc}")
+            store.put(key, result)
+            targets[i] = merge(target, result, reasons)
+        done += 1
+        if progress is not None:
+            progress(done, len(plan))
 
-        await asyncio.gather(*(one(i, reasons) for i, reasons in plan))
+    try:
+        async with Detonator(engine, options) as detonator:
+            await asyncio.gather(*(one(detonator, i, reasons) for i, reasons in plan))
+    except (SkimscanError, OSError, RuntimeError, PlaywrightError) as exc:
+        # The browser or the synthetic checkout would not start: `always` could not do what
+        # was asked (the targets are incomplete), `auto` says what it skipped.
+        why = f"detonation could not start: {exc}"
+        for i, _reasons in plan:
+            if targets[i].detonation:
+                continue  # done before the failure
+            t = targets[i]
+            if mode is DetonateMode.ALWAYS and t.verdict is not Verdict.MALICIOUS:
+                targets[i] = replace(t, verdict=Verdict.ERROR, error=why, notes=(*t.notes, why))
+            else:
+                targets[i] = replace(t, notes=(*t.notes, why))
     return replace(report, targets=tuple(targets), finished_at=now_iso())
 
 

@@ -66,3 +66,29 @@ def test_the_demo_file_is_caught_only_by_detonation(tmp_path: Path) -> None:
     target = json.loads(out.read_text())["targets"][0]
     assert target["detonation"]["reasons"] == ["obfuscated"]
     assert any(f["rule"] == "canary-exfiltration" for f in target["findings"])
+
+
+def test_a_detonation_that_fails_loses_that_file_only(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug or a browser failure while one file runs makes that file `error` (exit 3) and
+    the other files complete."""
+    from skimscan.detonate import Detonator
+
+    real = Detonator.detonate
+
+    async def flaky(self, name, code, **kw):  # type: ignore[no-untyped-def]
+        if "bad" in name:
+            raise RuntimeError("the renderer went away")
+        return await real(self, name, code, **kw)
+
+    monkeypatch.setattr(Detonator, "detonate", flaky)
+    for name in ("bad.js", "good.js"):
+        (tmp_path / name).write_text("document.querySelector('#cc_number').addEventListener("
+                                     "'blur', function (e) { window.__l = e.target.value.length"
+                                     " });")
+    out = tmp_path / "r.json"
+    assert main(["scan-file", str(tmp_path / "bad.js"), str(tmp_path / "good.js"),
+                 "--no-cache", "-f", "json", "-o", str(out), "--detonate-pages", "1"]) == 3
+    bad, good = json.loads(out.read_text())["targets"]
+    assert bad["verdict"] == "error" and "the renderer went away" in bad["error"]
+    assert good["verdict"] == "clean" and good["detonation"]["verdict"] == "clean"
