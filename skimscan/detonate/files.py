@@ -89,7 +89,8 @@ def merge(target: TargetReport, result: Detonation, reasons: list[str],
             error = None if verdict is Verdict.MALICIOUS else target.error
             if target.verdict is Verdict.ERROR and verdict is not Verdict.MALICIOUS:
                 verdict = Verdict.ERROR
-    notes = list(target.notes)
+    notes = [*target.notes, f"detonated ({'cached' if cached else 'run'}) because: "
+                            f"{'; '.join(reasons)}; detonation verdict: {result.verdict.value}"]
     for page in result.pages:
         line = f"detonation: {page.template} ({page.url}): {page.verdict.value}"
         if page.error:
