@@ -35,6 +35,16 @@ def xor_key(text: str, key: str) -> str:
     return "".join(chr(ord(c) ^ ord(key[i % len(key)])) for i, c in enumerate(text))
 
 
+STD_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+SHUFFLED = "qWeRtYuIoPaSdFgHjKlZxCvBnM9876543210mNbVcXzLkJhGfDsApOiUyTrEwQ-_"
+
+
+def b64_shuffled(text: str, lead: str = "") -> str:
+    """base64 in a kit's own alphabet (a one-to-one substitution of the 64 symbols)."""
+    return "".join(SHUFFLED[STD_B64.index(c)] if c in STD_B64 else "."
+                   for c in b64(lead + text))
+
+
 def encodings_of(data: str | bytes) -> list[str]:
     return [m.encoding for m in find_canary(CANARY, data)]
 
@@ -115,6 +125,9 @@ def test_only_test_numbers_can_be_canaries() -> None:
          "url-encoded > base64 > xor(4-byte key)"),
         (b64(xor_key(RECORD, "k3yR0t8!")), "base64 > xor(8-byte key)"),
         (xor_key(RECORD, "ab").encode("latin-1").hex(), "hex > xor(2-byte key)"),
+        ("ev=" + b64_shuffled(RECORD), "base64 (substituted alphabet)"),
+        ("ev=" + b64_shuffled(RECORD, lead="x"), "base64 (substituted alphabet)"),
+        ("ev=" + b64_shuffled(RECORD, lead="xy"), "base64 (substituted alphabet)"),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None,
 )
@@ -171,6 +184,7 @@ def test_partial_number_only_when_the_whole_number_is_absent() -> None:
         b64(RECORD.replace(PAN, "4242424242424242")),
         xor(RECORD.replace(PAN, "4000056655665556"), 0x2A),
         b64(xor_key(RECORD.replace(PAN, "4000056655665556"), "m4g3")),
+        b64_shuffled(RECORD.replace(PAN, "4000056655665556")),
         b64(b"\x00" * 4096),
         "A" * 100_000,
         "%" * 1000 + "&#" * 1000 + "\\u" * 1000,

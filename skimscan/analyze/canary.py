@@ -10,9 +10,11 @@ body, WebSocket frame, message or stored value, and says how it was encoded:
 - in every layer the PAN is looked for plain, with separators between digits (`4111 11…`,
   `4111-11…`), reversed, as the digits of the text (`4a1b1c…`), XORed with any repeating key
   of up to `MAX_XOR_KEY` bytes (a key-free difference signature — byte i XOR byte i+period —
-  finds every key of one period in one pass; the key is then read off the known number), and,
-  when the whole number is absent, as a partial number (the first 6 digits and the last 4
-  close together).
+  finds every key of one period in one pass; the key is then read off the known number), as
+  base64 in a shuffled alphabet (the characters that encode the number alone have a fixed
+  pattern of repeats whatever the alphabet: a window with the same pattern is the number under
+  a substitution), and, when the whole number is absent, as a partial number (the first 6
+  digits and the last 4 close together).
 
 Each `Match` names the encoding (`"plain"`, `"url-encoded > base64"`, `"hex > xor(0x5a)"`), the
 other canary parts seen in the same decoded text (`cvv`, `expiry`, `name`), and an excerpt of
@@ -63,6 +65,9 @@ _CODES_RUN = re.compile(
 )
 _CODE = re.compile(r"0[xX][0-9A-Fa-f]{1,6}|\d{1,7}")
 _DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+#: a run that may be base64 in a custom alphabet (kits shuffle the 64 symbols and add - _ .)
+_ALPHABET_RUN = re.compile(r"[A-Za-z0-9+/_\-.~!*$]{24,}")
+MAX_ALPHABET_RUN = 20_000
 _DIGITS = re.compile(r"\d+")
 _NOT_DIGIT = re.compile(r"\D")
 _ONE_DIGIT = re.compile(r"\d")
@@ -268,6 +273,40 @@ def _xor_signature(data: bytes, period: int = 1) -> bytes:
     return ((value >> (8 * period)) ^ low).to_bytes(n - period, "big")
 
 
+def _b64_interiors(data: bytes) -> list[str]:
+    """For each of the 3 alignments of `data` in a base64 stream, the base64 characters that
+    encode bits of `data` alone (not of its neighbours)."""
+    out = []
+    for lead in range(3):
+        encoded = base64.b64encode(b"\0" * lead + data + b"\0\0").decode()
+        first = -(-8 * lead // 6)  # the first character starting inside `data`
+        last = (8 * (lead + len(data))) // 6  # characters before this one end inside it
+        out.append(encoded[first:last])
+    return out
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    """Each character as the index of its first occurrence: equal for two strings exactly
+    when one is the other under a one-to-one substitution."""
+    first: dict[str, int] = {}
+    return tuple(first.setdefault(c, i) for i, c in enumerate(text))
+
+
+def _shape_pattern(shape: tuple[int, ...]) -> re.Pattern[str]:
+    """A regex for windows with `shape`: a new symbol is a group unlike every earlier one, a
+    repeat is a back-reference (the regex engine scans in C, not a loop in Python)."""
+    parts: list[str] = []
+    groups: dict[int, int] = {}
+    for i, first in enumerate(shape):
+        if first == i:
+            earlier = "|".join(f"\\{g}" for g in groups.values())
+            parts.append((f"(?!{earlier})" if earlier else "") + r"([A-Za-z0-9+/_\-.~!*$])")
+            groups[i] = len(groups) + 1
+        else:
+            parts.append(f"\\{groups[first]}")
+    return re.compile("".join(parts))
+
+
 def _bounded(text: str, start: int, end: int) -> bool:
     """No digit right before or after [start, end): the number stands on its own."""
     return not (start > 0 and text[start - 1].isdigit()) and not (
@@ -291,6 +330,8 @@ class _Finder:
         self.last4 = re.compile(r"(?<!\d)" + canary.last4 + r"(?!\d)")
         self.signatures = [(period, _xor_signature(pan.encode("ascii"), period))
                            for period in range(1, min(MAX_XOR_KEY, len(pan) // 2) + 1)]
+        self.shapes = [(_shape_pattern(_shape(p)), {p, p.replace("+", "-").replace("/", "_")})
+                       for p in _b64_interiors(pan.encode("ascii"))]
         self.cvv = re.compile(r"(?<!\d)" + canary.cvv + r"(?!\d)")
         yy, yyyy, mm = canary.exp_year[-2:], canary.exp_year, canary.exp_month
         self.expiry = re.compile(
@@ -353,9 +394,24 @@ class _Finder:
             self._digits_only(text, add)
         if not out:
             self._xor(text, add)
+        if not out and not path:
+            self._substituted_base64(text, add)
         if not out:
             self._partial(layer, out)
         return out
+
+    def _substituted_base64(self, text: str, add: _Add) -> None:
+        for m in _ALPHABET_RUN.finditer(text[:MAX_LAYER_CHARS]):
+            run = m[0][:MAX_ALPHABET_RUN]
+            if len(set(run)) < 16:
+                continue
+            for shape, plain in self.shapes:
+                found = shape.search(run)
+                if found and found[0] not in plain:  # else ordinary base64: found as such
+                    start = m.start() + found.start()
+                    add("base64 (substituted alphabet)", start, m.start() + found.end(),
+                        self.canary.masked_pan, text)
+                    return
 
     def _digits_only(self, text: str, add: _Add) -> None:
         at = _NOT_DIGIT.sub("", text).find(self.pan)
