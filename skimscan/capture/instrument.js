@@ -14,8 +14,10 @@
  *    locally and never opened (HTTP is quarantined by the network route, not here);
  *  - when detonating a file (config `synth`), a missing element the page's code asks for by id,
  *    name or a simple selector, whose name looks like a card, billing or pay-button field, is
- *    created on the spot (an input in the card form, prefilled with the canary; a submit button)
- *    and reported as `synth`, so code aimed at another platform's checkout still runs;
+ *    created on the spot (an input in the card form, prefilled with the canary; a submit button
+ *    that receives the presses of the page's own pay button), and a missing payment form's
+ *    name answers with the page's card form; each reported as `synth`, so code aimed at
+ *    another platform's checkout still runs;
  *  - looks like an ordinary desktop browser: WebGL is not SwiftShader, the window has browser
  *    chrome, console calls never hand objects to DevTools (no serialisation side effects).
  *
@@ -469,11 +471,13 @@
     var rules = [];
     for (var i = 0; i < S.rules.length; i++) rules[i] = [S.rules[i][0], new RegExpC(S.rules[i][1], 'i')];
     var PAY = new RegExpC(S.pay, 'i'), SKIP = new RegExpC(S.skip, 'i');
+    var FORM = new RegExpC(S.form, 'i'), buttons = [], mirrored = new WeakSetC();
     // `#id`, `tag#id`, `[name=x]`, `tag[name="x"]`: what code aimed at one platform asks for
     var SIMPLE = /^\s*([a-z]+)?(?:#([\w\-\[\]\\.:]+)|\[\s*name\s*=\s*["']?([^"'\]]+)["']?\s*\])\s*$/i;
-    function kindOf(word) {
+    function kindOf(word, tagHint) {
       if (!word || test(SKIP, word)) return '';
       for (var i = 0; i < rules.length; i++) if (test(rules[i][1], word)) return rules[i][0];
+      if ((tagHint === '' || tagHint === 'form') && test(FORM, word)) return 'form';
       return test(PAY, word) ? 'pay' : '';
     }
     function home() {
@@ -484,10 +488,27 @@
       }
       return first || doc.body;
     }
-    function make(id, name, tagHint, selector) {
+    function make(id, name, tagHint, selector, generic) {
       if (made >= S.max || !doc.body) return null;
-      var word = id || name, kind = kindOf(word);
-      if (!kind) return null;
+      var word = id || name, kind = kindOf(word, tagHint);
+      if (kind === 'form') {
+        // another platform's name for the payment form: the page's card form answers to it
+        var form = home();
+        if (!form || tag(form) !== 'FORM') return null;
+        made++;
+        send('synth', { field: describe(form), kind: 'form', selector: cut(selector, 120) });
+        return form;
+      }
+      if (!kind && !generic) return null;
+      if (!kind) {
+        // an element the code needs to exist (its text read, a class set): a plain one
+        var box = call(createN, doc, ['div']);
+        call(setAttrN, box, ['id', word]);
+        try { call(appendN, doc.body, [box]); } catch (e) { return null; }
+        made++;
+        send('synth', { field: describe(box), kind: 'element', selector: cut(selector, 120) });
+        return box;
+      }
       var button = kind === 'pay' || tagHint === 'button';
       var el = call(createN, doc, [button ? 'button' : 'input']);
       if (id) call(setAttrN, el, ['id', id]);
@@ -502,19 +523,42 @@
         if (value) el.value = value;
       }
       try { call(appendN, home(), [el]); } catch (e) { return null; }
+      if (button) buttons[buttons.length] = el;
       made++;
       send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
       return el;
     }
     function fromSelector(sel) {
-      var m = typeof sel === 'string' ? SIMPLE.exec(sel) : null;
-      if (!m) return null;
-      var id = m[2] ? call(strReplace, m[2], [/\\/g, '']) : '';
-      return make(id, m[3] || '', lower(m[1] || ''), sel);
+      if (typeof sel !== 'string') return null;
+      var parts = call(W.String.prototype.split, sel, [',']);
+      for (var i = 0; i < parts.length && i < 8; i++) {  // a selector list: its first usable part
+        var m = SIMPLE.exec(parts[i]);
+        if (!m) continue;
+        var id = m[2] ? call(strReplace, m[2], [/\\/g, '']) : '';
+        var el = make(id, m[3] || '', lower(m[1] || ''), sel);
+        if (el) return el;
+      }
+      return null;
     }
+    // The shopper presses the page's own pay button; a created one stands for it, so the same
+    // press reaches it too (code aimed at another platform listens there).
+    var PRESS = ['mousedown', 'mouseup', 'click', 'touchend'];
+    function mirror(ev) {
+      try {
+        var target = ev.target;
+        if (!buttons.length || !is(target, HTMLElementC) || call(wsHas, mirrored, [ev])) return;
+        if (!isButton(target) || buttons.indexOf(target) >= 0) return;
+        for (var i = 0; i < buttons.length; i++) {
+          var copy = new EventC(ev.type, { bubbles: true, cancelable: true });
+          call(wsAdd, mirrored, [copy]);
+          call(nativeDispatch, buttons[i], [copy]);
+        }
+      } catch (e) { }
+    }
+    for (var q = 0; q < PRESS.length; q++) call(nativeAdd, W, [PRESS[q], mirror, true]);
     method(W.Document.prototype, 'getElementById', function (self, args, t) {
       if (self !== doc || apply(t, self, args) !== null) return;
-      var el = make(StringC(args[0]), '', '', '#' + args[0]);
+      var el = make(StringC(args[0]), '', '', '#' + args[0], true);
       if (el) return answer(el);
     });
     function one(self, args, t) {

@@ -80,7 +80,12 @@ from skimscan.capture.cdp import CdpSession, CdpTree
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Quarantine, Trust, default_trust
 from skimscan.capture.recorder import Recorder
-from skimscan.capture.shopper import Shopper, dispatch_everywhere, synthesis_config
+from skimscan.capture.shopper import (
+    Shopper,
+    dispatch_everywhere,
+    dispatch_leaving,
+    synthesis_config,
+)
 from skimscan.capture.steps import Step, shop_enabled, steps_budget
 from skimscan.errors import BrowserNotFoundError, TargetError
 from skimscan.models import Canary, FrameSnapshot, InstrumentEvent, PageCapture, RequestRecord
@@ -353,6 +358,7 @@ class BrowserSession:
         clock: Acceleration | None = None,
         synthesise: bool = False,
         cookies: Sequence[Mapping[str, Any]] = (),
+        leave: str | None = None,
     ) -> PageCapture:
         """Load `url` in a fresh context and record it; raises TargetError when it cannot.
 
@@ -370,6 +376,8 @@ class BrowserSession:
         time before the shopper and after, and `synthesise`, which creates the card, billing
         and pay-button elements the page's code asks for and does not find (with `shop`).
         `cookies` (Playwright's `add_cookies` form) are the visitor's before the first request.
+        `leave` is where the shopper goes once done (the order confirmation): the page is
+        hidden and unloaded as on a real visit, and the next page loads.
         """
         if self._browser is None:
             raise BrowserNotFoundError("BrowserSession is not started (use `async with`)")
@@ -381,6 +389,8 @@ class BrowserSession:
             deadline += wait + INTERACT_BUDGET + steps_budget(steps)
             if clock is not None:
                 deadline += 20.0  # two jumps of the clock, 10 s each at most
+            if leave is not None:
+                deadline += 20.0  # the next page, and a jump of the clock on it
         job = _Capture(
             self,
             url,
@@ -396,6 +406,7 @@ class BrowserSession:
             clock=clock,
             synthesise=synthesise,
             cookies=tuple(cookies),
+            leave=leave,
         )
         try:
             return await asyncio.wait_for(job.run(), deadline)
@@ -435,8 +446,10 @@ class _Capture:
         clock: Acceleration | None = None,
         synthesise: bool = False,
         cookies: tuple[Mapping[str, Any], ...] = (),
+        leave: str | None = None,
     ) -> None:
         self.s = session
+        self.leave = leave
         self.clock = clock
         self.cookies = cookies
         self.url = url
@@ -557,6 +570,7 @@ class _Capture:
             except TimeoutError:
                 self.recorder.note(f"the simulated shopper did not finish within {budget:g}s")
             await self._advance_clock("after the shopper")
+            await self._leave()
         if self.wait > 0:
             await self._race(asyncio.sleep(self.wait), self.wait + 1, "waiting")
         await self._flush()
@@ -864,6 +878,26 @@ class _Capture:
             return
         self.interaction.append(
             f"advanced the page clock by {self.clock.jump_ms // 60000} min {when}")
+
+    async def _leave(self) -> None:
+        """With `leave`: go to the next page, as a shopper does after paying (pagehide,
+        visibilitychange and unload fire; code that waits for them runs), bounded."""
+        if self.leave is None or self.page is None:
+            return
+        if self.quarantine is not None:
+            self.quarantine.payment_done()
+        if self.tree is not None and self.instrumentation is not None:
+            with contextlib.suppress(Exception):
+                await self._race(dispatch_leaving(self.tree, f"{self.instrumentation.nonce}w"),
+                                 3.0, "dispatching the leaving events")
+                await asyncio.sleep(0.2)
+        try:
+            await self._race(self.page.goto(self.leave, wait_until="load", timeout=8000), 10.0,
+                             "leaving the page")
+            self.interaction.append(f"left for {self.leave.split('?')[0][:160]}")
+            await self._advance_clock("on the next page")
+        except (TimeoutError, PlaywrightError) as exc:
+            self.recorder.note(f"leaving for {self.leave} failed: {_first_line(exc)}")
 
     async def _arm(self) -> None:
         """Quarantine on: the network route, and (unless live) the in-page one in every frame."""

@@ -73,6 +73,11 @@ class Quarantine:
     def hold_payment(self) -> None:
         self.paying = True
 
+    def payment_done(self) -> None:
+        """The shopper moves on (the capture's own navigation to the next page): navigations
+        are no longer the pay submission."""
+        self.paying = False
+
     def decide(self, host: str, method: str, *, navigation: bool) -> Decision:
         if not self.armed:
             return "forward"

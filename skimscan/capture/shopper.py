@@ -252,6 +252,8 @@ class Plan:
 _NOT_A_FIELD = re.compile(r"error|label|brand|icon|logo|msg|message|hint|help|wrap|container"
                           r"|feedback|tooltip|status|valid|warning|notice|img|image|preview",
                           re.I)
+#: a missing element by this name is the payment form (`#paymentForm`, `#co-payment-form`)
+_FORM_NAME = re.compile(r"form(?![a-z]*(button|btn|submit))", re.I)
 #: how many missing elements one frame may have made for it (a probe of many names stays cheap)
 MAX_SYNTHESISED = 24
 
@@ -267,8 +269,8 @@ def synthesis_config(canary: Canary) -> dict[str, Any]:
               "email": canary.email, "phone": canary.phone, "address": canary.address,
               "city": canary.city, "postcode": canary.postcode, "country": canary.country}
     return {"rules": [[kind, pattern.pattern] for kind, pattern in _ATTRIBUTE_RULES],
-            "pay": _PAY.pattern, "skip": _NOT_A_FIELD.pattern, "values": values,
-            "max": MAX_SYNTHESISED}
+            "pay": _PAY.pattern, "skip": _NOT_A_FIELD.pattern, "form": _FORM_NAME.pattern,
+            "values": values, "max": MAX_SYNTHESISED}
 
 
 # --------------------------------------------------------------------------- the plan (pure)
@@ -527,6 +529,24 @@ async def dispatch_everywhere(tree: CdpTree, world: str, event_type: str) -> int
     done = await asyncio.gather(
         *(isolated_eval(s, str(f.get("id")), world, expression) for s, f in targets)
     )
+    return sum(1 for d in done if d is True)
+
+
+_LEAVING = """(function () {
+  document.dispatchEvent(new Event('visibilitychange'));
+  window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: false}));
+  window.dispatchEvent(new Event('beforeunload'));
+  return true;
+})()"""
+
+
+async def dispatch_leaving(tree: CdpTree, world: str) -> int:
+    """The events of a shopper leaving (visibilitychange, pagehide, beforeunload) in every
+    frame, from an isolated world, while the page can still send: code that waits for the
+    visit to end runs before the real navigation (whose unload traffic may escape capture)."""
+    targets = await frame_targets(tree)
+    done = await asyncio.gather(
+        *(isolated_eval(s, str(f.get("id")), world, _LEAVING) for s, f in targets))
     return sum(1 for d in done if d is True)
 
 

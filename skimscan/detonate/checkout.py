@@ -14,7 +14,9 @@ sets that up), so nothing a detonated file sends leaves the machine.
   external script at the end of `<body>`. An HTML file with a card form is itself the page's
   document (jQuery added to its head); one without (a fragment, a compromised template part)
   is put into the template's body where the script would go, so its code meets a checkout.
-  Other shop URLs answer `{}` (POST: the checkout's own API) or 204.
+  `SUCCESS_PATH` is the order confirmation the shopper goes to after paying, with the script
+  on it too (a site-wide compromised library is). Other shop URLs answer `{}` (POST: the
+  checkout's own API) or 204.
 - `SAMPLE_HOST` serves the file at `/<token>/<name>`; other paths answer 204.
 - `PROCESSOR_HOST` (a real processor's name, so classification treats it as one) serves the
   hosted card field documents of the `hosted-fields` template.
@@ -49,6 +51,11 @@ SAMPLE_HOST = "cdn.widget-hub.example"
 PROCESSOR_HOST = "js.stripe.com"
 HOSTS = (SHOP_HOST, SAMPLE_HOST, PROCESSOR_HOST)
 SESSION_COOKIE = "PHPSESSID"
+#: where the shopper goes after paying: the order confirmation, which carries the file too
+SUCCESS_PATH = "/checkout/onepage/success/"
+_SUCCESS = ("<!doctype html><html><head><title>Order confirmation</title></head><body>"
+            "<h1>Thank you for your order!</h1><p>Your order # is: 100004217.</p>"
+            f"{SAMPLE_MARKER}</body></html>")
 MAX_SAMPLE_BYTES = 20_000_000
 _FIELDS = {"number": "cc-number", "expiry": "cc-exp", "cvc": "cc-csc"}
 _JQUERY_TAG = f'<script src="/static/{JQUERY}"></script>'
@@ -71,6 +78,9 @@ class Staged:
 
 def page_url(template: Template) -> str:
     return f"https://{SHOP_HOST}{template.path}"
+
+
+SUCCESS_URL = f"https://{SHOP_HOST}{SUCCESS_PATH}"
 
 
 class SyntheticCheckout:
@@ -180,6 +190,12 @@ class SyntheticCheckout:
         token, _, name = request.cookies.get(SESSION_COOKIE, "").partition(".")
         template = self._by_name.get(name)
         staged = self._staged.get(token)
+        if request.path == SUCCESS_PATH and staged is not None and request.method == "GET":
+            # the next page of the visit: a site-wide compromised script is on it too
+            tag = ("" if staged.html else
+                   f'<script src="{escape(staged.script_url)}"></script>')
+            return web.Response(text=_SUCCESS.replace(SAMPLE_MARKER, tag),
+                                content_type="text/html", headers={"Cache-Control": "no-store"})
         if (request.method != "GET" or template is None or staged is None
                 or request.path_qs != template.path.split("#")[0]):
             return web.Response(status=204)

@@ -7,9 +7,9 @@ minutes pass in well under a second), missing card/billing/pay elements the file
 created, the canary shopper types and pays, and the page scan's findings that are the file's
 doing are kept (`attribute.py`). Pages are tried until one proves the file malicious without
 created elements, or `max_pages`, or the file's time budget, runs out — or at once when the
-file did nothing at all to a page (no field read or watched, nothing sent, injected, stored or
-checked): the best-ranked page already satisfies the common URL checks, so an inert library
-costs one page.
+file did nothing at all (no field read or watched, nothing sent, injected, stored or checked)
+on the default page, whose URL satisfies the commonest checks: an inert library costs one
+page or two.
 
 Nothing leaves the machine: the browser resolves only the checkout's own names (a confined host
 map) and every request to any other host is answered inside the browser, before the canary
@@ -29,8 +29,16 @@ from typing import Any
 
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.page import Acceleration, BrowserSession, CaptureOptions
+from skimscan.capture.quarantine import Trust
 from skimscan.detonate.attribute import Attributed, attribute, reattribute
-from skimscan.detonate.checkout import HOSTS, Staged, SyntheticCheckout, page_url
+from skimscan.detonate.checkout import (
+    HOSTS,
+    SAMPLE_HOST,
+    SUCCESS_URL,
+    Staged,
+    SyntheticCheckout,
+    page_url,
+)
 from skimscan.detonate.templates import Template, rank
 from skimscan.errors import TargetError
 from skimscan.models import Finding, PageCapture, ScriptReport, Verdict
@@ -157,8 +165,9 @@ class Detonator:
                 page, got = run
                 if page.verdict is Verdict.MALICIOUS and got is not None and not got.synthesised:
                     break
-                if got is not None and not got.active and not templates:
-                    break  # it did nothing to this checkout: another platform's is no better
+                if (got is not None and not got.active and not templates
+                        and template is self.checkout.templates[0]):
+                    break  # it did nothing even where the commonest gates are met
         finally:
             self.checkout.release(staged)
         return _combine(runs)
@@ -172,8 +181,8 @@ class Detonator:
         try:
             capture = await asyncio.wait_for(self._session.capture(
                 url, timeout=o.page_timeout, wait=o.wait, ignore_https_errors=True, shop=True,
-                trust=trust_for(url, SitePolicy()), clock=o.clock, synthesise=o.synthesise,
-                cookies=self.checkout.cookies(template, staged)), budget)
+                trust=_trust(url), clock=o.clock, synthesise=o.synthesise,
+                cookies=self.checkout.cookies(template, staged), leave=SUCCESS_URL), budget)
         except (TargetError, TimeoutError) as exc:
             reason = str(exc) or f"the page did not finish within the file's {o.file_timeout:g}s"
             return PageRun(template.name, url, Verdict.ERROR, time.monotonic() - started,
@@ -200,6 +209,15 @@ class Detonator:
         return run, got
 
 
+def _trust(url: str) -> Trust:
+    """The quarantine's trust on a checkout page: the shop's, plus the file's own host, so
+    that the next page can load the file again. (Its host is served by the checkout on
+    loopback: nothing reaches it from outside; judging the canary uses the shop's
+    classification, where the file's host is unknown.)"""
+    base = trust_for(url, SitePolicy())
+    return Trust(lambda host: host == SAMPLE_HOST or base.is_trusted(host), base.domains)
+
+
 def _gates(template: Template, capture: PageCapture) -> tuple[str, ...]:
     """The conditions this page met for code that waits for them, in words."""
     gates = [f"URL: a {template.platform} checkout at {template.path}",
@@ -208,6 +226,9 @@ def _gates(template: Template, capture: PageCapture) -> tuple[str, ...]:
              "automation: navigator.webdriver false, a desktop browser's window and WebGL"]
     gates += [line.replace("advanced the page clock by", "clock: advanced by")
               for line in capture.interaction if line.startswith("advanced the page clock")]
+    if any(line.startswith("left for") for line in capture.interaction):
+        gates.append("unload: left for the order confirmation (pagehide, visibilitychange), "
+                     "which carries the file too")
     if any(line.startswith("pressed the pay button") for line in capture.interaction):
         gates.append("events: typed with key events and blurred each field, pressed pay "
                      "(touchend, mousedown, mouseup, click, submit)")

@@ -12,11 +12,13 @@ the rest in manifest order, whose first entry satisfies the most common URL chec
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import Any
 
 from skimscan.errors import ConfigError
 
@@ -81,19 +83,79 @@ def asset(name: str) -> bytes:
     return folder().joinpath("assets", name).read_bytes()
 
 
+#: string literals in code (what a script asks the page for)
+_LITERAL = re.compile(r"""(['"`])((?:(?!\1)[^\\\n]){2,160})\1""")
+#: a literal that reads as a CSS selector or an element's id/name
+_SELECTORISH = re.compile(r"^[#.\[]|^(input|select|form|button|textarea)\b|^[\w\-\[\]:]+$")
+MAX_SELECTORS = 300
+
+
+def selectors_in(text: str) -> list[str]:
+    """Selector-like strings a script contains (in its code or its deobfuscated strings)."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for m in _LITERAL.finditer(text[:2_000_000]):
+        value = m[2].strip()
+        if value in seen or not _SELECTORISH.match(value) or value.isdigit():
+            continue
+        seen.add(value)
+        found.append(value)
+        if len(found) >= MAX_SELECTORS:
+            break
+    for line in text.splitlines()[-400:]:  # revealed strings come one per line
+        value = line.strip()
+        if 2 <= len(value) <= 160 and value not in seen and _SELECTORISH.match(value):
+            seen.add(value)
+            found.append(value)
+    return found
+
+
+@cache
+def _document(page: str) -> Any:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(page_text(page), "html.parser")
+
+
+def dom_score(template: Template, selectors: Sequence[str]) -> int:
+    """How many of a script's selectors find an element on this page: a CSS selector that
+    matches, or a bare word that is some element's id or name."""
+    doc = _document(template.page)
+    ids = {el.get("id") for el in doc.find_all(id=True)} | {
+        el.get("name") for el in doc.find_all(attrs={"name": True})}
+    score = 0
+    for sel in selectors:
+        if sel in ids:
+            score += 1
+            continue
+        if sel[0] not in "#.[" and sel.split("[")[0].split(".")[0].split("#")[0] not in (
+                "input", "select", "form", "button", "textarea"):
+            continue
+        try:
+            if doc.select_one(sel) is not None:
+                score += 1
+        except Exception:  # not a selector soupsieve understands: no evidence either way
+            continue
+    return score
+
+
 def rank(templates: Sequence[Template], text: str, pages: int | None = None) -> list[Template]:
-    """Templates by how many of their tokens `text` mentions (most first). Among those it does
-    not mention, one page of each platform comes before a second URL of the same page (the
+    """Templates by how well they fit the script (most first): how many of their platform's
+    tokens it mentions, and how many of its selectors find an element on the page (kits ask
+    for the exact ids and names of the checkout they were written for). Among pages it does
+    not fit at all, one page of each platform comes before a second URL of the same page (the
     Magento 1 extension checkouts), in manifest order. With `pages`, the first `pages` include
     a checkout whose card fields are in a processor's frames — where kits that overlay their
-    own card form act, and do nothing elsewhere."""
+    own card form act, and do nothing elsewhere — and the default (first) page, whose URL
+    satisfies the commonest URL checks."""
     lowered = text.lower()
+    selectors = selectors_in(text)
     uses: dict[str, int] = {}
     keys = []
     for i, t in enumerate(templates):
         variant = uses.get(t.page, 0)
         uses[t.page] = variant + 1
-        score = t.score(lowered)
+        score = t.score(lowered) + dom_score(t, selectors)
         keys.append((-score, variant if score == 0 else 0, i))
     ranked = [templates[k[2]] for k in sorted(keys)]
     if pages is None:
@@ -101,8 +163,13 @@ def rank(templates: Sequence[Template], text: str, pages: int | None = None) -> 
     head = ranked[:max(pages, 1)]
     if pages < 2:
         return head
-    if all(t.card_fields == "page" for t in head):
-        hosted = next((t for t in ranked if t.card_fields != "page"), None)
-        if hosted is not None:
-            head[-1] = hosted
-    return head
+    default = templates[0]  # its URL satisfies the commonest checks: always among them
+    hosted = next((t for t in ranked if t.card_fields != "page"), None)
+    wanted = [default] + ([hosted] if hosted is not None and pages >= 3 else [])
+    for must in wanted:
+        if must in head:
+            continue
+        # replace the lowest-ranked page that is not itself one of the must-haves
+        slot = max(i for i, t in enumerate(head) if t not in wanted or i == 0)
+        head[slot] = must
+    return sorted(head, key=ranked.index)

@@ -62,3 +62,10 @@ def test_rank_without_hints_tries_distinct_platforms_then_a_hosted_field_checkou
     three = rank(TEMPLATES, "var a = 1;", 3)
     assert len(three) == 3 and three[-1].card_fields == "iframe"
     assert rank(TEMPLATES, "var a = 1;", 1) == [TEMPLATES[0]]
+
+
+def test_rank_follows_the_selectors_a_script_uses_and_keeps_the_default_page() -> None:
+    code = "document.querySelector('#input-payment-firstname'); $('[name=\"cc_cvv2\"]')"
+    three = rank(TEMPLATES, code, 3)
+    assert three[0].platform == "OpenCart"
+    assert three[1] is TEMPLATES[0] and three[2].card_fields == "iframe"
