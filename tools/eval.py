@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import inspect
 import json
 import os
 import shutil
@@ -187,10 +186,7 @@ def scan(paths: Sequence[Path], rules: RuleSet, jobs: int | None,
     """Cold static analysis of `paths` (a fresh engine with no disk cache); with `detonate`,
     the same report after `--detonate always` too (static, both)."""
     engine = Engine(EngineOptions(use_disk_cache=False, jobs=jobs), rules=rules)
-    extra: dict[str, Any] = {}
-    if "detonate" in inspect.signature(scan_files).parameters:
-        extra["detonate"] = "never"  # static only, whatever a later scan_files defaults to
-    report = scan_files(paths, engine=engine, **extra)
+    report = scan_files(paths, engine=engine)  # skimscan.pipeline's: static only
     static = {t.target: t for t in report.targets}
     if not detonate:
         return static, {}

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,18 @@ from skimscan.models import FlowStep, Location
 def extractor_fingerprint() -> str:
     """A hash of the analysis code itself, so that an upgraded skimscan never reuses results
     an older extractor produced (whatever EXTRACTOR_VERSION says)."""
+    return files_digest(Path(__file__).parent, ("*.py",))
+
+
+def files_digest(root: Path, patterns: Iterable[str]) -> str:
+    """A short hash of the files under `root` that `patterns` name (their paths and bytes):
+    what a cached result depends on, so that changed code never reuses it."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -488,6 +488,11 @@
       }
       return first || doc.body;
     }
+    function created(el, kind, selector) {
+      made++;
+      send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
+      return el;
+    }
     function make(id, name, tagHint, selector, generic) {
       if (made >= S.max || !doc.body) return null;
       var word = id || name, kind = kindOf(word, tagHint);
@@ -495,9 +500,7 @@
         // another platform's name for the payment form: the page's card form answers to it
         var form = home();
         if (!form || tag(form) !== 'FORM') return null;
-        made++;
-        send('synth', { field: describe(form), kind: 'form', selector: cut(selector, 120) });
-        return form;
+        return created(form, 'form', selector);
       }
       if (!kind && !generic) return null;
       if (!kind) {
@@ -505,9 +508,7 @@
         var box = call(createN, doc, ['div']);
         call(setAttrN, box, ['id', word]);
         try { call(appendN, doc.body, [box]); } catch (e) { return null; }
-        made++;
-        send('synth', { field: describe(box), kind: 'element', selector: cut(selector, 120) });
-        return box;
+        return created(box, 'element', selector);
       }
       var button = kind === 'pay' || tagHint === 'button';
       var el = call(createN, doc, [button ? 'button' : 'input']);
@@ -524,9 +525,7 @@
       }
       try { call(appendN, home(), [el]); } catch (e) { return null; }
       if (button) buttons[buttons.length] = el;
-      made++;
-      send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
-      return el;
+      return created(el, kind, selector);
     }
     function fromSelector(sel) {
       if (typeof sel !== 'string') return null;

@@ -262,12 +262,8 @@ def synthesis_config(canary: Canary) -> dict[str, Any]:
     """What the instrumentation needs to make missing fields (`instrument.build(synthesise=)`):
     the same name rules the shopper classifies fields by (JavaScript reads these patterns
     as written), the pay-button words, and the value each kind of field is created with."""
-    first, _, last = canary.name.partition(" ")
-    values = {"pan": canary.pan, "expiry": canary.expiry, "exp_month": canary.exp_month,
-              "exp_year": canary.exp_year, "cvv": canary.cvv, "holder": canary.name,
-              "first_name": first, "last_name": last, "name": canary.name,
-              "email": canary.email, "phone": canary.phone, "address": canary.address,
-              "city": canary.city, "postcode": canary.postcode, "country": canary.country}
+    values = {**_canary_values(canary), "expiry": canary.expiry,
+              "exp_year": canary.exp_year, "country": canary.country}
     return {"rules": [[kind, pattern.pattern] for kind, pattern in _ATTRIBUTE_RULES],
             "pay": _PAY.pattern, "skip": _NOT_A_FIELD.pattern, "form": _FORM_NAME.pattern,
             "values": values, "max": MAX_SYNTHESISED}
@@ -356,9 +352,17 @@ def _country_option(options: Sequence[tuple[str, str]], country: str) -> str | N
     return None
 
 
+def _canary_values(canary: Canary) -> dict[str, str]:
+    """What the shopper puts in each kind of field (expiry and year depend on the field)."""
+    first, _, last = canary.name.partition(" ")
+    return {"pan": canary.pan, "exp_month": canary.exp_month, "cvv": canary.cvv,
+            "holder": canary.name, "first_name": first, "last_name": last,
+            "name": canary.name, "email": canary.email, "phone": canary.phone,
+            "address": canary.address, "city": canary.city, "postcode": canary.postcode}
+
+
 def _value(kind: str, f: FieldInfo, canary: Canary) -> tuple[str, str | None] | None:
     """(text to type, option to select) for a field, or None when a select has no match."""
-    first, _, last = canary.name.partition(" ")
     month, year = canary.exp_month, canary.exp_year
     if f.tag == "select":
         choose = {"exp_month": _month_option(f.options, month),
@@ -376,11 +380,7 @@ def _value(kind: str, f: FieldInfo, canary: Canary) -> tuple[str, str | None] | 
     elif kind == "exp_year":
         text = year[-2:] if f.maxlength == 2 or re.search(r"\bYY\b|\bAA\b", hint) else year
     else:
-        text = {"pan": canary.pan, "exp_month": month, "cvv": canary.cvv,
-                "holder": canary.name, "first_name": first, "last_name": last,
-                "name": canary.name, "email": canary.email, "phone": canary.phone,
-                "address": canary.address, "city": canary.city, "postcode": canary.postcode,
-                "country": "United States"}[kind]
+        text = {**_canary_values(canary), "country": "United States"}[kind]
     return text, None
 
 
@@ -520,16 +520,20 @@ async def discover(tree: CdpTree, world: str, selectors: Sequence[str] = ()) -> 
     return forms
 
 
+async def _eval_in_frames(tree: CdpTree, world: str, expression: str) -> int:
+    """Evaluate `expression` in every frame from an isolated world; how many returned true."""
+    targets = await frame_targets(tree)
+    done = await asyncio.gather(
+        *(isolated_eval(s, str(f.get("id")), world, expression) for s, f in targets))
+    return sum(1 for d in done if d is True)
+
+
 async def dispatch_everywhere(tree: CdpTree, world: str, event_type: str) -> int:
     """Dispatch an event of `event_type` on every frame's window from an isolated world: page
     code sees neither the call nor (unless it listens for that exact type) the event.
     Returns how many frames got it."""
-    expression = f"window.dispatchEvent(new Event({json.dumps(event_type)})), true"
-    targets = await frame_targets(tree)
-    done = await asyncio.gather(
-        *(isolated_eval(s, str(f.get("id")), world, expression) for s, f in targets)
-    )
-    return sum(1 for d in done if d is True)
+    return await _eval_in_frames(
+        tree, world, f"window.dispatchEvent(new Event({json.dumps(event_type)})), true")
 
 
 _LEAVING = """(function () {
@@ -544,10 +548,7 @@ async def dispatch_leaving(tree: CdpTree, world: str) -> int:
     """The events of a shopper leaving (visibilitychange, pagehide, beforeunload) in every
     frame, from an isolated world, while the page can still send: code that waits for the
     visit to end runs before the real navigation (whose unload traffic may escape capture)."""
-    targets = await frame_targets(tree)
-    done = await asyncio.gather(
-        *(isolated_eval(s, str(f.get("id")), world, _LEAVING) for s, f in targets))
-    return sum(1 for d in done if d is True)
+    return await _eval_in_frames(tree, world, _LEAVING)
 
 
 def match_frames(page: Page, forms: Sequence[FrameForm]) -> list[Frame | None]:

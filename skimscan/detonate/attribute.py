@@ -19,7 +19,7 @@ elements the sandbox made.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from skimscan.detonate.checkout import PROCESSOR_HOST, SHOP_HOST
@@ -31,6 +31,7 @@ from skimscan.models import (
     PageCapture,
     ScriptKind,
     ScriptReport,
+    ScriptSource,
     Severity,
     TargetReport,
 )
@@ -56,21 +57,23 @@ class Attributed:
     active: bool = False
 
 
-def _is_template(url: str | None, frame: str | None, kind: ScriptKind, code: str | None,
-                 own_html: str) -> bool:
-    if url == _TEMPLATE_ASSET:
+def _is_template(script: ScriptSource, own_html: str) -> bool:
+    if script.url == _TEMPLATE_ASSET:
         return True  # the shop's own jQuery
-    if any(u and u.startswith(_PROCESSOR) for u in (url, frame)):
+    if any(u and u.startswith(_PROCESSOR) for u in (script.url, script.frame)):
         return True  # the processor's hosted fields
-    return kind is ScriptKind.INLINE and code is not None and code.strip() in own_html
+    return script.kind is ScriptKind.INLINE and script.code.strip() in own_html
 
 
-def reattribute(capture: PageCapture, own_html: str) -> PageCapture:
+def template_ids(scripts: Iterable[ScriptSource], own_html: str) -> frozenset[str]:
+    """The ids of the page's own scripts: `own_html` is the checkout's own markup and code on
+    the page (`SyntheticCheckout.own_html`)."""
+    return frozenset(s.id for s in scripts if _is_template(s, own_html))
+
+
+def reattribute(capture: PageCapture, template: frozenset[str]) -> PageCapture:
     """Requests and behaviour whose nearest script is the page's own (jQuery's `$.ajax`
     sending for the file) are the doing of the nearest non-template script on their stack."""
-    template = {s.id for s in capture.scripts
-                if _is_template(s.url, s.frame, s.kind, s.code, own_html)}
-
     def blame(script: str | None, stack: Sequence[str]) -> str | None:
         if script is None or script not in template:
             return script
@@ -82,15 +85,14 @@ def reattribute(capture: PageCapture, own_html: str) -> PageCapture:
 
 
 def attribute(page: TargetReport, events: Sequence[InstrumentEvent], *, sample_url: str | None,
-              file_script_id: str, template: str, page_url: str, own_html: str,
+              file_script_id: str, template: str, page_url: str, template_scripts: frozenset[str],
               file_is_html: bool) -> Attributed:
-    """`own_html`: the checkout's own markup and code on the page (`SyntheticCheckout.own_html`);
-    with `file_is_html`, every inline script that is not the checkout's is the file's."""
-    codes = {sha: src.code for sha, src in page.sources.items()}
+    """`template_scripts`: the page's own script ids (`template_ids`); with `file_is_html`,
+    every inline script that is not the checkout's is the file's."""
     own: set[str] = set()  # the file's own script ids on the page
     produced: dict[str, ScriptReport] = {}
     for s in page.scripts:
-        if _is_template(s.url, s.frame, s.kind, codes.get(s.sha256), own_html):
+        if s.id in template_scripts:
             continue
         if (sample_url and s.url == sample_url) or (
                 file_is_html and s.kind is ScriptKind.INLINE):

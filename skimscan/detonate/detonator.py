@@ -30,7 +30,7 @@ from typing import Any
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.page import Acceleration, BrowserSession, CaptureOptions
 from skimscan.capture.quarantine import Trust
-from skimscan.detonate.attribute import Attributed, attribute, reattribute
+from skimscan.detonate.attribute import Attributed, attribute, reattribute, template_ids
 from skimscan.detonate.checkout import (
     HOSTS,
     SAMPLE_HOST,
@@ -87,6 +87,12 @@ class PageRun:
     synthesised: tuple[str, ...] = ()
     gates: tuple[str, ...] = ()
     interaction: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"template": self.template, "url": self.url, "verdict": self.verdict.value,
+                "seconds": self.seconds, "error": self.error,
+                "synthesised": list(self.synthesised), "gates": list(self.gates),
+                "interaction": list(self.interaction)}
 
 
 @dataclass(frozen=True)
@@ -194,14 +200,14 @@ class Detonator:
             return PageRun(template.name, url, Verdict.ERROR, time.monotonic() - started,
                            error=f"the page could not be exercised: {why}",
                            interaction=capture.interaction), None
-        own = self.checkout.own_html(template, staged)
+        own = template_ids(capture.scripts, self.checkout.own_html(template, staged))
         capture = reattribute(capture, own)
         async with self._analysis:
             report = await asyncio.to_thread(analyze_capture, capture, self.engine, SitePolicy())
         got = attribute(report, capture.instrumentation,
                         sample_url=None if staged.html else staged.script_url,
                         file_script_id=file_script_id, template=template.name, page_url=url,
-                        own_html=own, file_is_html=staged.html)
+                        template_scripts=own, file_is_html=staged.html)
         verdict = page_verdict(got.findings)
         run = PageRun(template.name, url, verdict, round(time.monotonic() - started, 2),
                       synthesised=got.synthesised, gates=_gates(template, capture),
@@ -265,7 +271,6 @@ def summary(detonation: Detonation, reasons: list[str], *, cached: bool = False)
         "reasons": list(reasons),
         "error": detonation.error,
         "cached": cached,
-        "pages": [{"template": p.template, "url": p.url, "verdict": p.verdict.value,
-                   "seconds": p.seconds, "error": p.error, "synthesised": list(p.synthesised),
-                   "gates": list(p.gates)} for p in detonation.pages],
+        "pages": [{k: v for k, v in p.to_json().items() if k != "interaction"}
+                  for p in detonation.pages],
     }

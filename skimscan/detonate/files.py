@@ -26,6 +26,7 @@ from skimscan.detonate import triage
 from skimscan.detonate.detonator import Detonation, DetonationOptions, Detonator, summary
 from skimscan.detonate.store import DetonationStore, rules_fingerprint
 from skimscan.errors import BrowserNotFoundError, ConfigError, SkimscanError
+from skimscan.extract.files import sha256_text
 from skimscan.models import Report, ScriptKind, TargetKind, TargetReport, Verdict
 from skimscan.pipeline import Engine, now_iso
 from skimscan.pipeline import scan_files as static_scan
@@ -58,8 +59,12 @@ def _hints(target: TargetReport, raws: list[RawAnalysis | str]) -> str:
 DETONATABLE = (".js", ".mjs", ".cjs", ".html", ".htm")
 
 
-def _plan(report: Report, engine: Engine, mode: DetonateMode) -> list[tuple[int, list[str]]]:
-    plan: list[tuple[int, list[str]]] = []
+#: a file to detonate: its index in the report, why, and its analyses (for the page hints)
+_Planned = tuple[int, list[str], list[RawAnalysis | str]]
+
+
+def _plan(report: Report, engine: Engine, mode: DetonateMode) -> list[_Planned]:
+    plan: list[_Planned] = []
     for i, target in enumerate(report.targets):
         if target.kind is not TargetKind.FILE or not target.sources:
             continue  # unreadable: nothing to run
@@ -69,7 +74,7 @@ def _plan(report: Report, engine: Engine, mode: DetonateMode) -> list[tuple[int,
         reasons = (["--detonate always"] if mode is DetonateMode.ALWAYS
                    else triage.reasons(target, raws))
         if reasons:
-            plan.append((i, reasons))
+            plan.append((i, reasons, raws))
     return plan
 
 
@@ -77,18 +82,15 @@ def merge(target: TargetReport, result: Detonation, reasons: list[str],
           cached: bool = False) -> TargetReport:
     """The file target with what its detonation showed."""
     findings = tuple(sort_findings([*target.findings, *result.findings]))
-    verdict = target.verdict
-    if result.verdict is Verdict.ERROR:
-        if verdict is not Verdict.MALICIOUS:
-            verdict = Verdict.ERROR
+    verdict: Verdict
+    if result.verdict is Verdict.ERROR:  # never clean: error, unless static proved malicious
+        verdict = target.verdict if target.verdict is Verdict.MALICIOUS else Verdict.ERROR
         error = target.error or result.error
     else:
-        error = target.error
-        if verdict is not Verdict.ERROR or result.verdict is Verdict.MALICIOUS:
-            verdict = page_verdict([f for f in findings])
-            error = None if verdict is Verdict.MALICIOUS else target.error
-            if target.verdict is Verdict.ERROR and verdict is not Verdict.MALICIOUS:
-                verdict = Verdict.ERROR
+        verdict = page_verdict(findings)
+        error = None if verdict is Verdict.MALICIOUS else target.error
+        if target.verdict is Verdict.ERROR and verdict is not Verdict.MALICIOUS:
+            verdict = Verdict.ERROR  # static analysis did not finish: still incomplete
     notes = [*target.notes, f"detonated ({'cached' if cached else 'run'}) because: "
                             f"{'; '.join(reasons)}; detonation verdict: {result.verdict.value}"]
     for page in result.pages:
@@ -120,7 +122,7 @@ async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "
     except BrowserNotFoundError as exc:
         if mode is DetonateMode.ALWAYS:
             raise ConfigError(f"--detonate always needs a browser: {exc}") from None
-        for i, reasons in plan:
+        for i, reasons, _raws in plan:
             targets[i] = replace(targets[i], notes=(
                 *targets[i].notes, "detonation skipped: no browser was found "
                 f"(it would have run because it {', '.join(reasons)})"))
@@ -132,18 +134,18 @@ async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "
     sem = asyncio.Semaphore(max(1, options.concurrency))
     done = 0
 
-    async def one(detonator: Detonator, i: int, reasons: list[str]) -> None:
+    async def one(detonator: Detonator, i: int, reasons: list[str],
+                  raws: list[RawAnalysis | str]) -> None:
         nonlocal done
         target = targets[i]
         script = next(iter(target.sources.values()))
         html = target.target.lower().endswith((".html", ".htm"))
         code = _page_source(target.target) if html else script.code
-        key = script.sha256 if not html else f"html-{hash_text(code)}"
+        key = script.sha256 if not html else f"html-{sha256_text(code)}"
         cached = store.get(key)
         if cached is not None:
             targets[i] = merge(target, cached, reasons, cached=True)
         else:
-            raws = list(engine.extract_all(list(target.sources.values())).values())
             try:
                 async with sem:
                     result = await detonator.detonate(
@@ -160,12 +162,12 @@ async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "
 
     try:
         async with Detonator(engine, options) as detonator:
-            await asyncio.gather(*(one(detonator, i, reasons) for i, reasons in plan))
+            await asyncio.gather(*(one(detonator, *planned) for planned in plan))
     except (SkimscanError, OSError, RuntimeError, PlaywrightError) as exc:
         # The browser or the synthetic checkout would not start: `always` could not do what
         # was asked (the targets are incomplete), `auto` says what it skipped.
         why = f"detonation could not start: {exc}"
-        for i, _reasons in plan:
+        for i, _reasons, _raws in plan:
             if targets[i].detonation:
                 continue  # done before the failure
             t = targets[i]
@@ -185,12 +187,6 @@ def _file_script_id(target: TargetReport) -> str:
 
 def _page_source(path: str) -> str:
     return Path(path).read_text(encoding="utf-8", errors="replace")
-
-
-def hash_text(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _default_rules() -> tuple[Path, ...]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from skimscan.analyze.cache import write_json
+from skimscan.analyze.cache import files_digest, write_json
 from skimscan.detonate.detonator import Detonation, PageRun
 from skimscan.models import (
     Confidence,
@@ -37,15 +37,10 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of the modules and page data detonation results depend on."""
-    digest = hashlib.sha256()
-    for pattern in ("capture/*.py", "capture/*.js", "detonate/*.py", "detonate/templates/*",
-                    "analyze/*.py", "analyze/deobfuscate/*.py", "scanner.py", "policy/*.py",
-                    "policy/data/*"):
-        for path in sorted(_PACKAGE.glob(pattern)):
-            if path.is_file():
-                digest.update(str(path.relative_to(_PACKAGE)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return files_digest(_PACKAGE, (
+        "capture/*.py", "capture/*.js", "detonate/*.py", "detonate/templates/*",
+        "analyze/*.py", "analyze/deobfuscate/*.py", "scanner.py", "policy/*.py",
+        "policy/data/*"))
 
 
 def rules_fingerprint(paths: Iterable[Path]) -> str:
@@ -127,12 +122,6 @@ def _unscript(d: dict[str, Any]) -> ScriptReport:
                         initiator=tuple(d["initiator"]))
 
 
-def _page(p: PageRun) -> dict[str, Any]:
-    return {"template": p.template, "url": p.url, "verdict": p.verdict.value,
-            "seconds": p.seconds, "error": p.error, "synthesised": list(p.synthesised),
-            "gates": list(p.gates), "interaction": list(p.interaction)}
-
-
 def _unpage(d: dict[str, Any]) -> PageRun:
     return PageRun(d["template"], d["url"], Verdict(d["verdict"]), d["seconds"], d["error"],
                    tuple(d["synthesised"]), tuple(d["gates"]), tuple(d["interaction"]))
@@ -142,7 +131,7 @@ def encode(result: Detonation) -> dict[str, Any]:
     return {"verdict": result.verdict.value, "error": result.error,
             "findings": [_finding(f) for f in result.findings],
             "scripts": [_script(s) for s in result.scripts],
-            "pages": [_page(p) for p in result.pages]}
+            "pages": [p.to_json() for p in result.pages]}
 
 
 def decode(data: dict[str, Any]) -> Detonation:

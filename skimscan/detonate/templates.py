@@ -111,18 +111,20 @@ def selectors_in(text: str) -> list[str]:
 
 
 @cache
-def _document(page: str) -> Any:
+def _document(page: str) -> tuple[Any, frozenset[str]]:
+    """A page parsed once, with the ids and names of its elements."""
     from bs4 import BeautifulSoup
 
-    return BeautifulSoup(page_text(page), "html.parser")
+    doc: Any = BeautifulSoup(page_text(page), "html.parser")
+    names = {el.get("id") for el in doc.find_all(id=True)} | {
+        el.get("name") for el in doc.find_all(attrs={"name": True})}
+    return doc, frozenset(str(n) for n in names)
 
 
 def dom_score(template: Template, selectors: Sequence[str]) -> int:
     """How many of a script's selectors find an element on this page: a CSS selector that
     matches, or a bare word that is some element's id or name."""
-    doc = _document(template.page)
-    ids = {el.get("id") for el in doc.find_all(id=True)} | {
-        el.get("name") for el in doc.find_all(attrs={"name": True})}
+    doc, ids = _document(template.page)
     score = 0
     for sel in selectors:
         if sel in ids:

@@ -87,6 +87,6 @@ def reasons(target: TargetReport, raws: list[RawAnalysis | str]) -> list[str]:
     if target.verdict is Verdict.ERROR or any(isinstance(r, str) for r in raws):
         found.append("static analysis could not finish")
     for name, test in REASONS:
-        if any(isinstance(r, RawAnalysis) and test(r) for r in raws) and name not in found:
+        if any(isinstance(r, RawAnalysis) and test(r) for r in raws):
             found.append(name)
     return found

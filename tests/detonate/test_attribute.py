@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skimscan.detonate.attribute import DETONATION_TAG, attribute, reattribute
+from skimscan.detonate.attribute import DETONATION_TAG, attribute, reattribute, template_ids
 from skimscan.detonate.detonator import Detonation, PageRun
 from skimscan.detonate.store import DetonationStore, decode, encode
 from skimscan.models import (
@@ -55,7 +55,7 @@ def page(findings: list[Finding]) -> TargetReport:
 def run(findings: list[Finding], events: tuple[InstrumentEvent, ...] = ()):  # type: ignore[no-untyped-def]
     return attribute(page(findings), events, sample_url=SAMPLE, file_script_id="f1",
                      template="magento2", page_url="https://shop/checkout/",
-                     own_html=PAGE_HTML, file_is_html=False)
+                     template_scripts=template_ids(SOURCES, PAGE_HTML), file_is_html=False)
 
 
 def test_runtime_findings_of_the_file_and_all_of_its_stages_are_kept() -> None:
@@ -92,7 +92,7 @@ def test_a_library_sending_for_the_file_is_blamed_on_the_file() -> None:
                                   host="www.harbor-goods.example", script="s2", stack=("s2",))
     capture = PageCapture(url="https://shop/", final_url="https://shop/", status=200,
                           scripts=tuple(SOURCES), requests=(request, template_only))
-    fixed = reattribute(capture, PAGE_HTML)
+    fixed = reattribute(capture, template_ids(capture.scripts, PAGE_HTML))
     assert [r.script for r in fixed.requests] == ["s3", "s2"]
 
 
