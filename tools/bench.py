@@ -18,6 +18,12 @@ Detonation (`scan-file --detonate`), cold (no cache):
   order): `--detonate auto` against a static-only scan of the same folder (the target: at most
   2x — `auto` detonates only what static analysis could not settle).
 
+The quarantine, repeated (`--channels-only` runs just this): the worker-WebSocket channel
+page (`fixtures/shop/sites/shop.test/lab/channels/`) scanned 20 times in a row; a run is right
+when the drop host's own log shows nothing carrying the card after typing and the scan says
+`malicious` with the card caught on its way to the drop host. Races (a worker's socket opened
+before recording reached it) show up here, not in one lucky test run.
+
 Ratios are against baselines from the same run, so the machine's speed cancels out.
 """
 
@@ -204,11 +210,53 @@ def detonation_bench() -> None:
                   f" -> {t.detonation['verdict']}")
 
 
+async def channel_runs(page: str = "worker-websocket", runs: int = 20) -> None:
+    from fixtures.shop import start_shop
+    from fixtures.shop.sink import start_sink
+    from skimscan.analyze.canary import find_canary
+    from skimscan.capture.hostmap import HostMap
+    from skimscan.capture.page import Acceleration, BrowserSession, CaptureOptions
+    from skimscan.models import Canary, Verdict
+    from skimscan.policy.policy import SitePolicy
+    from skimscan.scanner import analyze_capture
+
+    shop, sink = await start_shop(), await start_sink()
+    right = leaks = 0
+    try:
+        host_map = HostMap.parse([*sink.map_host_specs(), *shop.map_host_specs()], confine=True)
+        engine = Engine(EngineOptions(use_disk_cache=False, jobs=1))
+        async with BrowserSession(CaptureOptions(host_map=host_map,
+                                                 ignore_https_errors=True)) as session:
+            for _ in range(runs):
+                canary = Canary.generate()
+                cap = await session.capture(
+                    shop.url(f"/lab/channels/{page}.html"), timeout=15, wait=1.5,
+                    ignore_https_errors=True, shop=True, canary=canary,
+                    clock=Acceleration(jump_ms=300_000, before_shopper=False))
+                report = analyze_capture(cap, engine, SitePolicy())
+                leaked = any(find_canary(canary, text) for _at, _ch, text
+                             in sink.everything_text(since=cap.canary_typed_at or 0.0))
+                caught = [f for f in report.findings if f.rule == "canary-exfiltration"
+                          and f.evidence.get("host") == "sink.test"]
+                leaks += leaked
+                right += (not leaked and bool(caught)
+                          and report.verdict is Verdict.MALICIOUS)
+    finally:
+        await sink.stop()
+        await shop.stop()
+    print(f"\nquarantine: the {page} channel page, {runs} runs in a row")
+    print(f"  right: {right}/{runs}   runs that leaked the card to the drop host: {leaks}")
+
+
 def main() -> int:
+    if "--channels-only" in sys.argv:
+        asyncio.run(channel_runs())
+        return 0
     static_bench()
     if "--static-only" not in sys.argv:
         asyncio.run(browser_bench())
         detonation_bench()
+        asyncio.run(channel_runs())
     return 0
 
 

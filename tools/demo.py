@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -30,12 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fixtures.shop import start_shop  # noqa: E402
+from fixtures.shop.server import MERCHANT, PROCESSOR_HOSTS  # noqa: E402
+from skimscan.analyze.canary import find_canary  # noqa: E402
 from skimscan.capture.hostmap import HostMap  # noqa: E402
 from skimscan.errors import SkimscanError  # noqa: E402
 from skimscan.models import Report, Severity, Verdict  # noqa: E402
 from skimscan.pipeline import Engine, EngineOptions, scan_files  # noqa: E402
 from skimscan.report.table import render_table  # noqa: E402
-from skimscan.scanner import Scanner, ScanOptions  # noqa: E402
+from skimscan.scanner import Scanner, ScanOptions, canary_for  # noqa: E402
 
 STYLE = {"malicious": "bold red", "suspicious": "yellow", "clean": "green", "error": "magenta"}
 
@@ -78,13 +81,22 @@ async def browser_part(console: Console, engine: Engine) -> None:
     try:
         host_map = HostMap.parse(shop.map_host_specs(), confine=True)
         options = ScanOptions(host_map=host_map, ignore_https_errors=True, wait=1.0,
-                              concurrency=3)
+                              concurrency=3, canary_seed=int(time.time()))
         console.print(f"2. fixture shop on 127.0.0.1:{shop.https_port} (HTTPS); scanning "
                       f"{len(pages)} checkout pages in Chromium …")
+        urls = [shop.url(p["path"]) for p in pages]
         async with Scanner(options, engine) as scanner:
-            report = await scanner.scan_many([shop.url(p["path"]) for p in pages])
+            report = await scanner.scan_many(urls)
     finally:
         await shop.stop()
+    # The quarantine, from the other side: what the shop's simulated third parties received.
+    third = [r for r in shop.log if r.host not in (MERCHANT, *PROCESSOR_HOSTS)]
+    cards = [c for url in urls if (c := canary_for(options, url)) is not None]
+    leaked = [r for r in third for c in cards
+              if find_canary(c, r.path_qs) or find_canary(c, r.body)]
+    console.print(f"   the shop's own server log: {len(third)} requests reached its simulated "
+                  f"third-party hosts during the scans; {len(leaked)} carried one of the "
+                  f"{len(cards)} typed cards")
     rows = [(p["path"], p["expected"], report, i) for i, p in enumerate(pages)]
     console.print(verdict_table("skimscan scan https://shop.test/checkout/… — real browser",
                                 rows))

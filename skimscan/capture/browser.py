@@ -12,7 +12,11 @@ exits 1.
 Invariants:
 - Launch flags never include our own `--disable-features=` (it would replace Playwright's list).
 - Google's background services are pointed at a closed loopback port: the scanner itself never
-  needs the internet; WebRTC gets no UDP (no STUN/TURN side channel around the quarantine).
+  needs the internet; WebRTC gets no UDP (no STUN/TURN side channel around the quarantine), and
+  no QUIC (HTTP/3 and WebTransport are UDP: the egress proxy could not hold them).
+- With `egress_spki` (every capture context then has its own egress proxy, `egress.py`),
+  Chromium resolves no name itself — the proxy does, as the host map says — and accepts a
+  certificate with the proxy's key for any name, and no other certificate error.
 - The sandbox is disabled only when running as root, and a warning says so.
 - Nothing happens at import time.
 """
@@ -139,10 +143,23 @@ def running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+#: Chromium resolves nothing: every name goes to the egress proxy (only its address is excepted).
+RESOLVE_NOTHING = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+
+
 def launch_args(
-    *, resolver_rules: str = "", instance: str = "", extra: Sequence[str] = ()
+    *,
+    resolver_rules: str = "",
+    instance: str = "",
+    extra: Sequence[str] = (),
+    egress_spki: str = "",
+    ignore_certificate_errors: bool = False,
 ) -> list[str]:
-    """Chromium switches we add to Playwright's own (BROWSER.md: measured on this project)."""
+    """Chromium switches we add to Playwright's own (BROWSER.md: measured on this project).
+
+    `ignore_certificate_errors` is `--ignore-https-errors` for the whole browser: a context's
+    own setting does not reach service-worker registration, which Chromium refuses on a
+    certificate error (a staging shop's self-signed certificate)."""
     args = [
         f"--gaia-url={DEAD_END}",
         f"--component-updater=url-source={DEAD_END}",
@@ -151,7 +168,13 @@ def launch_args(
         # WebRTC may not reach STUN/TURN servers by UDP: a channel outside HTTP that no route
         # could quarantine (data hidden in STUN usernames), and a leak of the scanner's address.
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--disable-quic",
     ]
+    if egress_spki:
+        resolver_rules = RESOLVE_NOTHING
+        args.append(f"--ignore-certificate-errors-spki-list={egress_spki}")
+    if ignore_certificate_errors:
+        args.append("--ignore-certificate-errors")
     if resolver_rules:
         args.append(f"--host-resolver-rules={resolver_rules}")
     if instance:
@@ -174,6 +197,8 @@ async def launch(
     instance: str | None = None,
     extra_args: Sequence[str] = (),
     headless: bool = True,
+    egress_spki: str = "",
+    ignore_certificate_errors: bool = False,
 ) -> Browser:
     """Launch headless Chromium through Playwright with skimscan's flags.
 
@@ -188,7 +213,8 @@ async def launch(
             "pages as an unprivileged user for the sandbox's protection"
         )
     args = launch_args(
-        resolver_rules=resolver_rules, instance=instance or uuid.uuid4().hex, extra=extra_args
+        resolver_rules=resolver_rules, instance=instance or uuid.uuid4().hex, extra=extra_args,
+        egress_spki=egress_spki, ignore_certificate_errors=ignore_certificate_errors,
     )
     try:
         return await playwright.chromium.launch(

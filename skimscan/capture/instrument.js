@@ -252,6 +252,25 @@
   function hostOf(url) {
     try { return lower(new URLC(StringC(url), loc.href).hostname); } catch (e) { return ''; }
   }
+  // Resource hints: Chromium resolves none of their names (the egress proxy decides every
+  // connection), so a name built from card data is seen here or nowhere.
+  var HINTS = { 'dns-prefetch': 1, 'preconnect': 1, 'prefetch': 1, 'preload': 1,
+                'modulepreload': 1, 'prerender': 1 };
+  try {
+    new W.MutationObserver(function (records) {
+      for (var i = 0; i < records.length; i++) {
+        var added = records[i].addedNodes;
+        for (var j = 0; j < added.length; j++) {
+          var node = added[j];
+          if (tag(node) !== 'LINK') continue;
+          var rel = lower(call(getAttr, node, ['rel']) || ''), href = call(getAttr, node, ['href']);
+          if (href && HINTS[rel] === 1) {
+            send('sink', { sink: 'link-hint', rel: rel, url: cut(absolute(href), 2000) });
+          }
+        }
+      }
+    }).observe(doc, { childList: true, subtree: true });
+  } catch (e) { /* never disturb the page */ }
   accessor(HTMLFormC.prototype, 'action', null, function (self, value) {
     send('form-action', { url: cut(absolute(value), 500), field: describe(self) });
   });

@@ -77,6 +77,7 @@ from playwright.async_api import (
 from skimscan.capture import browser as browser_mod
 from skimscan.capture import instrument
 from skimscan.capture.cdp import CdpSession, CdpTree
+from skimscan.capture.egress import Decision, EgressProxy
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Quarantine, Trust, default_trust
 from skimscan.capture.recorder import Recorder
@@ -87,6 +88,7 @@ from skimscan.capture.shopper import (
     synthesis_config,
 )
 from skimscan.capture.steps import Step, shop_enabled, steps_budget
+from skimscan.capture.tls import MitmIdentity, make_mitm_identity
 from skimscan.errors import BrowserNotFoundError, TargetError
 from skimscan.models import Canary, FrameSnapshot, InstrumentEvent, PageCapture, RequestRecord
 
@@ -137,6 +139,9 @@ class CaptureOptions:
     user_agent: str | None = None
     #: milliseconds between key presses when the shopper types the card
     typing_delay: float = 2.0
+    #: `--ignore-https-errors` for the whole browser (service workers included), not only for
+    #: each context
+    ignore_https_errors: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +152,8 @@ class Acceleration:
 
     jump_ms: int = 15 * 60 * 1000
     run_ms: int = 3000
+    #: page scans keep real time until pay: a real checkout's session timers must not expire
+    before_shopper: bool = True
 
     async def advance(self, clock: Any) -> None:
         await clock.run_for(self.run_ms)
@@ -209,6 +216,7 @@ class BrowserSession:
         self._handoffs: set[str] = set()
         self._cleanup: set[asyncio.Task[None]] = set()
         self._fetch_limit: asyncio.Semaphore | None = None
+        self.egress: MitmIdentity | None = None
         self.browser_version = ""
         self.user_agent = ""
 
@@ -230,12 +238,14 @@ class BrowserSession:
         self._pw_cm = async_playwright()
         self._pw = await self._pw_cm.start()
         try:
+            self.egress = await asyncio.to_thread(make_mitm_identity)
             self._browser = await browser_mod.launch(
                 self._pw,
                 executable=self.options.executable,
-                resolver_rules=self.options.host_map.chromium_rules(),
                 instance=self.instance,
                 extra_args=self.options.extra_args,
+                egress_spki=self.egress.spki_sha256,
+                ignore_certificate_errors=self.options.ignore_https_errors,
             )
             self.browser_version = self._browser.version
             self.user_agent = self.options.user_agent or desktop_user_agent(self.browser_version)
@@ -493,6 +503,9 @@ class _Capture:
         self.console: list[str] = []
         self.quarantined: set[str] = set()
         self.pw_requests: list[RequestRecord] = []
+        self.proxy: EgressProxy | None = None
+        self._clock_jumps: list[tuple[str, float, float]] = []  # (when, start, end), wall clock
+        self._released: set[str] = set()  # URLs let through the quarantine (late stages)
         self.unresponsive = False
         self._side_tasks: set[asyncio.Task[Any]] = set()
 
@@ -507,7 +520,19 @@ class _Capture:
         loop = asyncio.get_running_loop()
         self.crashed = loop.create_future()
         started = time.monotonic()
+        assert s.egress is not None
+        page_host = urlsplit(self.url)
+        own = ((page_host.hostname or "").lower(),
+               page_host.port or (443 if page_host.scheme == "https" else 80))
+        self.proxy = EgressProxy(
+            s.options.host_map, self._egress_decision, self._egress_holds, s.egress.context,
+            verify_upstream=not (self.ignore_https_errors or s.options.ignore_https_errors),
+            private_ok=lambda host, port: (host, port) == own,
+            max_body_bytes=s.options.max_body_bytes,
+        )
+        await self.proxy.start()
         self.context = await s._browser.new_context(
+            proxy={"server": self.proxy.server, "bypass": "<-loopback>"},
             user_agent=s.user_agent,
             viewport=VIEWPORT,  # type: ignore[arg-type]
             screen=SCREEN,  # type: ignore[arg-type]
@@ -586,12 +611,19 @@ class _Capture:
             self.recorder.note("no screenshot: the page did not respond (busy script)")
         storage = await self._storage_snapshot() if self.shop else []
         self.recorder.add_unattributed(self.pw_requests)
+        self._take_egress()
         armed_at = self.quarantine.armed_at if self.quarantine else None
         self.recorder.mark_quarantined(
             self.quarantined,
             since=armed_at if s.options.answer_locally is None else None,
             bodies=self.route_bodies,
         )
+        for when, start, end in self._clock_jumps:
+            hosts = self.recorder.hosts_between(start, end + 1.0)
+            if hosts:
+                self.interaction.append(
+                    f"requests released by the clock jump {when} (timers that were due): "
+                    + ", ".join(f"{h} ({n})" for h, n in sorted(hosts.items())[:8]))
         scripts, requests, ws = self.recorder.build(frames)
         events = (*self.recorder.instrument_events(), *storage)
         if self.shop and not self.recorder.instrumented_frames:
@@ -825,6 +857,9 @@ class _Capture:
             if decision == "forward":
                 await route.fallback()
                 return
+            if decision == "quarantine" and self._late_stage(request):
+                await route.fallback()
+                return
             self.quarantined.add(request.url)
             body = request.post_data_buffer
             if body is not None:
@@ -868,29 +903,35 @@ class _Capture:
     async def _advance_clock(self, when: str) -> None:
         """With `clock`: jump the page's time forward (delayed code runs), bounded in real
         time; the jump is recorded in the interaction log."""
-        if self.clock is None or self.context is None:
+        if self.clock is None or self.context is None or (
+                when == "before the shopper" and not self.clock.before_shopper):
             return
+        started = time.time()
         try:
             await self._race(self.clock.advance(self.context.clock), 10.0, "advancing the clock")
         except (TimeoutError, PlaywrightError) as exc:
             self.recorder.note(f"the page clock could not be advanced {when}: "
                                f"{_first_line(exc) or 'timed out'}")
             return
-        self.interaction.append(
-            f"advanced the page clock by {self.clock.jump_ms // 60000} min {when}")
+        self._clock_jumps.append((when, started, time.time()))
+        self.interaction.append(f"advanced the page clock by {_span(self.clock.jump_ms)} {when}")
 
     async def _leave(self) -> None:
         """With `leave`: go to the next page, as a shopper does after paying (pagehide,
         visibilitychange and unload fire; code that waits for them runs), bounded."""
-        if self.leave is None or self.page is None:
+        if self.page is None:
             return
-        if self.quarantine is not None:
+        if self.quarantine is not None and self.leave is not None:
             self.quarantine.payment_done()
         if self.tree is not None and self.instrumentation is not None:
             with contextlib.suppress(Exception):
                 await self._race(dispatch_leaving(self.tree, f"{self.instrumentation.nonce}w"),
                                  3.0, "dispatching the leaving events")
                 await asyncio.sleep(0.2)
+        if self.leave is None:  # a page scan: the page stays, hidden as a shopper leaves it
+            self.interaction.append("hid the page as a shopper leaving it (visibilitychange, "
+                                    "pagehide)")
+            return
         try:
             await self._race(self.page.goto(self.leave, wait_until="load", timeout=8000), 10.0,
                              "leaving the page")
@@ -1036,6 +1077,58 @@ class _Capture:
         return out
 
     # -------------------------------------------------------------- cleanup
+    def _egress_decision(self, host: str, port: int) -> Decision:
+        """Per connection: tunnelled when no data typed here could ever be held from the
+        host (the page's site, its processors, live mode, no shopper); else inspected, each
+        request decided by `_egress_holds`."""
+        del port
+        answer = self.s.options.answer_locally
+        if answer is not None and answer(host):
+            return "inspect"
+        if self.quarantine is not None and self.quarantine.untrusted(host):
+            return "inspect"
+        return "tunnel"
+
+    def _egress_holds(self, host: str, url: str) -> bool:
+        answer = self.s.options.answer_locally
+        if answer is not None and answer(host):
+            return True
+        if url in self._released:
+            return False
+        return self.quarantine is not None and self.quarantine.holds(host)
+
+    def _late_stage(self, request: Request) -> bool:
+        """A request the quarantine would hold, let through because it cannot carry typed
+        data: a GET without a body whose whole URL is written in a script that ran before
+        the card was typed (a loader's second stage, fetched only once card data is there).
+        Its response is captured like any script; the egress proxy lets that URL pass too."""
+        assert self.quarantine is not None
+        armed_at = self.quarantine.armed_at
+        if (request.method != "GET" or request.post_data_buffer or armed_at is None
+                or not self.recorder.named_before(request.url, armed_at)):
+            return False
+        if request.url not in self._released:
+            self._released.add(request.url)
+            self.interaction.append(
+                "let through after typing (its URL is written in a script that ran before): "
+                f"GET {request.url[:160]}")
+        return True
+
+    def _take_egress(self) -> None:
+        """What the egress proxy held goes to the recorder; what it refused is noted."""
+        if self.proxy is None:
+            return
+        self.recorder.add_held(self.proxy.held)
+        # (names outside a confined scan's host map are not news: the browser's own services)
+        refused = [c for c in self.proxy.connections
+                   if c.decision == "refuse" and "confined scan" not in c.reason]
+        for c in refused[:5]:
+            self.recorder.note(f"did not connect to {c.host}:{c.port}: {c.reason}")
+        if len(refused) > 5:
+            self.recorder.note(f"… and {len(refused) - 5} more connections not made")
+        if self.proxy.dropped:
+            self.recorder.note(f"{self.proxy.dropped} held requests were not kept (limit)")
+
     async def cleanup(self) -> None:
         if self.context_id:
             self.s._recorders.pop(self.context_id, None)
@@ -1050,6 +1143,12 @@ class _Capture:
                 log.warning(
                     "closing the browser context of %s failed: %s", self.url, _first_line(exc)
                 )
+        if self.proxy is not None:
+            await self.proxy.close()
+
+
+def _span(ms: int) -> str:
+    return f"{ms // 60000} min" if ms % 60000 == 0 else f"{ms / 1000:g} s"
 
 
 def _origin(url: str) -> str:

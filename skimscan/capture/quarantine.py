@@ -78,6 +78,17 @@ class Quarantine:
         are no longer the pay submission."""
         self.paying = False
 
+    def untrusted(self, host: str) -> bool:
+        """Whether data to `host` is quarantined once armed (never, in live mode)."""
+        return not self.live and not (host and self.trust.is_trusted(host))
+
+    def holds(self, host: str) -> bool:
+        """The egress proxy's question, per request and WebSocket message of a connection it
+        inspects (workers, beacons at unload, preconnects, navigations' handshakes: whatever
+        the route does not see). The hold on the pay submission stays the route's: the proxy
+        tunnels the trusted hosts it is about."""
+        return self.armed and self.untrusted(host)
+
     def decide(self, host: str, method: str, *, navigation: bool) -> Decision:
         if not self.armed:
             return "forward"

@@ -36,11 +36,12 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from skimscan.capture.cdp import CdpError, CdpSession
+from skimscan.capture.egress import Held
 from skimscan.capture.htmlscan import scan_html
 from skimscan.capture.instrument import Instrumentation
 from skimscan.models import (
@@ -96,6 +97,7 @@ class _Script:
     skipped: str | None = None
     task: asyncio.Task[None] | None = None
     first_parse: int = 0
+    at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -134,6 +136,10 @@ def _host(url: str) -> str:
 
 
 _PLAYWRIGHT_MARKERS = ("utilityScript.evaluate(", "injectedScript.", "const module = {};\n")
+#: The clock API's calls into the page, whole: nothing else can hide behind them.
+_CLOCK_CALL = re.compile(
+    r"\s*(\(\(\) => \{\s*)?globalThis\.__pwClock\.controller\.\w+\("
+    r"[\w'\", ]*\)\s*(\}\)\(\);)?\s*")
 
 
 def _is_playwright_helper(code: str) -> bool:
@@ -608,6 +614,63 @@ class Recorder:
                 "script (made by a worker before recording was on in it)"
             )
 
+    def named_before(self, url: str, when: float) -> bool:
+        """Whether `url` — host, path and query, whole — is written literally in a script that
+        ran before `when` (wall clock): such a URL cannot carry anything typed after it."""
+        tail = url.split("://", 1)[-1].split("#")[0]
+        if len(tail) < 8:
+            return False
+        return any(rec.at < when and rec.code is not None and tail in rec.code
+                   for rec in self._scripts)
+
+    def hosts_between(self, start: float, end: float) -> dict[str, int]:
+        """Hosts requested in a span of wall-clock time, with how many requests each."""
+        out: dict[str, int] = {}
+        for rec in self._requests:
+            if start <= rec.at <= end:
+                host = _host(rec.url)
+                out[host] = out.get(host, 0) + 1
+        return out
+
+    def add_held(self, held: Iterable[Held]) -> None:
+        """What the egress proxy answered itself (workers' sockets, beacons at unload,
+        connections for names the page built): requests and frames the DevTools view already
+        has are marked quarantined (the proxy held them) and given the body it lacked; the
+        others are added without an initiating script."""
+        by_key: dict[tuple[str, str], list[_Request]] = {}
+        for rec in self._requests:
+            by_key.setdefault((rec.method, rec.url), []).append(rec)
+        frames: dict[tuple[str, str], list[int]] = {}
+        for i, m in enumerate(self._ws):
+            frames.setdefault((m.url, m.payload), []).append(i)
+        added = 0
+        for item in held:
+            if item.kind == "websocket" and item.method == "SEND":
+                payload = item.body.decode("utf-8", "replace")
+                seen = frames.get((item.url, payload))
+                if seen:  # the same message seen by DevTools (all of them: a kit repeats itself)
+                    for index in seen:
+                        self._ws[index] = replace(self._ws[index], quarantined=True)
+                elif len(self._ws) < MAX_WS_MESSAGES:
+                    self._ws.append(WebSocketMessage(url=item.url, payload=payload,
+                                                     quarantined=True))
+                continue
+            method = "GET" if item.kind != "request" else item.method
+            known = by_key.get((method, item.url))
+            if known:
+                for rec in known:
+                    rec.quarantined = True
+                    if rec.body is None and item.body:
+                        rec.body = item.body[: self.max_body_bytes]
+                continue
+            added += 1
+            kind = {"websocket": "websocket", "connection": "connection"}.get(item.kind, "other")
+            rec = _Request(request_id=f"egress:{added}", url=item.url, method=method,
+                           resource_type=kind, headers=dict(item.headers), frame=None,
+                           script=None, body=item.body or None, quarantined=True, at=item.at)
+            by_key.setdefault((method, item.url), []).append(rec)
+            self._add_request(rec)
+
     def mark_quarantined(self, urls: Iterable[str], *, since: float | None = None,
                          bodies: Mapping[tuple[str, str], bytes] | None = None) -> None:
         """Requests answered locally (from `since`, a wall-clock time, when given); a body the
@@ -671,8 +734,9 @@ class Recorder:
         scripts: list[ScriptSource] = []
         helpers = 0
         for rec in self._scripts:
-            if (kinds[rec.sid] is ScriptKind.EVAL and not rec.params.get("stackTrace")
-                    and _is_playwright_helper(rec.code or "")):
+            if kinds[rec.sid] is ScriptKind.EVAL and (
+                    (not rec.params.get("stackTrace") and _is_playwright_helper(rec.code or ""))
+                    or _CLOCK_CALL.fullmatch(rec.code or "")):
                 helpers += 1  # the automation's own code in the page's world: never page code
                 continue
             chain = self._chain(rec.sid, direct)

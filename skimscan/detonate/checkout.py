@@ -102,7 +102,7 @@ class SyntheticCheckout:
         await self.stop()
 
     async def start(self) -> None:
-        from skimscan.detonate.tls import make_ssl_context
+        from skimscan.capture.tls import make_ssl_context
 
         ssl_ctx, self._tls_dir = make_ssl_context(HOSTS)
         app = web.Application(client_max_size=2_000_000)

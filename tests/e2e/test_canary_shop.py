@@ -13,7 +13,8 @@ import pytest
 import pytest_asyncio
 
 from fixtures.shop import Shop
-from fixtures.shop.sink import Sink, start_sink
+from fixtures.shop.server import ATTACKER_HOSTS, MERCHANT, PROCESSOR_HOSTS
+from fixtures.shop.sink import Sink
 from skimscan.analyze.canary import find_canary
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.page import BrowserSession
@@ -30,7 +31,7 @@ from skimscan.pipeline import Engine, EngineOptions
 from skimscan.policy.policy import SitePolicy
 from skimscan.scanner import analyze_capture
 
-from .conftest import PAGES
+from .conftest import PAGES, CheckoutScan
 
 pytestmark = [pytest.mark.browser]
 in_module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -46,6 +47,26 @@ def canary_findings(t: TargetReport, rule: str = "canary-exfiltration") -> list[
 
 
 # ----------------------------------------------------------------------------- every page
+
+
+def test_no_checkout_page_let_the_card_reach_a_host_of_the_shop_server(
+        checkout_scan: CheckoutScan) -> None:
+    """From the server's own log: the simulated attackers, vendors and CDNs of the fixture shop
+    received traffic during the scans, and never one of the typed cards, in any encoding."""
+    log = checkout_scan.shop_log
+    untrusted = [r for r in log if r.host not in (MERCHANT, *PROCESSOR_HOSTS)]
+    assert {r.host for r in untrusted} & set(ATTACKER_HOSTS)  # they were reachable
+    report = checkout_scan.report
+    typed = {t.target: checkout_scan.canaries[t.target] for t in report.targets
+             if t.page.get("canary")}
+    assert len(typed) >= 15  # the canaries the scan says it typed are the seeded ones:
+    assert all(t.page["canary"]["pan"] == typed[t.target].masked_pan
+               for t in report.targets if t.target in typed)
+    leaked = [(r.host, r.method, r.path_qs[:80]) for r in untrusted
+              for canary in checkout_scan.canaries.values()
+              if find_canary(canary, r.path_qs) or find_canary(canary, r.body)]
+    assert leaked == []
+
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p["path"] for p in PAGES])
@@ -107,15 +128,6 @@ def test_the_shopper_typed_in_every_frame_and_held_the_payment(checkout_report: 
 
 
 # ----------------------------------------------------------------------------- quarantine
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sink() -> AsyncIterator[Sink]:
-    running = await start_sink()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

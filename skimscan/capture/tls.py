@@ -1,0 +1,77 @@
+"""STAGE 1 (capture): throw-away TLS certificates — for local servers (the synthetic checkout
+that files are detonated on, the test suite's fixture shop) and for the egress proxy's answers
+to quarantined hosts. Never committed, made at start-up.
+
+Uses the `openssl` command line (the `cryptography` package is not a dependency). The key and
+certificate live in a temporary directory that the server removes when it stops.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import ssl
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def make_ssl_context(hosts: Iterable[str],
+                     workdir: Path | None = None) -> tuple[ssl.SSLContext, Path]:
+    """A server SSLContext for a self-signed certificate naming every host (and 127.0.0.1)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("a local HTTPS server needs the `openssl` command for its certificate")
+    tmp = Path(workdir or tempfile.mkdtemp(prefix="skimscan-tls-"))
+    names = sorted(set(hosts) | {"localhost"})
+    san = ",".join([f"DNS:{h}" for h in names] + ["IP:127.0.0.1"])
+    key, cert = tmp / "key.pem", tmp / "cert.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=skimscan local server", "-addext", f"subjectAltName={san}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx, tmp
+
+
+@dataclass(frozen=True)
+class MitmIdentity:
+    """The key the egress proxy answers held TLS connections with, and its SPKI hash.
+
+    Chromium is told (`--ignore-certificate-errors-spki-list`) to accept a certificate with
+    this key for any name, and no other certificate error: the proxy can then read what a page
+    sends to a quarantined host without the host ever being contacted.
+    """
+
+    context: ssl.SSLContext
+    spki_sha256: str  # base64, as Chromium's switch wants it
+
+
+def make_mitm_identity() -> MitmIdentity:
+    """A fresh P-256 key and a self-signed certificate for it; the files are removed at once."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("the egress proxy needs the `openssl` command for its certificate")
+    tmp = Path(tempfile.mkdtemp(prefix="skimscan-egress-"))
+    try:
+        key, cert = tmp / "key.pem", tmp / "cert.pem"
+        subprocess.run(
+            [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-days", "2", "-subj", "/CN=skimscan quarantine",
+             "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True,
+        )
+        der = subprocess.run([openssl, "pkey", "-in", str(key), "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        ctx.set_alpn_protocols(["http/1.1"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return MitmIdentity(ctx, base64.b64encode(hashlib.sha256(der).digest()).decode())
