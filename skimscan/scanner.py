@@ -216,9 +216,10 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
 
 # ----------------------------------------------------------------------------- the canary
 
-#: headers that never carry what a script sends (the browser sets them)
+#: headers that never carry what a script sends (the browser sets them; not the referrer, which
+#: a page sets with fetch's `referrer` or by rewriting its own URL first)
 _PLAIN_HEADERS = frozenset({
-    "referer", "origin", "user-agent", "accept", "accept-language", "accept-encoding",
+    "origin", "user-agent", "accept", "accept-language", "accept-encoding",
     "content-type", "content-length", "host", "connection", "upgrade-insecure-requests",
 })
 CANARY_TAGS = ("attack:T1056.003", "canary", "exfiltration", "pci-dss:6.4.3",
@@ -332,7 +333,7 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
     hits: list[_Hit] = []
     marked: list[RequestRecord] = []
     for r in (*requests, *_link_hints(events, classify)):
-        found = _search_request(canary, r) if r.resource_type != "websocket" else []
+        found = _search_request(canary, r)  # a socket: its URL and handshake (subprotocols)
         if found:
             r = replace(r, carries_canary=True)
             where = found[0][0]

@@ -242,3 +242,11 @@ def test_hostile_data_is_bounded() -> None:
     assert time.monotonic() - start < 10
     depth4 = b64(b64(b64(RECORD)))
     assert encodings_of(depth4)[0] == "base64 > base64 > base64"
+
+
+def test_base64_in_a_url_path_segment() -> None:
+    """'/' is base64 and a path separator: the segment is a run of its own."""
+    canary = Canary.generate(seed=5)
+    b64 = base64.b64encode(canary.pan.encode()).decode()
+    for url in (f"https://cdn.evil.example/i/{b64}.gif", f"https://cdn.evil.example/x/{b64}"):
+        assert [m.encoding for m in find_canary(canary, url)][:1] == ["base64"], url

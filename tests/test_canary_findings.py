@@ -300,3 +300,17 @@ def test_resource_hints_are_searched_as_requests_that_never_happened() -> None:
 def test_an_ordinary_host_with_digits_is_not_the_card() -> None:
     found, _ = findings_for(request("https://cdn42.evil.example/a", "x=1"))
     assert found == []
+
+
+def test_the_referrer_and_a_socket_s_subprotocols_are_searched() -> None:
+    referred = RequestRecord(url="https://evil.example/pixel", method="GET", host="evil.example",
+                             resource_type="fetch", script="s1", quarantined=True,
+                             headers={"Referer": f"https://shop.example/pay?sid={CANARY.pan}"})
+    socket = RequestRecord(url="wss://evil.example/live", method="GET", host="evil.example",
+                           resource_type="websocket", script="s2", quarantined=True,
+                           headers={"Sec-WebSocket-Protocol":
+                                    "chat.v2, " + base64.urlsafe_b64encode(
+                                        CANARY.pan.encode()).decode().rstrip("=")})
+    found, _ = findings_for(referred, socket)
+    assert {(f.script, f.evidence["where"]) for f in found} == {
+        ("s1", "header Referer"), ("s2", "header Sec-WebSocket-Protocol")}

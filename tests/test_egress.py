@@ -27,6 +27,7 @@ from skimscan.capture.tls import make_mitm_identity, make_ssl_context
 class Upstream:
     port: int
     log: list[tuple[str, str, bytes]] = field(default_factory=list)  # (method, path, body)
+    headers: list[dict[str, str]] = field(default_factory=list)
 
 
 @pytest_asyncio.fixture
@@ -44,6 +45,7 @@ async def upstream(tmp_path: object) -> AsyncIterator[Upstream]:
             return ws
         body = await request.read()
         up.log.append((request.method, request.path_qs, body))
+        up.headers.append({k.lower(): v for k, v in request.headers.items()})
         return web.Response(text="upstream says hi")
 
     app = web.Application()
@@ -62,21 +64,23 @@ async def upstream(tmp_path: object) -> AsyncIterator[Upstream]:
 class Rig:
     proxy: EgressProxy
     held_hosts: set[str]
+    bare_urls: set[str]
 
 
 @pytest_asyncio.fixture
 async def rig(upstream: Upstream) -> AsyncIterator[Rig]:
     held: set[str] = set()
+    bare: set[str] = set()
     host_map = HostMap.parse([f"*.test=127.0.0.1:{upstream.port}"], confine=True)
     proxy = EgressProxy(
         host_map,
         decide=lambda host, port: "tunnel" if host == "shop.test" else "inspect",
-        hold=lambda host, url: host in held,
+        hold=lambda host, url: "bare" if url in bare else "hold" if host in held else "pass",
         mitm=make_mitm_identity().context,
         verify_upstream=False,
     )
     await proxy.start()
-    yield Rig(proxy, held)
+    yield Rig(proxy, held, bare)
     await proxy.close()
 
 
@@ -126,6 +130,27 @@ async def test_inspected_requests_pass_until_held_then_never(rig: Rig, upstream:
     [held] = rig.proxy.held
     assert (held.kind, held.method, held.url, held.body) == (
         "request", "POST", "https://cdn.test/after?x=1", b"4242424242424242")
+
+
+async def test_a_request_let_through_bare_keeps_only_the_browser_s_own_headers(
+        rig: Rig, upstream: Upstream) -> None:
+    rig.held_hosts.add("cdn.test")
+    rig.bare_urls.add("https://cdn.test/stage2.js")
+    reader, writer, _ = await _connect(rig.proxy, "cdn.test")
+    writer.write(b"GET /stage2.js HTTP/1.1\r\nHost: cdn.test\r\nAccept: */*\r\n"
+                 b"User-Agent: Mozilla/5.0\r\nX-Trace-Id: 34323432\r\n"
+                 b"Referer: https://shop.test/pay?sid=4242424242424242\r\n"
+                 b"Cookie: c=4242424242424242\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    assert b"upstream says hi" in answer
+    [headers] = upstream.headers
+    assert headers["accept"] == "*/*" and headers["user-agent"] == "Mozilla/5.0"
+    assert not {"x-trace-id", "referer", "cookie"} & set(headers)
+    # what was not forwarded is held, for the canary search
+    [held] = rig.proxy.held
+    assert {k.lower() for k in held.headers} == {"x-trace-id", "referer", "cookie"}
 
 
 async def test_a_preflight_is_answered_so_the_real_request_follows(rig: Rig) -> None:
@@ -207,7 +232,7 @@ async def test_a_connection_without_a_request_after_typing_still_names_its_host(
 @pytest.mark.parametrize("address", ["10.0.0.7", "169.254.169.254", "127.0.0.1"])
 async def test_private_addresses_a_page_names_are_not_fetched(address: str) -> None:
     proxy = EgressProxy(HostMap(), decide=lambda host, port: "tunnel",
-                        hold=lambda host, url: False, mitm=make_mitm_identity().context)
+                        hold=lambda host, url: "pass", mitm=make_mitm_identity().context)
     await proxy.start()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)

@@ -17,6 +17,9 @@ obfuscator preset, so two presets measure it; `all` measures every one (an hour 
 cores). Detonation results are cached in .cache/eval/detonations (keyed by the file, the
 settings and a hash of skimscan's code), so a re-run only detonates what changed.
 
+Checkout pages (tools/eval_pages.py; `--pages-only`, `--no-pages`): channel pages written
+blind are scanned as `skimscan scan` does; the drop host's own log says whether the card leaked.
+
 Inputs are the `.js` files under `<set>/malicious` and `<set>/benign` (the folder is the
 expected verdict) of each set in SETS that exists. Twins are cached under
 .cache/eval/twins/<preset>/<sha256 of the input>.js, and a folder is emptied when the
@@ -340,6 +343,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--detonate-presets", default=",".join(DEFAULT_DETONATE), metavar="LIST",
                    help="presets whose files are also detonated in the browser: a comma list, "
                         f"'all' or 'none' (default {','.join(DEFAULT_DETONATE)})")
+    p.add_argument("--no-pages", action="store_true",
+                   help="skip the checkout pages (tools/eval_pages.py: scanned in the browser)")
+    p.add_argument("--pages-only", action="store_true", help="only the checkout pages")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="list missed malicious and misjudged benign files per preset")
     return p.parse_args(argv)
@@ -404,7 +410,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(width=max(120, Console().width))
     try:
-        run(args, console)
+        if not args.pages_only:
+            run(args, console)
+        if not args.no_pages:
+            import eval_pages  # checkout pages: the quarantine and the canary, written blind
+
+            console.print(escape(eval_pages.run(verbose=args.verbose)))
     except HarnessError as exc:
         console.print(f"[magenta]eval: {escape(str(exc))}[/]")
         return 1

@@ -237,9 +237,13 @@ def _decode_runs(text: str) -> Iterator[tuple[str, str]]:
         if runs >= MAX_RUNS:
             return
     for m in _B64_RUN.finditer(text):
-        for raw, label in _b64_candidates(m[0]):
-            runs += 1
-            yield _to_text(raw), label
+        # "/" is base64, and a URL's path separator: a path segment is a run of its own too
+        pieces = [m[0], *(p for p in m[0].split("/") if len(p) >= 16)] if "/" in m[0] \
+            else [m[0]]
+        for piece in pieces:
+            for raw, label in _b64_candidates(piece):
+                runs += 1
+                yield _to_text(raw), label
         if runs >= MAX_RUNS * 2:
             return
 

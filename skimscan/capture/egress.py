@@ -14,11 +14,12 @@ For each connection (and, for plain HTTP, each request) the proxy asks `decide(h
   (the page's own site and its processors, or every host when nothing is typed);
 - `inspect`: accept the browser's TLS with a throw-away certificate the browser accepts for
   this proxy's key only (`--ignore-certificate-errors-spki-list`), then decide each request and
-  each WebSocket message on its own with `hold(host, url)`: forwarded to the host (a fresh upstream
-  connection, verified like the browser would) while nothing is typed; once the quarantine is
-  armed, recorded (`Held`) and answered here — 204, CORS preflights included so that the real
-  request follows; a socket accepted locally — and never sent. A connection opened before
-  typing therefore cannot carry what is typed after it;
+  each WebSocket message on its own with `hold(host, url)` (a `Verdict`): forwarded to the host
+  (a fresh upstream connection, verified like the browser would) while nothing is typed; once
+  the quarantine is armed, recorded (`Held`) and answered here — 204, CORS preflights included
+  so that the real request follows; a socket accepted locally — and never sent; or, for a
+  request let through after typing, forwarded "bare" (only the browser's own headers). A
+  connection opened before typing therefore cannot carry what is typed after it;
 - `refuse`: 403 and close — a name that may not be resolved (a confined scan) or a private
   address the page named (`private_ok` decides which private destinations the user asked for).
 
@@ -49,11 +50,20 @@ from skimscan.capture.hostmap import HostMap, is_loopback
 log = logging.getLogger(__name__)
 
 Decision = Literal["tunnel", "inspect", "refuse"]
+#: per request of an inspected connection: answered here; forwarded; forwarded with only the
+#: browser's own headers (a request let through after typing: no cookie, referrer or header
+#: the page set can carry what was typed)
+Verdict = Literal["hold", "pass", "bare"]
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HELD = 2000  # records kept per context: a page looping sends cannot exhaust memory
 _WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _HOP_HEADERS = frozenset({"proxy-connection", "proxy-authorization", "connection", "keep-alive",
                           "content-length", "transfer-encoding"})
+#: What a "bare" request keeps: headers the browser sets, none the page can fill.
+_BARE_HEADERS = frozenset({"host", "accept", "accept-language", "accept-encoding", "user-agent",
+                           "origin", "pragma", "cache-control", "sec-ch-ua", "sec-ch-ua-mobile",
+                           "sec-ch-ua-platform", "sec-fetch-site", "sec-fetch-mode",
+                           "sec-fetch-dest", "sec-fetch-user"})
 #: Not offered upstream: a compressed WebSocket message could not be read to decide on it.
 _WS_EXTENSIONS = "sec-websocket-extensions"
 
@@ -222,7 +232,7 @@ class EgressProxy:
         self,
         host_map: HostMap,
         decide: Callable[[str, int], Decision],
-        hold: Callable[[str, str], bool],
+        hold: Callable[[str, str], Verdict],
         mitm: ssl.SSLContext,
         *,
         verify_upstream: bool = True,
@@ -291,11 +301,14 @@ class EgressProxy:
             return "inspect"
 
     def _held(self, host: str, url: str) -> bool:
+        return self._verdict(host, url) == "hold"
+
+    def _verdict(self, host: str, url: str) -> Verdict:
         try:
             return self.hold(host, url)
         except Exception as exc:
             log.warning("egress hold decision for %s failed: %s", host, exc)
-            return True
+            return "hold"
 
     async def _dial(self, host: str, port: int, *, tls: bool = False,
                     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | str:
@@ -390,14 +403,17 @@ class EgressProxy:
                 return
             origin_form = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             req = _Request(req.method, origin_form, req.version, req.headers, req.body)
-            if decision == "inspect" and self._held(host, f"http://{parts.netloc}{origin_form}"):
+            verdict = self._verdict(host, f"http://{parts.netloc}{origin_form}") \
+                if decision == "inspect" else "pass"
+            if verdict == "hold":
                 self._note(host, port, decision)
                 if not await self._answer(req, reader, writer, host, port,
                                           f"http://{parts.netloc}{origin_form}"):
                     return
                 req = await _read_request(reader, self.max_body_bytes)
                 continue
-            await self._forward(req, writer, host, port, tls=False, note=decision)
+            await self._forward(req, writer, host, port, tls=False, note=decision,
+                                bare=verdict == "bare")
             return
 
     async def _tunnel(self, writer: asyncio.StreamWriter, reader: asyncio.StreamReader,
@@ -429,27 +445,33 @@ class EgressProxy:
             if req.header("upgrade").lower() == "websocket":
                 await self._websocket(req, reader, writer, host, port, "ws" + url[4:])
                 return
-            if self._held(host, url):
+            verdict = self._verdict(host, url)
+            if verdict == "hold":
                 if not await self._answer(req, reader, writer, host, port, url):
                     return
                 continue
-            await self._forward(req, writer, host, port, tls=True)
+            if verdict == "bare":  # what it does not forward is held, and searched like any
+                self._record(Held(time.time(), host, port, "request", req.method, url,
+                                  {k: v for k, v in req.headers[:64]
+                                   if k.lower() not in _BARE_HEADERS | _HOP_HEADERS}))
+            await self._forward(req, writer, host, port, tls=True, bare=verdict == "bare")
             return
         # a connection without a request (a preconnect) after typing: its name counts
         if not served and self._held(host, f"{base}/"):
             self._record(Held(time.time(), host, port, "connection", "CONNECT", f"{base}/"))
 
     @staticmethod
-    def _head(req: _Request, *, body: bool) -> bytes:
+    def _head(req: _Request, *, body: bool, bare: bool = False) -> bytes:
         lines = [f"{req.method} {req.target} HTTP/1.1"]
         lines += [f"{k}: {v}" for k, v in req.headers
-                  if k.lower() not in _HOP_HEADERS and k.lower() != _WS_EXTENSIONS]
+                  if k.lower() not in _HOP_HEADERS and k.lower() != _WS_EXTENSIONS
+                  and (not bare or k.lower() in _BARE_HEADERS)]
         if body:
             lines.append(f"Content-Length: {len(req.body)}")
         return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
     async def _forward(self, req: _Request, writer: asyncio.StreamWriter, host: str, port: int,
-                       *, tls: bool, note: Decision | None = None) -> None:
+                       *, tls: bool, note: Decision | None = None, bare: bool = False) -> None:
         """One request to its host on a fresh connection; the response back; then both closed
         (the browser opens another connection for its next request)."""
         dialled = await self._dial(host, port, tls=tls)
@@ -461,7 +483,7 @@ class EgressProxy:
         up_reader, up_writer = dialled
         try:
             has_body = bool(req.body) or req.method in ("POST", "PUT", "PATCH")
-            up_writer.write(self._head(req, body=has_body) + b"Connection: close\r\n\r\n"
+            up_writer.write(self._head(req, body=has_body, bare=bare) + b"Connection: close\r\n\r\n"
                             + (req.body if has_body else b""))
             await up_writer.drain()
             head = await up_reader.readuntil(b"\r\n\r\n")

@@ -402,11 +402,25 @@
     }, 1]);
     return sock;
   }
+  // Strings only: stringifying a page's object would run its code, which the native
+  // constructor then runs a second time (a difference a page could notice).
+  function subprotocols(p) {
+    if (typeof p === 'string') return p;
+    if (!isArray(p)) return '';
+    var out = '';
+    for (var i = 0; i < p.length; i++) {
+      if (typeof p[i] !== 'string') return '';
+      out += (i ? ', ' : '') + p[i];
+    }
+    return out;
+  }
   if (WSP) {
     ctor(W, 'WebSocket', function (args, t, nt) {
       var url = absolute(args[0]);
       var swallow = armed && !trusted(hostOf(url));
-      send('sink', { sink: 'websocket', url: cut(url, 2000), swallowed: swallow ? '1' : '' });
+      var protocols = subprotocols(args[1]);  // they carry data too
+      send('sink', { sink: 'websocket', url: cut(url, 2000), swallowed: swallow ? '1' : '' },
+           protocols || null);
       if (swallow) return answer(fakeSocket(url, args[1]));
       var sock = construct(t, args, nt);
       mset(socketUrls, sock, url);

@@ -78,6 +78,7 @@ from skimscan.capture import browser as browser_mod
 from skimscan.capture import instrument
 from skimscan.capture.cdp import CdpSession, CdpTree
 from skimscan.capture.egress import Decision, EgressProxy
+from skimscan.capture.egress import Verdict as EgressVerdict
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Quarantine, Trust, default_trust
 from skimscan.capture.recorder import Recorder
@@ -1089,19 +1090,20 @@ class _Capture:
             return "inspect"
         return "tunnel"
 
-    def _egress_holds(self, host: str, url: str) -> bool:
+    def _egress_holds(self, host: str, url: str) -> EgressVerdict:
         answer = self.s.options.answer_locally
         if answer is not None and answer(host):
-            return True
+            return "hold"
         if url in self._released:
-            return False
-        return self.quarantine is not None and self.quarantine.holds(host)
+            return "bare"  # a late stage: its URL, and nothing the page could have added
+        return "hold" if self.quarantine is not None and self.quarantine.holds(host) else "pass"
 
     def _late_stage(self, request: Request) -> bool:
         """A request the quarantine would hold, let through because it cannot carry typed
         data: a GET without a body whose whole URL is written in a script that ran before
         the card was typed (a loader's second stage, fetched only once card data is there).
-        Its response is captured like any script; the egress proxy lets that URL pass too."""
+        The egress proxy forwards it "bare" — without the cookies, referrer and headers the
+        page set, which could carry what was typed. Its response is captured like any script."""
         assert self.quarantine is not None
         armed_at = self.quarantine.armed_at
         if (request.method != "GET" or request.post_data_buffer or armed_at is None

@@ -567,9 +567,10 @@ class Recorder:
         swallowed = detail.get("swallowed") == "1"
         if detail.get("sink") == "websocket":
             if swallowed:
+                headers = {"Sec-WebSocket-Protocol": data} if isinstance(data, str) else {}
                 self._add_request(_Request(
                     request_id=f"ws-local:{len(self._requests)}", url=url, method="GET",
-                    resource_type="websocket", headers={}, frame=frame, script=script,
+                    resource_type="websocket", headers=headers, frame=frame, script=script,
                     stack_scripts=[script] if script else [], status=101, quarantined=True))
             return
         if swallowed and isinstance(data, str) and len(self._ws) < MAX_WS_MESSAGES:
@@ -662,6 +663,8 @@ class Recorder:
                     rec.quarantined = True
                     if rec.body is None and item.body:
                         rec.body = item.body[: self.max_body_bytes]
+                    for name, value in item.headers.items():  # what DevTools did not show
+                        rec.headers.setdefault(name, value)
                 continue
             added += 1
             kind = {"websocket": "websocket", "connection": "connection"}.get(item.kind, "other")

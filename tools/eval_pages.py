@@ -1,0 +1,115 @@
+"""`make eval`, checkout pages: does the quarantine hold, and does the canary catch, on channel
+pages written blind (from technique descriptions, by a writer who had not read the scanner)?
+
+Each page listed in `fixtures/shop/sites/shop.test/lab/blind/index.json` is scanned as `skimscan
+scan` does by default (a shopper types a canary card under quarantine), on the fixture shop with
+the drop host `sink.test` (fixtures/shop/sink.py) beside it. Per page: the verdict against the
+expected one, and — from the drop host's own log (requests, frames, SNI names, TCP bytes, UDP
+datagrams) — whether anything carrying the card arrived after it was typed. A leak is a failure
+of the quarantine whatever the verdict.
+
+Run alone: `python tools/eval_pages.py [-v]`. A measurement, not a gate: exits 0 unless the
+harness itself fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fixtures.shop import start_shop  # noqa: E402
+from fixtures.shop.sink import start_sink  # noqa: E402
+from skimscan.analyze.canary import find_canary  # noqa: E402
+from skimscan.capture.hostmap import HostMap  # noqa: E402
+from skimscan.pipeline import Engine, EngineOptions  # noqa: E402
+from skimscan.scanner import Scanner, ScanOptions, canary_for  # noqa: E402
+
+INDEXES = (ROOT / "fixtures/shop/sites/shop.test/lab/blind/index.json",)
+
+
+@dataclass(frozen=True)
+class PageResult:
+    page: str
+    expected: str
+    verdict: str
+    leaked: tuple[str, ...]  # channels of the drop host's log that carried the card
+    channels: tuple[str, ...]  # how skimscan says the card went out
+
+    @property
+    def right(self) -> bool:
+        malicious = self.verdict == "malicious"
+        return not self.leaked and malicious == (self.expected == "malicious")
+
+
+async def scan_pages(index: Path) -> list[PageResult]:
+    pages = json.loads(index.read_text())
+    folder = "/" + str(index.parent.relative_to(ROOT / "fixtures/shop/sites/shop.test"))
+    shop, sink = await start_shop(), await start_sink()
+    try:
+        host_map = HostMap.parse([*sink.map_host_specs(), *shop.map_host_specs()], confine=True)
+        options = ScanOptions(host_map=host_map, ignore_https_errors=True, wait=1.5,
+                              concurrency=1, canary_seed=12)
+        out = []
+        async with Scanner(options, Engine(EngineOptions(use_disk_cache=False))) as scanner:
+            for entry in pages:
+                url = shop.url(f"{folder}/{entry['page']}.html")
+                before = len(sink.log) and sink.everything_text()[-1][0]
+                target = await scanner.scan(url)
+                canary = canary_for(options, url)
+                assert canary is not None
+                leaked = sorted({channel for _at, channel, text in
+                                 sink.everything_text(since=before)
+                                 if find_canary(canary, text)})
+                found = sorted({str(f.evidence.get("channel", "")) for f in target.findings
+                                if f.rule == "canary-exfiltration"})
+                out.append(PageResult(entry["page"], entry["expected"], target.verdict.value,
+                                      tuple(leaked), tuple(found)))
+        return out
+    finally:
+        await sink.stop()
+        await shop.stop()
+
+
+def report(results: Sequence[PageResult], *, verbose: bool, title: str) -> str:
+    mal = [r for r in results if r.expected == "malicious"]
+    ben = [r for r in results if r.expected != "malicious"]
+    lines = [f"{title}: {sum(r.right for r in mal)}/{len(mal)} skimmer pages malicious, "
+             f"{sum(r.verdict == 'malicious' for r in ben)}/{len(ben)} hard negatives "
+             f"called malicious, {sum(bool(r.leaked) for r in results)} page(s) leaked the "
+             "card to the drop host"]
+    for r in results:
+        if verbose or not r.right:
+            mark = "ok  " if r.right else "MISS" if r.expected == "malicious" else "FP  "
+            leak = f"  LEAKED via {', '.join(r.leaked)}" if r.leaked else ""
+            lines.append(f"  {mark} {r.page:<28} {r.verdict:<10} "
+                         f"{', '.join(r.channels) or '-'}{leak}")
+    return "\n".join(lines)
+
+
+def run(verbose: bool = False) -> str:
+    parts = []
+    for index in INDEXES:
+        if index.is_file():
+            results = asyncio.run(scan_pages(index))
+            parts.append(report(results, verbose=verbose,
+                                title=f"checkout pages ({index.parent.name})"))
+    return "\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("-v", "--verbose", action="store_true", help="every page, not only misses")
+    print(run(verbose=p.parse_args(argv).verbose))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
