@@ -71,8 +71,9 @@ def add_page_scan_options(p: argparse.ArgumentParser) -> None:
                         "(quarantine off; the payment is still never submitted)")
     p.add_argument("--fast-forward", type=float, default=env_float("fast_forward", 300.0),
                    metavar="SECONDS",
-                   help="after pay, advance the page's clock by this much so that delayed "
-                        "sends run now (default 300; 0 turns it off)")
+                   help="advance the page's clock by this much after pay (and up to 120 s before "
+                        "the shopper), so that delayed listeners and sends run now (default "
+                        "300; 0 turns it off)")
     p.add_argument("--steps", type=Path, default=env("steps"), metavar="FILE",
                    help="YAML steps (goto, click, fill, wait-for, wait, shop) that reach the "
                         "card form of a multi-step checkout")

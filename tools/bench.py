@@ -232,7 +232,7 @@ async def channel_runs(page: str = "worker-websocket", runs: int = 20) -> None:
                 cap = await session.capture(
                     shop.url(f"/lab/channels/{page}.html"), timeout=15, wait=1.5,
                     ignore_https_errors=True, shop=True, canary=canary,
-                    clock=Acceleration(jump_ms=300_000, before_shopper=False))
+                    clock=Acceleration(jump_ms=300_000, before_ms=120_000))
                 report = analyze_capture(cap, engine, SitePolicy())
                 leaked = any(find_canary(canary, text) for _at, _ch, text
                              in sink.everything_text(since=cap.canary_typed_at or 0.0))

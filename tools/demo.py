@@ -124,8 +124,12 @@ def canary_part(console: Console, report: Report) -> None:
             if f.rule != "canary-exfiltration":
                 continue
             ev, req = f.evidence, f.evidence["request"]
+            # it sent through a library (jQuery's $.ajax): the blamed script is its caller
+            libs = [s.rstrip(")").rsplit("/", 1)[-1] for s in ev.get("through", [])]
+            script = scripts.get(f.script or "", "?") + (
+                f" (through {', '.join(libs)})" if libs else "")
             table.add_row(t.target.rsplit("/", 1)[-1], f.severity.label,
-                          escape(scripts.get(f.script or "", "?")), ev["host"], ev["encoding"],
+                          escape(script), ev["host"], ev["encoding"],
                           escape(f"{req['method']} {req['url'][:70]}"))
             if shown is None or t.target.endswith("/checkout/xor"):
                 shown = (t, f, scripts)

@@ -153,12 +153,20 @@ class Acceleration:
 
     jump_ms: int = 15 * 60 * 1000
     run_ms: int = 3000
-    #: page scans keep real time until pay: a real checkout's session timers must not expire
-    before_shopper: bool = True
+    #: the jump before the shopper (None: `jump_ms`). Page scans jump less there — past the
+    #: seconds-to-minutes kits wait before installing their listeners, not past a checkout's
+    #: own session timeout
+    before_ms: int | None = None
 
-    async def advance(self, clock: Any) -> None:
+    def span(self, when: str) -> int:
+        """How far the clock jumps `when` ("before the shopper", or after it)."""
+        if when == "before the shopper" and self.before_ms is not None:
+            return self.before_ms
+        return self.jump_ms
+
+    async def advance(self, clock: Any, ms: int) -> None:
         await clock.run_for(self.run_ms)
-        await clock.fast_forward(self.jump_ms)
+        await clock.fast_forward(ms)
         await clock.run_for(self.run_ms)
 
 
@@ -904,18 +912,18 @@ class _Capture:
     async def _advance_clock(self, when: str) -> None:
         """With `clock`: jump the page's time forward (delayed code runs), bounded in real
         time; the jump is recorded in the interaction log."""
-        if self.clock is None or self.context is None or (
-                when == "before the shopper" and not self.clock.before_shopper):
+        if self.clock is None or self.context is None or self.clock.span(when) <= 0:
             return
-        started = time.time()
+        started, span = time.time(), self.clock.span(when)
         try:
-            await self._race(self.clock.advance(self.context.clock), 10.0, "advancing the clock")
+            await self._race(self.clock.advance(self.context.clock, span), 10.0,
+                             "advancing the clock")
         except (TimeoutError, PlaywrightError) as exc:
             self.recorder.note(f"the page clock could not be advanced {when}: "
                                f"{_first_line(exc) or 'timed out'}")
             return
         self._clock_jumps.append((when, started, time.time()))
-        self.interaction.append(f"advanced the page clock by {_span(self.clock.jump_ms)} {when}")
+        self.interaction.append(f"advanced the page clock by {_span(span)} {when}")
 
     async def _leave(self) -> None:
         """With `leave`: go to the next page, as a shopper does after paying (pagehide,

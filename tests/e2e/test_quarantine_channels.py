@@ -60,7 +60,7 @@ async def _scan(session: BrowserSession, shop: Shop, page: str,
     cap = await session.capture(
         shop.url(f"/lab/channels/{page}.html"), timeout=15, wait=1.5, ignore_https_errors=True,
         shop=True, canary=canary,
-        clock=Acceleration(jump_ms=300_000, before_shopper=False))  # as `skimscan scan` does
+        clock=Acceleration(jump_ms=300_000, before_ms=120_000))  # as `skimscan scan` does
     report = analyze_capture(cap, Engine(EngineOptions(use_disk_cache=False, jobs=1)),
                              SitePolicy())
     return cap, report, canary
