@@ -383,12 +383,13 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
 
 
 def _encrypted(canary: Canary, events: Sequence[InstrumentEvent],
-               requests: Sequence[RequestRecord],
+               requests: list[RequestRecord],
                classify: Callable[[str], HostInfo]) -> list[_Hit]:
     """The card encrypted in the page (`crypto.subtle.encrypt`, CryptoJS, JSEncrypt: the
     instrumentation records the plaintext) by a script that then sent to an untrusted host
     after typing: no search of the ciphertext can find the card, the plaintext did. Each such
-    send is a hit, its encoding "…, then encrypted with <cipher>"."""
+    send is a hit, its encoding "…, then encrypted with <cipher>", and (in `requests`, updated
+    in place) a request that carries the card."""
     hits: list[_Hit] = []
     done: set[tuple[str, str]] = set()
     for e in events:
@@ -400,11 +401,12 @@ def _encrypted(canary: Canary, events: Sequence[InstrumentEvent],
         cipher = e.detail.get("cipher", "a cipher")
         matches = [replace(m, encoding=f"{m.encoding}, then encrypted with {cipher}")
                    for m in found[:1]]
-        for r in requests:
+        for i, r in enumerate(requests):
             if (r.script == e.script and r.quarantined and not r.carries_canary
                     and (r.script, r.url) not in done
                     and not classify(r.url).host_class.is_trusted_for_card_data):
                 done.add((r.script, r.url))
+                requests[i] = r = replace(r, carries_canary=True)
                 hits.append(_Hit(r, "encrypted payload", matches, True, r.script))
     return hits
 

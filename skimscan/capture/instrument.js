@@ -355,6 +355,59 @@
   ctor(W, 'EventSource', function (args) {
     send('sink', { sink: 'eventsource', url: cut(absolute(args[0]), 2000) });
   });
+  // ------------------------------------------------------------------ encryption
+  // A kit that encrypts the card before sending defeats any search of what it sends; the
+  // plaintext is recorded where it is encrypted (WebCrypto, CryptoJS, JSEncrypt).
+  var TextDecoderC = W.TextDecoder, decodeN = TextDecoderC && TextDecoderC.prototype.decode;
+  var ArrayBufferC = W.ArrayBuffer, isView = ArrayBufferC && ArrayBufferC.isView;
+  function bytesText(data) {
+    try {
+      if (typeof data === 'string') return data;
+      if (is(data, ArrayBufferC) || call(isView, ArrayBufferC, [data])) {
+        return call(decodeN, new TextDecoderC('utf-8'), [data]);
+      }
+    } catch (e) { /* not bytes we can read */ }
+    return null;
+  }
+  function encrypted(cipher, plaintext) {
+    if (plaintext) send('sink', { sink: 'encrypt', cipher: cut(cipher, 40) }, plaintext);
+  }
+  if (W.SubtleCrypto) {
+    method(W.SubtleCrypto.prototype, 'encrypt', function (self, args) {
+      var alg = args[0];
+      var name = typeof alg === 'string' ? alg : (alg && typeof alg.name === 'string' ? alg.name : '');
+      encrypted('WebCrypto ' + name, bytesText(args[2]));
+    });
+  }
+  // Libraries kits paste in: wrapped when the page assigns the global (`var CryptoJS = …`,
+  // `root.JSEncrypt = …`); reading the global before that still gives undefined.
+  function trapGlobal(name, wrap) {
+    var value, done = false;
+    try {
+      defineProperty(W, name, { configurable: true, enumerable: false,
+        get: function () { return value; },
+        set: function (v) {
+          value = v;
+          if (!done && v) { try { done = wrap(v) !== false; } catch (e) { /* leave it */ } }
+        } });
+    } catch (e) { /* the page defined it first */ }
+  }
+  trapGlobal('CryptoJS', function (lib) {
+    // every cipher of CryptoJS turns a string message into words with enc.Utf8.parse
+    var utf8 = lib.enc && lib.enc.Utf8;
+    if (!utf8 || typeof utf8.parse !== 'function') return false;
+    utf8.parse = wrapFn(utf8.parse, function (self, args) {
+      if (typeof args[0] === 'string' && args[0].length >= 12) encrypted('CryptoJS', args[0]);
+    });
+  });
+  trapGlobal('JSEncrypt', function (cls) {
+    var proto = cls.prototype;
+    if (!proto || typeof proto.encrypt !== 'function') return false;
+    proto.encrypt = wrapFn(proto.encrypt, function (self, args) {
+      if (typeof args[0] === 'string') encrypted('JSEncrypt (RSA)', args[0]);
+    });
+  });
+
   function serialise(data) {
     if (typeof data === 'string') return data;
     try { return JSONs(data); } catch (e) { return StringC(typeof data); }

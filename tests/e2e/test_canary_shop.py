@@ -202,3 +202,18 @@ async def test_live_mode_lets_the_canary_out_but_never_the_payment(
     assert {r.method for r in received if carries(canary, r.text)} >= {"POST", "GET", "WS"}
     assert not [r for r in shop.log[before_shop:] if r.path_qs.startswith("/api/pay")]
     assert any("live mode" in s for s in cap.interaction)
+
+
+@in_module_loop
+async def test_the_plaintext_of_each_cipher_kits_use_is_recorded(session: BrowserSession,
+                                                                 shop: Shop) -> None:
+    """WebCrypto, CryptoJS and JSEncrypt: where a kit encrypts, the instrumentation records the
+    plaintext (in memory only), so the card is found although no request shows it."""
+    ciphers: set[str] = set()
+    for page in ("/checkout/encrypted", "/checkout/encrypted-libs"):
+        canary = Canary.generate()
+        cap = await session.capture(shop.url(page), timeout=15, wait=1.0,
+                                    ignore_https_errors=True, shop=True, canary=canary)
+        ciphers |= {e.detail["cipher"] for e in cap.instrumentation
+                    if e.detail.get("sink") == "encrypt" and e.data and carries(canary, e.data)}
+    assert ciphers == {"WebCrypto AES-GCM", "CryptoJS", "JSEncrypt (RSA)"}
