@@ -137,8 +137,8 @@ async def test_a_request_let_through_bare_keeps_only_the_browser_s_own_headers(
     rig.held_hosts.add("cdn.test")
     rig.bare_urls.add("https://cdn.test/stage2.js")
     reader, writer, _ = await _connect(rig.proxy, "cdn.test")
-    writer.write(b"GET /stage2.js HTTP/1.1\r\nHost: cdn.test\r\nAccept: */*\r\n"
-                 b"User-Agent: Mozilla/5.0\r\nX-Trace-Id: 34323432\r\n"
+    writer.write(b"GET /stage2.js HTTP/1.1\r\nHost: cdn.test\r\nAccept: 4242424242424242\r\n"
+                 b"Sec-Fetch-Dest: script\r\nX-Trace-Id: 34323432\r\n"
                  b"Referer: https://shop.test/pay?sid=4242424242424242\r\n"
                  b"Cookie: c=4242424242424242\r\nConnection: close\r\n\r\n")
     await writer.drain()
@@ -146,11 +146,20 @@ async def test_a_request_let_through_bare_keeps_only_the_browser_s_own_headers(
     writer.close()
     assert b"upstream says hi" in answer
     [headers] = upstream.headers
-    assert headers["accept"] == "*/*" and headers["user-agent"] == "Mozilla/5.0"
+    # only what the browser alone sets, and an Accept of the proxy's own
+    assert headers["accept"] == "*/*" and headers["sec-fetch-dest"] == "script"
     assert not {"x-trace-id", "referer", "cookie"} & set(headers)
     # what was not forwarded is held, for the canary search
     [held] = rig.proxy.held
-    assert {k.lower() for k in held.headers} == {"x-trace-id", "referer", "cookie"}
+    assert {k.lower() for k in held.headers} == {"accept", "x-trace-id", "referer", "cookie"}
+
+
+async def test_a_released_url_carries_no_body(rig: Rig, upstream: Upstream) -> None:
+    rig.held_hosts.add("cdn.test")
+    rig.bare_urls.add("https://cdn.test/c")
+    answer = await _request(rig.proxy, "cdn.test", "POST", "/c", b"4242424242424242")
+    assert answer.startswith(b"HTTP/1.1 204") and upstream.log == []
+    assert [h.body for h in rig.proxy.held] == [b"4242424242424242"]
 
 
 async def test_a_preflight_is_answered_so_the_real_request_follows(rig: Rig) -> None:

@@ -41,7 +41,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -56,14 +56,18 @@ Decision = Literal["tunnel", "inspect", "refuse"]
 Verdict = Literal["hold", "pass", "bare"]
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HELD = 2000  # records kept per context: a page looping sends cannot exhaust memory
+HELD_BYTES = 32 * 1024 * 1024  # bodies and messages kept per context, in all
+MAX_BODY = 64 * 1024 * 1024  # a request body or WebSocket message larger than this ends it
+UPSTREAM_TIMEOUT = 30.0  # seconds for a name to resolve, or an upstream to start answering
 _WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _HOP_HEADERS = frozenset({"proxy-connection", "proxy-authorization", "connection", "keep-alive",
                           "content-length", "transfer-encoding"})
-#: What a "bare" request keeps: headers the browser sets, none the page can fill.
-_BARE_HEADERS = frozenset({"host", "accept", "accept-language", "accept-encoding", "user-agent",
-                           "origin", "pragma", "cache-control", "sec-ch-ua", "sec-ch-ua-mobile",
+#: What a "bare" request keeps: headers only the browser can set (the fetch standard's
+#: forbidden ones), plus `Accept: */*` of its own — nothing the page could fill.
+_BARE_HEADERS = frozenset({"host", "accept-encoding", "origin", "sec-ch-ua", "sec-ch-ua-mobile",
                            "sec-ch-ua-platform", "sec-fetch-site", "sec-fetch-mode",
                            "sec-fetch-dest", "sec-fetch-user"})
+_BARE_METHODS = frozenset({"GET", "HEAD"})
 #: Not offered upstream: a compressed WebSocket message could not be read to decide on it.
 _WS_EXTENSIONS = "sec-websocket-extensions"
 
@@ -123,16 +127,16 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[str, list[tuple[str,
     return lines[0], headers
 
 
-async def _read_body(reader: asyncio.StreamReader, headers: list[tuple[str, str]],
-                     limit: int) -> bytes:
-    """The request body (Content-Length or chunked), kept up to `limit` bytes, read whole."""
+async def _read_body(reader: asyncio.StreamReader, headers: list[tuple[str, str]]) -> bytes:
+    """The request body (Content-Length or chunked), whole: it may be forwarded (records keep
+    a prefix of it). Larger than `MAX_BODY` is an error that ends the connection."""
     values = {k.lower(): v for k, v in headers}
     kept = bytearray()
 
     def keep(chunk: bytes) -> None:
-        room = limit - len(kept)
-        if room > 0:
-            kept.extend(chunk[:room])
+        if len(kept) + len(chunk) > MAX_BODY:
+            raise ValueError("request body too large")
+        kept.extend(chunk)
 
     if "chunked" in values.get("transfer-encoding", "").lower():
         while True:
@@ -162,7 +166,8 @@ async def _read_request(reader: asyncio.StreamReader, limit: int) -> _Request | 
     if len(parts) != 3:
         raise ValueError(f"malformed request line {line[:80]!r}")
     method, target, version = parts
-    body = b"" if method.upper() == "CONNECT" else await _read_body(reader, headers, limit)
+    del limit  # (bodies are read whole; records cut them)
+    body = b"" if method.upper() == "CONNECT" else await _read_body(reader, headers)
     return _Request(method.upper(), target, version, headers, body)
 
 
@@ -207,14 +212,19 @@ async def _read_frame(reader: asyncio.StreamReader,
         ext = await reader.readexactly(2 if length == 126 else 8)
         raw += ext
         length = int.from_bytes(ext, "big")
-    if length > 16 * 1024 * 1024:
+    if length > MAX_BODY:
         raise ValueError("WebSocket frame too large")
     mask = await reader.readexactly(4) if head[1] & 0x80 else b"\0\0\0\0"
     if head[1] & 0x80:
         raw += mask
     data = await reader.readexactly(length)
     raw += data
-    payload = bytes(b ^ mask[i % 4] for i, b in enumerate(data[:limit]))
+    head_part = data[:limit]
+    if head_part:  # unmasked as one big integer: a byte-by-byte loop costs ~70 ms per MB
+        key = int.from_bytes((mask * (len(head_part) // 4 + 1))[: len(head_part)], "big")
+        payload = (int.from_bytes(head_part, "big") ^ key).to_bytes(len(head_part), "big")
+    else:
+        payload = b""
     return bool(head[0] & 0x80), head[0] & 0x0F, payload, bytes(raw)
 
 
@@ -252,7 +262,8 @@ class EgressProxy:
         self._upstream_tls.set_alpn_protocols(["http/1.1"])
         self.held: list[Held] = []
         self.connections: list[Connection] = []
-        self.dropped = 0  # records past MAX_HELD
+        self.dropped = 0  # records past MAX_HELD or HELD_BYTES
+        self._held_bytes = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -282,10 +293,12 @@ class EgressProxy:
 
     # ------------------------------------------------------------------ bookkeeping
     def _record(self, item: Held) -> None:
-        if len(self.held) < MAX_HELD:
-            self.held.append(item)
-        else:
+        if len(self.held) >= MAX_HELD or self._held_bytes >= HELD_BYTES:
             self.dropped += 1
+            return
+        body = item.body[: self.max_body_bytes]
+        self._held_bytes += len(body)
+        self.held.append(replace(item, body=body) if len(body) < len(item.body) else item)
 
     def _note(self, host: str, port: int, decision: Decision, reason: str = "") -> None:
         if len(self.connections) < MAX_HELD:
@@ -322,8 +335,9 @@ class EgressProxy:
         address, dport = target
         loop = asyncio.get_running_loop()
         try:
-            infos = await loop.getaddrinfo(address, dport, type=socket.SOCK_STREAM)
-        except OSError as exc:
+            infos = await asyncio.wait_for(
+                loop.getaddrinfo(address, dport, type=socket.SOCK_STREAM), UPSTREAM_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
             return f"{host} did not resolve ({exc})"
         addresses = [str(info[4][0]) for info in infos]
         if not mapped and any(_not_global(a) for a in addresses) and \
@@ -384,6 +398,9 @@ class EgressProxy:
             self._note(host, port, "inspect")
             writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             await writer.drain()
+            if port == 80:  # ws:// (Chromium tunnels it): plain HTTP inside
+                await self._inspect(reader, writer, host, port, f"http://{host}")
+                return
             plain = writer.transport
             await writer.start_tls(self._mitm)
             if writer.transport is None:  # the browser left during the handshake: Python 3.11
@@ -405,6 +422,8 @@ class EgressProxy:
             req = _Request(req.method, origin_form, req.version, req.headers, req.body)
             verdict = self._verdict(host, f"http://{parts.netloc}{origin_form}") \
                 if decision == "inspect" else "pass"
+            if verdict == "bare" and (req.method not in _BARE_METHODS or req.body):
+                verdict = "hold"
             if verdict == "hold":
                 self._note(host, port, decision)
                 if not await self._answer(req, reader, writer, host, port,
@@ -446,6 +465,8 @@ class EgressProxy:
                 await self._websocket(req, reader, writer, host, port, "ws" + url[4:])
                 return
             verdict = self._verdict(host, url)
+            if verdict == "bare" and (req.method not in _BARE_METHODS or req.body):
+                verdict = "hold"  # let through means: a URL fetched, nothing sent with it
             if verdict == "hold":
                 if not await self._answer(req, reader, writer, host, port, url):
                     return
@@ -466,6 +487,8 @@ class EgressProxy:
         lines += [f"{k}: {v}" for k, v in req.headers
                   if k.lower() not in _HOP_HEADERS and k.lower() != _WS_EXTENSIONS
                   and (not bare or k.lower() in _BARE_HEADERS)]
+        if bare:
+            lines.append("Accept: */*")
         if body:
             lines.append(f"Content-Length: {len(req.body)}")
         return ("\r\n".join(lines) + "\r\n").encode("latin-1")
@@ -486,7 +509,7 @@ class EgressProxy:
             up_writer.write(self._head(req, body=has_body, bare=bare) + b"Connection: close\r\n\r\n"
                             + (req.body if has_body else b""))
             await up_writer.drain()
-            head = await up_reader.readuntil(b"\r\n\r\n")
+            head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), UPSTREAM_TIMEOUT)
             lines = head.decode("latin-1").split("\r\n")
             kept = [line for line in lines[1:] if line and line.split(":", 1)[0].strip().lower()
                     not in ("connection", "keep-alive")]
@@ -533,9 +556,11 @@ class EgressProxy:
                               dict(req.headers[:64])))
             key = req.header("sec-websocket-key").encode("latin-1")
             accept = base64.b64encode(hashlib.sha1(key + _WS_GUID).digest()).decode()
+            wanted = req.header("sec-websocket-protocol").split(",")[0].strip()
+            chosen = f"Sec-WebSocket-Protocol: {wanted}\r\n" if wanted else ""
             writer.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                          f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n")
-                         .encode("latin-1"))
+                          f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"
+                          f"{chosen}\r\n").encode("latin-1"))
             await writer.drain()
         else:
             dialled = await self._dial(host, port, tls=url.startswith("wss"))
@@ -545,7 +570,8 @@ class EgressProxy:
             upstream = dialled
             upstream[1].write(self._head(req, body=False) + b"Connection: Upgrade\r\n\r\n")
             await upstream[1].drain()
-            head = await upstream[0].readuntil(b"\r\n\r\n")
+            head = await asyncio.wait_for(upstream[0].readuntil(b"\r\n\r\n"),
+                                          UPSTREAM_TIMEOUT)
             writer.write(head)
             await writer.drain()
             if not head.startswith((b"HTTP/1.1 101", b"HTTP/1.0 101")):
@@ -586,6 +612,8 @@ class EgressProxy:
                 continue
             message.extend(payload[: max(self.max_body_bytes - len(message), 0)])
             raw_parts.append(raw)
+            if sum(len(r) for r in raw_parts) > MAX_BODY:
+                raise ValueError("WebSocket message too large")
             if not fin:
                 continue
             if held:

@@ -99,6 +99,8 @@ log = logging.getLogger(__name__)
 GRACE = 12.0
 #: Extra seconds for the shopper (finding fields, typing, pressing pay) when shopping.
 INTERACT_BUDGET = 20.0
+#: late stages let through the quarantine per page, each once
+MAX_LATE_STAGES = 3
 VIEWPORT = {"width": 1366, "height": 768}
 SCREEN = {"width": 1920, "height": 1080}  # a desktop whose window is not maximised
 #: Geo-IP services: a script asking them where the visitor is may be gated on the answer.
@@ -514,7 +516,8 @@ class _Capture:
         self.pw_requests: list[RequestRecord] = []
         self.proxy: EgressProxy | None = None
         self._clock_jumps: list[tuple[str, float, float]] = []  # (when, start, end), wall clock
-        self._released: set[str] = set()  # URLs let through the quarantine (late stages)
+        #: URLs let through the quarantine (late stages) -> passes left at the egress proxy
+        self._released: dict[str, int] = {}
         self.unresponsive = False
         self._side_tasks: set[asyncio.Task[Any]] = set()
 
@@ -1102,8 +1105,9 @@ class _Capture:
         answer = self.s.options.answer_locally
         if answer is not None and answer(host):
             return "hold"
-        if url in self._released:
-            return "bare"  # a late stage: its URL, and nothing the page could have added
+        if self._released.get(url, 0) > 0:  # a late stage: once, and nothing the page added
+            self._released[url] -= 1
+            return "bare"
         return "hold" if self.quarantine is not None and self.quarantine.holds(host) else "pass"
 
     def _late_stage(self, request: Request) -> bool:
@@ -1115,13 +1119,14 @@ class _Capture:
         assert self.quarantine is not None
         armed_at = self.quarantine.armed_at
         if (request.method != "GET" or request.post_data_buffer or armed_at is None
+                or request.resource_type != "script" or request.url in self._released
+                or len(self._released) >= MAX_LATE_STAGES
                 or not self.recorder.named_before(request.url, armed_at)):
-            return False
-        if request.url not in self._released:
-            self._released.add(request.url)
-            self.interaction.append(
-                "let through after typing (its URL is written in a script that ran before): "
-                f"GET {request.url[:160]}")
+            return False  # (which URLs, how many, how often: each could say something typed)
+        self._released[request.url] = 1
+        self.interaction.append(
+            "let through after typing (its URL is written in a script that ran before): "
+            f"GET {request.url[:160]}")
         return True
 
     def _take_egress(self) -> None:

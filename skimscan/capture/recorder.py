@@ -616,12 +616,15 @@ class Recorder:
             )
 
     def named_before(self, url: str, when: float) -> bool:
-        """Whether `url` — host, path and query, whole — is written literally in a script that
-        ran before `when` (wall clock): such a URL cannot carry anything typed after it."""
+        """Whether `url` — host, path and query, whole — is a complete string literal (quoted,
+        with or without its scheme) in a script that ran before `when` (wall clock): such a
+        URL cannot carry anything typed after it. A prefix of a longer literal does not count
+        (its length could encode a digit)."""
         tail = url.split("://", 1)[-1].split("#")[0]
         if len(tail) < 8:
             return False
-        return any(rec.at < when and rec.code is not None and tail in rec.code
+        literal = re.compile(r"""(["'`])(?:https?:)?//""" + re.escape(tail) + r"\1")
+        return any(rec.at < when and rec.code is not None and literal.search(rec.code)
                    for rec in self._scripts)
 
     def hosts_between(self, start: float, end: float) -> dict[str, int]:
