@@ -255,3 +255,19 @@ async def test_private_addresses_a_page_names_are_not_fetched(address: str) -> N
     assert answer.startswith(b"HTTP/1.1 502")
     [conn] = proxy.connections
     assert conn.decision == "refuse" and "private address" in conn.reason
+
+
+def test_without_openssl_the_browser_scan_says_what_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from skimscan.capture import tls
+    from skimscan.errors import BrowserNotFoundError
+
+    monkeypatch.setattr(tls.shutil, "which", lambda name: None)
+    with pytest.raises(BrowserNotFoundError, match="apt-get install openssl"):
+        tls.make_mitm_identity()
+
+
+def test_the_identity_s_spki_hash_is_that_of_its_key() -> None:
+    identity = make_mitm_identity()
+    assert len(base64.b64decode(identity.spki_sha256)) == 32  # sha256, base64 as Chromium wants
+    assert make_mitm_identity().spki_sha256 != identity.spki_sha256  # fresh every time

@@ -142,6 +142,8 @@ async def _read_body(reader: asyncio.StreamReader, headers: list[tuple[str, str]
         while True:
             size_line = await reader.readuntil(b"\r\n")
             size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            if size > MAX_BODY:
+                raise ValueError("request body too large")
             if size == 0:
                 await reader.readuntil(b"\r\n")  # trailers are not expected from browsers
                 return bytes(kept)
@@ -157,7 +159,7 @@ async def _read_body(reader: asyncio.StreamReader, headers: list[tuple[str, str]
     return bytes(kept)
 
 
-async def _read_request(reader: asyncio.StreamReader, limit: int) -> _Request | None:
+async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
     head = await _read_head(reader)
     if head is None:
         return None
@@ -166,7 +168,6 @@ async def _read_request(reader: asyncio.StreamReader, limit: int) -> _Request | 
     if len(parts) != 3:
         raise ValueError(f"malformed request line {line[:80]!r}")
     method, target, version = parts
-    del limit  # (bodies are read whole; records cut them)
     body = b"" if method.upper() == "CONNECT" else await _read_body(reader, headers)
     return _Request(method.upper(), target, version, headers, body)
 
@@ -383,7 +384,7 @@ class EgressProxy:
         await writer.drain()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        req = await _read_request(reader, self.max_body_bytes)
+        req = await _read_request(reader)
         if req is None:
             return
         if req.method == "CONNECT":
@@ -429,7 +430,7 @@ class EgressProxy:
                 if not await self._answer(req, reader, writer, host, port,
                                           f"http://{parts.netloc}{origin_form}"):
                     return
-                req = await _read_request(reader, self.max_body_bytes)
+                req = await _read_request(reader)
                 continue
             await self._forward(req, writer, host, port, tls=False, note=decision,
                                 bare=verdict == "bare")
@@ -456,7 +457,7 @@ class EgressProxy:
         """Requests inside a TLS connection the proxy terminated, one by one."""
         served = False
         while True:
-            req = await _read_request(reader, self.max_body_bytes)
+            req = await _read_request(reader)
             if req is None:
                 break
             served = True

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from skimscan.errors import BrowserNotFoundError
+
 
 def make_ssl_context(hosts: Iterable[str],
                      workdir: Path | None = None) -> tuple[ssl.SSLContext, Path]:
@@ -57,7 +59,9 @@ def make_mitm_identity() -> MitmIdentity:
     """A fresh P-256 key and a self-signed certificate for it; the files are removed at once."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        raise RuntimeError("the egress proxy needs the `openssl` command for its certificate")
+        raise BrowserNotFoundError(
+            "the browser scan needs the `openssl` command (for the key its quarantine answers "
+            "with): install it, e.g. `apt-get install openssl`")
     tmp = Path(tempfile.mkdtemp(prefix="skimscan-egress-"))
     try:
         key, cert = tmp / "key.pem", tmp / "cert.pem"
