@@ -28,6 +28,7 @@ from skimscan.cliargs import add_page_scan_options, emit, env, env_flag, env_int
 from skimscan.errors import ConfigError, SkimscanError
 from skimscan.inventory import commands as inventory_commands
 from skimscan.models import Confidence, Report, Severity, Verdict
+from skimscan.report.terminal import printable
 
 if TYPE_CHECKING:
     from skimscan.pipeline import Engine
@@ -291,7 +292,7 @@ def _cmd_deobfuscate(args: argparse.Namespace) -> int:
     for name in args.paths:
         path = Path(name)
         if not path.is_file():
-            raise ConfigError(f"{_printable(name)}: no such file")
+            raise ConfigError(f"{printable(name)}: no such file")
         code, problem, notes = read_text(path)
         if code is None:
             entries.append({"path": name, "error": problem or "could not be read"})
@@ -312,20 +313,14 @@ def _cmd_deobfuscate(args: argparse.Namespace) -> int:
             techniques = e.get("techniques")
             done = ", ".join(f"{k} {v}" for k, v in techniques.items()) \
                 if isinstance(techniques, dict) else ""
-            head = f"// skimscan deobfuscate: {_printable(str(e['path']))}"
+            head = f"// skimscan deobfuscate: {printable(str(e['path']))}"
             if e.get("error"):
-                parts.append(f"{head}\n// could not be rewritten: {_printable(str(e['error']))}\n")
+                parts.append(f"{head}\n// could not be rewritten: {printable(str(e['error']))}\n")
                 continue
             parts.append(f"{head}\n// rewrites: {done or 'none'}\n{e['code']}\n")
         text = "\n".join(parts)
     emit(text, args.output)
     return EXIT_INCOMPLETE if any(e.get("error") for e in entries) else EXIT_OK
-
-
-def _printable(text: str) -> str:
-    """A file name or message from outside, with control characters made visible."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
@@ -377,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SkimscanError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"skimscan: {exc}", file=sys.stderr)
+        print(f"skimscan: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("skimscan: interrupted", file=sys.stderr)

@@ -29,6 +29,7 @@ from skimscan.cliargs import add_page_scan_options, emit, env, env_flag
 from skimscan.errors import ConfigError
 from skimscan.inventory.store import DEFAULT_DB, Store, now_utc
 from skimscan.models import Severity
+from skimscan.report.terminal import printable, printable_lines
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 Handler = Callable[[argparse.Namespace], int]
@@ -133,7 +134,7 @@ def _policy_usage(args: argparse.Namespace) -> int:
 
 
 def _say(text: str) -> None:
-    print(f"skimscan: {text}", file=sys.stderr, flush=True)
+    print(f"skimscan: {printable(text)}", file=sys.stderr, flush=True)
 
 
 def _policy(args: argparse.Namespace) -> Any:
@@ -275,7 +276,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                     lines += [f"      {d}" for d in c.detail.splitlines()]
                 if r.blocking:
                     lines.append(f"  {r.blocking} blocking finding(s) in scan {r.scan_id}")
-            emit("\n".join(lines) + "\n", args.output)
+            emit(printable_lines("\n".join(lines)) + "\n", args.output)
         return exit_code(results, alerts_only=False)
 
 
@@ -309,10 +310,12 @@ def cmd_inventory(args: argparse.Namespace) -> int:
                 snap = store.snapshot(scan_id)
                 out.append(propose(snap, store.contents(s.sha256 for s in snap.scripts)))
             fmt = "json" if args.format == "json" else "md"
-            emit(render_proposals(out, fmt), args.output)
+            text = render_proposals(out, fmt)
+            emit(text if fmt == "json" else printable_lines(text), args.output)
             return EXIT_OK
         records = inventory_records(store.inventory(targets), policy)
-        emit(render_inventory(records, args.format, generated_at=now_utc()), args.output)
+        text = render_inventory(records, args.format, generated_at=now_utc())
+        emit(text if args.format == "json" else printable_lines(text), args.output)
         unapproved = sum(1 for r in records if r.authorization == "unapproved")
         _say(f"{len(records)} script(s) on {len({r.target for r in records})} page(s)"
              + (f", {unapproved} not approved" if policy is not None or unapproved else ""))
@@ -343,9 +346,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         scans = [s for t in targets for s in store.scans(target=t, since=since, until=until)]
         changes = [c for t in targets
                    for c in store.changes(target=t, since=since, until=until)]
-        emit(render_history(sorted(scans, key=lambda s: s.id),
-                             sorted(changes, key=lambda c: c.id), args.format,
-                             since=since, until=until, generated_at=now_utc()), args.output)
+        text = render_history(sorted(scans, key=lambda s: s.id),
+                              sorted(changes, key=lambda c: c.id), args.format,
+                              since=since, until=until, generated_at=now_utc())
+        emit(text if args.format == "json" else printable_lines(text), args.output)
     return EXIT_OK
 
 

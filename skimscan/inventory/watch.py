@@ -32,6 +32,7 @@ from skimscan.inventory.monitor import CodeKeepingScanner, Monitor, PageResult, 
 from skimscan.inventory.store import Store
 from skimscan.models import Severity
 from skimscan.pipeline import Engine
+from skimscan.report.terminal import printable
 from skimscan.scanner import ScanOptions
 
 _MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
@@ -219,7 +220,7 @@ Log = Callable[[str], None]
 
 
 def _stderr(line: str) -> None:
-    print(f"skimscan watch: {line}", file=sys.stderr, flush=True)
+    print(f"skimscan watch: {printable(line)}", file=sys.stderr, flush=True)
 
 
 ScannerFactory = Callable[[ScanOptions, Engine], CodeKeepingScanner]

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from skimscan.models import Report, Severity, TargetReport, Verdict
 from skimscan.report.json_report import mask
+from skimscan.report.terminal import printable
 
 _VERDICT_STYLE = {Verdict.MALICIOUS: "bold red", Verdict.SUSPICIOUS: "yellow",
                   Verdict.CLEAN: "green", Verdict.ERROR: "bold magenta"}
@@ -23,7 +24,8 @@ _SEV_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDI
 
 
 def _target_table(t: TargetReport, min_severity: Severity) -> Table:
-    title = Text.assemble((t.verdict.value.upper(), _VERDICT_STYLE[t.verdict]), "  ", t.target)
+    title = Text.assemble((t.verdict.value.upper(), _VERDICT_STYLE[t.verdict]), "  ",
+                          printable(t.target))
     table = Table(title=title, title_justify="left", show_lines=False, expand=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("conf.", no_wrap=True)
@@ -40,8 +42,9 @@ def _target_table(t: TargetReport, min_severity: Severity) -> Table:
             where = f"{where}:{f.location.line}"
         message = mask(f.message) + (f"  [suppressed: {f.suppressed}]" if f.suppressed else "")
         # Text, not str: rich would read "[...]" in scan data as markup and drop or obey it
+        # printable: scan data must not drive the terminal (ESC sequences, bidi overrides)
         table.add_row(Text(f.severity.label, _SEV_STYLE[f.severity]), f.confidence.label,
-                      Text(f.rule), Text(where), Text(message))
+                      Text(printable(f.rule)), Text(printable(where)), Text(printable(message)))
     return table
 
 
@@ -64,16 +67,16 @@ def render_table(report: Report, *, width: int | None = None, color: bool = Fals
     order = {Verdict.MALICIOUS: 0, Verdict.ERROR: 1, Verdict.SUSPICIOUS: 2, Verdict.CLEAN: 3}
     for t in sorted(report.targets, key=lambda t: (order[t.verdict], t.target)):
         if t.verdict is Verdict.ERROR:
-            console.print(Text.assemble(("ERROR", "bold magenta"), "  ", t.target, "  ",
-                                        (t.error or "", "magenta")))
+            console.print(Text.assemble(("ERROR", "bold magenta"), "  ", printable(t.target),
+                                        "  ", (printable(t.error or ""), "magenta")))
         shown = [f for f in t.findings if f.severity >= min_severity]
         if shown:
             console.print(_target_table(t, min_severity))
         elif t.verdict is not Verdict.ERROR and show_clean:
             console.print(Text.assemble((t.verdict.value.upper(), _VERDICT_STYLE[t.verdict]),
-                                        "  ", t.target))
+                                        "  ", printable(t.target)))
         for note in t.notes:
-            console.print(Text(f"  note: {note}", "dim"))
+            console.print(Text(f"  note: {printable(note)}", "dim"))
     counts = ", ".join(f"{report.count(v)} {v.value}" for v in
                        (Verdict.MALICIOUS, Verdict.SUSPICIOUS, Verdict.CLEAN, Verdict.ERROR))
     console.print(f"{len(report.targets)} target(s): {counts}")
