@@ -41,7 +41,7 @@ from skimscan.analyze.analyzer import sort_findings
 from skimscan.analyze.canary import Match, find_canary
 from skimscan.analyze.libraries import blame, libraries_in
 from skimscan.capture.hostmap import HostMap
-from skimscan.capture.quarantine import Trust
+from skimscan.capture.quarantine import Trust, site_of
 from skimscan.capture.steps import Step, load_steps, parse_steps
 from skimscan.errors import SkimscanError, TargetError
 from skimscan.extract.html import parse_html
@@ -297,7 +297,7 @@ def redact_url(url: str, canary: Canary) -> str:
     host, slash, path = rest.partition("/")
     carried = _canary_in_host(canary, host)
     if carried:
-        host = f"[canary: {carried[0].encoding}].{_parent_domain(host)}"
+        host = f"[canary: {carried[0].encoding}].{site_of(host.split(':')[0])}"
     path = "/".join(clean(seg) if len(seg) >= 10 else seg for seg in path.split("/"))
     pairs = []
     for pair in query.split("&") if query else []:
@@ -310,12 +310,6 @@ def _canary_in_host(canary: Canary, host: str) -> list[Match]:
     """The canary in a host name: in a label, or spread over labels (`4111.1111.….evil.test`)."""
     host = host.split("@")[-1].split(":")[0]
     return find_canary(canary, host) or find_canary(canary, host.replace(".", ""))
-
-
-def _parent_domain(host: str) -> str:
-    """The name a host-name channel reaches: the host without its labels that carry data
-    (the last two labels: what resolves the name, whatever the labels in front)."""
-    return ".".join(host.split(":")[0].rstrip(".").split(".")[-2:])
 
 
 def _search_request(canary: Canary, r: RequestRecord) -> list[tuple[str, Match]]:
@@ -493,7 +487,7 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
     for hit in hits:
         host = hit.request.host
         if hit.where == "host name":  # the data is the name: the finding names what resolves it
-            host = _parent_domain(host)
+            host = site_of(host)
         groups.setdefault((host, hit.script), []).append(hit)
     findings: list[Finding] = []
     for (host, script), group in groups.items():

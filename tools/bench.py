@@ -211,39 +211,11 @@ def detonation_bench() -> None:
 
 
 async def channel_runs(page: str = "worker-websocket", runs: int = 20) -> None:
-    from fixtures.shop import start_shop
-    from fixtures.shop.sink import start_sink
-    from skimscan.analyze.canary import find_canary
-    from skimscan.capture.hostmap import HostMap
-    from skimscan.capture.page import Acceleration, BrowserSession, CaptureOptions
-    from skimscan.models import Canary, Verdict
-    from skimscan.policy.policy import SitePolicy
-    from skimscan.scanner import analyze_capture
+    from eval_pages import scan_with_sink
 
-    shop, sink = await start_shop(), await start_sink()
-    right = leaks = 0
-    try:
-        host_map = HostMap.parse([*sink.map_host_specs(), *shop.map_host_specs()], confine=True)
-        engine = Engine(EngineOptions(use_disk_cache=False, jobs=1))
-        async with BrowserSession(CaptureOptions(host_map=host_map,
-                                                 ignore_https_errors=True)) as session:
-            for _ in range(runs):
-                canary = Canary.generate()
-                cap = await session.capture(
-                    shop.url(f"/lab/channels/{page}.html"), timeout=15, wait=1.5,
-                    ignore_https_errors=True, shop=True, canary=canary,
-                    clock=Acceleration(jump_ms=300_000, before_ms=120_000))
-                report = analyze_capture(cap, engine, SitePolicy())
-                leaked = any(find_canary(canary, text) for _at, _ch, text
-                             in sink.everything_text(since=cap.canary_typed_at or 0.0))
-                caught = [f for f in report.findings if f.rule == "canary-exfiltration"
-                          and f.evidence.get("host") == "sink.test"]
-                leaks += leaked
-                right += (not leaked and bool(caught)
-                          and report.verdict is Verdict.MALICIOUS)
-    finally:
-        await sink.stop()
-        await shop.stop()
+    results = await scan_with_sink([(f"/lab/channels/{page}.html", "malicious")] * runs)
+    right = sum(r.right and "sink.test" in r.hosts for r in results)
+    leaks = sum(bool(r.leaked) for r in results)
     print(f"\nquarantine: the {page} channel page, {runs} runs in a row")
     print(f"  right: {right}/{runs}   runs that leaked the card to the drop host: {leaks}")
 

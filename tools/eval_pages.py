@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ class PageResult:
     verdict: str
     leaked: tuple[str, ...]  # channels of the drop host's log that carried the card
     channels: tuple[str, ...]  # how skimscan says the card went out
+    hosts: tuple[str, ...] = ()  # where skimscan says it went
 
     @property
     def right(self) -> bool:
@@ -49,9 +51,9 @@ class PageResult:
         return not self.leaked and malicious == (self.expected == "malicious")
 
 
-async def scan_pages(index: Path) -> list[PageResult]:
-    pages = json.loads(index.read_text())
-    folder = "/" + str(index.parent.relative_to(ROOT / "fixtures/shop/sites/shop.test"))
+async def scan_with_sink(pages: Sequence[tuple[str, str]]) -> list[PageResult]:
+    """Each (path on the fixture shop, expected verdict) scanned in turn, as `skimscan scan`
+    does by default, with the drop host's log read for the card typed on that page."""
     shop, sink = await start_shop(), await start_sink()
     try:
         host_map = HostMap.parse([*sink.map_host_specs(), *shop.map_host_specs()], confine=True)
@@ -59,23 +61,31 @@ async def scan_pages(index: Path) -> list[PageResult]:
                               concurrency=1, canary_seed=12)
         out = []
         async with Scanner(options, Engine(EngineOptions(use_disk_cache=False))) as scanner:
-            for entry in pages:
-                url = shop.url(f"{folder}/{entry['page']}.html")
-                before = len(sink.log) and sink.everything_text()[-1][0]
+            for path, expected in pages:
+                url = shop.url(path)
+                started = time.time()
                 target = await scanner.scan(url)
                 canary = canary_for(options, url)
                 assert canary is not None
                 leaked = sorted({channel for _at, channel, text in
-                                 sink.everything_text(since=before)
+                                 sink.everything_text(since=started)
                                  if find_canary(canary, text)})
-                found = sorted({str(f.evidence.get("channel", "")) for f in target.findings
-                                if f.rule == "canary-exfiltration"})
-                out.append(PageResult(entry["page"], entry["expected"], target.verdict.value,
-                                      tuple(leaked), tuple(found)))
+                exfil = [f for f in target.findings if f.rule == "canary-exfiltration"]
+                out.append(PageResult(
+                    path.rsplit("/", 1)[-1].removesuffix(".html"), expected,
+                    target.verdict.value, tuple(leaked),
+                    tuple(sorted({str(f.evidence.get("channel", "")) for f in exfil})),
+                    tuple(sorted({str(f.evidence.get("host", "")) for f in exfil}))))
         return out
     finally:
         await sink.stop()
         await shop.stop()
+
+
+async def scan_pages(index: Path) -> list[PageResult]:
+    folder = "/" + str(index.parent.relative_to(ROOT / "fixtures/shop/sites/shop.test"))
+    return await scan_with_sink([(f"{folder}/{entry['page']}.html", entry["expected"])
+                                 for entry in json.loads(index.read_text())])
 
 
 def report(results: Sequence[PageResult], *, verbose: bool, title: str) -> str:

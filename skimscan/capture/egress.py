@@ -317,6 +317,14 @@ class EgressProxy:
     def _held(self, host: str, url: str) -> bool:
         return self._verdict(host, url) == "hold"
 
+    def _request_verdict(self, host: str, url: str, req: _Request) -> Verdict:
+        """`_verdict` for a request: "bare" only for a bodiless GET/HEAD — let through means a
+        URL fetched, nothing sent with it."""
+        verdict = self._verdict(host, url)
+        if verdict == "bare" and (req.method not in _BARE_METHODS or req.body):
+            return "hold"
+        return verdict
+
     def _verdict(self, host: str, url: str) -> Verdict:
         try:
             return self.hold(host, url)
@@ -421,18 +429,15 @@ class EgressProxy:
                 return
             origin_form = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             req = _Request(req.method, origin_form, req.version, req.headers, req.body)
-            verdict = self._verdict(host, f"http://{parts.netloc}{origin_form}") \
-                if decision == "inspect" else "pass"
-            if verdict == "bare" and (req.method not in _BARE_METHODS or req.body):
-                verdict = "hold"
+            url = f"http://{parts.netloc}{origin_form}"
+            verdict = self._request_verdict(host, url, req) if decision == "inspect" else "pass"
             if verdict == "hold":
                 self._note(host, port, decision)
-                if not await self._answer(req, reader, writer, host, port,
-                                          f"http://{parts.netloc}{origin_form}"):
+                if not await self._answer(req, reader, writer, host, port, url):
                     return
                 req = await _read_request(reader)
                 continue
-            await self._forward(req, writer, host, port, tls=False, note=decision,
+            await self._forward(req, writer, host, port, url, tls=False, note=decision,
                                 bare=verdict == "bare")
             return
 
@@ -449,8 +454,7 @@ class EgressProxy:
         try:
             await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
         finally:
-            self._writers.discard(up_writer)
-            up_writer.transport.abort()
+            self._drop(up_writer)
 
     async def _inspect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        host: str, port: int, base: str) -> None:
@@ -465,18 +469,12 @@ class EgressProxy:
             if req.header("upgrade").lower() == "websocket":
                 await self._websocket(req, reader, writer, host, port, "ws" + url[4:])
                 return
-            verdict = self._verdict(host, url)
-            if verdict == "bare" and (req.method not in _BARE_METHODS or req.body):
-                verdict = "hold"  # let through means: a URL fetched, nothing sent with it
+            verdict = self._request_verdict(host, url, req)
             if verdict == "hold":
                 if not await self._answer(req, reader, writer, host, port, url):
                     return
                 continue
-            if verdict == "bare":  # what it does not forward is held, and searched like any
-                self._record(Held(time.time(), host, port, "request", req.method, url,
-                                  {k: v for k, v in req.headers[:64]
-                                   if k.lower() not in _BARE_HEADERS | _HOP_HEADERS}))
-            await self._forward(req, writer, host, port, tls=True, bare=verdict == "bare")
+            await self._forward(req, writer, host, port, url, tls=True, bare=verdict == "bare")
             return
         # a connection without a request (a preconnect) after typing: its name counts
         if not served and self._held(host, f"{base}/"):
@@ -495,9 +493,15 @@ class EgressProxy:
         return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
     async def _forward(self, req: _Request, writer: asyncio.StreamWriter, host: str, port: int,
-                       *, tls: bool, note: Decision | None = None, bare: bool = False) -> None:
+                       url: str, *, tls: bool, note: Decision | None = None,
+                       bare: bool = False) -> None:
         """One request to its host on a fresh connection; the response back; then both closed
-        (the browser opens another connection for its next request)."""
+        (the browser opens another connection for its next request). `bare`: only the
+        browser's own headers go; the others are held, and searched like any held request."""
+        if bare:
+            self._record(Held(time.time(), host, port, "request", req.method, url,
+                              {k: v for k, v in req.headers[:64]
+                               if k.lower() not in _BARE_HEADERS | _HOP_HEADERS}))
         dialled = await self._dial(host, port, tls=tls)
         if isinstance(dialled, str):
             await self._refuse(writer, host, port, "502 Bad Gateway", dialled)
@@ -518,8 +522,12 @@ class EgressProxy:
                          .encode("latin-1"))
             await self._pipe(up_reader, writer)
         finally:
-            self._writers.discard(up_writer)
-            up_writer.transport.abort()
+            self._drop(up_writer)
+
+    def _drop(self, upstream: asyncio.StreamWriter) -> None:
+        """An upstream connection is done with: forgotten and aborted."""
+        self._writers.discard(upstream)
+        upstream.transport.abort()
 
     @staticmethod
     async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
@@ -576,7 +584,10 @@ class EgressProxy:
             writer.write(head)
             await writer.drain()
             if not head.startswith((b"HTTP/1.1 101", b"HTTP/1.0 101")):
-                await self._pipe(upstream[0], writer)
+                try:
+                    await self._pipe(upstream[0], writer)
+                finally:
+                    self._drop(upstream[1])
                 return
         relay = (asyncio.ensure_future(self._pipe(upstream[0], writer))
                  if upstream is not None else None)
@@ -586,8 +597,7 @@ class EgressProxy:
             if relay is not None:
                 relay.cancel()
             if upstream is not None:
-                self._writers.discard(upstream[1])
-                upstream[1].transport.abort()
+                self._drop(upstream[1])
 
     async def _messages(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                         host: str, port: int, url: str,
@@ -595,6 +605,7 @@ class EgressProxy:
                         ) -> None:
         message = bytearray()
         raw_parts: list[bytes] = []
+        raw_size = 0
         while True:
             fin, opcode, payload, raw = await _read_frame(reader, self.max_body_bytes)
             held = upstream is None or self._held(host, url)
@@ -613,7 +624,8 @@ class EgressProxy:
                 continue
             message.extend(payload[: max(self.max_body_bytes - len(message), 0)])
             raw_parts.append(raw)
-            if sum(len(r) for r in raw_parts) > MAX_BODY:
+            raw_size += len(raw)
+            if raw_size > MAX_BODY:
                 raise ValueError("WebSocket message too large")
             if not fin:
                 continue
@@ -625,3 +637,4 @@ class EgressProxy:
                 await upstream[1].drain()
             message.clear()
             raw_parts.clear()
+            raw_size = 0

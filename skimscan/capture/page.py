@@ -850,11 +850,10 @@ class _Capture:
             self.console.append(str(text)[:500])
 
     async def _route(self, route: Route) -> None:
-        answer = self.s.options.answer_locally
         request = route.request
         host = (urlsplit(request.url).hostname or "").lower()
         try:
-            if answer is not None and host and answer(host):
+            if host and self._answers_locally(host):
                 self.quarantined.add(request.url)
                 body = request.post_data_buffer
                 if body is not None:
@@ -1088,22 +1087,25 @@ class _Capture:
                         ))
         return out
 
-    # -------------------------------------------------------------- cleanup
+    # -------------------------------------------------------------- egress
+    def _answers_locally(self, host: str) -> bool:
+        """The session answers every request to this host itself (detonation's pages)."""
+        answer = self.s.options.answer_locally
+        return answer is not None and answer(host)
+
     def _egress_decision(self, host: str, port: int) -> Decision:
         """Per connection: tunnelled when no data typed here could ever be held from the
         host (the page's site, its processors, live mode, no shopper); else inspected, each
         request decided by `_egress_holds`."""
         del port
-        answer = self.s.options.answer_locally
-        if answer is not None and answer(host):
+        if self._answers_locally(host):
             return "inspect"
         if self.quarantine is not None and self.quarantine.untrusted(host):
             return "inspect"
         return "tunnel"
 
     def _egress_holds(self, host: str, url: str) -> EgressVerdict:
-        answer = self.s.options.answer_locally
-        if answer is not None and answer(host):
+        if self._answers_locally(host):
             return "hold"
         if self._released.get(url, 0) > 0:  # a late stage: once, and nothing the page added
             self._released[url] -= 1
@@ -1144,6 +1146,7 @@ class _Capture:
         if self.proxy.dropped:
             self.recorder.note(f"{self.proxy.dropped} held requests were not kept (limit)")
 
+    # -------------------------------------------------------------- cleanup
     async def cleanup(self) -> None:
         if self.context_id:
             self.s._recorders.pop(self.context_id, None)

@@ -14,11 +14,25 @@ import shutil
 import ssl
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from skimscan.errors import BrowserNotFoundError
+
+
+def _self_signed(openssl: str, folder: Path, key_options: Sequence[str],
+                 subject: str, extra: Sequence[str] = ()) -> ssl.SSLContext:
+    """`openssl req -x509` into `folder` (key.pem, cert.pem), loaded as a server context."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", *key_options, "-nodes", "-days", "2", "-subj", subject,
+         *extra, "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
 
 
 def make_ssl_context(hosts: Iterable[str],
@@ -30,15 +44,8 @@ def make_ssl_context(hosts: Iterable[str],
     tmp = Path(workdir or tempfile.mkdtemp(prefix="skimscan-tls-"))
     names = sorted(set(hosts) | {"localhost"})
     san = ",".join([f"DNS:{h}" for h in names] + ["IP:127.0.0.1"])
-    key, cert = tmp / "key.pem", tmp / "cert.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=skimscan local server", "-addext", f"subjectAltName={san}",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(cert, key)
+    ctx = _self_signed(openssl, tmp, ["-newkey", "rsa:2048"], "/CN=skimscan local server",
+                       ["-addext", f"subjectAltName={san}"])
     return ctx, tmp
 
 
@@ -64,18 +71,12 @@ def make_mitm_identity() -> MitmIdentity:
             "with): install it, e.g. `apt-get install openssl`")
     tmp = Path(tempfile.mkdtemp(prefix="skimscan-egress-"))
     try:
-        key, cert = tmp / "key.pem", tmp / "cert.pem"
-        subprocess.run(
-            [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-days", "2", "-subj", "/CN=skimscan quarantine",
-             "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
-        )
-        der = subprocess.run([openssl, "pkey", "-in", str(key), "-pubout", "-outform", "DER"],
-                             check=True, capture_output=True).stdout
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ctx.load_cert_chain(cert, key)
+        ctx = _self_signed(openssl, tmp, ["-newkey", "ec", "-pkeyopt",
+                                          "ec_paramgen_curve:prime256v1"],
+                           "/CN=skimscan quarantine")
         ctx.set_alpn_protocols(["http/1.1"])
+        der = subprocess.run([openssl, "pkey", "-in", str(tmp / "key.pem"), "-pubout",
+                              "-outform", "DER"], check=True, capture_output=True).stdout
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return MitmIdentity(ctx, base64.b64encode(hashlib.sha256(der).digest()).decode())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from skimscan.models import (
     Confidence,
@@ -32,11 +33,6 @@ GATE_RULES = frozenset({"checkout-url-gate", "gated-card-collector", "evasive-ca
 _LOWERED = (Severity.HIGH, Severity.CRITICAL)
 
 
-def _host(url: str) -> str:
-    rest = url.split("://", 1)[-1]
-    return rest.split("/", 1)[0].split("?", 1)[0].split("@")[-1].split(":")[0].lower()
-
-
 def _sends(requests: Iterable[RequestRecord], frames: Iterable[WebSocketMessage],
            ) -> dict[tuple[str, str], list[bool]]:
     """(script, host) -> for each send seen after typing, whether it carried the canary.
@@ -50,7 +46,8 @@ def _sends(requests: Iterable[RequestRecord], frames: Iterable[WebSocketMessage]
                 out.setdefault((str(script), r.host), []).append(r.carries_canary)
     for m in frames:
         if m.quarantined and m.script:
-            out.setdefault((m.script, _host(m.url)), []).append(False)
+            out.setdefault((m.script, (urlsplit(m.url).hostname or "").lower()),
+                           []).append(False)
     return out
 
 
