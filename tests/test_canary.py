@@ -137,6 +137,32 @@ def test_every_encoding_is_found_and_named(data: str, encoding: str) -> None:
     assert all(m.is_full for m in find_canary(CANARY, data))
 
 
+def rot(text: str, n: int) -> str:
+    """Letters shifted by n within their case (ROT13 when n is 13), as kits hide base64."""
+    return "".join(chr((ord(c) - base + n) % 26 + base) if c.isascii() and c.isalpha() else c
+                   for c in text for base in (ord("A") if c.isupper() else ord("a"),))
+
+
+@pytest.mark.parametrize(("data", "encoding"), [
+    ("img?d=" + rot(b64(RECORD), 13) + "&enc=13", "ROT13 > base64"),
+    ("d=" + rot(b64(RECORD, urlsafe=True, pad=False), 13), "ROT13 > base64url (unpadded)"),
+    ("p=" + urllib.parse.quote(rot(b64(RECORD), 7)), "ROT-7 > base64"),
+    (rot(b64("x" + RECORD), 3), "ROT-3 > base64"),
+    (b64(rot(b64(RECORD), 13)), "base64 > ROT13 > base64"),
+])
+def test_rotated_letters_are_turned_back_as_a_layer(data: str, encoding: str) -> None:
+    found = find_canary(CANARY, data)
+    assert any(encoding in m.encoding for m in found), [m.encoding for m in found]
+    match = next(m for m in found if encoding in m.encoding)
+    assert {"cvv", "expiry"} <= set(match.fields)  # the whole record decoded, not a window
+
+
+def test_a_rotation_is_not_called_a_substituted_alphabet_nor_found_in_noise() -> None:
+    assert "base64 (substituted alphabet)" not in encodings_of(rot(b64(RECORD), 13))
+    other = Canary.generate(seed=8, year=2026)
+    assert find_canary(CANARY, rot(b64(json.dumps({"n": other.pan})), 13)) == []
+
+
 def test_bytes_and_binary_bodies() -> None:
     assert encodings_of(RECORD.encode("utf-8"))[0] == "plain"
     assert "xor(0xf0)" in encodings_of(xor(RECORD, 0xF0).encode("latin-1"))

@@ -311,6 +311,37 @@ def _shape_pattern(shape: tuple[int, ...]) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
+def _differences(a: str, b: str) -> int:
+    return sum(1 for x, y in zip(a, b, strict=False) if x != y)
+
+
+def _caesar(window: str, plain: str) -> int | None:
+    """n (1-25) when `window` is `plain` with every letter shifted by n within its case and
+    everything else unchanged; else None."""
+    shift: int | None = None
+    for w, p in zip(window, plain, strict=True):
+        if not p.isascii() or not p.isalpha():
+            if w != p:
+                return None
+            continue
+        if not (w.isascii() and w.isalpha()) or w.isupper() != p.isupper():
+            return None
+        n = (ord(w) - ord(p)) % 26
+        if shift is None:
+            shift = n
+        elif n != shift:
+            return None
+    return shift or None
+
+
+def _rotate(text: str, n: int) -> str:
+    """Every ASCII letter shifted by n within its case."""
+    n %= 26
+    lower, upper = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return text.translate(str.maketrans(lower + upper, lower[n:] + lower[:n]
+                                        + upper[n:] + upper[:n]))
+
+
 def _bounded(text: str, start: int, end: int) -> bool:
     """No digit right before or after [start, end): the number stands on its own."""
     return not (start > 0 and text[start - 1].isdigit()) and not (
@@ -404,7 +435,9 @@ class _Finder:
             self._partial(layer, out)
         return out
 
-    def _substituted_base64(self, text: str, add: _Add) -> None:
+    def _substitutions(self, text: str) -> Iterator[tuple[re.Match[str], str, str]]:
+        """(alphabet run, window, the plain base64 it stands for) for every run holding the
+        card's base64 under a one-to-one substitution other than none."""
         for m in _ALPHABET_RUN.finditer(text[:MAX_LAYER_CHARS]):
             run = m[0][:MAX_ALPHABET_RUN]
             if len(set(run)) < 16:
@@ -412,10 +445,31 @@ class _Finder:
             for shape, plain in self.shapes:
                 found = shape.search(run)
                 if found and found[0] not in plain:  # else ordinary base64: found as such
-                    start = m.start() + found.start()
-                    add("base64 (substituted alphabet)", start, m.start() + found.end(),
-                        self.canary.masked_pan, text)
-                    return
+                    yield m, found[0], min(plain, key=lambda p: _differences(p, found[0]))
+                    break
+
+    def rotations(self, layer: _Layer) -> Iterator[_Layer]:
+        """The layer with its letters turned back, where the card's base64 sits in it under a
+        Caesar shift of the letters (ROT13, ROT-n; digits and symbols unchanged): a layer of
+        its own, so the base64 under it decodes whole (and the other card parts are seen)."""
+        if any(step.startswith("ROT") for step in layer.path):
+            return
+        shifts = {n for _m, window, plain in self._substitutions(layer.text)
+                  if (n := _caesar(window, plain))}
+        for n in sorted(shifts):
+            yield _Layer(_rotate(layer.text, 26 - n), (*layer.path, f"ROT{n}" if n == 13
+                                                        else f"ROT-{n}"))
+
+    def _substituted_base64(self, text: str, add: _Add) -> None:
+        for m, window, plain in self._substitutions(text):
+            if _caesar(window, plain):
+                continue  # a rotation: decoded as a layer of its own (`rotations`)
+            found = re.search(re.escape(window), m[0])
+            if found:
+                start = m.start() + found.start()
+                add("base64 (substituted alphabet)", start, m.start() + found.end(),
+                    self.canary.masked_pan, text)
+                return
 
     def _digits_only(self, text: str, add: _Add) -> None:
         at = _NOT_DIGIT.sub("", text).find(self.pan)
@@ -489,6 +543,8 @@ def find_canary(canary: Canary, data: bytes | str | None) -> list[Match]:
             found.setdefault((match.field, match.encoding), match)
         if len(layer.path) < MAX_DEPTH and (not layer.path or _texty(layer.text)):
             queue.extend(_Layer(c.text[:MAX_LAYER_CHARS], c.path) for c in _children(layer))
+            if len(layer.path) <= 1:
+                queue.extend(finder.rotations(layer))
     full = [m for m in found.values() if m.is_full]
     chosen = full or list(found.values())
     return sorted(chosen, key=_rank)[:MAX_MATCHES]
