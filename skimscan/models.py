@@ -314,6 +314,8 @@ class PageCapture:
     #: card fields the shopper typed into, in the main frame's document coordinates:
     #: {"x", "y", "width", "height", "selector", "label"} (the HTML report marks them)
     card_field_boxes: tuple[Mapping[str, Any], ...] = ()
+    #: selectors of the card fields (any frame) the shopper typed the canary into
+    typed_fields: tuple[str, ...] = ()
 
 
 # --- the canary card (capture types it, analyze looks for it). Added for issue 4. -------------

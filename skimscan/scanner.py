@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from skimscan import __version__
 from skimscan.analyze.analyzer import sort_findings
 from skimscan.analyze.canary import Match, find_canary
+from skimscan.analyze.card_forms import injected_card_forms
 from skimscan.analyze.libraries import blame, libraries_in
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Trust, site_of
@@ -373,6 +374,9 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
     findings = _exfiltration(canary, hits, classify, script_urls, events)
     findings += _frame_and_storage(canary, events, classify, script_urls, capture.final_url)
     findings += _loads_after_typing(marked, script_urls)
+    findings += injected_card_forms(events, script_urls, classify, capture.typed_fields,
+                                    lambda s: _describe_script(s, script_urls),
+                                    libraries_in(capture.scripts))
     return findings, tuple(marked)
 
 

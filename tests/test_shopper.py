@@ -7,8 +7,10 @@ import pytest
 
 from skimscan.capture.shopper import (
     ButtonInfo,
+    ChoiceInfo,
     FieldInfo,
     FrameForm,
+    card_method,
     classify_field,
     make_plan,
 )
@@ -183,3 +185,34 @@ def test_pay_buttons_in_several_languages(text: str) -> None:
                               ButtonInfo("#h", text="Help", type="button")))
     plan = make_plan([form], CANARY)
     assert plan.pay is not None and plan.pay[1].path == "#b"
+
+
+def test_a_later_pass_types_only_empty_fields_and_prefers_a_new_pay_button() -> None:
+    form = direct_form()
+    filled = FrameForm(form.url, main=True, buttons=(
+        *form.buttons, ButtonInfo("#modal-pay", text="Pay now", type="button")), fields=(
+        *(FieldInfo(f.path, name=f.name, autocomplete=f.autocomplete, type=f.type,
+                    filled=True) for f in form.fields[:4]),
+        FieldInfo("#cc2", name="card_number_v2"),  # swapped in, empty
+    ))
+    first = make_plan([filled], CANARY)
+    assert first.pay is not None and first.pay[1].path == "#pay"
+    later = make_plan([filled], CANARY, empty_only=True,
+                      pressed={("https://shop.example/checkout", "#pay")})
+    assert [f.field.path for f in later.fills] == ["#cc2"]
+    assert later.pay is not None and later.pay[1].path == "#modal-pay"
+
+
+@pytest.mark.parametrize(("choices", "chosen"), [
+    ((ChoiceInfo("#pp", text="PayPal", checked=True), ChoiceInfo("#cc", text="Credit card")),
+     "#cc"),
+    ((ChoiceInfo("#a", value="checkmo", text="Check / money order"),
+      ChoiceInfo("#b", value="ccsave", text="", visible=False, label="label[for=b]")), "#b"),
+    ((ChoiceInfo("#k", text="Karte (Visa, Mastercard)"),), "#k"),
+    ((ChoiceInfo("#cc", text="Credit card", checked=True),), None),  # already chosen
+    ((ChoiceInfo("#g", text="Gift card"), ChoiceInfo("#bt", text="Bank transfer")), None),
+    ((ChoiceInfo("#h", text="Credit card", visible=False),), None),  # nothing to click
+])
+def test_the_card_payment_method(choices: tuple[ChoiceInfo, ...], chosen: str | None) -> None:
+    found = card_method([FrameForm("u", main=True, choices=choices)])
+    assert (found[1].path if found else None) == chosen

@@ -163,6 +163,9 @@ def launch_args(
     args = [
         f"--gaia-url={DEAD_END}",
         f"--component-updater=url-source={DEAD_END}",
+        # Autofill's crowd-sourcing queries (form signatures sent to Google when a page has a
+        # form) would be the browser's own traffic mixed into the page's.
+        f"--autofill-server-url={DEAD_END}/",
         # navigator.webdriver stays false, as for a shopper's browser.
         "--disable-blink-features=AutomationControlled",
         # WebRTC may not reach STUN/TURN servers by UDP: a channel outside HTTP that no route

@@ -2,8 +2,11 @@
  * Evaluated by skimscan/capture/shopper.py in an isolated world of its own (never the page's
  * world): it reads the DOM and changes nothing. Returns a JSON string:
  *   {url, fields: [{path, tag, type, name, id, autocomplete, placeholder, label, visible,
- *                   editable, form, policy, options}], buttons: [{path, text, type, id, name,
- *                   visible, form}]}
+ *                   editable, filled, form, policy, options}], buttons: [{path, text, type, id,
+ *                   name, visible, form}], choices: [{path, text, name, value, id, checked,
+ *                   visible, label}]}
+ * `choices` are the radio buttons and radio-like tabs (payment-method pickers); `label` is the
+ * path of a visible label to click when the radio itself is hidden by custom styling.
  */
 (function (policySelectors) {
   'use strict';
@@ -62,12 +65,13 @@
     for (var i = 0; i < policy.length; i++) if (policy[i][0] === el) return policy[i][1];
     return -1;
   }
-  var fields = [], buttons = [];
+  var fields = [], buttons = [], radios = [];
   var els = document.querySelectorAll('input, select, textarea');
   for (var i = 0; i < els.length && fields.length < MAX; i++) {
     var el = els[i], type = (el.getAttribute('type') || '').toLowerCase();
     if (/^(hidden|submit|button|image|reset|checkbox|radio|file|range|color)$/.test(type)) {
       if (/^(submit|button|image)$/.test(type)) buttons.push(el);
+      if (type === 'radio') radios.push(el);
       continue;
     }
     var options = [];
@@ -79,6 +83,7 @@
       id: el.id || '', autocomplete: el.getAttribute('autocomplete') || '',
       placeholder: el.getAttribute('placeholder') || '', aria: el.getAttribute('aria-label') || '',
       label: label(el), near: near(el), visible: visible(el), editable: !el.disabled && !el.readOnly,
+      filled: el.tagName !== 'SELECT' && !!el.value,
       form: el.form ? path(el.form) : '', policy: policyIndex(el), options: options,
       classes: (el.getAttribute('class') || '').slice(0, 120), maxlength: el.maxLength || -1,
       rect: rect(el)
@@ -96,5 +101,22 @@
       visible: visible(btn), form: btn.form ? path(btn.form) : (btn.closest('form') ? path(btn.closest('form')) : '')
     });
   }
-  return JSON.stringify({ url: location.href, fields: fields, buttons: outButtons });
+  var choices = [];
+  var tabs = document.querySelectorAll('[role=radio], [role=tab]');
+  for (var t = 0; t < tabs.length; t++) radios.push(tabs[t]);
+  for (var c = 0; c < radios.length && choices.length < MAX; c++) {
+    var r = radios[c], own = r.labels && r.labels.length ? r.labels[0] : r.closest('label');
+    var parts = [label(r), near(r), own ? ownText(own) : '', r.getAttribute('aria-label') || '',
+                 r.tagName === 'INPUT' ? '' : text(r)], seen = [];
+    parts.forEach(function (p) { if (p && seen.indexOf(p) < 0) seen.push(p); });
+    var words = seen.join(' ').replace(/\s+/g, ' ').trim();
+    choices.push({
+      path: path(r), text: words.slice(0, 160), name: r.getAttribute('name') || '',
+      value: (r.getAttribute('value') || '').slice(0, 80), id: r.id || '',
+      checked: r.tagName === 'INPUT' ? !!r.checked : r.getAttribute('aria-selected') === 'true'
+        || r.getAttribute('aria-checked') === 'true',
+      visible: visible(r), label: own && visible(own) ? path(own) : ''
+    });
+  }
+  return JSON.stringify({ url: location.href, fields: fields, buttons: outButtons, choices: choices });
 })

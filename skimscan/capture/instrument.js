@@ -83,7 +83,10 @@
   }
 
   // ------------------------------------------------------------------ native-looking wrappers
-  function hide(proxy, original) { mset(originals, proxy, original); return proxy; }
+  function hide(proxy, original) {  // a wrapper of a wrapper shows the native source too
+    mset(originals, proxy, mhas(originals, original) ? mget(originals, original) : original);
+    return proxy;
+  }
   function wrapFn(fn, hook) {
     return hide(new ProxyC(fn, {
       apply: function (t, self, args) {
@@ -299,6 +302,105 @@
   });
   method(W.Document.prototype, 'write', function (self, args) {
     onMarkup('document.write')(self, args.join(''));
+  });
+  // A card-number field that script puts into the document (a form injected, revealed from a
+  // template, or laid over the real one): reported once per field, from inside the inserting
+  // call, so the stack names the script (or the library it went through). Fields the parser
+  // made from the page's HTML never pass through here.
+  var inserted = new WeakSetC();
+  var ElementC = W.Element, FragmentC = W.DocumentFragment;
+  var qsaE = ElementC.prototype.querySelectorAll, qsaF = FragmentC.prototype.querySelectorAll;
+  var qsaD = W.Document.prototype.querySelectorAll;
+  var connected = getDesc(W.Node.prototype, 'isConnected').get;
+  var parentGet = getDesc(W.Node.prototype, 'parentNode').get;
+  function panFields(node) {
+    var out = [], list = null;
+    if (!node || typeof node !== 'object') return out;
+    if (tag(node) === 'INPUT') list = [node];
+    else if (is(node, ElementC)) list = call(qsaE, node, ['input']);
+    else if (is(node, FragmentC)) list = call(qsaF, node, ['input']);
+    else if (node === doc) list = call(qsaD, node, ['input']);
+    for (var i = 0; list && i < list.length && i < 200; i++) {
+      if (!call(wsHas, inserted, [list[i]]) && fieldKind(list[i], '') === 'pan') out.push(list[i]);
+    }
+    return out;
+  }
+  function reportInserted(fields, via, before) {
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (call(wsHas, inserted, [f]) || !call(connected, f)) continue;
+      if (before && before.indexOf(f) >= 0) continue;  // already there: not this call's
+      call(wsAdd, inserted, [f]);
+      send('card-form', { field: describe(f), role: 'pan', via: via });
+    }
+  }
+  function around(obj, name, hook) {  // hook(self, args) -> fn run after the native call
+    var d = obj && getDesc(obj, name);
+    if (!d || typeof d.value !== 'function') return;
+    var fn = d.value;
+    d.value = hide(new ProxyC(fn, {
+      apply: function (t, self, args) {
+        var then = null;
+        try { then = hook(self, args); } catch (e) { then = null; }
+        var r = apply(t, self, args);  // a native error goes to the page unchanged
+        try { if (then) then(); } catch (e) { }
+        return r;
+      }
+    }), fn);
+    defineProperty(obj, name, d);
+  }
+  function nodesIn(via, pick) {  // for appendChild & co: the nodes handed in are new content
+    return function (self, args) {
+      var fields = [], nodes = pick(args);
+      for (var i = 0; i < nodes.length; i++) fields = fields.concat(panFields(nodes[i]));
+      return fields.length ? function () { reportInserted(fields, via, null); } : null;
+    };
+  }
+  function first(args) { return [args[0]]; }
+  function all(args) { return args; }
+  around(W.Node.prototype, 'appendChild', nodesIn('appendChild', first));
+  around(W.Node.prototype, 'insertBefore', nodesIn('insertBefore', first));
+  around(W.Node.prototype, 'replaceChild', nodesIn('replaceChild', first));
+  ['append', 'prepend', 'after', 'before', 'replaceWith'].forEach(function (name) {
+    around(ElementC.prototype, name, nodesIn(name, all));
+  });
+  around(ElementC.prototype, 'insertAdjacentElement', nodesIn('insertAdjacentElement',
+    function (args) { return [args[1]]; }));
+  function markupIn(via, scope) {  // for HTML strings: new fields in the scope afterwards
+    return function (self, value) {
+      if (typeof value !== 'string' || !test(/<input\b/i, value)) return null;
+      var where = scope(self);
+      if (!where) return null;
+      var before = panFields(where);
+      return function () { reportInserted(panFields(where), via, before); };
+    };
+  }
+  function setterAround(obj, name, hook) {
+    var d = obj && getDesc(obj, name);
+    if (!d || !d.set) return;
+    var setter = d.set;
+    d.set = hide(new ProxyC(setter, {
+      apply: function (t, self, args) {
+        var then = null;
+        try { then = hook(self, args[0]); } catch (e) { then = null; }
+        var r = apply(t, self, args);
+        try { if (then) then(); } catch (e) { }
+        return r;
+      }
+    }), setter);
+    defineProperty(obj, name, d);
+  }
+  function itself(self) { return self; }
+  function parentOf(self) { return call(parentGet, self); }
+  setterAround(ElementC.prototype, 'innerHTML', markupIn('innerHTML', itself));
+  setterAround(ElementC.prototype, 'outerHTML', markupIn('outerHTML', parentOf));
+  around(ElementC.prototype, 'insertAdjacentHTML', function (self, args) {
+    return markupIn('insertAdjacentHTML', function (el) { return parentOf(el) || el; })(
+      self, args[1]);
+  });
+  var arrJoin = W.Array.prototype.join;
+  around(W.Document.prototype, 'write', function (self, args) {
+    return markupIn('document.write', itself)(self, call(arrJoin, args, ['']));
   });
   accessor(W.HTMLScriptElement.prototype, 'src', null, function (self, value) {
     send('inject', { tag: 'script', via: 'src', url: cut(absolute(value), 500) });

@@ -101,6 +101,8 @@ GRACE = 12.0
 INTERACT_BUDGET = 20.0
 #: late stages let through the quarantine per page, each once
 MAX_LATE_STAGES = 3
+#: page time run between the shopper's passes (a form shown seconds after pay is pressed)
+BETWEEN_PASSES_MS = 8000
 VIEWPORT = {"width": 1366, "height": 768}
 SCREEN = {"width": 1920, "height": 1080}  # a desktop whose window is not maximised
 #: Geo-IP services: a script asking them where the visitor is may be gated on the answer.
@@ -501,6 +503,7 @@ class _Capture:
         )
         self.interaction: list[str] = []
         self.card_boxes: list[dict[str, Any]] = []
+        self.typed_fields: tuple[str, ...] = ()
         self.route_bodies: dict[tuple[str, str], bytes] = {}  # (method, URL) -> body
         self._routed = False
         self._held_note = False
@@ -665,6 +668,7 @@ class _Capture:
             interaction=tuple(self.interaction),
             canary_typed_at=armed_at,
             card_field_boxes=tuple(self.card_boxes),
+            typed_fields=self.typed_fields,
         )
 
     # -------------------------------------------------------------- navigation
@@ -1043,9 +1047,11 @@ class _Capture:
             log=self.interaction.append,
             world=f"{self.instrumentation.nonce}w",
             typing_delay=self.s.options.typing_delay,
+            pause=self._between_passes,
         )
         plan = await shopper.run(self.tree, self.selectors)
         self.card_boxes = plan.card_boxes()
+        self.typed_fields = tuple(dict.fromkeys(shopper.typed))
         if not plan.has_card:
             self.recorder.note(
                 "no card form was found in any frame, so no canary was typed: exfiltration "
@@ -1054,6 +1060,17 @@ class _Capture:
             )
         elif plan.pay is None:
             self.recorder.note("the card form was filled, but no pay button was found")
+
+    async def _between_passes(self) -> None:
+        """Between the shopper's passes (after pay, after choosing a payment method): a
+        moment of real time for the page's requests, and (with a page clock) a few seconds of
+        page time, so a form shown a little after the press is there to be typed into."""
+        await asyncio.sleep(0.4)
+        if self.clock is not None and self.context is not None:
+            with contextlib.suppress(TimeoutError, PlaywrightError):
+                await self._race(self.context.clock.run_for(BETWEEN_PASSES_MS), 5.0,
+                                 "running the page clock")
+        await asyncio.sleep(0.2)
 
     async def _storage_snapshot(self) -> list[InstrumentEvent]:
         """Cookies and Web Storage as they are at the end (writes that bypassed setItem)."""

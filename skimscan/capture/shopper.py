@@ -40,6 +40,7 @@ CARD_KINDS = ("pan", "expiry", "exp_month", "exp_year", "cvv", "holder")
 BILLING_KINDS = ("first_name", "last_name", "name", "email", "phone", "address", "city",
                  "postcode", "country")
 ACTION_TIMEOUT = 1500  # ms, per Playwright action
+MAX_PASSES = 3  # type-and-pay rounds: the form, then forms shown after pay was pressed
 
 _AUTOCOMPLETE = {
     "cc-number": "pan", "cc-exp": "expiry", "cc-exp-month": "exp_month",
@@ -114,6 +115,14 @@ _PAY = re.compile(
     r"|pagar|comprar|finalizar|paga\b|acquista|conferma|betalen|zap[łl]a[ćc]|kup",
     re.I,
 )
+#: a payment-method choice that reveals a card form (its label, value, id or name)
+_CARD_METHOD = re.compile(
+    r"credit|debit|\bcards?\b|creditcard|card.?payment|\bcc(save|_|-|\b)|kreditkarte|karte\b"
+    r"|carte\s+(bancaire|de\s+cr[ée]dit)|\bcb\b|tarjeta|cart[ãa]o|carta\s+di\s+credito|\bvisa\b"
+    r"|mastercard|\bamex\b|authorize|braintree|stripe|payflow|cybersource|\bsagepay\b", re.I)
+_NOT_CARD_METHOD = re.compile(r"paypal|bank|transfer|invoice|cash|cheque|check\b|klarna|crypto"
+                              r"|gift|store\s*credit|apple\s*pay|google\s*pay|shipping|delivery",
+                              re.I)
 _NOT_PAY = re.compile(r"chat|help|cookie|accept|close|menu|search|sign\s*in|log\s*in|login"
                       r"|coupon|promo|newsletter|subscribe|cancel|back", re.I)
 _TOUCH = """(function (el) {
@@ -146,6 +155,7 @@ class FieldInfo:
     near: str = ""  # words just before a field that has no label of its own
     visible: bool = True
     editable: bool = True
+    filled: bool = False  # it holds a value (after a pass: typed, or prefilled by the page)
     form: str = ""
     policy: int = -1
     options: tuple[tuple[str, str], ...] = ()
@@ -163,7 +173,8 @@ class FieldInfo:
             placeholder=str(data.get("placeholder", "")), aria=str(data.get("aria", "")),
             label=str(data.get("label", "")), near=str(data.get("near", "")),
             visible=bool(data.get("visible", True)),
-            editable=bool(data.get("editable", True)), form=str(data.get("form", "")),
+            editable=bool(data.get("editable", True)), filled=bool(data.get("filled", False)),
+            form=str(data.get("form", "")),
             policy=int(data.get("policy", -1)), options=opts,
             classes=str(data.get("classes", "")), maxlength=int(data.get("maxlength", -1)),
             rect=_rect(data.get("rect")),
@@ -207,6 +218,27 @@ class ButtonInfo:
                    visible=bool(data.get("visible", True)), form=text("form"))
 
 
+@dataclass(frozen=True, slots=True)
+class ChoiceInfo:
+    """A radio button or radio-like tab (a payment-method picker) as `discover.js` saw it."""
+
+    path: str
+    text: str = ""
+    name: str = ""
+    value: str = ""
+    id: str = ""
+    checked: bool = False
+    visible: bool = True
+    label: str = ""  # path of its visible label (for radios hidden by custom styling)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChoiceInfo:
+        return cls(path=str(data.get("path", "")), text=str(data.get("text") or ""),
+                   name=str(data.get("name") or ""), value=str(data.get("value") or ""),
+                   id=str(data.get("id") or ""), checked=bool(data.get("checked", False)),
+                   visible=bool(data.get("visible", True)), label=str(data.get("label") or ""))
+
+
 @dataclass(frozen=True)
 class FrameForm:
     """What one frame holds: its URL (with fragment), name, fields and buttons."""
@@ -216,6 +248,7 @@ class FrameForm:
     main: bool = False
     fields: tuple[FieldInfo, ...] = ()
     buttons: tuple[ButtonInfo, ...] = ()
+    choices: tuple[ChoiceInfo, ...] = ()
     #: the DevTools session and frame id it was described through (for isolated evaluation)
     target: tuple[CdpSession, str] | None = field(default=None, compare=False, repr=False)
 
@@ -385,9 +418,12 @@ def _value(kind: str, f: FieldInfo, canary: Canary) -> tuple[str, str | None] | 
 
 
 def _pay_button(frames: Sequence[FrameForm], card_frames: set[int],
-                pan_forms: set[tuple[int, str]]) -> tuple[int, ButtonInfo] | None:
+                pan_forms: set[tuple[int, str]],
+                pressed: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+                ) -> tuple[int, ButtonInfo] | None:
     best: tuple[int, int, ButtonInfo] | None = None
     for index, frame in enumerate(frames):
+        url = frame.url.split("#")[0]
         if not (frame.main or index in card_frames):
             continue
         for b in frame.buttons:
@@ -401,14 +437,40 @@ def _pay_button(frames: Sequence[FrameForm], card_frames: set[int],
             score += 2 if b.type == "submit" else 0
             score += 3 if b.form and (index, b.form) in pan_forms else 0
             score += 1 if index in card_frames else 0
+            if score >= 3 and (url, b.path) in pressed:
+                score = 3  # pressed before: a new pay button (a form shown after) comes first
             if score >= 3 and (best is None or score > best[0]):
                 best = (score, index, b)
     return (best[1], best[2]) if best else None
 
 
+def card_method(frames: Sequence[FrameForm]) -> tuple[int, ChoiceInfo] | None:
+    """The payment-method choice (radio or tab) that most likely reveals a card form: one
+    whose words say card and not another method, not chosen yet."""
+    for index, frame in enumerate(frames):
+        for c in frame.choices:
+            words = f"{c.text} {c.value} {c.id} {c.name}"
+            if c.checked or not (c.visible or c.label):
+                continue
+            if _CARD_METHOD.search(words) and not _NOT_CARD_METHOD.search(c.text or words):
+                return index, c
+    return None
+
+
+def _button_key(plan: Plan) -> tuple[str, str]:
+    """The pay button of a plan as (frame URL, path): known again in a later discovery."""
+    assert plan.pay is not None
+    index, button = plan.pay
+    return plan.frames[index].url.split("#")[0], button.path
+
+
 def make_plan(frames: Sequence[FrameForm], canary: Canary,
-              policy_kinds: Sequence[str] = ()) -> Plan:
-    """Decide which fields get which canary value, and which button is the pay button."""
+              policy_kinds: Sequence[str] = (), *, empty_only: bool = False,
+              pressed: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> Plan:
+    """Decide which fields get which canary value, and which button is the pay button.
+    `empty_only`: leave out fields that already hold a value (a later pass types only into
+    the fields that appeared, or were emptied, since the last); `pressed`: buttons pressed in
+    earlier passes, chosen again only when nothing else looks like a pay button."""
     frames = tuple(frames)
     fills: list[Fill] = []
     card_frames: set[int] = set()
@@ -417,7 +479,7 @@ def make_plan(frames: Sequence[FrameForm], canary: Canary,
     for index, frame in enumerate(frames):
         seen: set[str] = set()
         for f in sorted(frame.fields, key=lambda f: f.policy < 0):  # policy's fields first
-            if not (f.visible and f.editable):
+            if not (f.visible and f.editable) or (empty_only and f.filled):
                 continue
             kind = classify_field(f, policy_kinds)
             if kind is None or kind in seen:
@@ -441,7 +503,8 @@ def make_plan(frames: Sequence[FrameForm], canary: Canary,
     missing = tuple(k for k in ("pan", "cvv") if k not in kinds)
     if "expiry" not in kinds and not {"exp_month", "exp_year"} <= kinds:
         missing += ("expiry",)
-    return Plan(frames, tuple(fills), _pay_button(frames, card_frames, pan_forms), missing)
+    return Plan(frames, tuple(fills), _pay_button(frames, card_frames, pan_forms, pressed),
+                missing)
 
 
 # --------------------------------------------------------------------------- discovery (CDP)
@@ -515,6 +578,8 @@ async def discover(tree: CdpTree, world: str, selectors: Sequence[str] = ()) -> 
                          if isinstance(f, dict)),
             buttons=tuple(ButtonInfo.from_json(b) for b in data.get("buttons") or ()
                           if isinstance(b, dict)),
+            choices=tuple(ChoiceInfo.from_json(c) for c in data.get("choices") or ()
+                          if isinstance(c, dict)),
             target=(session, str(frame.get("id"))),
         ))
     return forms
@@ -596,18 +661,58 @@ class Shopper:
     log: Callable[[str], None]
     world: str  # the name of our isolated worlds
     typing_delay: float = 2.0  # ms between keys
+    #: between passes (after pay, after choosing a payment method): let the page act
+    pause: Callable[[], Awaitable[None]] | None = None
     done: list[str] = field(default_factory=list)
+    typed: list[str] = field(default_factory=list)  # selectors of the card fields typed into
 
     async def run(self, tree: CdpTree, selectors: Sequence[str] = (),
                   policy_kinds: Sequence[str] = ()) -> Plan:
-        forms = await discover(tree, self.world, selectors)
-        plan = make_plan(forms, self.canary, policy_kinds)
-        frames = match_frames(self.page, plan.frames)
-        if not plan.has_card:
+        """Shop the page: choose the card payment method if the card form waits behind it,
+        type, press pay; then look again, up to MAX_PASSES times, for card fields that are
+        empty now (a form injected, revealed or swapped in by then, or shown when pay was
+        pressed) and shop those too. Returns the last plan that typed a card (or the first)."""
+
+        async def plan_now(empty_only: bool = False,
+                           pressed: set[tuple[str, str]] | None = None) -> Plan:
+            forms = await discover(tree, self.world, selectors)
+            return make_plan(forms, self.canary, policy_kinds, empty_only=empty_only,
+                             pressed=pressed or set())
+
+        plan = await plan_now()
+        if not plan.has_card and await self._choose_card_method(plan):
+            plan = await plan_now()
+        if not plan.has_card and plan.pay is None:
             self.log("no card number field was found in any frame; nothing was typed")
             return plan
-        # Billing details first, as a shopper does; the quarantine goes on before the first
-        # keystroke of card data.
+        typed: Plan | None = None
+        pressed: set[tuple[str, str]] = set()
+        for attempt in range(MAX_PASSES):
+            await self._type(plan)  # without a card field: the billing details a shopper gives
+            if plan.has_card:
+                typed = plan
+            elif attempt == 0:
+                self.log("no card number field was found in any frame: pressing the pay button "
+                         "to see whether a card form follows")
+            if plan.pay is None:
+                self.log("no pay button was found; the card form was filled but not submitted")
+                break
+            await self._pay(plan)
+            pressed.add(_button_key(plan))
+            if self.pause is not None:
+                await self.pause()
+            later = await plan_now(empty_only=True, pressed=pressed)
+            if not later.has_card:
+                break
+            self.log("card fields were empty after the pay button was pressed (a form shown, "
+                     "injected or swapped in): typing into them as well")
+            plan = later
+        return typed or plan
+
+    async def _type(self, plan: Plan) -> None:
+        """Billing details first, as a shopper does; the quarantine goes on before the first
+        keystroke of card data."""
+        frames = match_frames(self.page, plan.frames)
         order = sorted(plan.fills, key=lambda f: (f.kind in CARD_KINDS,
                                                   not plan.frames[f.frame].main, f.frame))
         for fill in order:
@@ -618,19 +723,48 @@ class Shopper:
                 self.log(f"the frame {plan.frames[fill.frame].url[:120]} could not be reached")
                 continue
             await self._fill(frame, fill, plan.frames[fill.frame])
-        for kind in plan.missing:
+        for kind in plan.missing if plan.has_card else ():
             self.log(f"no field for {_PLAIN_KINDS.get(kind, kind)} was found")
-        if plan.pay is None:
-            self.log("no pay button was found; the card form was filled but not submitted")
-            return plan
+
+    async def _pay(self, plan: Plan) -> None:
+        assert plan.pay is not None
         index, button = plan.pay
-        frame = frames[index]
+        frame = match_frames(self.page, plan.frames)[index]
         if frame is None:
             self.log("the pay button's frame could not be reached")
-            return plan
+            return
+        await self.arm()  # (already on when a card was typed)
         self.before_pay()
         await self._press(frame, plan.frames[index], button)
-        return plan
+
+    async def _choose_card_method(self, plan: Plan) -> bool:
+        """Click the card payment method when the card form waits behind a choice."""
+        found = card_method(plan.frames)
+        if found is None:
+            return False
+        index, choice = found
+        frame = match_frames(self.page, plan.frames)[index]
+        if frame is None:
+            return False
+        what = (choice.text or choice.value or choice.id or choice.path)[:60]
+        for path, how in ((choice.path, "click"), (choice.label, "click"),
+                          (choice.path, "dispatch")):
+            if not path:
+                continue
+            loc = frame.locator(f"css={path}").first
+            try:
+                if how == "click":
+                    await loc.click(timeout=ACTION_TIMEOUT)
+                else:  # a radio hidden by custom styling and no visible label
+                    await loc.dispatch_event("click", timeout=ACTION_TIMEOUT)
+            except PlaywrightError:
+                continue
+            self.log(f"chose the card payment method {what!r}")
+            if self.pause is not None:
+                await self.pause()
+            return True
+        self.log(f"could not choose the card payment method {what!r}")
+        return False
 
     async def _fill(self, frame: Frame, fill: Fill, form: FrameForm) -> None:
         loc = frame.locator(f"css={fill.field.path}").first
@@ -653,6 +787,8 @@ class Shopper:
                 await loc.fill(fill.value, timeout=ACTION_TIMEOUT)
             await loc.press("Tab", timeout=ACTION_TIMEOUT)  # blur: change and blur fire
             self.done.append(fill.kind)
+            if fill.kind in CARD_KINDS:
+                self.typed.append(fill.field.selector)
             self.log(f"typed {what} into {where}")
         except PlaywrightError as exc:
             self.log(f"could not type {what} into {where}: {_first_line(exc)}")
