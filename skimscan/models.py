@@ -208,6 +208,8 @@ class RequestRecord:
     body: bytes | None = field(default=None, repr=False, compare=False)
     #: scripts on the initiating stack (and its async parents), nearest first
     stack: tuple[str, ...] = ()
+    #: wall-clock time (time.time()) the request was seen, when known
+    at: float | None = None
 
 
 class TargetKind(enum.Enum):
@@ -316,6 +318,8 @@ class PageCapture:
     card_field_boxes: tuple[Mapping[str, Any], ...] = ()
     #: selectors of the card fields (any frame) the shopper typed the canary into
     typed_fields: tuple[str, ...] = ()
+    #: wall-clock time the shopper came back (the card was in storage after pay), or None
+    revisited_at: float | None = None
 
 
 # --- the canary card (capture types it, analyze looks for it). Added for issue 4. -------------

@@ -371,7 +371,8 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
         hits.append(_Hit(socket, "websocket frame", found_ws, frame.quarantined,
                          frame.script or socket.script))
     hits += _encrypted(canary, events, marked, classify)
-    findings = _exfiltration(canary, hits, classify, script_urls, events)
+    findings = _exfiltration(canary, hits, classify, script_urls, events,
+                             revisited_at=capture.revisited_at)
     findings += _frame_and_storage(canary, events, classify, script_urls, capture.final_url)
     findings += _loads_after_typing(marked, script_urls)
     findings += injected_card_forms(events, script_urls, classify, capture.typed_fields,
@@ -484,9 +485,18 @@ def _context(events: Sequence[InstrumentEvent], script: str | None) -> dict[str,
     return out
 
 
+def _stored_by(canary: Canary, events: Sequence[InstrumentEvent]) -> list[str]:
+    """Scripts that wrote the canary into a cookie or Web Storage (first writer first)."""
+    return list(dict.fromkeys(
+        e.script for e in events
+        if e.kind == "storage" and e.script and e.data and e.detail.get("via") != "snapshot"
+        and find_canary(canary, e.data)))
+
+
 def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str], HostInfo],
-                  urls: dict[str, str | None],
-                  events: Sequence[InstrumentEvent]) -> list[Finding]:
+                  urls: dict[str, str | None], events: Sequence[InstrumentEvent],
+                  revisited_at: float | None = None) -> list[Finding]:
+    storers = _stored_by(canary, events) if revisited_at is not None else []
     groups: dict[tuple[str, str | None], list[_Hit]] = {}
     for hit in hits:
         host = hit.request.host
@@ -526,6 +536,12 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
         sent = [h for h in group if not h.quarantined and (
             h.where == "websocket frame" or h.request.status is not None)]
         quarantined = not sent
+        # store now, send later: a send on the next visit is blamed on the script that stored
+        # the card when nothing on the send's own stack says who sent it
+        later = bool(storers) and any(
+            h.request.at is not None and h.request.at >= (revisited_at or 0) for h in group)
+        if later and script is None:
+            script = storers[0]
         message = (f"{what} ({best.encoding}) was sent to {host} ({kind}) by "
                    f"{_describe_script(script, urls)} via {channel}"
                    + (f", together with the {', '.join(fields)}" if fields else "")
@@ -545,6 +561,13 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
                 evidence[key] = getattr(info, key)
         if r.stack[1:]:
             evidence["stack"] = list(r.stack[:8])
+        if later:
+            evidence["stored_by"] = [_describe_script(s, urls) for s in storers]
+            evidence["sent_on"] = "the next visit"
+            others = [_describe_script(s, urls) for s in storers if s != script]
+            message += ("; on the next visit, from browser storage where "
+                        + (f"{', '.join(others)} had put it" if others
+                           else "the same script had put it"))
         if script in r.stack[1:]:  # it called through libraries (jQuery's $.ajax …)
             through = [s for s in r.stack[: r.stack.index(script)] if s != script]
             evidence["through"] = [_describe_script(s, urls) for s in dict.fromkeys(through)]
@@ -777,10 +800,12 @@ class Scanner:
             raise SkimscanError("Scanner is not started (use `async with Scanner(...)`)")
         site = _site_policy(o, url)
         steps = self._steps if self._steps is not None else self._site_steps.get(id(site), ())
+        canary = canary_for(o, url) or Canary.generate()
         result: PageCapture = await self._session.capture(
             url, timeout=o.timeout, wait=o.wait, ignore_https_errors=o.ignore_https_errors,
             shop=o.shop, steps=steps, live=o.live, trust=trust_for(url, site),
-            selectors=site.card_fields, clock=_page_clock(o), canary=canary_for(o, url))
+            selectors=site.card_fields, clock=_page_clock(o), canary=canary,
+            stored=lambda value: bool(find_canary(canary, value)))
         return result
 
     async def scan(self, url: str) -> TargetReport:

@@ -82,6 +82,7 @@ from skimscan.capture.egress import Verdict as EgressVerdict
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Quarantine, Trust, default_trust
 from skimscan.capture.recorder import Recorder
+from skimscan.capture.revisit import fold_repeated_scripts
 from skimscan.capture.shopper import (
     Shopper,
     dispatch_everywhere,
@@ -382,6 +383,7 @@ class BrowserSession:
         synthesise: bool = False,
         cookies: Sequence[Mapping[str, Any]] = (),
         leave: str | None = None,
+        stored: Callable[[str], bool] | None = None,
     ) -> PageCapture:
         """Load `url` in a fresh context and record it; raises TargetError when it cannot.
 
@@ -401,6 +403,12 @@ class BrowserSession:
         `cookies` (Playwright's `add_cookies` form) are the visitor's before the first request.
         `leave` is where the shopper goes once done (the order confirmation): the page is
         hidden and unloaded as on a real visit, and the next page loads.
+
+        `stored(value)` says whether a stored value holds the typed card. Without `leave`,
+        when after pay a cookie or Web Storage value does, the shopper comes back (to the
+        same-origin page the pay submission would have gone to, or the page itself) with
+        storage kept, and the capture watches that visit too: kits that store now send on
+        the next page (`revisited_at` marks it).
         """
         if self._browser is None:
             raise BrowserNotFoundError("BrowserSession is not started (use `async with`)")
@@ -412,7 +420,7 @@ class BrowserSession:
             deadline += wait + INTERACT_BUDGET + steps_budget(steps)
             if clock is not None:
                 deadline += 20.0  # two jumps of the clock, 10 s each at most
-            if leave is not None:
+            if leave is not None or stored is not None:
                 deadline += 20.0  # the next page, and a jump of the clock on it
         job = _Capture(
             self,
@@ -430,6 +438,7 @@ class BrowserSession:
             synthesise=synthesise,
             cookies=tuple(cookies),
             leave=leave,
+            stored=stored,
         )
         try:
             return await asyncio.wait_for(job.run(), deadline)
@@ -470,9 +479,13 @@ class _Capture:
         synthesise: bool = False,
         cookies: tuple[Mapping[str, Any], ...] = (),
         leave: str | None = None,
+        stored: Callable[[str], bool] | None = None,
     ) -> None:
         self.s = session
         self.leave = leave
+        self.stored = stored
+        self.revisited_at: float | None = None
+        self._held_next: str | None = None  # a same-site GET navigation the pay hold stopped
         self.clock = clock
         self.cookies = cookies
         self.url = url
@@ -521,6 +534,7 @@ class _Capture:
         self._clock_jumps: list[tuple[str, float, float]] = []  # (when, start, end), wall clock
         #: URLs let through the quarantine (late stages) -> passes left at the egress proxy
         self._released: dict[str, int] = {}
+        self._late_stages = 0
         self.unresponsive = False
         self._side_tasks: set[asyncio.Task[Any]] = set()
 
@@ -611,6 +625,7 @@ class _Capture:
                 self.recorder.note(f"the simulated shopper did not finish within {budget:g}s")
             await self._advance_clock("after the shopper")
             await self._leave()
+            await self._come_back()
         if self.wait > 0:
             await self._race(asyncio.sleep(self.wait), self.wait + 1, "waiting")
         await self._flush()
@@ -650,7 +665,7 @@ class _Capture:
             len(scripts),
             len(requests),
         )
-        return PageCapture(
+        capture = PageCapture(
             url=self.url,
             final_url=final_url,
             status=status,
@@ -669,7 +684,9 @@ class _Capture:
             canary_typed_at=armed_at,
             card_field_boxes=tuple(self.card_boxes),
             typed_fields=self.typed_fields,
+            revisited_at=self.revisited_at,
         )
+        return fold_repeated_scripts(capture) if self.revisited_at is not None else capture
 
     # -------------------------------------------------------------- navigation
     async def _race(self, aw: Any, timeout: float, what: str) -> Any:
@@ -879,6 +896,10 @@ class _Capture:
             body = request.post_data_buffer
             if body is not None:
                 self.route_bodies.setdefault((request.method, request.url), body)
+            if (decision == "hold" and request.method == "GET" and self._held_next is None
+                    and request.is_navigation_request() and self.page is not None
+                    and request.frame == self.page.main_frame):
+                self._held_next = request.url
             if decision == "hold" and not self._held_note:
                 self._held_note = True
                 self.interaction.append(
@@ -954,6 +975,38 @@ class _Capture:
             await self._advance_clock("on the next page")
         except (TimeoutError, PlaywrightError) as exc:
             self.recorder.note(f"leaving for {self.leave} failed: {_first_line(exc)}")
+
+    async def _come_back(self) -> None:
+        """Store now, send later: when the card sits in a cookie or Web Storage after pay, come
+        back as the shopper would — to the page the held submission was going to (same site,
+        GET), else this page again — with storage kept and the quarantine still on, and watch
+        that visit too (its sends of the stored card are the exfiltration)."""
+        if self.stored is None or self.leave is not None or self.page is None:
+            return
+        kept = sorted({f"{e.detail.get('store')} {e.detail.get('key', '')!r}"
+                       for e in await self._storage_snapshot()
+                       if e.data and self.stored(e.data)})
+        if not kept:
+            return
+        target = self._held_next or self.page.url
+        if self.quarantine is not None:
+            self.quarantine.payment_done()
+        self.revisited_at = time.time()
+        try:
+            await self._race(self.page.goto(target, wait_until="load", timeout=8000), 10.0,
+                             "coming back")
+        except (TimeoutError, PlaywrightError) as exc:
+            self.recorder.note(f"coming back to {target} failed: {_first_line(exc)}")
+            return
+        self.interaction.append(
+            f"came back to {target.split('?')[0][:160]} with the card still in browser storage "
+            f"({', '.join(kept[:4])}): a script that stores it now and sends it later sends here")
+        await self._settle()
+        await self._advance_clock("on the next page")
+        if self.tree is not None and self.instrumentation is not None:
+            with contextlib.suppress(Exception):
+                await self._race(dispatch_leaving(self.tree, f"{self.instrumentation.nonce}w"),
+                                 3.0, "dispatching the leaving events")
 
     async def _arm(self) -> None:
         """Quarantine on: the network route, and (unless live) the in-page one in every frame."""
@@ -1138,10 +1191,18 @@ class _Capture:
         assert self.quarantine is not None
         armed_at = self.quarantine.armed_at
         if (request.method != "GET" or request.post_data_buffer or armed_at is None
-                or request.resource_type != "script" or request.url in self._released
-                or len(self._released) >= MAX_LATE_STAGES
+                or request.resource_type != "script" or request.url in self._released):
+            return False
+        if self.revisited_at is not None and self.recorder.fetched_before(request.url,
+                                                                          armed_at):
+            # Coming back: the scripts the page loaded before anything was typed load again
+            # (same URL, bare), so a kit that sends stored data on the next page runs there.
+            self._released[request.url] = 1
+            return True
+        if (self._late_stages >= MAX_LATE_STAGES
                 or not self.recorder.named_before(request.url, armed_at)):
             return False  # (which URLs, how many, how often: each could say something typed)
+        self._late_stages += 1
         self._released[request.url] = 1
         self.interaction.append(
             "let through after typing (its URL is written in a script that ran before): "

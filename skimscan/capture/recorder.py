@@ -627,6 +627,12 @@ class Recorder:
         return any(rec.at < when and rec.code is not None and literal.search(rec.code)
                    for rec in self._scripts)
 
+    def fetched_before(self, url: str, when: float) -> bool:
+        """Whether the page requested exactly `url` as a script, without a body, before
+        `when` (wall clock): loading it again says nothing typed since."""
+        return any(rec.at < when and rec.url == url and rec.resource_type == "script"
+                   and not rec.body and rec.method == "GET" for rec in self._requests)
+
     def hosts_between(self, start: float, end: float) -> dict[str, int]:
         """Hosts requested in a span of wall-clock time, with how many requests each."""
         out: dict[str, int] = {}
@@ -830,6 +836,7 @@ class Recorder:
                 headers=r.headers,
                 body=r.body,
                 stack=tuple(r.stack_scripts[:8]),
+                at=r.at,
             )
             for r in self._requests[:MAX_REQUESTS]
         )

@@ -105,6 +105,13 @@ def test_checkout_page_canary(page: dict[str, Any], checkout_report: Report) -> 
     assert (f.severity, f.confidence) == (Severity.CRITICAL, Confidence.HIGH)
     assert t.verdict is Verdict.MALICIOUS
     assert script.verdict is Verdict.MALICIOUS
+    if page.get("sent_on"):  # store now, send later: seen on the visit the scan came back for
+        assert f.evidence.get("sent_on") == page["sent_on"], f.message
+        assert f.evidence.get("stored_by"), f.evidence
+        assert len([s for s in t.scripts if s.url == page["exfil_script"]]) == 1  # one script
+    if page.get("fake_form"):  # the card form itself was the kit's, and says who drew it
+        [drawn] = [x for x in t.findings if x.rule == "injected-card-form"]
+        assert drawn.script == f.script and drawn.evidence["typed"] is True
 
 
 def test_the_shopper_typed_in_every_frame_and_held_the_payment(checkout_report: Report) -> None:
