@@ -61,7 +61,8 @@ CACHE = ROOT / ".cache" / "eval"
 NODE_DIR = CACHE / "node"
 TWINS = CACHE / "twins"
 SETS = {"fixtures": "fixtures/scripts", "blind": "fixtures/eval/blind",
-        "decoders": "fixtures/eval/decoders", "detonate": "fixtures/detonate"}
+        "decoders": "fixtures/eval/decoders", "detonate": "fixtures/detonate",
+        "legacy": "fixtures/eval/legacy"}
 EXPECTED = ("malicious", "benign")
 ORIGINAL = "original"
 LOCK_FILES = ("package.json", "package-lock.json")

@@ -102,6 +102,8 @@ GRACE = 12.0
 INTERACT_BUDGET = 20.0
 #: late stages let through the quarantine per page, each once
 MAX_LATE_STAGES = 3
+#: page time run after each hop of a clock jump (the timers a hop made due, and their sends)
+HOP_RUN_MS = 250
 #: page time run between the shopper's passes (a form shown seconds after pay is pressed)
 BETWEEN_PASSES_MS = 8000
 VIEWPORT = {"width": 1366, "height": 768}
@@ -153,8 +155,10 @@ class CaptureOptions:
 @dataclass(frozen=True, slots=True)
 class Acceleration:
     """Advance the page's clock (Playwright's clock API) so that code waiting for a delay runs
-    now: before the shopper types, and again after the pay button. Timers due within a jump fire
-    once (`fast_forward`); the short spans around it run every timer (`run_for`)."""
+    now: before the shopper types, and again after the pay button. A jump is made in `hops`:
+    timers due within a hop fire once (`fast_forward`), and a short span after each hop and
+    around the jump runs every timer (`run_for`), so chains of delays (a wait, then a poll)
+    complete within one jump."""
 
     jump_ms: int = 15 * 60 * 1000
     run_ms: int = 3000
@@ -169,9 +173,16 @@ class Acceleration:
             return self.before_ms
         return self.jump_ms
 
+    #: the jump is made in this many hops: a timer set by a timer (a chain of delays, a poll
+    #: started after a wait) fires within the same jump when each delay fits in a hop
+    hops: int = 8
+
     async def advance(self, clock: Any, ms: int) -> None:
         await clock.run_for(self.run_ms)
-        await clock.fast_forward(ms)
+        hops = max(1, min(self.hops, ms // 5000))
+        for _ in range(hops):
+            await clock.fast_forward(ms // hops)
+            await clock.run_for(HOP_RUN_MS)
         await clock.run_for(self.run_ms)
 
 

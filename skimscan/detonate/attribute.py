@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from skimscan.detonate.checkout import PROCESSOR_HOST, SHOP_HOST
-from skimscan.detonate.templates import JQUERY
+from skimscan.detonate.templates import ASSETS
 from skimscan.models import (
     Confidence,
     Finding,
@@ -41,7 +41,7 @@ _RUNTIME_TAGS = frozenset({"runtime", "canary"})
 #: instrumentation events that show a file doing something to or from a checkout
 _ACTIVE = frozenset({"read", "listen", "handler", "sink", "inject", "form-action", "synth",
                      "gate", "storage"})
-_TEMPLATE_ASSET = f"https://{SHOP_HOST}/static/{JQUERY}"
+_TEMPLATE_ASSETS = frozenset(f"https://{SHOP_HOST}/static/{name}" for name in ASSETS)
 _PROCESSOR = f"https://{PROCESSOR_HOST}/"
 
 
@@ -58,8 +58,8 @@ class Attributed:
 
 
 def _is_template(script: ScriptSource, own_html: str) -> bool:
-    if script.url == _TEMPLATE_ASSET:
-        return True  # the shop's own jQuery
+    if script.url in _TEMPLATE_ASSETS:
+        return True  # the shop's own jQuery, its 1.x API, Prototype
     if any(u and u.startswith(_PROCESSOR) for u in (script.url, script.frame)):
         return True  # the processor's hosted fields
     return script.kind is ScriptKind.INLINE and script.code.strip() in own_html

@@ -36,8 +36,10 @@ from urllib.parse import quote
 from aiohttp import web
 
 from skimscan.detonate.templates import (
+    ASSETS,
     HOSTED_FIELD_PAGE,
     JQUERY,
+    JQUERY_LEGACY,
     SAMPLE_MARKER,
     Template,
     asset,
@@ -58,7 +60,8 @@ _SUCCESS = ("<!doctype html><html><head><title>Order confirmation</title></head>
             f"{SAMPLE_MARKER}</body></html>")
 MAX_SAMPLE_BYTES = 20_000_000
 _FIELDS = {"number": "cc-number", "expiry": "cc-exp", "cvc": "cc-csc"}
-_JQUERY_TAG = f'<script src="/static/{JQUERY}"></script>'
+_JQUERY_TAG = (f'<script src="/static/{JQUERY}"></script>'
+               f'<script src="/static/{JQUERY_LEGACY}"></script>')
 
 
 @dataclass(frozen=True)
@@ -182,8 +185,9 @@ class SyntheticCheckout:
         return web.Response(status=204)
 
     def _shop(self, request: web.Request) -> web.StreamResponse:
-        if request.path == f"/static/{JQUERY}":
-            return web.Response(body=asset(JQUERY), content_type="application/javascript",
+        name = request.path.removeprefix("/static/")
+        if request.path.startswith("/static/") and name in ASSETS:
+            return web.Response(body=asset(name), content_type="application/javascript",
                                 headers={"Cache-Control": "max-age=86400"})
         if request.method == "POST":
             return web.json_response({})

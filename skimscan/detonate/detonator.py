@@ -71,7 +71,8 @@ class DetonationOptions:
     executable: str | None = None
 
     def fingerprint(self) -> str:
-        return (f"pages={self.max_pages};clock={self.clock.jump_ms}/{self.clock.run_ms};"
+        return (f"pages={self.max_pages};clock={self.clock.jump_ms}/{self.clock.run_ms}"
+                f"/{self.clock.hops};"
                 f"synth={int(self.synthesise)};wait={self.wait:g}")
 
 

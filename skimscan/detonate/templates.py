@@ -25,6 +25,11 @@ from skimscan.errors import ConfigError
 SAMPLE_MARKER = "<!--SKIMSCAN:SAMPLE-->"
 HOSTED_FIELD_PAGE = "hosted-field.html"
 JQUERY = "jquery-3.7.1.min.js"
+#: jQuery 1.x's API on top of JQUERY (`.size()`, `.live()`, `$.browser` …), loaded after it
+JQUERY_LEGACY = "jquery-legacy.js"
+PROTOTYPE = "prototype-1.7.3.js"  # Magento 1's framework, on its templates
+#: the libraries the templates load from /static/: the checkout's own code, never the file's
+ASSETS = (JQUERY, JQUERY_LEGACY, PROTOTYPE)
 
 
 @dataclass(frozen=True)

