@@ -1131,9 +1131,12 @@ class _Capture:
         page time, so a form shown a little after the press is there to be typed into."""
         await asyncio.sleep(0.4)
         if self.clock is not None and self.context is not None:
+            started = time.time()
             with contextlib.suppress(TimeoutError, PlaywrightError):
                 await self._race(self.context.clock.run_for(BETWEEN_PASSES_MS), 5.0,
                                  "running the page clock")
+            self._clock_jumps.append((f"of {_span(BETWEEN_PASSES_MS)} after a press of pay",
+                                      started, time.time()))
         await asyncio.sleep(0.2)
 
     async def _storage_snapshot(self) -> list[InstrumentEvent]:
