@@ -320,6 +320,9 @@ class PageCapture:
     typed_fields: tuple[str, ...] = ()
     #: wall-clock time the shopper came back (the card was in storage after pay), or None
     revisited_at: float | None = None
+    #: what the capture could not do (a main thread that never yields, a shopper out of time,
+    #: a card that would not type): a page with any of these is never reported clean
+    incomplete: tuple[str, ...] = ()
 
 
 # --- the canary card (capture types it, analyze looks for it). Added for issue 4. -------------

@@ -222,6 +222,11 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
     headers = {k: v for k, v in ((k.lower(), v) for k, v in capture.response_headers.items())
                if k in SECURITY_HEADERS}
     verdict = report.verdict if report.verdict is Verdict.ERROR else page_verdict(findings)
+    error = report.error
+    if capture.incomplete and verdict is Verdict.CLEAN:
+        # nothing was found, but the examination a clean verdict rests on did not happen
+        verdict = Verdict.ERROR
+        error = "the page could not be exercised: " + "; ".join(capture.incomplete)
     scripts = _runtime_verdicts(report.scripts, findings)
     if site.scripts or site.pages:  # a policy applies: say which scripts it authorises
         scripts = tuple(_authorize(s, site) for s in scripts)
@@ -229,7 +234,8 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
     summary = page_summary(capture)
     if capture.canary is not None:
         summary.update(interaction_summary(capture, urls))
-    return replace(report, verdict=verdict, findings=tuple(sort_findings(findings)),
+    return replace(report, verdict=verdict, error=error,
+                   findings=tuple(sort_findings(findings)),
                    requests=requests, headers=headers, page=summary, notes=notes,
                    target=capture.url, scripts=scripts, screenshot_png=capture.screenshot_png)
 

@@ -528,6 +528,8 @@ class _Capture:
         self.interaction: list[str] = []
         self.card_boxes: list[dict[str, Any]] = []
         self.typed_fields: tuple[str, ...] = ()
+        #: what the capture could not do that a clean verdict would rest on
+        self.incomplete: list[str] = []
         self.route_bodies: dict[tuple[str, str], bytes] = {}  # (method, URL) -> body
         self._routed = False
         self._held_note = False
@@ -631,9 +633,14 @@ class _Capture:
             await self._advance_clock("before the shopper")
             budget = INTERACT_BUDGET + steps_budget(self.steps)
             try:
-                await self._race(self._interact(), budget, "interacting with the page")
+                if self.unresponsive:  # every step would only wait out its own timeout
+                    self.recorder.note("the page did not respond; the shopper was not run")
+                else:
+                    await self._race(self._interact(), budget, "interacting with the page")
             except TimeoutError:
                 self.recorder.note(f"the simulated shopper did not finish within {budget:g}s")
+                self.incomplete.append(f"the simulated shopper did not finish within "
+                                       f"{budget:g}s")
             await self._advance_clock("after the shopper")
             await self._leave()
             await self._come_back()
@@ -696,6 +703,10 @@ class _Capture:
             card_field_boxes=tuple(self.card_boxes),
             typed_fields=self.typed_fields,
             revisited_at=self.revisited_at,
+            incomplete=tuple(dict.fromkeys(
+                (*(["the page's main thread did not respond (a script that never yields): "
+                    "its scripts could not all be seen nor the shopper run"]
+                   if self.unresponsive and self.shop else []), *self.incomplete))),
         )
         return fold_repeated_scripts(capture) if self.revisited_at is not None else capture
 
@@ -950,7 +961,8 @@ class _Capture:
     async def _advance_clock(self, when: str) -> None:
         """With `clock`: jump the page's time forward (delayed code runs), bounded in real
         time; the jump is recorded in the interaction log."""
-        if self.clock is None or self.context is None or self.clock.span(when) <= 0:
+        if (self.clock is None or self.context is None or self.clock.span(when) <= 0
+                or self.unresponsive):
             return
         started, span = time.time(), self.clock.span(when)
         try:
@@ -959,6 +971,8 @@ class _Capture:
         except (TimeoutError, PlaywrightError) as exc:
             self.recorder.note(f"the page clock could not be advanced {when}: "
                                f"{_first_line(exc) or 'timed out'}")
+            if isinstance(exc, TimeoutError):
+                self.unresponsive = True  # the clock runs on the page's main thread
             return
         self._clock_jumps.append((when, started, time.time()))
         self.interaction.append(f"advanced the page clock by {_span(span)} {when}")
@@ -992,7 +1006,8 @@ class _Capture:
         back as the shopper would — to the page the held submission was going to (same site,
         GET), else this page again — with storage kept and the quarantine still on, and watch
         that visit too (its sends of the stored card are the exfiltration)."""
-        if self.stored is None or self.leave is not None or self.page is None:
+        if (self.stored is None or self.leave is not None or self.page is None
+                or self.unresponsive):
             return
         kept = sorted({f"{e.detail.get('store')} {e.detail.get('key', '')!r}"
                        for e in await self._storage_snapshot()
@@ -1113,7 +1128,10 @@ class _Capture:
             typing_delay=self.s.options.typing_delay,
             pause=self._between_passes,
         )
-        plan = await shopper.run(self.tree, self.selectors)
+        try:
+            plan = await shopper.run(self.tree, self.selectors)
+        finally:
+            self.incomplete.extend(shopper.problems)
         self.card_boxes = plan.card_boxes()
         self.typed_fields = tuple(dict.fromkeys(shopper.typed))
         if not plan.has_card:

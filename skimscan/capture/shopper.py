@@ -41,6 +41,7 @@ BILLING_KINDS = ("first_name", "last_name", "name", "email", "phone", "address",
                  "postcode", "country")
 ACTION_TIMEOUT = 1500  # ms, per Playwright action
 MAX_PASSES = 3  # type-and-pay rounds: the form, then forms shown after pay was pressed
+MAX_FRAMES = 40  # frames described per look for the card form (main frame first)
 
 _AUTOCOMPLETE = {
     "cc-number": "pan", "cc-exp": "expiry", "cc-exp-month": "exp_month",
@@ -557,8 +558,10 @@ async def frame_targets(tree: CdpTree) -> list[tuple[CdpSession, dict[str, Any]]
 
 
 async def discover(tree: CdpTree, world: str, selectors: Sequence[str] = ()) -> list[FrameForm]:
-    """Fields and buttons of every frame of the page (main frame first)."""
-    targets = await frame_targets(tree)
+    """Fields and buttons of the page's frames: the main frame first, then at most
+    MAX_FRAMES - 1 others in document order (a page of a thousand frames must not keep the
+    shopper from the card form of the first)."""
+    targets = (await frame_targets(tree))[:MAX_FRAMES]
     expression = f"({_discover_source()})({json.dumps(list(selectors))})"
     described = await asyncio.gather(
         *(isolated_eval(s, str(f.get("id")), world, expression) for s, f in targets)
@@ -665,9 +668,22 @@ class Shopper:
     pause: Callable[[], Awaitable[None]] | None = None
     done: list[str] = field(default_factory=list)
     typed: list[str] = field(default_factory=list)  # selectors of the card fields typed into
+    #: why the page could not be shopped as a shopper would (the main frame did not answer, a
+    #: card field refused the card): the scan must not call such a page clean
+    problems: list[str] = field(default_factory=list)
+    _failed: list[str] = field(default_factory=list)  # card numbers that would not type
 
     async def run(self, tree: CdpTree, selectors: Sequence[str] = (),
                   policy_kinds: Sequence[str] = ()) -> Plan:
+        """`_shop`, then: a card number that would not type anywhere is a problem (one that
+        typed on a later pass, into the field swapped in for it, is not)."""
+        plan = await self._shop(tree, selectors, policy_kinds)
+        if self._failed and "pan" not in self.done:
+            self.problems.append(self._failed[0])
+        return plan
+
+    async def _shop(self, tree: CdpTree, selectors: Sequence[str],
+                    policy_kinds: Sequence[str]) -> Plan:
         """Shop the page: choose the card payment method if the card form waits behind it,
         type, press pay; then look again, up to MAX_PASSES times, for card fields that are
         empty now (a form injected, revealed or swapped in by then, or shown when pay was
@@ -680,6 +696,11 @@ class Shopper:
                              pressed=pressed or set())
 
         plan = await plan_now()
+        if not any(f.main for f in plan.frames):
+            self.problems.append("the page's main frame did not answer when its card form was "
+                                 "looked for (a script that never yields?)")
+            self.log("the main frame could not be described; nothing was typed")
+            return plan
         if not plan.has_card and await self._choose_card_method(plan):
             plan = await plan_now()
         if not plan.has_card and plan.pay is None:
@@ -792,6 +813,8 @@ class Shopper:
             self.log(f"typed {what} into {where}")
         except PlaywrightError as exc:
             self.log(f"could not type {what} into {where}: {_first_line(exc)}")
+            if fill.kind == "pan":
+                self._failed.append(f"{what} could not be typed into {where}")
 
     async def _press(self, frame: Frame, form: FrameForm, button: ButtonInfo) -> None:
         loc = frame.locator(f"css={button.path}").first

@@ -169,3 +169,24 @@ async def test_tls_quarantine_and_process_gone(shop: Shop) -> None:
         assert not [r for r in cap.requests if r.quarantined and r.host != ga[0].host]
         assert len(shop.received("www.google-analytics.com")) == before
     assert browser_mod.find_instance_pids(instance) == []
+
+
+async def test_a_page_that_never_yields_or_hides_its_form_behind_frames_is_not_clean(
+    shop: Shop,
+) -> None:
+    """Issue 13, item 5: a main thread that never yields, or a thousand frames in front of the
+    card form, is `error` with the reason — never `clean` (the unit tests in
+    tests/hostile/test_false_clean.py pin the verdict rule; this pins the capture's side)."""
+    from skimscan.pipeline import Engine, EngineOptions
+    from skimscan.scanner import Scanner, ScanOptions
+
+    options = ScanOptions(host_map=HostMap.parse(shop.map_host_specs(), confine=True),
+                          ignore_https_errors=True, wait=0.5, timeout=8, concurrency=2)
+    async with Scanner(options, Engine(EngineOptions(use_disk_cache=False, jobs=1))) as scanner:
+        busy, frames = await asyncio.gather(scanner.scan(shop.url("/hostile/busy-loop")),
+                                            scanner.scan(shop.url("/hostile/iframes.html")))
+    for report in (busy, frames):
+        assert report.verdict.value in ("error", "suspicious"), (report.verdict, report.notes)
+        if report.verdict.value == "error":
+            assert report.error and "could not be exercised" in report.error
+    assert busy.error and "did not respond" in busy.error
