@@ -97,6 +97,9 @@ class ScanOptions:
     #: the same seed types the same canary card on the same URL (`canary_for`): a scan's cards
     #: can then be looked for in the shop's own server logs; None: a fresh card every time
     canary_seed: int | None = None
+    #: connect to non-public addresses a page names (loopback, private ranges, link-local):
+    #: refused by default, except the page's own address and what `host_map` maps
+    allow_private: bool = False
 
 
 def _site_policy(options: ScanOptions, url: str) -> SitePolicy:
@@ -785,7 +788,8 @@ class Scanner:
 
             self._session = BrowserSession(CaptureOptions(
                 host_map=self.options.host_map,
-                ignore_https_errors=self.options.ignore_https_errors))
+                ignore_https_errors=self.options.ignore_https_errors,
+                allow_private=self.options.allow_private))
             await self._session.start()
         return self
 
@@ -801,7 +805,8 @@ class Scanner:
             from skimscan.capture.static import fetch_static
 
             return await fetch_static(url, timeout=o.timeout, host_map=o.host_map,
-                                      ignore_https_errors=o.ignore_https_errors)
+                                      ignore_https_errors=o.ignore_https_errors,
+                                      allow_private=o.allow_private)
         if self._session is None:
             raise SkimscanError("Scanner is not started (use `async with Scanner(...)`)")
         site = _site_policy(o, url)

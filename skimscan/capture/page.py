@@ -150,6 +150,9 @@ class CaptureOptions:
     #: `--ignore-https-errors` for the whole browser (service workers included), not only for
     #: each context
     ignore_https_errors: bool = False
+    #: `--allow-private`: pages may make the browser connect to non-public addresses (else only
+    #: the page's own, and what the host map maps)
+    allow_private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,7 +572,7 @@ class _Capture:
         self.proxy = EgressProxy(
             s.options.host_map, self._egress_decision, self._egress_holds, s.egress.context,
             verify_upstream=not (self.ignore_https_errors or s.options.ignore_https_errors),
-            private_ok=lambda host, port: (host, port) == own,
+            private_ok=lambda host, port: s.options.allow_private or (host, port) == own,
             max_body_bytes=s.options.max_body_bytes,
         )
         await self.proxy.start()
