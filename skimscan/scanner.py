@@ -41,6 +41,7 @@ from skimscan.analyze.analyzer import sort_findings
 from skimscan.analyze.canary import Match, find_canary
 from skimscan.analyze.card_forms import injected_card_forms
 from skimscan.analyze.libraries import blame, libraries_in
+from skimscan.analyze.redact import redact_text, redact_value
 from skimscan.capture.hostmap import HostMap
 from skimscan.capture.quarantine import Trust, site_of
 from skimscan.capture.steps import Step, load_steps, parse_steps
@@ -237,6 +238,14 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
     summary = page_summary(capture)
     if capture.canary is not None:
         summary.update(interaction_summary(capture, urls))
+    if capture.canary is not None:  # the typed card, in any encoding, never reported
+        canary = capture.canary
+        requests = tuple(replace(r, url=redact_url(r.url, canary)) for r in requests)
+        findings = [replace(f, message=redact_text(f.message, canary),
+                            evidence=redact_value(dict(f.evidence), canary))
+                    for f in findings]
+        notes = tuple(redact_text(n, canary) for n in notes)
+        summary = redact_value(summary, canary)
     return replace(report, verdict=verdict, error=error,
                    findings=tuple(sort_findings(findings)),
                    requests=requests, headers=headers, page=summary, notes=notes,

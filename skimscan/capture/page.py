@@ -102,6 +102,10 @@ GRACE = 12.0
 INTERACT_BUDGET = 20.0
 #: late stages let through the quarantine per page, each once
 MAX_LATE_STAGES = 3
+#: what the screenshot paints over: every field a shopper types into
+_TEXT_FIELDS = ("input:not([type=hidden]):not([type=submit]):not([type=button])"
+                ":not([type=checkbox]):not([type=radio]):not([type=image]), textarea")
+MASKED_FRAMES = 40
 #: page time run after each hop of a clock jump (the timers a hop made due, and their sends)
 HOP_RUN_MS = 250
 #: page time run between the shopper's passes (a form shown seconds after pay is pressed)
@@ -828,10 +832,14 @@ class _Capture:
         return snaps
 
     async def _screenshot(self) -> bytes | None:
+        """The page as the shopper left it, every text field painted over in every frame
+        (the canary card and billing details typed there never reach the report)."""
         assert self.page is not None
+        fields = [frame.locator(_TEXT_FIELDS) for frame in self.page.frames[:MASKED_FRAMES]]
         try:
             return await asyncio.wait_for(
-                self.page.screenshot(full_page=True, timeout=8000, animations="disabled"), 10.0
+                self.page.screenshot(full_page=True, timeout=8000, animations="disabled",
+                                     mask=fields, mask_color="#6b7280"), 10.0
             )
         except (TimeoutError, PlaywrightError) as exc:
             self.recorder.note(f"no screenshot: {_first_line(exc) or 'timed out'}")

@@ -11,14 +11,39 @@ import json
 import re
 from typing import Any
 
-from skimscan.models import Finding, Report, RequestRecord, ScriptReport, TargetReport, Verdict
+from skimscan.models import (
+    Finding,
+    Report,
+    RequestRecord,
+    ScriptReport,
+    TargetReport,
+    Verdict,
+    luhn_valid,
+)
 
 SCHEMA = "skimscan/report/v1"
 _PAN = re.compile(r"(?<!\d)(\d{6})\d{3,9}(\d{4})(?!\d)")
 
 
+#: a card number written in groups ("4111 1111 1111 1111", "4111-1111-…"): 13-19 digits with
+#: single spaces or dashes between them
+_GROUPED = re.compile(r"(?<![\d-])\d{2,6}(?:[ -]\d{2,6}){2,5}(?![\d-])")
+
+
+def _mask_grouped(m: re.Match[str]) -> str:
+    text = m[0]
+    digits = [i for i, c in enumerate(text) if c.isdigit()]
+    number = "".join(text[i] for i in digits)
+    if not 13 <= len(number) <= 19 or not luhn_valid(number):
+        return text  # dates, phone numbers, version strings: not a card
+    hidden = set(digits[6:-4])
+    return "".join("*" if i in hidden else c for i, c in enumerate(text))
+
+
 def mask(text: str) -> str:
-    """Keep the first 6 and last 4 digits of anything that looks like a card number."""
+    """Keep the first 6 and last 4 digits of anything that looks like a card number: a run
+    of 13-19 digits, or a Luhn-valid number written in groups. The length is kept."""
+    text = _GROUPED.sub(_mask_grouped, text)
     return _PAN.sub(lambda m: f"{m.group(1)}{'*' * (len(m.group(0)) - 10)}{m.group(2)}", text)
 
 

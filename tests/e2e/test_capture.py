@@ -202,3 +202,54 @@ async def test_checkout_pages_capture_the_skimmer(
         loaded = script_at(cap, entry["exfil_script"])
         loader = script_at(cap, entry["loader_script"])
         assert loaded.kind is ScriptKind.DYNAMIC and loader.id in loaded.initiator
+
+
+def png_pixel(png: bytes, x: int, y: int) -> tuple[int, ...]:
+    """One pixel of an 8-bit, non-interlaced RGB/RGBA PNG (what Chromium writes)."""
+    import struct
+    import zlib
+
+    pos, data, width = 8, b"", 0
+    channels = 4
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        chunk = png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width = struct.unpack(">I", chunk[:4])[0]
+            channels = {2: 3, 6: 4}[chunk[9]]
+        elif kind == b"IDAT":
+            data += chunk
+        pos += 12 + length
+    raw, stride = zlib.decompress(data), width * channels
+    previous = bytearray(stride)
+    for row in range(y + 1):
+        line = raw[row * (stride + 1):(row + 1) * (stride + 1)]
+        kind, cur = line[0], bytearray(line[1:])
+        for i in range(stride):
+            left = cur[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                cur[i] = (cur[i] + left) & 255
+            elif kind == 2:
+                cur[i] = (cur[i] + up) & 255
+            elif kind == 3:
+                cur[i] = (cur[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                best = min((abs(p - left), 0, left), (abs(p - up), 1, up),
+                           (abs(p - corner), 2, corner))[2]
+                cur[i] = (cur[i] + best) & 255
+        previous = cur
+    return tuple(previous[x * channels:(x + 1) * channels][:3])
+
+
+async def test_the_screenshot_paints_over_what_the_shopper_typed(
+    session: BrowserSession, shop: Shop
+) -> None:
+    """Issue 13, item 4: the typed canary is not in the report's screenshot."""
+    cap = await session.capture(shop.url("/checkout/clean-direct"), timeout=15, wait=0.5,
+                                ignore_https_errors=True, shop=True)
+    assert cap.screenshot_png and cap.card_field_boxes
+    for box in cap.card_field_boxes:
+        x, y = int(box["x"] + box["width"] / 2), int(box["y"] + box["height"] / 2)
+        assert png_pixel(cap.screenshot_png, x, y) == (0x6B, 0x72, 0x80), box
