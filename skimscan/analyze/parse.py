@@ -23,6 +23,10 @@ from typing import Any, TypeVar
 
 import esprima
 
+from skimscan.analyze import linear_scan
+
+linear_scan.install()  # long string literals in linear time (see linear_scan.py)
+
 T = TypeVar("T")
 
 #: Stack for deep-recursion threads. Only touched pages are committed, so this costs little.
