@@ -3,12 +3,14 @@ and two processes writing to one database at once."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 
 import pytest
@@ -76,7 +78,7 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
         assert store.targets() == [URL]
         store.record_alert(channel="webhook", destination="https://h/…", ok=True, attempts=1,
                            http_status=200, error=None, scan_ids=[1], changes=1)
-        assert store.alerts()[0]["ok"] == 1  # the table migration 2 added
+        assert store.alerts()[0].ok  # the table migration 2 added
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -122,6 +124,68 @@ def test_incomplete_scans_do_not_move_the_inventory(tmp_path: Path) -> None:
         assert [r.scan_id for r in rows] == [first, first]
         assert all(r.script.sha256.startswith("a") for r in rows)
         assert store.latest_scan(URL).id == first  # type: ignore[union-attr]
+
+
+def test_the_outbox_row_is_written_with_the_scan_or_not_at_all(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "inv.db") as store:
+        scan_id = store.begin_scan(URL, "0.1.0", "rules-1")
+        change = NewChange("new-host", "drop.test", None, "unknown", "", "f1", True)
+        with pytest.raises(sqlite3.IntegrityError):  # the write fails half-way ...
+            store.finish_scan(scan_id, Snapshot(URL, snapshot().scripts * 2), status="complete",
+                              changes=[change], enqueue=True)
+        assert store.queued_alerts() == []  # ... and nothing of it is queued
+        store.finish_scan(scan_id, snapshot(), status="complete", changes=[change],
+                          enqueue=True)
+        [queued] = store.queued_alerts(targets=[URL])
+        assert (queued.scan_id, queued.state, [c.subject for c in queued.changes]) == (
+            scan_id, "pending", ["drop.test"])
+        assert store.queued_alerts(targets=["https://other.test/"]) == []
+        alert = store.record_alert(channel="webhook", destination="https://h/…", ok=False,
+                                   attempts=4, http_status=503, error="HTTP 503",
+                                   scan_ids=[scan_id], changes=1)
+        store.settle_alerts([scan_id], state="failed", alert_id=alert)
+        assert [c.delivery for c in store.changes()] == ["failed"]
+        assert [q.attempts for q in store.queued_alerts()] == [1]
+        store.settle_alerts([scan_id], state="delivered", alert_id=alert)
+        store.settle_alerts([scan_id], state="failed", alert_id=alert)  # settled: it stays
+        assert [c.delivery for c in store.changes()] == ["delivered"]
+        assert store.queued_alerts() == []
+        with pytest.raises(ValueError, match="state"):
+            store.settle_alerts([scan_id], state="pending")
+
+
+def test_originals_are_content_addressed_and_checked_when_read(tmp_path: Path) -> None:
+    db = tmp_path / "inv.db"
+    texts = [b"var a = 1;\r\n", "// \u00fc\n".encode()]
+    shas = [hashlib.sha256(t).hexdigest() for t in texts]
+    with Store.open(db) as store:
+        for _ in range(2):  # the same versions again: stored once
+            scan_id = store.begin_scan(URL, "0.1.0", "rules-1")
+            store.finish_scan(scan_id, snapshot(), status="incomplete", originals=texts)
+        assert store.missing_originals([*shas, "f" * 64]) == {"f" * 64}
+        assert [store.original(s).data for s in shas] == texts  # type: ignore[union-attr]
+        assert store.original("f" * 64) is None
+        with pytest.raises(ConfigError, match="prefix of at least 8"):
+            store.original("abc")
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM originals").fetchone()[0] == 2
+    con.execute("UPDATE originals SET data = ? WHERE sha256 = ?",
+                (zlib.compress(b"var a = 2;\r\n"), shas[0]))
+    con.commit()
+    con.close()
+    with Store.open(db) as store, pytest.raises(ConfigError, match="damaged"):
+        store.original(shas[0])
+
+
+def test_opening_for_reading_never_creates(tmp_path: Path) -> None:
+    missing = tmp_path / "sub" / "typo.db"
+    with pytest.raises(ConfigError, match="no such skimscan database"):
+        Store.open(missing, create=False)
+    assert not missing.parent.exists()
+    with Store.open(missing):
+        pass
+    with Store.open(missing, create=False) as store:
+        assert store.version == SCHEMA_VERSION
 
 
 def test_baseline_only_from_complete_scans(tmp_path: Path) -> None:

@@ -210,7 +210,7 @@ async def test_the_schedule_survives_a_crashing_page(tmp_path: Path, engine: Eng
     with Store.open(options.db) as store:
         assert [s.status for s in store.scans(target=BOOM)] == ["incomplete"] * 3
         assert [s.status for s in store.scans(target=OK)] == ["complete"] * 3
-        assert [a["ok"] for a in store.alerts()] == [1]
+        assert [a.ok for a in store.alerts()] == [True]
     [body] = received  # one webhook: round 2's change; round 3 is unchanged
     payload = json.loads(body)
     assert [p["target"] for p in payload["pages"]] == [OK]
@@ -275,3 +275,31 @@ async def test_first_scan_findings(tmp_path: Path, engine: Engine) -> None:
         assert first.blocking == 1 and not first.baselined and len(first.alerts) == 1
         again = await monitor.check(FOUND, auto_baseline=True)
         assert again.alerts == () and len(again.changes) == 1 and store.baseline(FOUND) is None
+
+
+async def test_rounds_without_a_webhook_raise_only_their_own_alerts(
+        tmp_path: Path, engine: Engine, hook: tuple[str, list[bytes]]) -> None:
+    """A round without a webhook raises its alerts by exit status (`no-webhook`, never sent
+    later); it leaves an earlier undelivered alert queued for the next round that has one."""
+    url, received = hook
+    site: dict[str, str] = {}
+    db = str(tmp_path / "n.db")
+
+    async def round_(webhook: WebhookConfig | None) -> int:
+        options = WatchOptions(pages=(OK,), db=db, once=True, webhook=webhook)
+        return await watch(options, ScanOptions(), lambda: engine, log=lambda line: None,
+                           scanner_factory=lambda o, e: FakeScanner(o, e, site))
+
+    assert await round_(None) == 0
+    site["app"] = "var a = 1; init(a); beacon(a);"
+    assert await round_(None) == 1
+    down = WebhookConfig("http://127.0.0.1:9/", attempts=1, timeout=2)
+    assert await round_(down) == 0  # raised already (exit status): not sent later
+    site["app"] = "var a = 1; init(a); beacon(a, 2);"
+    assert await round_(down) == 1  # a new change, and the webhook is down
+    assert await round_(None) == 0  # nothing new; the undelivered alert stays queued
+    assert await round_(WebhookConfig(url)) == 1 and len(received) == 1
+    with Store.open(db) as store:
+        assert [(c.scan_id, c.delivery) for c in store.changes() if c.alerted] == [
+            (2, "no-webhook"), (4, "delivered")]
+    assert [p["scan_id"] for p in json.loads(received[0])["pages"]] == [4]

@@ -9,7 +9,9 @@ body bytes>` lets the receiver check that the alert is genuine; the body carries
 Invariants: delivery is bounded (a fixed number of attempts with capped exponential backoff, a
 timeout per attempt) and never raises for a network problem — the outcome is a `Delivery` the
 caller records; 4xx answers other than 408/425/429 are not retried (the request is wrong, not
-the moment); the secret is never logged or put in the body.
+the moment); the secret is never logged or put in the body. What was not delivered stays in the
+store's outbox and is sent again with the next round (`watch.py`): a page's alert may arrive
+more than once (its `scan_id` and `detected_at` say which detection it is), never not at all.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class PageAlert:
     status: str  # complete / incomplete
     changes: tuple[Change, ...] = ()
     error: str | None = None
+    detected_at: str | None = None  # when the scan started (UTC): an alert sent late says so
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ def build_payload(pages: Sequence[PageAlert], *, sent_at: str | None = None) -> 
                     "incomplete": sum(1 for p in pages if p.status != "complete")},
         "pages": [{
             "target": p.target, "scan_id": p.scan_id, "status": p.status, "error": p.error,
+            "detected_at": p.detected_at,
             "changes": [{"kind": c.kind.value, "subject": c.subject, "before": c.before,
                          "after": c.after, "detail": c.detail, "fingerprint": c.fingerprint}
                         for c in p.changes],
@@ -105,8 +109,9 @@ def build_payload(pages: Sequence[PageAlert], *, sent_at: str | None = None) -> 
 def alert_text(pages: Sequence[PageAlert]) -> str:
     """Slack mrkdwn: a headline, one bullet per change, a short diff for changed scripts."""
     changes = sum(len(p.changes) for p in pages)
-    broken = [p for p in pages if p.status != "complete"]
-    head = f"*skimscan*: {changes} change(s) on {len([p for p in pages if p.changes])} page(s)"
+    broken = {p.target for p in pages if p.status != "complete"}
+    head = f"*skimscan*: {changes} change(s) on {len({p.target for p in pages if p.changes})} " \
+           "page(s)"
     if broken:
         head += f", {len(broken)} page(s) could not be scanned"
     lines = [head]

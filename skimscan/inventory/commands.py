@@ -10,17 +10,22 @@ Every option also reads `SKIMSCAN_<OPTION>`: `SKIMSCAN_DB` (default `skimscan.db
 folder), `SKIMSCAN_POLICY`, `SKIMSCAN_MAP_HOST` (comma-separated), `SKIMSCAN_WEBHOOK`, and the
 webhook secret only from `SKIMSCAN_WEBHOOK_SECRET` (never a flag: flags end up in shell
 history and process lists). Results go to stdout (or `-o FILE`), progress to stderr.
+
+Commands that only read the record (`inventory`, `history`, `diff`, `baseline --latest`) never
+create a database, and a page they are asked about must be in it: wrong input is exit 2 with a
+message naming the file or page, never an empty report that looks like evidence.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -79,8 +84,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("-o", "--output", default=None, help="write to FILE")
     p.add_argument("--policy", default=env("policy"),
                    help="judge authorisation with this policy (default: as at scan time)")
-    p.add_argument("--propose", action="store_true",
-                   help="print SRI attributes and a CSP for the approved state instead")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--propose", action="store_true",
+                      help="print SRI attributes and a CSP for the approved state instead")
+    mode.add_argument("--original", metavar="SHA256",
+                      help="write the exact text the browser ran of this script version (its "
+                           "sha256, or a unique prefix of 8+ digits) to -o FILE or a pipe")
     _add_db(p)
     p.set_defaults(func=cmd_inventory)
 
@@ -172,6 +181,7 @@ def _check_urls(urls: list[str]) -> None:
 
 async def _check_all(args: argparse.Namespace, store: Store, urls: list[str],
                      **kw: Any) -> list[Any]:
+    """Scans a person asked for: recorded, compared, never alerted (only `watch` alerts)."""
     from skimscan.inventory.monitor import Monitor
 
     options = scan_options(args, _policy(args))
@@ -180,8 +190,22 @@ async def _check_all(args: argparse.Namespace, store: Store, urls: list[str],
     results = []
     async with monitor:
         for url in urls:
-            results.append(await monitor.check(url, **kw))
+            results.append(await monitor.check(url, alerting=False, **kw))
     return results
+
+
+def _require_recorded(store: Store, urls: Sequence[str], db: str) -> None:
+    """Pages named on the command line must be in the record: a typo is an error, not an
+    empty inventory or history."""
+    known = store.targets()
+    for url in urls:
+        if url in known:
+            continue
+        close = difflib.get_close_matches(url, known, n=1, cutoff=0.8)
+        hint = (f"; did you mean {close[0]}?" if close else
+                f"; it records {len(known)} page(s), e.g. {known[0]}" if known else
+                "; it records no page yet")
+        raise ConfigError(f"no page {url} in {db}{hint}")
 
 
 # --- baseline --------------------------------------------------------------------------------
@@ -189,7 +213,7 @@ async def _check_all(args: argparse.Namespace, store: Store, urls: list[str],
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     _check_urls(args.urls)
-    with Store.open(args.db) as store:
+    with Store.open(args.db, create=not args.latest) as store:
         if args.latest:
             for url in args.urls:
                 scan = store.latest_scan(url)
@@ -227,7 +251,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from skimscan.inventory.monitor import PageResult, exit_code
 
     _check_urls(args.urls)
-    with Store.open(args.db) as store:
+    with Store.open(args.db, create=False) as store:
         for url in args.urls:
             if store.baseline(url) is None:
                 raise ConfigError(f"no baseline for {url} in {args.db}; approve one first: "
@@ -297,7 +321,10 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     from skimscan.inventory.proposals import propose
 
     policy = _policy(args)
-    with Store.open(args.db) as store:
+    with Store.open(args.db, create=False) as store:
+        if args.original:
+            return _write_original(store, args)
+        _require_recorded(store, args.urls, args.db)
         targets = args.urls or store.targets()
         if args.propose:
             out = []
@@ -305,10 +332,14 @@ def cmd_inventory(args: argparse.Namespace) -> int:
                 base = store.baseline(url)
                 scan_id = base.scan_id if base else (s.id if (s := store.latest_scan(url))
                                                      else None)
+                if scan_id is None and args.urls:
+                    raise ConfigError(f"no complete scan of {url} in {args.db} to propose from")
                 if scan_id is None:
                     continue
                 snap = store.snapshot(scan_id)
                 out.append(propose(snap, store.contents(s.sha256 for s in snap.scripts)))
+            if not out:
+                raise ConfigError(f"no complete scan in {args.db} to propose from")
             fmt = "json" if args.format == "json" else "md"
             text = render_proposals(out, fmt)
             emit(text if fmt == "json" else printable_lines(text), args.output)
@@ -320,6 +351,25 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         _say(f"{len(records)} script(s) on {len({r.target for r in records})} page(s)"
              + (f", {unapproved} not approved" if policy is not None or unapproved else ""))
         return EXIT_OK
+
+
+def _write_original(store: Store, args: argparse.Namespace) -> int:
+    """The exact text of one script version, as evidence: to a file or a pipe, never raw to a
+    terminal (scanned bytes must not drive it)."""
+    original = store.original(args.original)
+    if original is None:
+        raise ConfigError(f"no original text of {args.original} in {args.db} (versions first "
+                          "seen before skimscan kept originals have only their normalised form)")
+    if args.output and args.output != "-":
+        Path(args.output).write_bytes(original.data)
+    elif sys.stdout.isatty():
+        raise ConfigError("--original writes a script's exact bytes: give -o FILE or a pipe, "
+                          "not a terminal")
+    else:
+        sys.stdout.buffer.write(original.data)
+        sys.stdout.flush()
+    _say(f"{len(original.data)} byte(s) of script version {original.sha256}")
+    return EXIT_OK
 
 
 def parse_when(text: str | None, *, end: bool = False) -> str | None:
@@ -341,14 +391,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     from skimscan.inventory.export import render_history
 
     since, until = parse_when(args.since), parse_when(args.until, end=True)
-    with Store.open(args.db) as store:
+    with Store.open(args.db, create=False) as store:
+        _require_recorded(store, args.urls, args.db)
         targets = args.urls or [None]
         scans = [s for t in targets for s in store.scans(target=t, since=since, until=until)]
         changes = [c for t in targets
                    for c in store.changes(target=t, since=since, until=until)]
+        ids = {s.id for s in scans} | {c.scan_id for c in changes}
+        deliveries = [a for a in store.alerts(since=since, until=until)
+                      if not args.urls or ids & set(a.scan_ids)]
         text = render_history(sorted(scans, key=lambda s: s.id),
                               sorted(changes, key=lambda c: c.id), args.format,
-                              since=since, until=until, generated_at=now_utc())
+                              since=since, until=until, generated_at=now_utc(),
+                              deliveries=deliveries)
         emit(text if args.format == "json" else printable_lines(text), args.output)
     return EXIT_OK
 

@@ -15,7 +15,10 @@ stored normalised code of the scripts involved). It reports, in a total order:
   the baseline did not have.
 
 Invariants: no I/O; the same inputs always give the same list; every change has a fingerprint
-(stable across scans) so an unchanged situation is alerted once, not on every scan.
+(stable across scans) so an unchanged situation is alerted once, not on every scan. Normalised
+forms written by another normaliser version (a baseline recorded before an upgrade) are
+re-normalised before they are compared or diffed — the stored form is valid JavaScript, and
+renaming is insensitive to the names it carries — so an upgrade is not a change.
 """
 
 from __future__ import annotations
@@ -23,12 +26,19 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from skimscan.inventory.normalize import code_diff, is_url_key, similarity
+from skimscan.inventory.normalize import (
+    NORMALIZER_VERSION,
+    code_diff,
+    is_url_key,
+    normalize_code,
+    similarity,
+)
 from skimscan.inventory.store import Content, ScriptState, Snapshot
 from skimscan.models import Severity
+from skimscan.report.json_report import mask
 
 #: inline-like scripts (no URL of their own) at least this alike are the same script, edited
 SIMILAR_ENOUGH = 0.5
@@ -62,6 +72,13 @@ class Change:
     after: str | None = None
     detail: str = ""
 
+    def __post_init__(self) -> None:
+        # what a change says reaches the store, the terminal and the webhook: never a card
+        for name in ("subject", "before", "after", "detail"):
+            value = getattr(self, name)
+            if value:
+                object.__setattr__(self, name, mask(value))
+
     @property
     def fingerprint(self) -> str:
         text = "\x1f".join((self.kind.value, self.target, self.subject, self.before or "",
@@ -94,11 +111,35 @@ def diff_snapshots(baseline: Snapshot, current: Snapshot, contents: Mapping[str,
                    min_severity: Severity = Severity.LOW) -> list[Change]:
     """Changes from `baseline` to `current` (see the module docstring), in a total order."""
     target = current.target
+    contents = comparable(contents, (*baseline.scripts, *current.scripts))
     changes = [*_script_changes(target, baseline, current, contents),
                *_host_changes(target, baseline, current),
                *_header_changes(target, baseline, current),
                *finding_changes(target, baseline, current, min_severity)]
     return sorted(changes, key=lambda c: (c.kind.order, c.subject, c.after or ""))
+
+
+def comparable(contents: Mapping[str, Content],
+               scripts: Iterable[ScriptState]) -> Mapping[str, Content]:
+    """`contents` with the forms of an older normaliser re-normalised, when the scripts compared
+    were not all normalised by the same version (otherwise as they are: nothing to redo)."""
+    involved = [contents[s.sha256] for s in scripts if s.sha256 in contents]
+    if len({c.normalizer for c in involved}) < 2:
+        return contents
+    out = dict(contents)
+    for c in involved:
+        if c.normalizer != NORMALIZER_VERSION and c.parsed:
+            norm = normalize_code(c.normalized)
+            if norm.parsed:
+                out[c.sha256] = replace(c, ast_hash=norm.ast_hash, normalized=norm.code,
+                                        normalizer=NORMALIZER_VERSION)
+    return out
+
+
+def _code(s: ScriptState, contents: Mapping[str, Content]) -> str:
+    """The normalised-code hash to compare: the content's (re-normalised when needed)."""
+    content = contents.get(s.sha256)
+    return content.ast_hash if content is not None else s.ast_hash
 
 
 def _script_changes(target: str, baseline: Snapshot, current: Snapshot,
@@ -108,18 +149,21 @@ def _script_changes(target: str, baseline: Snapshot, current: Snapshot,
     out: list[Change] = []
     for key in sorted(before.keys() & after.keys()):
         b, a = before[key], after[key]
-        if b.ast_hash != a.ast_hash and b.ast_hash and a.ast_hash:
+        if _code(b, contents) != _code(a, contents) and b.ast_hash and a.ast_hash:
             out.append(_changed(target, key, b, a, contents))
     removed = [before[k] for k in sorted(before.keys() - after.keys())]
     added = [after[k] for k in sorted(after.keys() - before.keys())]
     # The same code under another URL: one `moved-script`, not a removal and an addition.
     for a in list(added):
-        b_match = next((b for b in removed if a.ast_hash and b.ast_hash == a.ast_hash), None)
+        b_match = next((b for b in removed
+                        if a.ast_hash and _code(b, contents) == _code(a, contents)), None)
         if b_match is not None:
             removed.remove(b_match)
             added.remove(a)
-            out.append(Change(ChangeKind.MOVED_SCRIPT, target, a.key, b_match.url or b_match.key,
-                              a.url or a.key, "the same normalised code, loaded from elsewhere"))
+            if not _same_place(a, b_match):  # else: one inline script keyed by two versions
+                out.append(Change(ChangeKind.MOVED_SCRIPT, target, a.key,
+                                  b_match.url or b_match.key, a.url or a.key,
+                                  "the same normalised code, loaded from elsewhere"))
     # Scripts without a URL are identified by their code: an edited one is paired by likeness.
     for a in list(added):
         if is_url_key(a.key):
@@ -145,6 +189,12 @@ def _script_changes(target: str, baseline: Snapshot, current: Snapshot,
 
 def _where(key: str) -> str:
     return key.rsplit("#", 1)[0]
+
+
+def _same_place(a: ScriptState, b: ScriptState) -> bool:
+    """Two scripts without a URL, of one kind in one frame: keyed apart only by code hash."""
+    return (not is_url_key(a.key) and not is_url_key(b.key) and a.kind == b.kind
+            and _where(a.key) == _where(b.key))
 
 
 def _describe(s: ScriptState) -> str:

@@ -20,7 +20,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from skimscan.inventory.proposals import Proposals
-from skimscan.inventory.store import ChangeRow, Content, InventoryRow, ScanRow, Snapshot
+from skimscan.inventory.store import (
+    AlertRow,
+    ChangeRow,
+    Content,
+    InventoryRow,
+    ScanRow,
+    Snapshot,
+)
 from skimscan.policy.policy import Policy
 
 INVENTORY_SCHEMA = "skimscan/inventory/v1"
@@ -110,26 +117,22 @@ def _short(r: InventoryRecord, column: str) -> str:
 
 
 def render_history(scans: Sequence[ScanRow], changes: Sequence[ChangeRow], fmt: str, *,
-                   since: str | None, until: str | None, generated_at: str) -> str:
+                   since: str | None, until: str | None, generated_at: str,
+                   deliveries: Sequence[AlertRow] = ()) -> str:
+    """Scans, changes (each alerted one with its delivery: pending, failed, delivered,
+    no-webhook or unknown) and every webhook delivery, as recorded — never as intended."""
     if fmt == "json":
         return _json({"schema": HISTORY_SCHEMA, "generated_at": generated_at,
                       "since": since, "until": until,
                       "scans": [asdict(s) for s in scans],
-                      "changes": [asdict(c) for c in changes]})
+                      "changes": [asdict(c) for c in changes],
+                      "deliveries": [asdict(a) for a in deliveries]})
     scan_cols = ["id", "target", "started_at", "finished_at", "status", "verdict",
                  "tool_version", "rules_version", "baseline_id", "error"]
     change_cols = ["id", "scan_id", "target", "created_at", "kind", "subject", "before", "after",
-                   "alerted", "fingerprint"]
+                   "alerted", "delivery", "fingerprint"]
     if fmt == "csv":
-        header = ["record", "id", "scan_id", "target", "time", "status", "verdict", "kind",
-                  "subject", "before", "after", "alerted", "tool_version", "rules_version",
-                  "error"]
-        rows: list[list[Any]] = [
-            ["scan", s.id, s.id, s.target, s.started_at, s.status, s.verdict, "", "", "", "",
-             "", s.tool_version, s.rules_version, s.error] for s in scans]
-        rows += [["change", c.id, c.scan_id, c.target, c.created_at, "", "", c.kind, c.subject,
-                  c.before, c.after, int(c.alerted), "", "", ""] for c in changes]
-        return _csv(header, rows)
+        return _history_csv(scans, changes, deliveries)
     period = f"{since or 'the beginning'} to {until or 'now'}"
     lines = ["# Monitoring history (PCI DSS 11.6.1)", "",
              f"Generated {generated_at}; scans started from {period} (UTC).", "",
@@ -137,6 +140,12 @@ def render_history(scans: Sequence[ScanRow], changes: Sequence[ChangeRow], fmt: 
     lines += _md_table(scan_cols, [[getattr(s, c) for c in scan_cols] for s in scans])
     lines += ["", f"## Changes ({len(changes)})", ""]
     lines += _md_table(change_cols, [[getattr(c, k) for k in change_cols] for c in changes])
+    lines += ["", f"## Alert deliveries ({len(deliveries)})", ""]
+    lines += _md_table(["id", "created_at", "destination", "outcome", "attempts", "http_status",
+                        "error", "scan_ids"],
+                       [[a.id, a.created_at, a.destination, _outcome(a), a.attempts,
+                         a.http_status, a.error, " ".join(map(str, a.scan_ids))]
+                        for a in deliveries])
     details = [c for c in changes if c.detail]
     if details:
         lines += ["", "## Change details", ""]
@@ -144,6 +153,28 @@ def render_history(scans: Sequence[ScanRow], changes: Sequence[ChangeRow], fmt: 
             lines += [f"### {c.kind} {c.subject} (scan {c.scan_id}, {c.created_at})", "",
                       "```diff" if c.kind == "changed-script" else "```", c.detail, "```", ""]
     return "\n".join(lines) + "\n"
+
+
+def _outcome(a: AlertRow) -> str:
+    return "delivered" if a.ok else "failed"
+
+
+def _history_csv(scans: Sequence[ScanRow], changes: Sequence[ChangeRow],
+                 deliveries: Sequence[AlertRow]) -> str:
+    """One table: `scan`, `change` and `alert` records (new columns only ever at the end)."""
+    header = ["record", "id", "scan_id", "target", "time", "status", "verdict", "kind",
+              "subject", "before", "after", "alerted", "tool_version", "rules_version",
+              "error", "delivery"]
+    rows: list[list[Any]] = [
+        ["scan", s.id, s.id, s.target, s.started_at, s.status, s.verdict, "", "", "", "",
+         "", s.tool_version, s.rules_version, s.error, ""] for s in scans]
+    rows += [["change", c.id, c.scan_id, c.target, c.created_at, "", "", c.kind, c.subject,
+              c.before, c.after, int(c.alerted), "", "", "", c.delivery] for c in changes]
+    rows += [["alert", a.id, " ".join(map(str, a.scan_ids)), a.destination, a.created_at,
+              _outcome(a), "", "", "", "", "", "", "", "",
+              " ".join(x for x in (f"HTTP {a.http_status}" if a.http_status else "",
+                                   a.error or "") if x), _outcome(a)] for a in deliveries]
+    return _csv(header, rows)
 
 
 def render_proposals(proposals: Sequence[Proposals], fmt: str) -> str:

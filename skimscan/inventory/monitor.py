@@ -8,9 +8,14 @@ the baseline, and record it all in the store.
    code in memory just long enough to normalise it (normalisation is cached by sha256 in the
    store: a script body is parsed once, ever);
 3. the snapshot (scripts by identity, destinations, security headers, findings) is compared
-   with the target's baseline; changes already alerted for the previous scan (same baseline)
-   are not alerted again;
-4. the snapshot, new contents, changes and final status are written in one transaction.
+   with the target's baseline; changes already alerted for the previous alerting scan (same
+   baseline) are not alerted again;
+4. the snapshot, new contents, the original text of scripts not kept yet, changes, final status
+   and — when the scan raises an alert — its outbox row are written in one transaction.
+
+Only `watch` scans raise alerts (`alerting=True`); a scan a person asked for (`diff`, `baseline`,
+`policy init`) alerts nobody, so it is not what the watcher's alerts are de-duplicated against:
+running `diff` between two rounds does not swallow the next round's alert.
 
 Invariants: a page that cannot be scanned is recorded `incomplete` with the reason and never
 compared (an outage is not a change); an unexpected error in one page is contained here and
@@ -29,7 +34,7 @@ from urllib.parse import urlsplit
 
 from skimscan import __version__
 from skimscan.inventory.diff import Change, diff_snapshots, finding_changes
-from skimscan.inventory.normalize import normalize_code, script_key
+from skimscan.inventory.normalize import NORMALIZER_VERSION, normalize_code, script_key
 from skimscan.inventory.proposals import origin_of
 from skimscan.inventory.store import (
     Baseline,
@@ -159,8 +164,21 @@ async def normalize_contents(report: TargetReport, codes: Mapping[str, str],
         data = code.encode("utf-8", "surrogatepass")
         norm = await asyncio.to_thread(normalize_code, code)
         out[s.sha256] = Content(s.sha256, norm.ast_hash, norm.parsed, len(data), norm.code,
-                                sri_hashes(data))
+                                sri_hashes(data), NORMALIZER_VERSION)
     return out
+
+
+def new_originals(report: TargetReport, codes: Mapping[str, str], store: Store) -> list[bytes]:
+    """The text of each script version the store does not keep yet, as the UTF-8 bytes whose
+    sha256 the report names (a QSA asks what was served, not only its normalised form)."""
+    texts: dict[str, bytes] = {}
+    for s in report.scripts:
+        if s.sha256 and s.id in codes and s.sha256 not in texts:
+            data = codes[s.id].encode("utf-8", "surrogatepass")
+            if hashlib.sha256(data).hexdigest() == s.sha256:
+                texts[s.sha256] = data
+    missing = store.missing_originals(texts)
+    return [data for sha, data in sorted(texts.items()) if sha in missing]
 
 
 class Monitor:
@@ -184,32 +202,34 @@ class Monitor:
         await self.scanner.__aexit__(exc_type, exc, tb)
 
     async def check(self, url: str, *, auto_baseline: bool = False,
-                    approved_by: str = "skimscan watch (first complete scan)") -> PageResult:
-        """Scan `url`, compare with its baseline, record everything; never raises for the page."""
+                    approved_by: str = "skimscan watch (first complete scan)",
+                    alerting: bool = True) -> PageResult:
+        """Scan `url`, compare with its baseline, record everything; never raises for the page.
+        `alerting=False` for a scan a person asked for: nothing is alerted or queued."""
         store = self.store
         previous = store.latest_scan(url, status=None)
-        scan_id = store.begin_scan(url, __version__, self.rules_version)
+        was_complete = previous is not None and previous.status == "complete"
+        scan_id = store.begin_scan(url, __version__, self.rules_version, alerting=alerting)
         try:
-            return await self._check(url, scan_id, previous is not None
-                                     and previous.status == "complete",
-                                     auto_baseline, approved_by)
+            return await self._check(url, scan_id, was_complete and alerting, auto_baseline,
+                                     approved_by, alerting)
         except asyncio.CancelledError:
             store.fail_scan(scan_id, "the scan was interrupted")
             raise
         except Exception as exc:  # one page's failure is recorded; the schedule goes on
             error = f"scan failed: {type(exc).__name__}: {exc}"
-            store.fail_scan(scan_id, error)
+            store.fail_scan(scan_id, error, enqueue=was_complete and alerting)
             return PageResult(url, scan_id, "incomplete", None, error,
                               baseline=store.baseline(url),
-                              newly_incomplete=previous is not None
-                              and previous.status == "complete")
+                              newly_incomplete=was_complete and alerting)
 
     async def _check(self, url: str, scan_id: int, was_complete: bool, auto_baseline: bool,
-                     approved_by: str) -> PageResult:
+                     approved_by: str, alerting: bool) -> PageResult:
         store = self.store
         report, codes = await self.scanner.scan_with_code(url)
         known = store.contents(s.sha256 for s in report.scripts)
         new_contents = await normalize_contents(report, codes, known)
+        originals = new_originals(report, codes, store)
         contents = {**known, **new_contents}
         snapshot = build_snapshot(report, contents)
         blocking = sum(1 for f in report.findings if f.suppressed is None and f.is_blocking)
@@ -218,7 +238,8 @@ class Monitor:
         if not complete:
             error = report.error or "the page could not be scanned"
             store.finish_scan(scan_id, snapshot, status="incomplete", verdict=report.verdict.value,
-                              error=error, contents=new_contents.values())
+                              error=error, contents=new_contents.values(), originals=originals,
+                              enqueue=was_complete)
             return PageResult(url, scan_id, "incomplete", report.verdict.value, error,
                               baseline=baseline, blocking=blocking,
                               newly_incomplete=was_complete)
@@ -229,16 +250,14 @@ class Monitor:
                                      min_severity=self.min_severity)
         else:
             changes = finding_changes(url, None, snapshot, self.min_severity)
-        prev = store.latest_scan(url, before=scan_id)
-        already: set[str] = set()
-        if prev is not None and prev.baseline_id == (baseline.id if baseline else None):
-            already = {c.fingerprint for c in store.changes(scan_id=prev.id)}
-        alerts = tuple(c for c in changes if c.fingerprint not in already)
+        alerts = self._new(url, scan_id, baseline, changes) if alerting else ()
+        raised = {c.fingerprint for c in alerts}
         rows = [NewChange(c.kind.value, c.subject, c.before, c.after, c.detail, c.fingerprint,
-                          c.fingerprint not in already) for c in changes]
+                          c.fingerprint in raised) for c in changes]
         store.finish_scan(scan_id, snapshot, status="complete", verdict=report.verdict.value,
                           contents=new_contents.values(), changes=rows,
-                          baseline_id=baseline.id if baseline else None)
+                          baseline_id=baseline.id if baseline else None, originals=originals,
+                          enqueue=bool(alerts))
         baselined = False
         # A first scan without blocking findings becomes the baseline (its lesser findings are
         # alerted once, above); a page with blocking findings waits for a person.
@@ -248,6 +267,15 @@ class Monitor:
             baselined = True
         return PageResult(url, scan_id, "complete", report.verdict.value, None, tuple(changes),
                           alerts, baseline, baselined, blocking)
+
+    def _new(self, url: str, scan_id: int, baseline: Baseline | None,
+             changes: Sequence[Change]) -> tuple[Change, ...]:
+        """The changes not already alerted for the previous alerting scan (same baseline)."""
+        prev = self.store.latest_scan(url, before=scan_id, alerting=True)
+        already: set[str] = set()
+        if prev is not None and prev.baseline_id == (baseline.id if baseline else None):
+            already = {c.fingerprint for c in self.store.changes(scan_id=prev.id)}
+        return tuple(c for c in changes if c.fingerprint not in already)
 
 
 def exit_code(results: Sequence[PageResult], *, alerts_only: bool) -> int:

@@ -9,11 +9,23 @@ is identified by:
   without a URL of their own (inline, handlers, eval) are keyed `kind@frame#code-hash`.
 - `normalize_code`: the code re-printed from its ESTree, one statement per line, so that
   whitespace, comments, quote style and minifier renames vanish: every declared binding is
-  renamed to a positional name (`v<depth>_<index>`, scope by scope, in declaration order) while
-  globals, property names, strings, numbers and structure are kept. A few rewrites that
-  minifiers make without changing behaviour are undone (`!0`→`true`, `void 0`→`undefined`,
-  `a&&b()`→`if (a) b()`, `a(),b()`→two statements, `var a,b`→two declarations, `x["y"]`→`x.y`,
-  `"s"==typeof x`→`typeof x=="s"`, single-statement blocks). `ast_hash` is the sha256 of it.
+  renamed to a positional name while globals, property names, strings, numbers and structure
+  are kept. A few rewrites that minifiers make without changing behaviour are undone
+  (`!0`→`true`, `void 0`→`undefined`, `a&&b()`→`if (a) b()`, `a(),b()`→two statements,
+  `var a,b`→two declarations, `x["y"]`→`x.y`, `"s"==typeof x`→`typeof x=="s"`,
+  single-statement blocks). `ast_hash` is the sha256 of it.
+
+Positional names are local to their scope, so that code added elsewhere renames nothing: a
+binding is `v<f>_<i>` (or `v<f>b<k>_<i>` in a block scope), where `f` counts the functions
+enclosing it (the script itself is 1), `k` the binding block scopes between it and its function,
+and `i` its rank among its own scope's bindings in the order the printed code first uses them.
+Neither depends on a sibling scope nor on whether an enclosing scope declares anything — an
+appended skimmer with one top-level `var` leaves every function's names as they were, so its
+diff is the skimmer. (Top-level bindings are ranked in the order the whole script first uses
+them: code inserted *before* other top-level code renumbers the top-level names used after it,
+never a function's own locals.) Labels are named per function the same way. `NORMALIZER_VERSION`
+says which scheme produced a stored form, so forms of two versions are never compared as
+they are (see `diff.py`).
 
 Invariants: pure functions, no I/O; captured code is only parsed and printed, never run; a
 script that cannot be parsed falls back to a whitespace-insensitive text form (`parsed=False`)
@@ -26,10 +38,12 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from skimscan.analyze.parse import ParseLimits, parse, run_deep
 from skimscan.analyze.printer import Printer
+from skimscan.report.json_report import mask
 
 #: Query parameters that only defeat caches; dropped whatever their value.
 CACHE_BUST_PARAMS = frozenset({
@@ -114,11 +128,67 @@ def is_url_key(key: str) -> bool:
 # --- normalised code -------------------------------------------------------------------------
 
 
+#: The naming scheme of `normalize_code`. 1: names numbered by the depth of scopes that declare
+#: something (an appended top-level `var` renumbered every local); 2: scope-local names (above).
+NORMALIZER_VERSION = 2
+
+
+class _ScopeLocalNames(Printer):
+    """The shared printer, with names that depend only on a binding's own scope (module doc).
+
+    The printer's own renaming numbers scopes by how many enclosing scopes declare something, so
+    one `var` added at the top level shifted every name below it; here a scope is identified by
+    its own position in the nesting of functions and binding blocks.
+    """
+
+    def __init__(self, tree: Any) -> None:
+        super().__init__(tree, rename=True)
+        self._names: dict[tuple[int, str], str] = {}
+        self._counts: dict[tuple[int, str], int] = {}
+        self._tags: dict[int, str] = {}
+
+    def name(self, name: str) -> str:
+        scope: Any = self.scope
+        while scope is not None and name not in scope.bindings:
+            scope = scope.parent
+        if scope is None:
+            return name  # a global: kept as written
+        return self._numbered(scope, name, "v")
+
+    def label(self, name: str) -> str:
+        return self._numbered(self.scope.var_scope(), "label:" + name, "L")
+
+    def _numbered(self, scope: Any, name: str, prefix: str) -> str:
+        key = (id(scope), name)
+        found = self._names.get(key)
+        if found is None:
+            rank = self._counts.get((id(scope), prefix), 0)
+            self._counts[(id(scope), prefix)] = rank + 1
+            found = self._names[key] = f"{prefix}{self._place(scope)}_{rank}"
+        return found
+
+    def _place(self, scope: Any) -> str:
+        """`<f>` or `<f>b<k>` (module doc): unique along every chain of visible scopes,
+        because `f` grows at each function and `k` at each block that declares something."""
+        tag = self._tags.get(id(scope))
+        if tag is None:
+            blocks, node = 0, scope
+            while node is not None and not node.function:
+                blocks += 1 if node.bindings else 0
+                node = node.parent
+            functions = 0
+            while node is not None:
+                functions += 1 if node.function else 0
+                node = node.parent
+            tag = self._tags[id(scope)] = f"{functions}" + (f"b{blocks}" if blocks else "")
+        return tag
+
+
 @dataclass(frozen=True, slots=True)
 class NormalizedScript:
     """The normalised form of one script's code."""
 
-    code: str  # one statement per line; the input to `ast_hash` and to diffs
+    code: str  # one statement per line; the input to `ast_hash` and to diffs (re-parsable)
     ast_hash: str  # sha256 hex of `code` (of the text fallback when not parsed)
     parsed: bool  # False: the code could not be parsed and `code` is a text fallback
     error: str | None = None
@@ -132,7 +202,7 @@ def normalize_code(code: str, limits: ParseLimits | None = None) -> NormalizedSc
         if result.tree is None:
             return _fallback(code, result.error)
         try:
-            printed = Printer(result.tree, rename=True).program()
+            printed = _ScopeLocalNames(result.tree).program()
         except RecursionError:
             return _fallback(code, "nested too deeply to normalise")
         return NormalizedScript(printed, _sha256(printed), True)
@@ -153,8 +223,9 @@ def _sha256(text: str) -> str:
 def code_diff(before: str, after: str, *, context: int = 2, limit: int = 200,
               labels: tuple[str, str] = ("baseline", "current")) -> str:
     """A unified diff of two normalised codes, at most `limit` lines (then a count of the rest)."""
-    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), labels[0],
-                                      labels[1], n=context, lineterm=""))
+    lines = [mask(line) for line in difflib.unified_diff(
+        before.splitlines(), after.splitlines(), labels[0], labels[1], n=context,
+        lineterm="")]  # what a person, a store row or a webhook reads: never a card number
     if len(lines) > limit:
         rest = len(lines) - limit
         lines = [*lines[:limit], f"… {rest} more diff line(s)"]

@@ -11,13 +11,20 @@ Invariants:
   `complete` or `incomplete`, in a single transaction. A process killed half-way leaves the
   previous state intact; its `running` row is turned into `incomplete` by the next `open` (same
   host, process gone) — a broken scan never looks clean.
-- Only this module touches the database. Script code is stored only in normalised form
-  (compressed), never request bodies.
+- Only this module touches the database. Script code is stored in normalised form (for diffs)
+  and as the original text the browser ran (evidence), both compressed; the original once per
+  distinct sha256, keyed by the sha256 of its own bytes, checked again when read back. Never
+  request bodies.
+- Alerts go through an outbox: the scan that raises an alert writes its outbox row in the same
+  transaction as its results, and the row stays `pending`/`failed` until a webhook accepts it,
+  so an alert is delivered at least once, whatever fails in between.
+- Opening for reading (`create=False`) never creates a database: a mistyped `--db` is an error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -102,8 +109,52 @@ CREATE TABLE alerts (
   http_status INTEGER, error TEXT, scan_ids TEXT NOT NULL, changes INTEGER NOT NULL);
 """
 
-#: MIGRATIONS[i] upgrades schema version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+CREATE TABLE originals (
+  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);
+ALTER TABLE contents ADD COLUMN normalizer INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE scans ADD COLUMN alerting INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE outbox (
+  scan_id INTEGER PRIMARY KEY REFERENCES scans(id), created_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'failed', 'delivered', 'no-webhook', 'unknown')),
+  attempts INTEGER NOT NULL DEFAULT 0, alert_id INTEGER REFERENCES alerts(id), settled_at TEXT);
+CREATE INDEX outbox_by_state ON outbox(state, scan_id);
+"""
+
+#: Outbox states. `pending`: raised, not yet sent; `failed`: the last delivery failed (sent again
+#: by the next round); `delivered`: a webhook accepted it; `no-webhook`: raised by a round without
+#: a webhook (exit status and log only); `unknown`: raised before skimscan kept an outbox, and no
+#: delivery of it is on record.
+OUTBOX_STATES = ("pending", "failed", "delivered", "no-webhook", "unknown")
+QUEUED = ("pending", "failed")
+
+
+def _migrate_v3(db: sqlite3.Connection) -> None:
+    """Originals, the normaliser version of each content, which scans raise alerts, and the
+    outbox — filled from the deliveries already on record, so history stays truthful."""
+    for statement in _statements(_V3):
+        db.execute(statement)
+    sent: dict[int, list[tuple[int, bool, str]]] = {}
+    for alert_id, ok, created, scan_ids in db.execute(
+            "SELECT id, ok, created_at, scan_ids FROM alerts ORDER BY id"):
+        for scan_id in json.loads(scan_ids or "[]"):
+            sent.setdefault(int(scan_id), []).append((int(alert_id), bool(ok), str(created)))
+    raised = {int(r[0]) for r in db.execute("SELECT DISTINCT scan_id FROM changes WHERE alerted")}
+    times = dict(db.execute("SELECT id, COALESCE(finished_at, started_at) FROM scans"))
+    for scan_id in sorted((raised | sent.keys()) & times.keys()):
+        tries = sent.get(scan_id, [])
+        state = ("delivered" if any(ok for _, ok, _ in tries) else "failed" if tries
+                 else "unknown")
+        last = tries[-1] if tries else None
+        db.execute("INSERT INTO outbox (scan_id, created_at, state, attempts, alert_id, "
+                   "settled_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   (scan_id, times[scan_id], state, len(tries), last[0] if last else None,
+                    last[2] if last else None))
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+#: MIGRATIONS[i] upgrades schema version i to i + 1: SQL, or a function for what SQL cannot do.
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _migrate_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -187,6 +238,17 @@ class Content:
     size: int
     normalized: str = field(repr=False)
     sri: Mapping[str, str] = field(default_factory=dict)  # SRI digests of the raw bytes
+    #: which naming scheme produced `normalized` (normalize.NORMALIZER_VERSION; 1 before it
+    #: was recorded): forms of two schemes are re-normalised before they are compared
+    normalizer: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A script version as the browser ran it: its text, UTF-8, whose sha256 is `sha256`."""
+
+    sha256: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +291,39 @@ class ChangeRow:
     fingerprint: str
     alerted: bool
     created_at: str
+    #: for an alerted change, its alert's outbox state (OUTBOX_STATES); "" when not alerted
+    delivery: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedAlert:
+    """What one scan raised and no webhook has accepted yet: its alerted changes, or that the
+    page stopped being scannable."""
+
+    scan_id: int
+    target: str
+    started_at: str
+    status: str  # of the scan: complete / incomplete
+    error: str | None
+    state: str  # pending / failed
+    attempts: int
+    changes: tuple[ChangeRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """One delivery attempt of an alert (a webhook POST, with its retries), as recorded."""
+
+    id: int
+    created_at: str
+    channel: str
+    destination: str
+    ok: bool
+    attempts: int
+    http_status: int | None
+    error: str | None
+    scan_ids: tuple[int, ...]
+    changes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,13 +381,25 @@ class Store:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] = DEFAULT_DB, *,
-             busy_timeout: float = BUSY_TIMEOUT_S) -> Store:
-        """Open (creating if needed) and migrate; recover scans whose process died."""
+             busy_timeout: float = BUSY_TIMEOUT_S, create: bool = True) -> Store:
+        """Open and migrate; recover scans whose process died.
+
+        `create=False` is for the commands that only read the record (history, inventory, diff):
+        a file that does not exist is an error naming it, never a new empty database whose
+        empty report would look like evidence.
+        """
         text = str(path)
-        if text != ":memory:":
+        memory = text == ":memory:"
+        if not memory and not create and not Path(text).is_file():
+            raise ConfigError(f"{text}: no such skimscan database; check --db (or SKIMSCAN_DB) "
+                              "— `skimscan baseline` and `skimscan watch` create one")
+        if not memory and create:
             Path(text).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        # Read-only opening goes through `mode=rw`, so SQLite itself will not create the file.
+        where = text if create or memory else Path(text).resolve().as_uri() + "?mode=rw"
         try:
-            db = sqlite3.connect(text, timeout=busy_timeout, isolation_level=None)
+            db = sqlite3.connect(where, timeout=busy_timeout, isolation_level=None,
+                                 uri=where != text)
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the database {text}: {exc}") from None
         store = cls(db, text)
@@ -351,8 +458,12 @@ class Store:
                 current = int(db.execute("PRAGMA user_version").fetchone()[0])
                 if current >= target:
                     break
-                for statement in _statements(MIGRATIONS[current]):
-                    db.execute(statement)
+                migration = MIGRATIONS[current]
+                if isinstance(migration, str):
+                    for statement in _statements(migration):
+                        db.execute(statement)
+                else:
+                    migration(db)
                 db.execute(f"PRAGMA user_version = {current + 1}")
 
     def recover(self) -> int:
@@ -384,24 +495,31 @@ class Store:
         cur = db.execute("INSERT INTO targets (url, created_at) VALUES (?, ?)", (url, now_utc()))
         return int(cur.lastrowid or 0)
 
-    def begin_scan(self, target: str, tool_version: str, rules_version: str) -> int:
-        """Record a scan as `running` (committed at once) and return its id."""
+    def begin_scan(self, target: str, tool_version: str, rules_version: str, *,
+                   alerting: bool = True) -> int:
+        """Record a scan as `running` (committed at once) and return its id. `alerting`: the
+        scan raises alerts (watch); a scan for a person (diff, baseline) does not, and is not
+        what later alerts are de-duplicated against."""
         with self.transaction() as db:
             target_id = self._target_id(db, target)
             cur = db.execute(
                 "INSERT INTO scans (target_id, started_at, status, tool_version, rules_version, "
-                "pid, hostname) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                (target_id, now_utc(), tool_version, rules_version, os.getpid(), self.hostname))
+                "pid, hostname, alerting) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                (target_id, now_utc(), tool_version, rules_version, os.getpid(), self.hostname,
+                 int(alerting)))
             return int(cur.lastrowid or 0)
 
     def finish_scan(self, scan_id: int, snapshot: Snapshot, *, status: str,
                     verdict: str | None = None, error: str | None = None,
                     contents: Iterable[Content] = (), changes: Sequence[NewChange] = (),
-                    baseline_id: int | None = None) -> None:
+                    baseline_id: int | None = None, originals: Iterable[bytes] = (),
+                    enqueue: bool = False) -> None:
         """Write everything a scan found and its final status, all or nothing.
 
         Only a complete scan moves the inventory (`scripts`, `hosts` first/last seen); an
-        incomplete one keeps what it saw as evidence, nothing more.
+        incomplete one keeps what it saw as evidence, nothing more. `originals`: script texts
+        (UTF-8 bytes) to keep as evidence. `enqueue`: the scan raised an alert — its outbox row
+        is written with the rest, so no failure later can lose it.
         """
         if status not in ("complete", "incomplete"):
             raise ValueError(f"finish_scan: status {status!r}")
@@ -416,6 +534,8 @@ class Store:
             now = now_utc()
             for c in contents:
                 self._insert_content(db, c)
+            for data in originals:
+                self._insert_original(db, data)
             for s in snapshot.scripts:
                 self._insert_script(db, scan_id, s)
                 if status == "complete":
@@ -456,23 +576,36 @@ class Store:
                 "UPDATE scans SET status = ?, finished_at = ?, verdict = ?, error = ?, "
                 "baseline_id = ? WHERE id = ?",
                 (status, now, verdict, error, baseline_id, scan_id))
+            if enqueue:
+                _enqueue(db, scan_id, now)
 
     def _insert_content(self, db: sqlite3.Connection, c: Content) -> None:
-        db.execute("INSERT OR IGNORE INTO contents VALUES (?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT OR IGNORE INTO contents (sha256, ast_hash, parsed, size, sri, "
+                   "normalized, normalizer) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (c.sha256, c.ast_hash, int(c.parsed), c.size,
                     json.dumps(dict(c.sri), sort_keys=True),
-                    zlib.compress(c.normalized.encode("utf-8", "surrogatepass"), 6)))
+                    zlib.compress(c.normalized.encode("utf-8", "surrogatepass"), 6),
+                    c.normalizer))
+
+    def _insert_original(self, db: sqlite3.Connection, data: bytes) -> None:
+        """Content-addressed: the key is computed here, so a version cannot be mislabelled."""
+        db.execute("INSERT OR IGNORE INTO originals (sha256, size, data) VALUES (?, ?, ?)",
+                   (hashlib.sha256(data).hexdigest(), len(data), zlib.compress(data, 9)))
 
     def _insert_script(self, db: sqlite3.Connection, scan_id: int, s: ScriptState) -> None:
         db.execute("INSERT INTO scan_scripts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (scan_id, s.key, s.url, s.kind, s.frame, s.sha256, s.ast_hash, s.host_class,
                     s.verdict, s.authorization, s.justification))
 
-    def fail_scan(self, scan_id: int, error: str) -> None:
-        """A scan that could not run at all: `incomplete`, with the reason."""
+    def fail_scan(self, scan_id: int, error: str, *, enqueue: bool = False) -> None:
+        """A scan that could not run at all: `incomplete`, with the reason (and, with `enqueue`,
+        an alert that the page stopped being scannable)."""
         with self.transaction() as db:
-            db.execute("UPDATE scans SET status = 'incomplete', finished_at = ?, error = ? "
-                       "WHERE id = ? AND status = 'running'", (now_utc(), error, scan_id))
+            now = now_utc()
+            cur = db.execute("UPDATE scans SET status = 'incomplete', finished_at = ?, error = ? "
+                             "WHERE id = ? AND status = 'running'", (now, error, scan_id))
+            if enqueue and cur.rowcount:
+                _enqueue(db, scan_id, now)
 
     # reading
     def scan(self, scan_id: int) -> ScanRow | None:
@@ -480,15 +613,14 @@ class Store:
         return _scan_row(row) if row else None
 
     def latest_scan(self, target: str, *, status: str | None = "complete",
-                    before: int | None = None) -> ScanRow | None:
+                    before: int | None = None, alerting: bool | None = None) -> ScanRow | None:
         sql = _SCAN_SELECT + " WHERE t.url = ?"
         params: list[Any] = [target]
-        if status is not None:
-            sql += " AND s.status = ?"
-            params.append(status)
-        if before is not None:
-            sql += " AND s.id < ?"
-            params.append(before)
+        for cond, value in (("s.status = ?", status), ("s.id < ?", before),
+                            ("s.alerting = ?", None if alerting is None else int(alerting))):
+            if value is not None:
+                sql += " AND " + cond
+                params.append(value)
         row = self._db.execute(sql + " ORDER BY s.id DESC LIMIT 1", params).fetchone()
         return _scan_row(row) if row else None
 
@@ -535,12 +667,49 @@ class Store:
             chunk = wanted[i:i + 500]
             marks = ",".join("?" * len(chunk))
             for r in self._db.execute(
-                    "SELECT sha256, ast_hash, parsed, size, normalized, sri FROM contents "
-                    f"WHERE sha256 IN ({marks})", chunk):
+                    "SELECT sha256, ast_hash, parsed, size, normalized, sri, normalizer "
+                    f"FROM contents WHERE sha256 IN ({marks})", chunk):
                 out[r[0]] = Content(r[0], r[1], bool(r[2]), int(r[3]),
                                     zlib.decompress(r[4]).decode("utf-8", "surrogatepass"),
-                                    json.loads(r[5]))
+                                    json.loads(r[5]), int(r[6]))
         return out
+
+    # originals (evidence: what the browser ran)
+    def missing_originals(self, sha256s: Iterable[str]) -> set[str]:
+        """The sha256s among these whose original text is not kept yet (so a scan compresses
+        and writes only what is new)."""
+        wanted = sorted({s for s in sha256s if s})
+        have: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            have.update(str(r[0]) for r in self._db.execute(
+                f"SELECT sha256 FROM originals WHERE sha256 IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return set(wanted) - have
+
+    def original(self, digest: str) -> Original | None:
+        """A script version's original text by its sha256, or a unique prefix of at least 8 hex
+        digits (as `diff` labels show). The bytes are checked against their sha256 on the way
+        out: evidence that no longer matches its name is an error, never returned."""
+        digest = digest.strip().lower()
+        if len(digest) < 8 or any(c not in "0123456789abcdef" for c in digest):
+            raise ConfigError(f"{digest!r} is not a sha256 (or a prefix of at least 8 hex digits)")
+        rows = self._db.execute(
+            "SELECT sha256, data FROM originals WHERE sha256 >= ? AND sha256 < ? "
+            "ORDER BY sha256 LIMIT 2", (digest, digest + "g")).fetchall()
+        if len(rows) > 1:
+            raise ConfigError(f"{digest} names more than one script version; give more digits")
+        if not rows:
+            return None
+        sha256, blob = str(rows[0][0]), bytes(rows[0][1])
+        try:
+            data = zlib.decompress(blob)
+        except zlib.error:
+            data = b""
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ConfigError(f"{self.path}: the kept original of {sha256} does not match its "
+                              "sha256; the database is damaged")
+        return Original(sha256, data)
 
     # baselines
     def set_baseline(self, target: str, scan_id: int, approved_by: str,
@@ -576,33 +745,73 @@ class Store:
     # changes and alerts
     def changes(self, *, scan_id: int | None = None, target: str | None = None,
                 since: str | None = None, until: str | None = None) -> list[ChangeRow]:
-        sql = ("SELECT c.id, c.scan_id, t.url, c.baseline_id, c.kind, c.subject, c.before, "
-               "c.after, c.detail, c.fingerprint, c.alerted, c.created_at FROM changes c "
-               "JOIN targets t ON t.id = c.target_id WHERE 1 = 1")
+        sql = _CHANGE_SELECT + " WHERE 1 = 1"
         params: list[Any] = []
         for cond, value in (("c.scan_id = ?", scan_id), ("t.url = ?", target),
                             ("c.created_at >= ?", since), ("c.created_at < ?", until)):
             if value is not None:
                 sql += " AND " + cond
                 params.append(value)
-        return [ChangeRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                          bool(r[10]), r[11])
-                for r in self._db.execute(sql + " ORDER BY c.id", params)]
+        return [_change_row(r) for r in self._db.execute(sql + " ORDER BY c.id", params)]
 
     def record_alert(self, *, channel: str, destination: str, ok: bool, attempts: int,
                      http_status: int | None, error: str | None, scan_ids: Sequence[int],
-                     changes: int) -> None:
+                     changes: int, settles: bool = False) -> int:
+        """Record one delivery (with its retries) and return its id. With `settles`, the
+        queued alerts of `scan_ids` take its outcome (`delivered` or `failed`) in the same
+        transaction, so the record of deliveries and the outbox never disagree."""
         with self.transaction() as db:
-            db.execute("INSERT INTO alerts (created_at, channel, destination, ok, attempts, "
-                       "http_status, error, scan_ids, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (now_utc(), channel, destination, int(ok), attempts, http_status, error,
-                        json.dumps(list(scan_ids)), changes))
+            cur = db.execute(
+                "INSERT INTO alerts (created_at, channel, destination, ok, attempts, "
+                "http_status, error, scan_ids, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now_utc(), channel, destination, int(ok), attempts, http_status, error,
+                 json.dumps(list(scan_ids)), changes))
+            alert_id = int(cur.lastrowid or 0)
+            if settles:
+                _settle(db, scan_ids, "delivered" if ok else "failed", alert_id)
+            return alert_id
 
-    def alerts(self) -> list[dict[str, Any]]:
-        cols = ("id", "created_at", "channel", "destination", "ok", "attempts", "http_status",
-                "error", "scan_ids", "changes")
-        return [dict(zip(cols, r, strict=True))
-                for r in self._db.execute(f"SELECT {', '.join(cols)} FROM alerts ORDER BY id")]
+    def alerts(self, *, since: str | None = None, until: str | None = None) -> list[AlertRow]:
+        """Deliveries, oldest first (`since`/`until` on their time, UTC)."""
+        sql, params = ("SELECT id, created_at, channel, destination, ok, attempts, http_status, "
+                       "error, scan_ids, changes FROM alerts WHERE 1 = 1"), []
+        for cond, value in (("created_at >= ?", since), ("created_at < ?", until)):
+            if value is not None:
+                sql += " AND " + cond
+                params.append(value)
+        return [AlertRow(int(r[0]), str(r[1]), str(r[2]), str(r[3]), bool(r[4]), int(r[5]),
+                         r[6], r[7], tuple(int(i) for i in json.loads(r[8] or "[]")), int(r[9]))
+                for r in self._db.execute(sql + " ORDER BY id", params)]
+
+    # the outbox
+    def queued_alerts(self, *, targets: Sequence[str] | None = None,
+                      scan_ids: Iterable[int] | None = None) -> list[QueuedAlert]:
+        """Alerts raised and not accepted by a webhook yet (`pending`, `failed`), oldest first."""
+        rows = self._db.execute(
+            "SELECT o.scan_id, t.url, s.started_at, s.status, s.error, o.state, o.attempts "
+            "FROM outbox o JOIN scans s ON s.id = o.scan_id JOIN targets t ON t.id = s.target_id "
+            f"WHERE o.state IN ({','.join('?' * len(QUEUED))}) ORDER BY o.scan_id",
+            QUEUED).fetchall()
+        wanted_targets = None if targets is None else set(targets)
+        wanted_scans = None if scan_ids is None else set(scan_ids)
+        out: list[QueuedAlert] = []
+        for r in rows:
+            if (wanted_targets is not None and r[1] not in wanted_targets) or \
+                    (wanted_scans is not None and r[0] not in wanted_scans):
+                continue
+            changes = tuple(c for c in self.changes(scan_id=int(r[0])) if c.alerted)
+            out.append(QueuedAlert(int(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4], str(r[5]),
+                                   int(r[6]), changes))
+        return out
+
+    def settle_alerts(self, scan_ids: Iterable[int], *, state: str,
+                      alert_id: int | None = None) -> None:
+        """The outcome for queued alerts: `delivered` or `failed` by delivery `alert_id` (one
+        more attempt each), or `no-webhook`. Settled rows (`delivered`) never go back."""
+        if state not in OUTBOX_STATES or state in ("pending", "unknown"):
+            raise ValueError(f"settle_alerts: state {state!r}")
+        with self.transaction() as db:
+            _settle(db, scan_ids, state, alert_id)
 
     # inventory
     def inventory(self, targets: Sequence[str] | None = None) -> list[InventoryRow]:
@@ -638,6 +847,35 @@ _SCAN_SELECT = (
     "s.rules_version, s.verdict, s.error, s.baseline_id FROM scans s "
     "JOIN targets t ON t.id = s.target_id"
 )
+
+
+_CHANGE_SELECT = (
+    "SELECT c.id, c.scan_id, t.url, c.baseline_id, c.kind, c.subject, c.before, c.after, "
+    "c.detail, c.fingerprint, c.alerted, c.created_at, "
+    "CASE WHEN c.alerted THEN COALESCE(o.state, 'unknown') ELSE '' END "
+    "FROM changes c JOIN targets t ON t.id = c.target_id "
+    "LEFT JOIN outbox o ON o.scan_id = c.scan_id"
+)
+
+
+def _change_row(r: Sequence[Any]) -> ChangeRow:
+    return ChangeRow(int(r[0]), int(r[1]), str(r[2]), r[3], str(r[4]), str(r[5]), r[6], r[7],
+                     str(r[8]), str(r[9]), bool(r[10]), str(r[11]), str(r[12]))
+
+
+def _settle(db: sqlite3.Connection, scan_ids: Iterable[int], state: str,
+            alert_id: int | None) -> None:
+    """Queued rows only: a delivered alert never goes back to failed."""
+    for scan_id in scan_ids:
+        db.execute("UPDATE outbox SET state = ?, attempts = attempts + ?, "
+                   "alert_id = COALESCE(?, alert_id), settled_at = ? "
+                   f"WHERE scan_id = ? AND state IN ({','.join('?' * len(QUEUED))})",
+                   (state, int(alert_id is not None), alert_id, now_utc(), scan_id, *QUEUED))
+
+
+def _enqueue(db: sqlite3.Connection, scan_id: int, now: str) -> None:
+    db.execute("INSERT OR IGNORE INTO outbox (scan_id, created_at, state) "
+               "VALUES (?, ?, 'pending')", (scan_id, now))
 
 
 def _scan_row(r: Sequence[Any]) -> ScanRow:

@@ -10,8 +10,12 @@ ranges, steps and month/day names; when both day fields are restricted a time ma
 Invariants: a round scans every page even when some fail (each failure is recorded as an
 incomplete scan, and the next round still comes); a round that cannot start at all (no browser)
 is reported and retried at the next time; one webhook per round, only when something changed
-since the previous scan or a page stopped being scannable; `--once` runs one round and exits
-0 (nothing new), 1 (alert raised) or 3 (a page could not be scanned).
+since the previous scan or a page stopped being scannable — or when an earlier alert of the
+watched pages is still in the store's outbox (its delivery failed, or the process ended before
+it was sent): alerts are delivered at least once. A round without a webhook raises its own
+alerts through its exit status and log only, and leaves earlier undelivered ones queued.
+`--once` runs one round and exits 0 (nothing new), 1 (alert raised, or an earlier one sent
+again) or 3 (a page could not be scanned).
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from urllib.parse import urlsplit
 
 from skimscan.errors import ConfigError, SkimscanError
 from skimscan.inventory.alert import PageAlert, WebhookConfig, build_payload, deliver
+from skimscan.inventory.diff import Change, ChangeKind
 from skimscan.inventory.monitor import CodeKeepingScanner, Monitor, PageResult, exit_code
-from skimscan.inventory.store import Store
+from skimscan.inventory.store import QueuedAlert, Store
 from skimscan.models import Severity
 from skimscan.pipeline import Engine
 from skimscan.report.terminal import printable
@@ -205,7 +210,7 @@ class WatchOptions:
 class RoundResult:
     started: datetime
     results: tuple[PageResult, ...]
-    alerted: bool
+    alerted: bool  # this round raised an alert: its own, or an undelivered one sent again
     delivery_ok: bool | None  # None: nothing to send, or no webhook
     error: str | None = None  # the round could not run (e.g. no browser)
 
@@ -213,7 +218,8 @@ class RoundResult:
     def exit_code(self) -> int:
         if self.error is not None:
             return 3
-        return exit_code(self.results, alerts_only=True)
+        code = exit_code(self.results, alerts_only=True)
+        return 1 if code == 0 and self.alerted else code
 
 
 Log = Callable[[str], None]
@@ -229,40 +235,73 @@ ScannerFactory = Callable[[ScanOptions, Engine], CodeKeepingScanner]
 async def run_round(options: WatchOptions, scan_options: ScanOptions,
                     engine_factory: Callable[[], Engine], *, log: Log = _stderr,
                     scanner_factory: ScannerFactory = CodeKeepingScanner) -> RoundResult:
-    """Scan every page once, record, and send one webhook if anything is new."""
+    """Scan every page once, record, and send one webhook with whatever is queued."""
     started = datetime.now().astimezone()
-    results: list[PageResult] = []
-    error: str | None = None
     with Store.open(options.db) as store:
-        try:
-            engine = engine_factory()
-            async with Monitor(store, engine=engine, min_severity=options.min_severity,
-                               scanner=scanner_factory(scan_options, engine)) as monitor:
-                for url in options.pages:
-                    result = await monitor.check(url, auto_baseline=options.auto_baseline)
-                    results.append(result)
-                    log(_describe(result))
-        except SkimscanError as exc:  # the round could not start: no browser, bad rules
-            error = str(exc)
-            log(f"round failed: {error}")
-        except Exception as exc:  # a bug must not end the schedule either
-            error = f"{type(exc).__name__}: {exc}"
-            log(f"round failed: {error}")
-        pages = [PageAlert(r.target, r.scan_id, r.status, r.alerts, r.error)
-                 for r in results if r.alerts or r.newly_incomplete]
-        delivery_ok: bool | None = None
-        if pages and options.webhook is not None:
-            delivery = await deliver(options.webhook, build_payload(pages))
-            delivery_ok = delivery.ok
-            store.record_alert(channel="webhook", destination=_redact(options.webhook.url),
-                               ok=delivery.ok, attempts=delivery.attempts,
-                               http_status=delivery.status, error=delivery.error,
-                               scan_ids=[p.scan_id for p in pages],
-                               changes=sum(len(p.changes) for p in pages))
-            log(f"webhook {'delivered' if delivery.ok else 'FAILED'} after "
-                f"{delivery.attempts} attempt(s)" + (f": {delivery.error}"
-                                                      if delivery.error else ""))
-    return RoundResult(started, tuple(results), bool(pages), delivery_ok, error)
+        results, error = await _scan_pages(store, options, scan_options, engine_factory,
+                                           log=log, scanner_factory=scanner_factory)
+        alerted, delivery_ok = await _raise_alerts(store, options, results, log)
+    return RoundResult(started, tuple(results), alerted, delivery_ok, error)
+
+
+async def _scan_pages(store: Store, options: WatchOptions, scan_options: ScanOptions,
+                      engine_factory: Callable[[], Engine], *, log: Log,
+                      scanner_factory: ScannerFactory) -> tuple[list[PageResult], str | None]:
+    """Every page once; each scan that raises an alert queues it in the store as it is written.
+    Returns the results and why the round could not run, if it could not."""
+    results: list[PageResult] = []
+    try:
+        engine = engine_factory()
+        async with Monitor(store, engine=engine, min_severity=options.min_severity,
+                           scanner=scanner_factory(scan_options, engine)) as monitor:
+            for url in options.pages:
+                result = await monitor.check(url, auto_baseline=options.auto_baseline)
+                results.append(result)
+                log(_describe(result))
+    except SkimscanError as exc:  # the round could not start: no browser, bad rules
+        log(f"round failed: {exc}")
+        return results, str(exc)
+    except Exception as exc:  # a bug must not end the schedule either
+        error = f"{type(exc).__name__}: {exc}"
+        log(f"round failed: {error}")
+        return results, error
+    return results, None
+
+
+async def _raise_alerts(store: Store, options: WatchOptions, results: Sequence[PageResult],
+                        log: Log) -> tuple[bool, bool | None]:
+    """Send the outbox of the watched pages (this round's alerts and any earlier one still
+    undelivered) as one webhook, and record the outcome on each. Without a webhook, this
+    round's alerts are raised by the exit status and log alone. Returns (raised, delivered)."""
+    own = {r.scan_id for r in results}
+    if options.webhook is None:
+        mine = store.queued_alerts(scan_ids=own)
+        store.settle_alerts([q.scan_id for q in mine], state="no-webhook")
+        return bool(mine), None
+    queued = store.queued_alerts(targets=options.pages)
+    if not queued:
+        return False, None
+    pages = [page_alert(q) for q in queued]
+    delivery = await deliver(options.webhook, build_payload(pages))
+    store.record_alert(channel="webhook", destination=_redact(options.webhook.url),
+                       ok=delivery.ok, attempts=delivery.attempts,
+                       http_status=delivery.status, error=delivery.error,
+                       scan_ids=[p.scan_id for p in pages],
+                       changes=sum(len(p.changes) for p in pages), settles=True)
+    earlier = sum(1 for q in queued if q.scan_id not in own)
+    log(f"webhook {'delivered' if delivery.ok else 'FAILED'} after {delivery.attempts} "
+        "attempt(s)" + (f", with {earlier} earlier undelivered alert(s)" if earlier else "")
+        + (f": {delivery.error}" if delivery.error else "")
+        + ("" if delivery.ok else "; kept in the outbox for the next round"))
+    return True, delivery.ok
+
+
+def page_alert(queued: QueuedAlert) -> PageAlert:
+    """A queued alert as the webhook shows it, rebuilt from what the store recorded."""
+    changes = tuple(Change(ChangeKind(c.kind), c.target, c.subject, c.before, c.after, c.detail)
+                    for c in queued.changes)
+    return PageAlert(queued.target, queued.scan_id, queued.status, changes, queued.error,
+                     queued.started_at)
 
 
 def _describe(r: PageResult) -> str:

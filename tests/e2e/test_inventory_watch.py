@@ -283,7 +283,7 @@ async def test_watch_once_alerts_once_per_change(fresh: LocalShop, tmp_path: Pat
     # The diff command still sees it (until someone approves the new state).
     assert await cli(["diff", "--no-scan", PAGE, "--db", db]) == 1
     with Store.open(db) as store:
-        assert [a["ok"] for a in store.alerts()] == [1]
+        assert [a.ok for a in store.alerts()] == [True]
         assert [s.status for s in store.scans(target=PAGE)] == ["complete"] * 3
 
 

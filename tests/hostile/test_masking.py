@@ -80,3 +80,21 @@ def test_no_output_of_a_page_scan_holds_the_canary() -> None:
                        ("junit", render_junit(report)), ("html", render_html(report))):
         assert not [m for m in find_canary(CANARY, text) if m.is_full], name
         assert blob not in text, name
+
+
+def test_the_inventory_never_keeps_or_sends_a_card_number() -> None:
+    """Script code holding card numbers: the diff a person or a webhook reads, and every field
+    of a change (what the store keeps of it) are masked. (The normalised code itself stays
+    re-parsable JavaScript: it is the input to the next comparison, never shown whole.)"""
+    from skimscan.inventory.diff import Change, ChangeKind
+    from skimscan.inventory.normalize import code_diff, normalize_code
+
+    before = normalize_code("var a = 1;")
+    after = normalize_code("var a = 1; var test = '4111 1111 1111 1111', n = 4111111111111111;")
+    for text in (code_diff(before.code, after.code),
+                 code_diff("x = '4242424242424242';", "y = 1;")):  # a form stored unmasked
+        assert "4111 1111 1111 1111" not in text and "4111111111111111" not in text
+        assert "4242424242424242" not in text
+    change = Change(ChangeKind.NEW_FINDING, "https://shop.example/", "card-read",
+                    after="sends 4111-1111-1111-1111", detail="n = 4111111111111111")
+    assert "4111-11**-****-1111" in (change.after or "") and "411111******1111" in change.detail
