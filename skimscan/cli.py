@@ -5,8 +5,12 @@ it; 2 usage, configuration or rule error (one line on stderr); 3 a target could 
 or analysed — which outranks 1, so a broken scan never looks clean.
 
 Every option also reads an environment variable: `--fail-on` ← `SKIMSCAN_FAIL_ON`, and so on
-(upper case, dashes as underscores). Flags beat the environment, which beats the defaults.
-Reports go to stdout or `-o FILE`; progress and summaries go to stderr.
+(upper case, dashes as underscores; `deobfuscate`'s own `--format`/`--output` read
+`SKIMSCAN_DEOBFUSCATE_FORMAT`/`_OUTPUT`, so a report's settings never redirect it). Flags beat
+the environment, which beats the defaults; a variable is checked like its flag and a bad one is
+exit 2 naming it (`skimscan.cliargs`). Reports go to stdout or `-o FILE`; progress and
+summaries go to stderr. When stderr is not a terminal (CI), a run of several targets prints one
+line per finished target there — scanned names escaped by `printable` — unless `--quiet`.
 
 `--baseline FILE` accepts the findings a team has reviewed (each with a reason): they stay in
 every report, marked suppressed, and only new findings count for `--fail-on`. A bad baseline
@@ -18,24 +22,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skimscan import __version__
-from skimscan.cliargs import add_page_scan_options, emit, env, env_flag, env_int
+from skimscan.cliargs import add_page_scan_options, check_env, count, emit, option, seconds
 from skimscan.errors import ConfigError, SkimscanError
 from skimscan.inventory import commands as inventory_commands
-from skimscan.models import Confidence, Report, Severity, Verdict
+from skimscan.models import Confidence, Report, Severity, TargetReport, Verdict
 from skimscan.report.terminal import printable
 
 if TYPE_CHECKING:
-    from skimscan.pipeline import Engine
+    from skimscan.pipeline import Engine, TargetDone
     from skimscan.report.baseline import Baseline
+    from skimscan.scanner import Scanner
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMATS = ("table", "json", "sarif", "junit", "html")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,81 +52,83 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", "-f", choices=FORMATS, default=env("format", "table"),
-                   help="report format (default: table)")
-    p.add_argument("-o", "--output", default=env("output"), help="write the report to FILE")
-    p.add_argument("--also", action="append", metavar="FORMAT=FILE",
-                   default=[a for a in (env("also") or "").split(",") if a.strip()],
-                   help="also write the report in FORMAT to FILE, from the same scan "
-                        "(repeatable: --also sarif=skimscan.sarif --also html=report.html)")
-    p.add_argument("--fail-on", default=env("fail_on", "high"),
-                   choices=("critical", "high", "medium", "low", "info", "never"),
-                   help="exit 1 when a finding is at or above this severity (default: high)")
-    p.add_argument("--min-confidence", default=env("min_confidence", "medium"),
-                   choices=("low", "medium", "high"),
-                   help="only findings with at least this confidence count for --fail-on")
-    p.add_argument("--baseline", default=env("baseline"), metavar="FILE",
-                   help="accept the findings listed in FILE (from --write-baseline): they are "
-                        "reported as suppressed and only new findings count for --fail-on")
-    p.add_argument("--write-baseline", default=env("write_baseline"), metavar="FILE",
-                   help="accept every finding of this scan: write them to FILE (needs --reason)")
-    p.add_argument("--reason", default=env("reason"),
-                   help="why the findings written by --write-baseline are accepted")
-    p.add_argument("--rules", action="append",
-                   default=[r for r in (env("rules") or "").split(os.pathsep) if r] or None,
-                   help="rules folder or file to use instead of the built-in rules (repeatable)")
-    p.add_argument("--no-cache", action="store_true", default=env_flag("no_cache"),
-                   help="do not read or write the on-disk analysis cache")
-    p.add_argument("--cache-dir", default=env("cache_dir"),
-                   help="analysis cache folder (default: ~/.cache/skimscan)")
-    p.add_argument("--jobs", "-j", type=int, default=int(env("jobs") or 0) or None,
-                   help="parallel analysis processes (default: one per core)")
-    p.add_argument("--color", action="store_true", default=env_flag("color") or None,
-                   help="force colours")
+    option(p, "--format", "-f", choices=FORMATS, default="table",
+           help="report format (default: table)")
+    option(p, "-o", "--output", help="write the report to FILE")
+    option(p, "--also", metavar="FORMAT=FILE", sep=",", default=[],
+           help="also write the report in FORMAT to FILE, from the same scan "
+                "(repeatable: --also sarif=skimscan.sarif --also html=report.html)")
+    option(p, "--fail-on", default="high", choices=(*SEVERITIES, "never"),
+           help="exit 1 when a finding is at or above this severity (default: high)")
+    option(p, "--min-confidence", default="medium", choices=("low", "medium", "high"),
+           help="only findings with at least this confidence count for --fail-on")
+    option(p, "--min-severity", default="low", choices=SEVERITIES,
+           help="the table and SARIF show findings at or above this severity (default: low; "
+                "info adds informational findings such as card-field-read); JSON, JUnit and "
+                "HTML keep every finding")
+    option(p, "--baseline", metavar="FILE",
+           help="accept the findings listed in FILE (from --write-baseline): they are "
+                "reported as suppressed and only new findings count for --fail-on")
+    option(p, "--write-baseline", metavar="FILE",
+           help="accept every finding of this scan: write them to FILE (needs --reason)")
+    option(p, "--reason", help="why the findings written by --write-baseline are accepted")
+    option(p, "--rules", sep=os.pathsep,
+           help="rules folder or file to use instead of the built-in rules (repeatable)")
+    option(p, "--no-cache", action="store_true", default=False,
+           help="do not read or write the on-disk analysis cache")
+    option(p, "--cache-dir", help="analysis cache folder (default: ~/.cache/skimscan)")
+    option(p, "--jobs", "-j", type=count,
+           help="parallel analysis processes (default: one per core)")
+    option(p, "--color", action="store_true", default=None, help="force colours")
+    option(p, "--quiet", "-q", action="store_true", default=False,
+           help="no progress lines on stderr (printed, one per finished target, when stderr "
+                "is not a terminal and there are several targets)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="skimscan", description="Find card skimmers on payment pages.")
     parser.add_argument("--version", action="version", version=f"skimscan {__version__}")
-    parser.add_argument("--debug", action="store_true", default=env_flag("debug"),
-                        help="print tracebacks for errors")
+    option(parser, "--debug", action="store_true", default=False,
+           help="print tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan_file = sub.add_parser(
         "scan-file", help="analyse .js/.html files or folders; run the ones static analysis "
                           "cannot settle in the sandboxed browser (--detonate)")
     scan_file.add_argument("paths", nargs="+", metavar="PATH")
-    scan_file.add_argument("--site", default=env("site"),
-                           help="the site these files are served from (first-party hosts)")
-    scan_file.add_argument(
-        "--detonate", choices=("auto", "always", "never"), default=env("detonate") or "auto",
-        help="run files in the browser on a synthetic checkout with a canary card: auto (the "
-             "default) only files static analysis could not settle (obfuscated, dynamic code, "
-             "reading card fields, ...), always, or never")
-    scan_file.add_argument("--concurrency", type=int, default=env_int("concurrency", 2),
-                           help="files detonated at once on one browser (default 2)")
-    scan_file.add_argument("--detonate-timeout", type=float,
-                           default=float(env("detonate_timeout") or 90),
-                           help="seconds for detonating one file, all its pages (default 90)")
-    scan_file.add_argument("--detonate-pages", type=int, default=env_int("detonate_pages", 3),
-                           help="synthetic checkout pages tried per file at most (default 3)")
+    option(scan_file, "--site",
+           help="the site these files are served from (first-party hosts)")
+    option(scan_file, "--root", metavar="DIR",
+           help="the folder reads may reach: a local <script src> (or a symlink in a scanned "
+                "folder) is read only inside the scanned folder (a single file: its folder) "
+                "or DIR; SARIF paths are relative to DIR (default: the working directory)")
+    option(scan_file, "--detonate", choices=("auto", "always", "never"), default="auto",
+           help="run files in the browser on a synthetic checkout with a canary card: auto (the "
+                "default) only files static analysis could not settle (obfuscated, dynamic "
+                "code, reading card fields, ...), always, or never")
+    option(scan_file, "--concurrency", type=count, default=2,
+           help="files detonated at once on one browser (default 2)")
+    option(scan_file, "--detonate-timeout", type=seconds, default=90.0,
+           help="seconds for detonating one file, all its pages (default 90)")
+    option(scan_file, "--detonate-pages", type=count, default=3,
+           help="synthetic checkout pages tried per file at most (default 3)")
     _add_output(scan_file)
 
     scan = sub.add_parser("scan", help="load pages in a real browser and analyse what they run")
     scan.add_argument("urls", nargs="+", metavar="URL")
     add_page_scan_options(scan)
-    scan.add_argument("--concurrency", type=int, default=env_int("concurrency", 1),
-                      help="pages scanned in parallel on one browser (default 1)")
+    option(scan, "--concurrency", type=count, default=1,
+           help="pages scanned in parallel on one browser (default 1)")
     _add_output(scan)
 
     deob = sub.add_parser("deobfuscate",
                           help="print a script rewritten into plain code (what analysis sees)")
     deob.add_argument("paths", nargs="+", metavar="FILE")
-    deob.add_argument("--format", "-f", choices=("js", "json"),
-                      default=env("deobfuscate_format") or "js",
-                      help="js: the rewritten program; json: it with the techniques undone")
-    deob.add_argument("--output", "-o", default=None, metavar="FILE",
-                      help="write to FILE instead of standard output")
+    option(deob, "--format", "-f", choices=("js", "json"), default="js",
+           env_names=("deobfuscate-format",),
+           help="js: the rewritten program; json: it with the techniques undone")
+    option(deob, "--output", "-o", metavar="FILE", env_names=("deobfuscate-output",),
+           help="write to FILE instead of standard output")
 
     rules = sub.add_parser("rules", help="list or test rules")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
@@ -127,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("dirs", nargs="*", metavar="DIR")
     rt = rules_sub.add_parser("test", help="check rules against their annotated test files")
     rt.add_argument("dirs", nargs="*", metavar="DIR")
-    rt.add_argument("--rule", action="append", help="only this rule id (repeatable)")
+    option(rt, "--rule", sep=",", help="only this rule id (repeatable)")
     # Monitoring (PCI DSS 6.4.3 / 11.6.1): baseline, diff, inventory, history, watch, policy init
     inventory_commands.register(sub)
     return parser
@@ -147,6 +156,13 @@ def exit_code(report: Report, fail_on: str, min_confidence: str) -> int:
     return EXIT_OK
 
 
+def _root(args: argparse.Namespace) -> str:
+    """The folder SARIF paths and baselines are relative to: `--root`, else the working
+    directory."""
+    given = getattr(args, "root", None)
+    return str(Path(given).resolve()) if given else os.getcwd()
+
+
 def _render(report: Report, args: argparse.Namespace, engine: Engine, color: bool,
             fmt: str | None = None) -> str:
     fmt = fmt or args.format
@@ -157,7 +173,8 @@ def _render(report: Report, args: argparse.Namespace, engine: Engine, color: boo
     if fmt == "sarif":
         from skimscan.report.sarif import render_sarif
 
-        return render_sarif(report, engine.rules, root=os.getcwd())
+        return render_sarif(report, engine.rules, root=_root(args), cwd=os.getcwd(),
+                            min_severity=Severity.parse(args.min_severity))
     if fmt == "junit":
         from skimscan.report.junit import render_junit
 
@@ -170,7 +187,7 @@ def _render(report: Report, args: argparse.Namespace, engine: Engine, color: boo
         return render_html(report, engine.rules, sources)
     from skimscan.report.table import render_table
 
-    return render_table(report, color=color)
+    return render_table(report, color=color, min_severity=Severity.parse(args.min_severity))
 
 
 def _extra_outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -179,8 +196,8 @@ def _extra_outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
     for item in args.also or ():
         fmt, sep, path = item.strip().partition("=")
         if not sep or fmt not in FORMATS or not path.strip():
-            raise ConfigError(f"--also {item!r}: expected FORMAT=FILE with FORMAT one of "
-                              f"{', '.join(FORMATS)}")
+            raise ConfigError(f"--also {item!r} (or SKIMSCAN_ALSO): expected FORMAT=FILE with "
+                              f"FORMAT one of {', '.join(FORMATS)}")
         out.append((fmt, path.strip()))
     return out
 
@@ -202,14 +219,14 @@ def _finish(report: Report, args: argparse.Namespace, engine: Engine,
     """Baselines, then the report (stdout or -o), the summary (stderr) and the exit code."""
     from skimscan.report.baseline import apply_baseline, write_baseline
 
-    root = os.getcwd()
+    root = _root(args)
     if baseline is not None:
         report = apply_baseline(report, baseline, root=root)
     if args.write_baseline:
         written = write_baseline(report, args.write_baseline, args.reason, root=root)
         report = apply_baseline(report, written, root=root)
-        print(f"skimscan: {len(written.entries)} finding(s) accepted in {args.write_baseline}",
-              file=sys.stderr)
+        print(f"skimscan: {len(written.entries)} finding(s) accepted in "
+              f"{printable(args.write_baseline)}", file=sys.stderr)
     color = bool(args.color) if args.color is not None else (
         args.format == "table" and not args.output and sys.stdout.isatty())
     emit(_render(report, args, engine, color), args.output)
@@ -229,21 +246,96 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(EngineOptions(
         rule_paths=tuple(Path(r) for r in (args.rules or ())),
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-        use_disk_cache=not args.no_cache, jobs=args.jobs,
+        use_disk_cache=not args.no_cache, jobs=args.jobs or None,
     ))
 
 
-def _cmd_scan_file(args: argparse.Namespace) -> int:
-    from skimscan.detonate import DetonationOptions, scan_files
+# --- progress: one line per finished target, for logs that are not a terminal ----------------
 
+
+def _progress_lines(args: argparse.Namespace) -> Callable[[TargetDone], None] | None:
+    """The printer of progress lines, or None: with `--quiet`, on a terminal (which gets a bar
+    or nothing), or for a run of one target. Scanned names go through `printable`."""
+    if args.quiet or sys.stderr.isatty():
+        return None
+
+    def line(done: TargetDone) -> None:
+        if done.total > 1:
+            print(f"skimscan: [{done.done}/{done.total}] {done.target.verdict.value} "
+                  f"{done.seconds:.1f}s {printable(done.target.target)}",
+                  file=sys.stderr, flush=True)
+
+    return line
+
+
+def _detonation_lines(report: Report, started: float) -> None:
+    """After detonation, a line for each file that ran in the browser: its final verdict."""
+    ran = [t for t in report.targets if t.detonation]
+    for t in ran:
+        pages = t.detonation.get("pages") or ()
+        spent = sum(float(p.get("seconds") or 0.0) for p in pages if isinstance(p, dict))
+        print(f"skimscan: detonated {t.verdict.value} {spent:.1f}s {printable(t.target)}",
+              file=sys.stderr, flush=True)
+    if ran:
+        print(f"skimscan: detonation of {len(ran)} file(s) took "
+              f"{time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
+
+
+def _cmd_scan_file(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from skimscan.detonate import DetonateMode, DetonationOptions, adetonate
+    from skimscan.pipeline import scan_files
+
+    if args.root is not None and not Path(args.root).is_dir():
+        raise ConfigError(f"--root {printable(args.root)}: not a folder")
+    mode = DetonateMode.parse(args.detonate)
     baseline = _load_baseline(args)
     engine = _engine(args)
     options = DetonationOptions(concurrency=max(1, args.concurrency),
                                 file_timeout=max(5.0, args.detonate_timeout),
                                 max_pages=max(1, args.detonate_pages))
-    report = scan_files(args.paths, engine=engine, site=args.site, detonate=args.detonate,
-                        options=options)
+    lines = _progress_lines(args)
+    # What `skimscan.detonate.scan_files` does, with progress lines for each stage.
+    report = scan_files(args.paths, engine=engine, site=args.site, root=args.root,
+                        on_target=lines)
+    if mode is not DetonateMode.NEVER:
+        started = time.monotonic()
+
+        def detonated(done: int, total: int) -> None:
+            if lines is not None and total > 1:
+                print(f"skimscan: detonation [{done}/{total}]", file=sys.stderr, flush=True)
+
+        report = asyncio.run(adetonate(report, engine, mode, options, progress=detonated))
+        if lines is not None:
+            _detonation_lines(report, started)
     return _finish(report, args, engine, baseline, "target")
+
+
+async def _scan_pages(scanner: Scanner, urls: Sequence[str],
+                      on_done: Callable[[TargetDone], None] | None) -> Report:
+    """`Scanner.scan_many`, with each page timed for the progress lines."""
+    import asyncio
+
+    from skimscan.pipeline import TargetDone, now_iso
+
+    started = now_iso()
+    limit = asyncio.Semaphore(max(1, scanner.options.concurrency))
+    finished = 0
+
+    async def one(url: str) -> TargetReport:
+        nonlocal finished
+        async with limit:
+            begin = time.monotonic()
+            target = await scanner.scan(url)
+            spent = time.monotonic() - begin
+        finished += 1
+        if on_done is not None:
+            on_done(TargetDone(target, spent, finished, len(urls)))
+        return target
+
+    targets = await asyncio.gather(*(one(u) for u in urls))
+    return Report(tuple(targets), __version__, started, now_iso())
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -257,24 +349,30 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     options = ScanOptions(
         host_map=parse_host_map(args.map_host or []), timeout=args.timeout, wait=args.wait,
         ignore_https_errors=args.ignore_https_errors, concurrency=max(1, args.concurrency),
+        allow_private=args.allow_private,
         no_browser=args.no_browser, policy=policy, shop=not args.no_interact, live=args.live,
         fast_forward=args.fast_forward,
         steps=Path(args.steps) if args.steps else None,
     )
     baseline = _load_baseline(args)
     engine = _engine(args)
+    if policy is not None:
+        from skimscan.policy.policy import known_rule_ids
+
+        policy.check_rule_ids(known_rule_ids(engine.rules.by_id))
+    lines = _progress_lines(args)
 
     async def run() -> Report:
         async with Scanner(options, engine) as scanner:
-            if len(args.urls) > 1 and sys.stderr.isatty():
+            if len(args.urls) > 1 and sys.stderr.isatty() and not args.quiet:
                 from rich.progress import Progress
 
                 with Progress(transient=True) as bar:
                     task = bar.add_task("scanning", total=len(args.urls))
-                    return await scanner.scan_many(
-                        args.urls, lambda done, total, t: bar.update(
-                            task, completed=done, description=f"{t.verdict.value}: {t.target}"))
-            return await scanner.scan_many(args.urls)
+                    return await _scan_pages(scanner, args.urls, lambda done: bar.update(
+                        task, completed=done.done, description=printable(
+                            f"{done.target.verdict.value}: {done.target.target}")))
+            return await _scan_pages(scanner, args.urls, lines)
 
     report = asyncio.run(run())
     return _finish(report, args, engine, baseline, "page")
@@ -326,11 +424,17 @@ def _cmd_deobfuscate(args: argparse.Namespace) -> int:
 def _cmd_rules(args: argparse.Namespace) -> int:
     from skimscan.analyze.rules import load_rules
 
+    if args.rules_command is None:
+        raise ConfigError("rules needs an action: list or test")
     ruleset = load_rules([Path(d) for d in args.dirs] or None)
     if args.rules_command == "test":
         from skimscan.analyze.ruletest import check_rules
         from skimscan.pipeline import Engine, EngineOptions, analyze_source
 
+        unknown = sorted(set(args.rule or ()) - set(ruleset.by_id))
+        if unknown:  # a typo must not pass as "0 passed, 0 failed"
+            raise ConfigError(f"rules test --rule: no rule {', '.join(map(repr, unknown))} "
+                              "(skimscan rules list names them)")
         engine = Engine(EngineOptions(use_disk_cache=False), rules=ruleset)
         results = check_rules(
             ruleset,
@@ -349,33 +453,31 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: The commands this module runs; the monitoring commands bring their own (`args.func`).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "scan-file": _cmd_scan_file, "scan": _cmd_scan, "deobfuscate": _cmd_deobfuscate,
+    "rules": _cmd_rules,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    command = COMMANDS.get(args.command) or getattr(args, "func", None)
+    if command is None:
+        parser.error(f"unknown command {args.command}")
+        return EXIT_USAGE
     try:
-        if args.command == "scan-file":
-            return _cmd_scan_file(args)
-        if args.command == "scan":
-            return _cmd_scan(args)
-        if args.command == "deobfuscate":
-            return _cmd_deobfuscate(args)
-        if args.command == "rules":
-            if args.rules_command is None:
-                parser.error("rules needs an action: list or test")
-            return _cmd_rules(args)
-        func = getattr(args, "func", None)
-        if func is not None:  # the subcommands registered by skimscan.inventory.commands
-            return int(func(args))
+        check_env(args)
+        return int(command(args))
     except SkimscanError as exc:
-        if args.debug:
+        if args.debug is True:
             traceback.print_exc()
         print(f"skimscan: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("skimscan: interrupted", file=sys.stderr)
         return EXIT_INCOMPLETE
-    parser.error(f"unknown command {args.command}")
-    return EXIT_USAGE

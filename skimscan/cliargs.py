@@ -1,16 +1,34 @@
 """Command-line options shared by every command that scans pages, and their environment.
 
-Every flag also reads `SKIMSCAN_<FLAG>` (upper case, dashes as underscores); a flag on the
-command line beats the variable, which beats the default. Used by `skimscan.cli` and by the
-monitoring commands (`skimscan.inventory.commands`), so the two never drift apart.
+Every option declared with `option()` also reads `SKIMSCAN_<OPTION>` (upper case, dashes as
+underscores): a flag on the command line beats the variable, which beats the default. The
+variable is checked exactly as the flag is — the same `type` and `choices`, yes/no for a
+switch — and a bad one is a configuration error (exit 2) that names the variable, raised by
+`check_env` only when a command that has the option runs: `SKIMSCAN_JOBS=abc` must not break
+`--version`, and an empty variable (a CI template with nothing filled in) counts as unset.
+List options (`--also`, `--rules`, `--map-host`) split their variable on a separator, and a
+flag given on the command line replaces the variable's list rather than adding to it.
+
+Used by `skimscan.cli` and by the monitoring commands (`skimscan.inventory.commands`), so the
+two never drift apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from skimscan.errors import ConfigError
+
+#: How a switch's variable may say yes or no; anything else is an error, not a silent "no".
+SWITCH_WORDS = {**dict.fromkeys(("1", "true", "yes", "on"), True),
+                **dict.fromkeys(("0", "false", "no", "off"), False)}
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -21,20 +39,123 @@ def env_flag(name: str) -> bool:
     return (env(name) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def env_float(name: str, default: float) -> float:
-    text = env(name)
-    try:
-        return float(text) if text else default
-    except ValueError:
-        return default
+def variable(name: str) -> str:
+    """`fail-on` -> `SKIMSCAN_FAIL_ON`."""
+    return "SKIMSCAN_" + name.upper().replace("-", "_")
 
 
-def env_int(name: str, default: int) -> int:
-    text = env(name)
+# --- value types shared by flags and variables -----------------------------------------------
+
+
+def seconds(text: str) -> float:
+    """A duration: a finite number, 0 or more."""
     try:
-        return int(text) if text else default
+        value = float(text)
     except ValueError:
-        return default
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def count(text: str) -> int:
+    """A number of things (jobs, pages): a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0 or more)")
+    return value
+
+
+# --- options that read the environment -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvProblem:
+    """A variable that did not parse, kept as its option's default until `check_env` reports
+    it (so that it breaks only the commands that have the option)."""
+
+    message: str
+
+
+class _ListAction(argparse.Action):
+    """`append`, except that the first flag replaces a list taken from the environment."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        items = getattr(namespace, self.dest, None)
+        items = [] if items is None or items is self.default else list(items)
+        items.append(values)
+        setattr(namespace, self.dest, items)
+
+
+def option(p: argparse.ArgumentParser | Any, *flags: str, env_names: Sequence[str] = (),
+           sep: str | None = None, **kwargs: Any) -> argparse.Action:
+    """`p.add_argument(*flags, **kwargs)`, with its default taken from `SKIMSCAN_<OPTION>` when
+    that is set (`env_names`: other names to read, in order, instead of the long flag's);
+    `sep` makes it a repeatable list option whose variable is split on `sep`."""
+    if sep is not None:
+        kwargs["action"] = _ListAction
+    action: argparse.Action = p.add_argument(*flags, **kwargs)
+    long_flag = next((f for f in flags if f.startswith("--")), flags[0]).lstrip("-")
+    names = tuple(env_names) or (long_flag,)
+    action.default = _env_default(action, names, sep)
+    # What `--help` and the tests read: the variables this option takes its default from.
+    setattr(action, "env_variables", tuple(variable(n) for n in names))  # noqa: B010
+    return action
+
+
+def _env_default(action: argparse.Action, names: Sequence[str], sep: str | None) -> Any:
+    for name in names:
+        var = variable(name)
+        text = os.environ.get(var, "").strip()
+        if not text:
+            continue
+        try:
+            return _parse(action, text, sep)
+        except ValueError as exc:
+            flag = "/".join(action.option_strings)
+            return EnvProblem(f"{var}={text!r}: {exc} (the variable of {flag})")
+    return action.default
+
+
+def _parse(action: argparse.Action, text: str, sep: str | None) -> Any:
+    if isinstance(action, argparse._StoreTrueAction):
+        word = SWITCH_WORDS.get(text.lower())
+        if word is None:
+            raise ValueError("expected one of " + ", ".join(SWITCH_WORDS))
+        return True if word else action.default
+    if sep is not None:
+        return [_convert(action, item.strip()) for item in text.split(sep) if item.strip()]
+    return _convert(action, text)
+
+
+def _convert(action: argparse.Action, text: str) -> Any:
+    """One value, as argparse would convert and check it from the command line."""
+    convert = action.type if callable(action.type) else str
+    try:
+        value = convert(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ValueError(str(exc)) from None
+    except (TypeError, ValueError):
+        name = getattr(convert, "__name__", "")
+        raise ValueError(f"invalid {name} value {text!r}") from None
+    if action.choices is not None and value not in action.choices:
+        raise ValueError("invalid choice (choose from "
+                         + ", ".join(str(c) for c in action.choices) + ")")
+    return value
+
+
+def check_env(args: argparse.Namespace) -> None:
+    """Raise the first bad variable among the options of the command that runs (exit 2)."""
+    for value in vars(args).values():
+        if isinstance(value, EnvProblem):
+            raise ConfigError(value.message)
+
+
+# --- output and the page-scan options --------------------------------------------------------
 
 
 def emit(text: str, output: str | None) -> None:
@@ -47,33 +168,34 @@ def emit(text: str, output: str | None) -> None:
 
 
 def add_page_scan_options(p: argparse.ArgumentParser) -> None:
-    """--policy, --map-host, --ignore-https-errors, --timeout, --wait, --no-browser,
-    --no-interact, --live, --steps."""
-    p.add_argument("--policy", default=env("policy"), help="policy file (YAML)")
-    p.add_argument("--map-host", action="append", metavar="PATTERN=ADDRESS[:PORT]",
-                   default=[s for s in (env("map_host") or "").split(",") if s.strip()],
-                   help="send a host name (wildcards allowed) to another address; repeatable")
-    p.add_argument("--ignore-https-errors", action="store_true",
-                   default=env_flag("ignore_https_errors"),
-                   help="accept self-signed or invalid certificates (staging, local shops)")
-    p.add_argument("--timeout", type=float, default=env_float("timeout", 30.0),
-                   help="seconds to load each page (default 30)")
-    p.add_argument("--wait", type=float, default=env_float("wait", 2.0),
-                   help="extra seconds to watch each page after it loaded (default 2)")
-    p.add_argument("--no-browser", action="store_true", default=env_flag("no_browser"),
-                   help="fetch HTML and scripts without a browser (fast, sees less)")
-    p.add_argument("--no-interact", "--no-shop", dest="no_interact", action="store_true",
-                   default=env_flag("no_interact") or env_flag("no_shop"),
-                   help="only load each page: do not play a shopper (no canary card typed, "
-                        "no pay button pressed)")
-    p.add_argument("--live", action="store_true", default=env_flag("live"),
-                   help="let requests to untrusted hosts out after the canary card is typed "
-                        "(quarantine off; the payment is still never submitted)")
-    p.add_argument("--fast-forward", type=float, default=env_float("fast_forward", 300.0),
-                   metavar="SECONDS",
-                   help="advance the page's clock by this much after pay (and up to 120 s before "
-                        "the shopper), so that delayed listeners and sends run now (default "
-                        "300; 0 turns it off)")
-    p.add_argument("--steps", type=Path, default=env("steps"), metavar="FILE",
-                   help="YAML steps (goto, click, fill, wait-for, wait, shop) that reach the "
-                        "card form of a multi-step checkout")
+    """--policy, --map-host, --ignore-https-errors, --allow-private, --timeout, --wait,
+    --no-browser,
+    --no-interact, --live, --fast-forward, --steps."""
+    option(p, "--policy", help="policy file (YAML)")
+    option(p, "--map-host", metavar="PATTERN=ADDRESS[:PORT]", sep=",", default=[],
+           help="send a host name (wildcards allowed) to another address; repeatable")
+    option(p, "--ignore-https-errors", action="store_true", default=False,
+           help="accept self-signed or invalid certificates (staging, local shops)")
+    option(p, "--allow-private", action="store_true", default=False,
+           help="let pages make skimscan connect to loopback, private and link-local "
+                "addresses (refused by default, except the page's own and --map-host names)")
+    option(p, "--timeout", type=seconds, default=30.0,
+           help="seconds to load each page (default 30)")
+    option(p, "--wait", type=seconds, default=2.0,
+           help="extra seconds to watch each page after it loaded (default 2)")
+    option(p, "--no-browser", action="store_true", default=False,
+           help="fetch HTML and scripts without a browser (fast, sees less)")
+    option(p, "--no-interact", "--no-shop", dest="no_interact", action="store_true",
+           default=False, env_names=("no-interact", "no-shop"),
+           help="only load each page: do not play a shopper (no canary card typed, "
+                "no pay button pressed)")
+    option(p, "--live", action="store_true", default=False,
+           help="let requests to untrusted hosts out after the canary card is typed "
+                "(quarantine off; the payment is still never submitted)")
+    option(p, "--fast-forward", type=seconds, default=300.0, metavar="SECONDS",
+           help="advance the page's clock by this much after pay (and up to 120 s before "
+                "the shopper), so that delayed listeners and sends run now (default "
+                "300; 0 turns it off)")
+    option(p, "--steps", type=Path, metavar="FILE",
+           help="YAML steps (goto, click, fill, wait-for, wait, shop) that reach the "
+                "card form of a multi-step checkout")

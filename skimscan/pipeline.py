@@ -3,13 +3,17 @@
 `Engine` holds what is shared across targets — the loaded rules, the analysis cache and a
 process pool for parsing in parallel — so that a script seen in many files or pages is
 analysed once. Per-target failures become `verdict: error` targets; they never abort a run.
+
+`scan_files` analyses files in batches (`BATCH_FILES` files or `BATCH_BYTES` of code), each
+batch extracted in parallel and then judged, so that `on_target` hears of finished targets while
+the scan runs (CI logs show progress) and the pool still sees many files at once.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -22,7 +26,14 @@ from skimscan.analyze.analyzer import RawAnalysis, extract_facts, judge, sort_fi
 from skimscan.analyze.cache import AnalysisCache, default_cache_dir
 from skimscan.analyze.parse import ParseLimits, run_deep
 from skimscan.analyze.rules import RuleSet, load_rules
-from skimscan.extract.files import FileTarget, discover, load_file, make_source
+from skimscan.extract.files import (
+    FileTarget,
+    Found,
+    decode_script,
+    discover,
+    load_file,
+    make_source,
+)
 from skimscan.models import (
     Finding,
     HostClass,
@@ -41,6 +52,9 @@ from skimscan.policy.hosts import HostClassifier
 
 #: Below this much uncached code, a process pool costs more than it saves.
 POOL_MIN_BYTES = 256 * 1024
+#: `scan_files` batches: big enough to keep a pool busy, small enough to report progress.
+BATCH_FILES = 128
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,21 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def _extract_worker(code: str, max_bytes: int) -> RawAnalysis:
-    return run_deep(lambda: extract_facts(code, ParseLimits(max_bytes)))
+def _extract_worker(code: str, max_bytes: int) -> tuple[RawAnalysis, float]:
+    """The analysis of one script and the seconds it took (for per-target timings)."""
+    started = time.monotonic()
+    raw = run_deep(lambda: extract_facts(code, ParseLimits(max_bytes)))
+    return raw, time.monotonic() - started
+
+
+@dataclass(frozen=True)
+class TargetDone:
+    """One finished target, for progress output: how long it took, and how far the run is."""
+
+    target: TargetReport
+    seconds: float
+    done: int
+    total: int
 
 
 class Engine:
@@ -79,6 +106,8 @@ class Engine:
             directory = self.options.cache_dir or default_cache_dir()
         self.cache = AnalysisCache(directory, limits=self.options.limits)
         self._failures: dict[str, str] = {}
+        #: seconds each script's analysis took in this run, by sha256 (cache hits: none)
+        self.seconds: dict[str, float] = {}
 
     # --- extraction, cached and parallel ----------------------------------------------------
 
@@ -105,7 +134,7 @@ class Engine:
             results.update(self._extract_pool(todo, jobs))
         else:
             for sha, code in todo.items():
-                results[sha] = self._extract_here(code)
+                results[sha] = self._extract_here(sha, code)
         for sha, raw in results.items():
             if sha in todo and isinstance(raw, RawAnalysis):
                 self.cache.put(sha, raw)
@@ -113,13 +142,17 @@ class Engine:
                 self._failures[sha] = str(raw)
         return results
 
-    def _extract_here(self, code: str) -> RawAnalysis | str:
+    def _extract_here(self, sha: str, code: str) -> RawAnalysis | str:
+        started = time.monotonic()
         try:
-            return _extract_worker(code, self.options.limits.max_bytes)
+            raw, _ = _extract_worker(code, self.options.limits.max_bytes)
+            return raw
         except MemoryError:
             return "analysis ran out of memory"
         except Exception as exc:  # a bug in analysis must not lose the other scripts
             return f"analysis failed: {type(exc).__name__}: {exc}"
+        finally:
+            self.seconds[sha] = time.monotonic() - started
 
     def _extract_pool(self, todo: dict[str, str], jobs: int) -> dict[str, RawAnalysis | str]:
         results: dict[str, RawAnalysis | str] = {}
@@ -128,7 +161,7 @@ class Engine:
         while pending:
             order = sorted(pending, key=lambda k: -len(pending[k]))
             pool = ProcessPoolExecutor(max_workers=min(jobs, len(order)))
-            futures: dict[str, Future[RawAnalysis]] = {
+            futures: dict[str, Future[tuple[RawAnalysis, float]]] = {
                 sha: pool.submit(_extract_worker, pending[sha], self.options.limits.max_bytes)
                 for sha in order
             }
@@ -140,7 +173,8 @@ class Engine:
             try:
                 for sha, future in futures.items():
                     try:
-                        results[sha] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+                        results[sha], self.seconds[sha] = future.result(
+                            timeout=max(0.0, deadline - time.monotonic()))
                         pending.pop(sha, None)
                     except BrokenProcessPool:
                         broken = True
@@ -152,7 +186,7 @@ class Engine:
                             pending.pop(late)
                         for done_sha, done in futures.items():
                             if done_sha in pending and done.done() and not done.exception():
-                                results[done_sha] = done.result()
+                                results[done_sha], self.seconds[done_sha] = done.result()
                                 pending.pop(done_sha)
                         _stop(pool)
                         break
@@ -238,38 +272,75 @@ def now_iso() -> str:
 # --- public entry points ---------------------------------------------------------------------
 
 
-def analyze_source(code: str, url: str | None = None, *, engine: Engine | None = None,
+def analyze_source(code: str | bytes, url: str | None = None, *, engine: Engine | None = None,
                    site: str | None = None) -> TargetReport:
-    """Analyse one script given as a string. `url` is where it came from (for host
-    classification of the script itself), `site` the page it runs on, if any."""
+    """Analyse one script given as a string, or as the bytes a server sent (decoded as a browser
+    decodes a script without a charset: a byte-order mark, else UTF-8 with replacement
+    characters, noted). `url` is where it came from (for host classification of the script
+    itself), `site` the page it runs on, if any."""
+    notes: tuple[str, ...] = ()
+    if isinstance(code, bytes | bytearray | memoryview):
+        code, notes = decode_script(bytes(code))
+    elif not isinstance(code, str):
+        raise TypeError("analyze_source() takes the script as str or bytes, not "
+                        f"{type(code).__name__}")
     engine = engine or Engine(EngineOptions(use_disk_cache=False))
     classifier = HostClassifier(site)
     script = make_source("s1", code, url, ScriptKind.FILE if url is None else ScriptKind.EXTERNAL)
     return engine.analyze_target(url or "<string>", TargetKind.FILE, [script],
-                                 classifier.classify)
+                                 classifier.classify, notes)
 
 
-def scan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
+def scan_files(paths: Iterable[str | Path] | str | Path, *, engine: Engine | None = None,
                site: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Report:
-    """Analyse `.js`/`.html` files and folders; one target per file, errors included."""
+               progress: Callable[[int, int], None] | None = None,
+               root: str | Path | None = None,
+               on_target: Callable[[TargetDone], None] | None = None) -> Report:
+    """Analyse `.js`/`.html` files and folders; one target per file, errors included. `paths`
+    is one path or many; `root` widens where a local `<script src>` may be read from (see
+    `skimscan.extract.files`); `on_target` hears of each target as it finishes."""
     engine = engine or Engine()
     started = now_iso()
     classifier = HostClassifier(site)
-    found = list(discover(paths))
-    loaded: list[FileTarget] = []
-    for path, problem in found:
-        loaded.append(FileTarget(str(path), (), problem) if problem else load_file(path))
-    # Extract everything first so the process pool sees all files at once.
-    engine.extract_all([s for t in loaded for s in t.scripts])
+    found = list(discover(paths, root))
     targets: list[TargetReport] = []
-    for i, ft in enumerate(loaded):
-        if ft.error is not None:
-            targets.append(TargetReport(ft.path, TargetKind.FILE, Verdict.ERROR, ft.error,
-                                        notes=ft.notes))
-        else:
-            targets.append(engine.analyze_target(ft.path, TargetKind.FILE, ft.scripts,
-                                                  classifier.classify, ft.notes))
-        if progress is not None:
-            progress(i + 1, len(loaded))
+    for batch in _loaded_batches(found):
+        # Extract a whole batch first so the process pool sees many files at once.
+        engine.extract_all([s for ft, _ in batch for s in ft.scripts])
+        for ft, load_seconds in batch:
+            begin = time.monotonic()
+            target = _file_report(engine, ft, classifier)
+            analysis = sum(engine.seconds.pop(s.sha256, 0.0) for s in ft.scripts)
+            targets.append(target)
+            if progress is not None:
+                progress(len(targets), len(found))
+            if on_target is not None:
+                seconds = load_seconds + analysis + time.monotonic() - begin
+                on_target(TargetDone(target, seconds, len(targets), len(found)))
     return Report(tuple(targets), __version__, started, now_iso())
+
+
+def _loaded_batches(found: Sequence[Found]) -> Iterator[list[tuple[FileTarget, float]]]:
+    """Files read in batches of `BATCH_FILES` files or `BATCH_BYTES` of code, each with the
+    seconds reading it took."""
+    batch: list[tuple[FileTarget, float]] = []
+    size = 0
+    for item in found:
+        begin = time.monotonic()
+        ft = FileTarget(str(item.path), (), item.problem) if item.problem else \
+            load_file(item.path, item.roots)
+        batch.append((ft, time.monotonic() - begin))
+        size += sum(s.size for s in ft.scripts)
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _file_report(engine: Engine, ft: FileTarget,
+                 classifier: HostClassifier) -> TargetReport:
+    if ft.error is not None:
+        return TargetReport(ft.path, TargetKind.FILE, Verdict.ERROR, ft.error, notes=ft.notes)
+    return engine.analyze_target(ft.path, TargetKind.FILE, ft.scripts, classifier.classify,
+                                 ft.notes)

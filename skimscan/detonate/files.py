@@ -195,17 +195,20 @@ def _default_rules() -> tuple[Path, ...]:
     return (Path(default_rules_dir()),)
 
 
-async def ascan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
-                      site: str | None = None, detonate: DetonateMode | str = "never",
+async def ascan_files(paths: Iterable[str | Path] | str | Path, *,
+                      engine: Engine | None = None, site: str | None = None,
+                      detonate: DetonateMode | str = "never",
                       options: DetonationOptions | None = None) -> Report:
-    """`scan_files` with detonation, inside a running event loop."""
+    """`scan_files` with detonation, inside a running event loop. `paths`: one path, or
+    several (a single string is one path, never its characters)."""
     mode = DetonateMode.parse(detonate)
     engine = engine or Engine()
-    report = await asyncio.to_thread(static_scan, list(paths), engine=engine, site=site)
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    report = await asyncio.to_thread(static_scan, items, engine=engine, site=site)
     return await adetonate(report, engine, mode, options)
 
 
-def scan_files(paths: Iterable[str | Path], *, engine: Engine | None = None,
+def scan_files(paths: Iterable[str | Path] | str | Path, *, engine: Engine | None = None,
                site: str | None = None, detonate: DetonateMode | str = "never",
                options: DetonationOptions | None = None,
                progress: Callable[[int, int], None] | None = None) -> Report:

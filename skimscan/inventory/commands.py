@@ -147,9 +147,16 @@ def _say(text: str) -> None:
 
 
 def _policy(args: argparse.Namespace) -> Any:
-    from skimscan.policy.policy import load_policy
+    """The policy, checked like `scan` checks it: a suppression or override naming a rule
+    that does not exist is a ConfigError (`file:line:`)."""
+    from skimscan.analyze.rules import load_rules
+    from skimscan.policy.policy import known_rule_ids, load_policy
 
-    return load_policy(args.policy) if getattr(args, "policy", None) else None
+    if not getattr(args, "policy", None):
+        return None
+    policy = load_policy(args.policy)
+    policy.check_rule_ids(known_rule_ids(load_rules().by_id))
+    return policy
 
 
 def scan_options(args: argparse.Namespace, policy: Any = None) -> Any:
@@ -161,7 +168,8 @@ def scan_options(args: argparse.Namespace, policy: Any = None) -> Any:
     return ScanOptions(host_map=parse_host_map(args.map_host or []), timeout=args.timeout,
                        wait=args.wait, ignore_https_errors=args.ignore_https_errors,
                        no_browser=args.no_browser, policy=policy, shop=not args.no_interact,
-                       live=args.live, steps=Path(args.steps) if args.steps else None)
+                       live=args.live, steps=Path(args.steps) if args.steps else None,
+                       fast_forward=args.fast_forward, allow_private=args.allow_private)
 
 
 def _engine_factory(args: argparse.Namespace) -> Callable[[], Any]:

@@ -29,7 +29,9 @@ A policy is YAML (documented in docs/policy.md), validated on load with `file:li
 
 Invariants: suppressions and overrides always carry a written reason; suppressed findings are
 kept (marked), never dropped; approved hosts never include a whole public suffix (the host
-classifier refuses those).
+classifier refuses those); a suppression or override names a rule that exists (`*` for any) —
+checked by `Policy.check_rule_ids` once the rules are loaded, because a typo would otherwise
+suppress nothing and say nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,15 @@ _SITE_KEYS = frozenset({"name", "pages", "approved_hosts", "processors", "known_
                         "card_fields", "steps", "overrides", "suppressions", "__line__"})
 _SCRIPT_KEYS = frozenset({"url", "owner", "justification", "integrity", "__line__"})
 _WATCH_KEYS = frozenset({"pages", "schedule", "interval", "webhook", "__line__"})
+
+#: Rule ids the pipeline emits without a rule file (`unparsed-script` from analysis,
+#: `injected-card-form` from card forms, the `runtime-*` and `canary-*` findings of page scans):
+#: a policy may name them as it names the YAML rules.
+PIPELINE_RULE_IDS = frozenset({
+    "unparsed-script", "injected-card-form",
+    "runtime-data-to-lookalike-host", "runtime-data-to-unknown-host",
+    "canary-exfiltration", "canary-to-frame", "canary-in-storage", "canary-triggered-load",
+})
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,23 @@ class Policy:
 
     def for_url(self, url: str) -> SitePolicy:
         return next((s for s in self.sites if s.matches(url)), self.default)
+
+    def check_rule_ids(self, known: Collection[str]) -> None:
+        """ConfigError (`file:line:`) for the first suppression or override naming a rule that
+        is not in `known` (see `known_rule_ids`)."""
+        for site in (self.default, *self.sites):
+            entries = [("suppression", s.rule, s.line) for s in site.suppressions]
+            entries += [("override", o.rule, o.line) for o in site.overrides]
+            for kind, rule, line in entries:
+                if rule != "*" and rule not in known:
+                    where = f"{self.path}:{line}: " if self.path else ""
+                    raise ConfigError(f"{where}{kind} names rule {rule!r}, which does not exist "
+                                      "(skimscan rules list names the rules)")
+
+
+def known_rule_ids(rule_ids: Iterable[str]) -> frozenset[str]:
+    """The ids a policy may name: the loaded rules' and those the pipeline emits."""
+    return frozenset(rule_ids) | PIPELINE_RULE_IDS
 
 
 def sri_hashes(data: bytes) -> dict[str, str]:

@@ -2,10 +2,16 @@
 
 One run. `tool.driver.rules` holds every loaded rule (help text with its description, MITRE
 ATT&CK and PCI DSS links, `security-severity`, `precision`), plus a descriptor for each rule id
-that only the pipeline emits (`runtime-*`, `unparsed-script`). Each finding is one result:
-- location: the script's URL (or the file path, relative to `root`) as artifact location,
-  1-based line and column; inline code keeps the page's URL because its lines are the
-  document's; findings with no script location point at the target itself;
+that only the pipeline emits (`runtime-*`, `unparsed-script`). Each finding at or above
+`min_severity` is one result (the CLI passes `--min-severity`, default `low`, so informational
+findings such as `card-field-read` stay out of code scanning unless asked for):
+- location: the script's URL, or the file's path as GitHub code scanning wants it — relative
+  to `root` (the repository: `--root` or the working directory), with `uriBaseId` `%SRCROOT%`,
+  which `run.originalUriBaseIds` maps to `root` as a `file://` URI; relative paths in the report
+  are relative to `cwd`. A file outside `root` keeps an absolute `file://` URI (and no base:
+  SARIF allows `uriBaseId` only on relative references); 1-based line and column; inline code
+  keeps the page's URL because its lines are the document's; findings with no script location
+  point at the target itself;
 - `codeFlows` from the taint path (`Finding.flow`), each step a thread-flow location whose
   message is the step's description;
 - `partialFingerprints["skimscan/v1"]`: the stable fingerprint (`fingerprint.py`), so alerts
@@ -26,6 +32,7 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -46,6 +53,8 @@ from skimscan.report.json_report import mask, masked_json
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+#: The base of repository-relative paths, as CodeQL names it (`run.originalUriBaseIds`).
+SRCROOT = "%SRCROOT%"
 
 LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
           Severity.LOW: "note", Severity.INFO: "note"}
@@ -111,34 +120,64 @@ def _pipeline_rule(f: Finding) -> Rule:
                 pci=tuple(t.split(":", 1)[1] for t in f.tags if t.startswith("pci-dss:")))
 
 
-def _uri(address: str, root: str | None) -> str:
-    """A URI reference for a URL or a local path (relative paths stay relative)."""
+@dataclass(frozen=True)
+class _Paths:
+    """How local paths become artifact locations: relative to `root`, read relative to `cwd`."""
+
+    root: str | None = None
+    cwd: str | None = None
+
+    def local(self, path: str) -> str:
+        """`path` (POSIX, normalised) absolute when `cwd` says where a relative one is."""
+        text = path.replace("\\", "/")
+        if self.cwd and not posixpath.isabs(text) and not _DRIVE.match(text):
+            text = posixpath.join(self.cwd.replace("\\", "/"), text)
+        return normalise_path(text, self.root)
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
+def _location(address: str, paths: _Paths) -> dict[str, str]:
+    """An artifact location for a URL or a local path: a local path under the root is relative,
+    with the `%SRCROOT%` base; one outside it is an absolute `file://` URI."""
     scheme = urlsplit(address).scheme.lower() if "://" in address else ""
     if scheme:
-        return quote(mask(address), safe=_URI_SAFE)
-    path = normalise_path(address.split("#", 1)[0], root)
+        return {"uri": quote(mask(address), safe=_URI_SAFE)}
+    path = paths.local(address.split("#", 1)[0])
     if posixpath.isabs(path):
-        return "file://" + quote(path, safe="/:@!$&'()*+,;=~-._")
-    if re.match(r"^[A-Za-z]:/", path):  # a Windows drive path
-        return "file:///" + quote(path, safe="/:@!$&'()*+,;=~-._")
-    return quote(path, safe="/@!$&'()*+,;=~-._")
+        return {"uri": "file://" + quote(path, safe="/:@!$&'()*+,;=~-._")}
+    if _DRIVE.match(path):  # a Windows drive path
+        return {"uri": "file:///" + quote(path, safe="/:@!$&'()*+,;=~-._")}
+    return {"uri": quote(path, safe="/@!$&'()*+,;=~-._"), "uriBaseId": SRCROOT}
 
 
-def artifact_uri(script: ScriptReport | None, target: TargetReport,
-                 root: str | None = None) -> str:
+def _with_fragment(location: dict[str, str], fragment: str) -> dict[str, str]:
+    return {**location, "uri": f"{location['uri'].split('#', 1)[0]}#{fragment}"}
+
+
+def artifact_location(script: ScriptReport | None, target: TargetReport,
+                      paths: _Paths | None = None) -> dict[str, str]:
     """Where a finding is: the script's URL or path, or the target for page-level findings."""
-    page = _uri(target.target, root)
+    paths = paths or _Paths()
+    page = _location(target.target, paths)
     if script is None:
         return page
     url = script.url
     if not url:  # code with no address of its own (eval without a source URL, handlers)
-        return f"{page.split('#', 1)[0]}#{script.kind.value}-{script.sha256[:12]}"
+        return _with_fragment(page, f"{script.kind.value}-{script.sha256[:12]}")
     if url.startswith("data:"):
-        return f"{page.split('#', 1)[0]}#data-{script.sha256[:12]}"
-    uri = _uri(url, root)
+        return _with_fragment(page, f"data-{script.sha256[:12]}")
+    location = _location(url, paths)
     if script.kind is ScriptKind.EVAL:  # lines are the eval'd code's, not the parent's
-        return f"{uri.split('#', 1)[0]}#eval-{script.sha256[:12]}"
-    return uri
+        return _with_fragment(location, f"eval-{script.sha256[:12]}")
+    return location
+
+
+def artifact_uri(script: ScriptReport | None, target: TargetReport,
+                 root: str | None = None) -> str:
+    """The URI of `artifact_location` (relative to `root` for local paths under it)."""
+    return artifact_location(script, target, _Paths(root))["uri"]
 
 
 def _region(line: int, column: int, end_line: int | None = None,
@@ -151,27 +190,27 @@ def _region(line: int, column: int, end_line: int | None = None,
     return region
 
 
-def _physical(uri: str, region: dict[str, int] | None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+def _physical(location: dict[str, str], region: dict[str, int] | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": dict(location)}
     if region is not None:
         physical["region"] = region
     return physical
 
 
 def _result(f: Finding, fp: str, rule_index: int, script: ScriptReport | None,
-            target: TargetReport, root: str | None) -> dict[str, Any]:
-    uri = artifact_uri(script, target, root)
+            target: TargetReport, paths: _Paths) -> dict[str, Any]:
+    where = artifact_location(script, target, paths)
     loc = f.location
     region = None if loc is None else _region(loc.line, loc.column, loc.end_line, loc.end_column)
     result: dict[str, Any] = {
         "ruleId": f.rule, "ruleIndex": rule_index, "level": LEVELS[f.severity],
         "message": {"text": mask(f.message)},
-        "locations": [{"physicalLocation": _physical(uri, region)}],
+        "locations": [{"physicalLocation": _physical(where, region)}],
         "partialFingerprints": {SARIF_KEY: fp},
     }
     if target.kind is TargetKind.PAGE and script is not None:
         result["relatedLocations"] = [{
-            "id": 1, "physicalLocation": _physical(_uri(target.target, root), None),
+            "id": 1, "physicalLocation": _physical(_location(target.target, paths), None),
             "message": {"text": f"on page {mask(target.target)}"},
         }]
     if f.flow:
@@ -179,8 +218,8 @@ def _result(f: Finding, fp: str, rule_index: int, script: ScriptReport | None,
             "message": {"text": f"taint path to {f.evidence.get('sink', 'the sink')}"},
             "threadFlows": [{"locations": [
                 {"location": {
-                    "physicalLocation": _physical(uri, _region(step.location.line,
-                                                               step.location.column)),
+                    "physicalLocation": _physical(where, _region(step.location.line,
+                                                                 step.location.column)),
                     "message": {"text": mask(step.description)},
                 }, "executionOrder": i + 1}
                 for i, step in enumerate(f.flow)
@@ -202,13 +241,17 @@ def _result(f: Finding, fp: str, rule_index: int, script: ScriptReport | None,
     return result
 
 
-def sarif_dict(report: Report, rules: Iterable[Rule] = (), *,
-               root: str | None = None) -> dict[str, Any]:
-    """The SARIF log as a dict; `root` makes absolute file paths repository-relative."""
+def sarif_dict(report: Report, rules: Iterable[Rule] = (), *, root: str | None = None,
+               cwd: str | None = None,
+               min_severity: Severity = Severity.INFO) -> dict[str, Any]:
+    """The SARIF log as a dict. `root` (the repository) makes file paths repository-relative;
+    `cwd` is what relative paths in the report are relative to (default: `root`); findings
+    below `min_severity` are left out (default: none)."""
+    paths = _Paths(root, cwd)
     by_id: dict[str, Rule] = {r.id: r for r in rules}
     for t in report.targets:
         for f in t.findings:
-            if f.rule not in by_id:
+            if f.rule not in by_id and f.severity >= min_severity:
                 by_id[f.rule] = _pipeline_rule(f)
     ordered = sorted(by_id)
     index = {rid: i for i, rid in enumerate(ordered)}
@@ -217,8 +260,10 @@ def sarif_dict(report: Report, rules: Iterable[Rule] = (), *,
     for t in report.targets:
         scripts = {s.id: s for s in t.scripts}
         for f, fp in zip(t.findings, target_fingerprints(t, root), strict=True):
-            results.append(_result(f, fp, index[f.rule], scripts.get(f.script or ""), t, root))
-        where = [{"physicalLocation": _physical(_uri(t.target, root), None)}]
+            if f.severity >= min_severity:
+                results.append(_result(f, fp, index[f.rule], scripts.get(f.script or ""), t,
+                                       paths))
+        where = [{"physicalLocation": _physical(_location(t.target, paths), None)}]
         if t.verdict is Verdict.ERROR or t.error:
             notifications.append({"level": "error", "locations": where, "message": {
                 "text": f"{mask(t.target)}: {mask(t.error or 'could not be scanned')}"}})
@@ -245,6 +290,7 @@ def sarif_dict(report: Report, rules: Iterable[Rule] = (), *,
             "rules": [rule_descriptor(by_id[rid]) for rid in ordered],
         }},
         "invocations": [invocation],
+        **_base_ids(root),
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {
@@ -257,7 +303,19 @@ def sarif_dict(report: Report, rules: Iterable[Rule] = (), *,
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(report: Report, rules: Iterable[Rule] = (), *,
-                 root: str | None = None) -> str:
+def _base_ids(root: str | None) -> dict[str, Any]:
+    """`originalUriBaseIds`: where `%SRCROOT%` is, when the root is known (a base URI ends in
+    a slash, RFC 3986)."""
+    if not root:
+        return {}
+    path = posixpath.normpath(root.replace("\\", "/"))
+    prefix = "file://" if path.startswith("/") else "file:///"
+    uri = prefix + quote(path.rstrip("/") + "/", safe="/:@!$&'()*+,;=~-._")
+    return {"originalUriBaseIds": {SRCROOT: {"uri": uri}}}
+
+
+def render_sarif(report: Report, rules: Iterable[Rule] = (), *, root: str | None = None,
+                 cwd: str | None = None, min_severity: Severity = Severity.INFO) -> str:
     """SARIF 2.1.0 text for `report`; pass the loaded rules (`engine.rules`) for help text."""
-    return json.dumps(sarif_dict(report, rules, root=root), indent=2, ensure_ascii=False) + "\n"
+    log = sarif_dict(report, rules, root=root, cwd=cwd, min_severity=min_severity)
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

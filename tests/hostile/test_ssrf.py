@@ -121,3 +121,30 @@ async def test_names_that_resolve_to_non_public_addresses_are_refused() -> None:
                              allowed=lambda address: False)
     [entry] = await mapped.resolve("intranet.example", 80, socket.AF_INET)
     assert entry["host"] == "127.0.0.1"  # the user mapped it: a staging scan
+
+
+async def test_the_cli_refuses_by_default_and_allow_private_lifts_it(servers: Servers,
+                                                                    tmp_path: object) -> None:
+    """`skimscan scan --no-browser` (and SKIMSCAN_ALLOW_PRIVATE, like every option)."""
+    import asyncio
+    import json
+    import os
+    import sys
+
+    async def scan(*extra: str, env: dict[str, str] | None = None) -> dict[str, object]:
+        servers.internal_log.clear()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "skimscan", "scan", "--no-browser", "--no-cache",
+            "--map-host", f"shop.example=127.0.0.1:{servers.page_port}", "-f", "json",
+            "--fail-on", "never", *extra, "http://shop.example/checkout",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, **(env or {})})
+        out, _err = await process.communicate()
+        return dict(json.loads(out)["targets"][0])
+
+    target = await scan()
+    assert servers.internal_log == [] and any("refused" in n for n in target["notes"])
+    await scan("--allow-private")
+    assert len(servers.internal_log) == 2
+    await scan(env={"SKIMSCAN_ALLOW_PRIVATE": "1"})
+    assert len(servers.internal_log) == 2
