@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from skimscan.cliargs import add_page_scan_options, emit, env, env_flag
+from skimscan.cliargs import add_page_scan_options, emit, option
 from skimscan.errors import ConfigError
 from skimscan.inventory.store import DEFAULT_DB, Store, now_utc
 from skimscan.models import Severity
@@ -41,18 +41,18 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=env("db", DEFAULT_DB),
-                   help="inventory database (SQLite file; default: skimscan.db here)")
+    option(p, "--db", default=DEFAULT_DB,
+           help="inventory database (SQLite file; default: skimscan.db here)")
 
 
 def _add_scan(p: argparse.ArgumentParser) -> None:
     _add_db(p)
     add_page_scan_options(p)
-    p.add_argument("--no-cache", action="store_true", default=env_flag("no_cache"),
-                   help="do not read or write the on-disk analysis cache")
-    p.add_argument("--min-severity", default=env("min_severity", "low"),
-                   choices=("critical", "high", "medium", "low", "info"),
-                   help="new findings at or above this severity are changes (default: low)")
+    option(p, "--no-cache", action="store_true", default=False,
+           help="do not read or write the on-disk analysis cache")
+    option(p, "--min-severity", default="low",
+           choices=("critical", "high", "medium", "low", "info"),
+           help="new findings at or above this severity are changes (default: low)")
 
 
 def register(subparsers: Any) -> None:
@@ -61,8 +61,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="+", metavar="URL")
     p.add_argument("--latest", action="store_true",
                    help="approve the latest recorded complete scan instead of scanning")
-    p.add_argument("--by", default=env("approved_by") or _user(),
-                   help="who approves (recorded; default: the current user)")
+    option(p, "--by", env_names=("approved-by",), default=_user(),
+           help="who approves (recorded; default: the current user)")
     p.add_argument("--note", default="", help="why this state is approved (recorded)")
     p.add_argument("--force", action="store_true",
                    help="approve even when the page has blocking findings")
@@ -73,7 +73,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="+", metavar="URL")
     p.add_argument("--no-scan", action="store_true",
                    help="compare the latest recorded complete scan instead of scanning")
-    p.add_argument("--format", "-f", choices=("text", "json"), default=env("format", "text"))
+    option(p, "--format", "-f", choices=("text", "json"), default="text",
+           env_names=("diff-format",))
     p.add_argument("-o", "--output", default=None, help="write to FILE")
     _add_scan(p)
     p.set_defaults(func=cmd_diff)
@@ -82,8 +83,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="*", metavar="URL", help="pages (default: all recorded)")
     p.add_argument("--format", "-f", choices=("csv", "json", "md"), default="md")
     p.add_argument("-o", "--output", default=None, help="write to FILE")
-    p.add_argument("--policy", default=env("policy"),
-                   help="judge authorisation with this policy (default: as at scan time)")
+    option(p, "--policy", help="judge authorisation with this policy (default: as at scan time)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--propose", action="store_true",
                       help="print SRI attributes and a CSP for the approved state instead")
@@ -106,13 +106,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("urls", nargs="*", metavar="URL",
                    help="pages (default: the policy's watch: pages)")
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--cron", default=env("cron"), help="cron expression (local time)")
+    option(when, "--cron", help="cron expression (local time)")
     when.add_argument("--interval", type=float, default=None,
                       help="seconds between rounds")
-    p.add_argument("--once", action="store_true", default=env_flag("once"),
-                   help="one round, then exit (for cron jobs and CI)")
-    p.add_argument("--webhook", default=env("webhook"),
-                   help="POST alerts here (secret: SKIMSCAN_WEBHOOK_SECRET)")
+    option(p, "--once", action="store_true", default=False,
+           help="one round, then exit (for cron jobs and CI)")
+    option(p, "--webhook", help="POST alerts here (secret: SKIMSCAN_WEBHOOK_SECRET)")
     p.add_argument("--no-auto-baseline", action="store_true",
                    help="do not approve a page's first complete scan as its baseline")
     _add_scan(p)

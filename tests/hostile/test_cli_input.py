@@ -68,6 +68,33 @@ def test_a_bad_variable_is_a_usage_error_naming_it(
     assert err.startswith(f"skimscan: {variable}={value!r}: ") and "Traceback" not in err
 
 
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SKIMSCAN_MIN_SEVERITY", "hgh"), ("SKIMSCAN_ONCE", "maybe"), ("SKIMSCAN_NO_CACHE", "2"),
+    ("SKIMSCAN_TIMEOUT", "abc"),
+])
+def test_the_monitoring_commands_check_their_variables_too(
+        variable: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(variable, value)
+    once = [] if variable == "SKIMSCAN_ONCE" else ["--once"]  # (a flag beats its variable)
+    code = main(["watch", *once, "--no-browser", "--db", str(tmp_path / "w.db"), NOWHERE])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"skimscan: {variable}={value!r}: "), err
+    assert not (tmp_path / "w.db").exists()
+
+
+def test_a_scan_format_variable_does_not_reach_diff(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SKIMSCAN_FORMAT", "sarif")  # for `scan`: not a format of `diff`
+    code = main(["diff", "--no-scan", "--db", str(tmp_path / "none.db"), NOWHERE])
+    err = capsys.readouterr().err
+    assert code == 2 and "no such skimscan database" in err, err  # not a format error
+    monkeypatch.setenv("SKIMSCAN_DIFF_FORMAT", "yaml")
+    code = main(["diff", "--no-scan", "--db", str(tmp_path / "none.db"), NOWHERE])
+    assert code == 2 and "SKIMSCAN_DIFF_FORMAT='yaml'" in capsys.readouterr().err
+
+
 def test_a_bad_variable_never_breaks_version_or_other_commands(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("SKIMSCAN_JOBS", "abc")
