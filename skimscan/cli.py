@@ -32,13 +32,12 @@ from skimscan import __version__
 from skimscan.cliargs import add_page_scan_options, check_env, count, emit, option, seconds
 from skimscan.errors import ConfigError, SkimscanError
 from skimscan.inventory import commands as inventory_commands
-from skimscan.models import Confidence, Report, Severity, TargetReport, Verdict
+from skimscan.models import Confidence, Report, Severity, Verdict
 from skimscan.report.terminal import printable
 
 if TYPE_CHECKING:
     from skimscan.pipeline import Engine, TargetDone
     from skimscan.report.baseline import Baseline
-    from skimscan.scanner import Scanner
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMATS = ("table", "json", "sarif", "junit", "html")
@@ -312,32 +311,6 @@ def _cmd_scan_file(args: argparse.Namespace) -> int:
     return _finish(report, args, engine, baseline, "target")
 
 
-async def _scan_pages(scanner: Scanner, urls: Sequence[str],
-                      on_done: Callable[[TargetDone], None] | None) -> Report:
-    """`Scanner.scan_many`, with each page timed for the progress lines."""
-    import asyncio
-
-    from skimscan.pipeline import TargetDone, now_iso
-
-    started = now_iso()
-    limit = asyncio.Semaphore(max(1, scanner.options.concurrency))
-    finished = 0
-
-    async def one(url: str) -> TargetReport:
-        nonlocal finished
-        async with limit:
-            begin = time.monotonic()
-            target = await scanner.scan(url)
-            spent = time.monotonic() - begin
-        finished += 1
-        if on_done is not None:
-            on_done(TargetDone(target, spent, finished, len(urls)))
-        return target
-
-    targets = await asyncio.gather(*(one(u) for u in urls))
-    return Report(tuple(targets), __version__, started, now_iso())
-
-
 def _cmd_scan(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -369,10 +342,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
                 with Progress(transient=True) as bar:
                     task = bar.add_task("scanning", total=len(args.urls))
-                    return await _scan_pages(scanner, args.urls, lambda done: bar.update(
+                    return await scanner.scan_many(args.urls, on_done=lambda done: bar.update(
                         task, completed=done.done, description=printable(
                             f"{done.target.verdict.value}: {done.target.target}")))
-            return await _scan_pages(scanner, args.urls, lines)
+            return await scanner.scan_many(args.urls, on_done=lines)
 
     report = asyncio.run(run())
     return _finish(report, args, engine, baseline, "page")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -64,7 +65,7 @@ from skimscan.models import (
     Verdict,
     verdict_for,
 )
-from skimscan.pipeline import Engine, EngineOptions, now_iso
+from skimscan.pipeline import Engine, EngineOptions, TargetDone, now_iso
 from skimscan.policy.hosts import HostClassifier
 from skimscan.policy.observed import GATE_RULES, weigh_observed
 from skimscan.policy.policy import Policy, SitePolicy
@@ -844,8 +845,10 @@ class Scanner:
             return await asyncio.to_thread(analyze_capture, capture, self.engine, site)
 
     async def scan_many(self, urls: Sequence[str],
-                        progress: Callable[[int, int, TargetReport], None] | None = None
-                        ) -> Report:
+                        progress: Callable[[int, int, TargetReport], None] | None = None,
+                        *, on_done: Callable[[TargetDone], None] | None = None) -> Report:
+        """Scan `urls`, `concurrency` at a time. `progress(done, total, target)` and
+        `on_done(TargetDone)` (the same, with the page's own seconds) hear of each page."""
         started = now_iso()
         sem = asyncio.Semaphore(max(1, self.options.concurrency))
         done = 0
@@ -853,10 +856,14 @@ class Scanner:
         async def one(url: str) -> TargetReport:
             nonlocal done
             async with sem:
+                begin = time.monotonic()
                 result = await self.scan(url)
+                spent = time.monotonic() - begin
             done += 1
             if progress is not None:
                 progress(done, len(urls), result)
+            if on_done is not None:
+                on_done(TargetDone(result, spent, done, len(urls)))
             return result
 
         targets = await asyncio.gather(*(one(u) for u in urls))
