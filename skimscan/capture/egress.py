@@ -35,7 +35,6 @@ import asyncio
 import base64
 import contextlib
 import hashlib
-import ipaddress
 import logging
 import socket
 import ssl
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
-from skimscan.capture.hostmap import HostMap, is_loopback
+from skimscan.capture.hostmap import HostMap, is_loopback, is_public_address
 
 log = logging.getLogger(__name__)
 
@@ -229,13 +228,6 @@ async def _read_frame(reader: asyncio.StreamReader,
     return bool(head[0] & 0x80), head[0] & 0x0F, payload, bytes(raw)
 
 
-def _not_global(address: str) -> bool:
-    try:
-        return not ipaddress.ip_address(address.split("%")[0]).is_global
-    except ValueError:
-        return False
-
-
 class EgressProxy:
     """The proxy of one browser context. `start()`, give `server` to the context, `close()`."""
 
@@ -349,7 +341,7 @@ class EgressProxy:
         except (OSError, TimeoutError) as exc:
             return f"{host} did not resolve ({exc})"
         addresses = [str(info[4][0]) for info in infos]
-        if not mapped and any(_not_global(a) for a in addresses) and \
+        if not mapped and not all(is_public_address(a) for a in addresses) and \
                 not self.private_ok(host, port):
             return f"{host} resolves to a private address (not fetched)"
         last = ""

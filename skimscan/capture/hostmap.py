@@ -212,6 +212,15 @@ def _is_loopback_name(host: str) -> bool:
         return False
 
 
+def is_public_address(address: str) -> bool:
+    """Whether an IP address (a zone index allowed) is globally routable: not loopback,
+    private, link-local (cloud metadata), unique-local, reserved. Not an IP address: False."""
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_global
+    except ValueError:
+        return False
+
+
 def is_loopback(host: str) -> bool:
     """True for `localhost`, `*.localhost` and loopback IP literals."""
     return _is_loopback_name(host)

@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from skimscan.capture.hostmap import HostMap, MappedResolver
+from skimscan.capture.hostmap import HostMap, MappedResolver, is_public_address
 from skimscan.capture.htmlscan import HtmlScript, scan_html
 from skimscan.errors import TargetError
 from skimscan.models import PageCapture, RequestRecord, ScriptKind, ScriptSource
@@ -59,13 +59,6 @@ REDIRECTS = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 10
 
 
-def _public(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.split("%")[0]).is_global
-    except ValueError:
-        return False
-
-
 class Refused(OSError):
     """A destination the page named that skimscan does not connect to."""
 
@@ -88,7 +81,8 @@ class GuardedResolver:
         entries = await self._inner.resolve(host, port, family)
         if self._map.lookup(host, port) is not None:
             return entries  # the user mapped this name: a staging scan
-        kept = [e for e in entries if _public(str(e["host"])) or self._allowed(str(e["host"]))]
+        kept = [e for e in entries
+                if is_public_address(str(e["host"])) or self._allowed(str(e["host"]))]
         if not kept:
             raise Refused(f"{host} resolves to a non-public address ({entries[0]['host']}); "
                           "not fetched (--allow-private fetches such addresses)")
@@ -120,7 +114,7 @@ async def _get(http: aiohttp.ClientSession, out: _Fetched, limit: int,
             literal = ipaddress.ip_address(host) is not None
         except ValueError:
             literal = False  # a name: the resolver checks the address it connects to
-        if literal and not _public(host) and not literal_ok(host):
+        if literal and not is_public_address(host) and not literal_ok(host):
             out.hops.append((out.url, None))
             raise Refused(f"{host} is a non-public address; not fetched "
                           "(--allow-private fetches such addresses)")
@@ -170,7 +164,7 @@ def _explain(url: str, exc: BaseException) -> str:
         )
     if isinstance(exc, TimeoutError):
         return f"{url} did not respond in time"
-    if isinstance(exc, aiohttp.TooManyRedirects | RedirectLoop):
+    if isinstance(exc, RedirectLoop):
         return f"{url} redirects in a loop"
     refused = exc if isinstance(exc, Refused) else getattr(exc, "os_error", None)
     if isinstance(refused, Refused):
