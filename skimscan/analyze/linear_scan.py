@@ -40,6 +40,16 @@ def _line_continuation(self: Any, ch: str) -> None:
     self.lineStart = self.index
 
 
+def _take_plain(self: Any, plain: re.Pattern[str], parts: list[str]) -> bool:
+    """Take the run of plain characters at the scanner's position in one match; False when
+    the source ends with it (the literal is unterminated)."""
+    run = plain.match(self.source, self.index, self.length)
+    if run:
+        parts.append(run.group())
+        self.index = run.end()
+    return not self.eof()
+
+
 def scan_string_literal(self: Any) -> RawToken:
     start = self.index
     quote = self.source[start]
@@ -49,12 +59,8 @@ def scan_string_literal(self: Any) -> RawToken:
     parts: list[str] = []
     plain, source = _PLAIN[quote], self.source
     while not self.eof():
-        run = plain.match(source, self.index, self.length)
-        if run:
-            parts.append(run.group())
-            self.index = run.end()
-            if self.eof():
-                break
+        if not _take_plain(self, plain, parts):
+            break
         ch = source[self.index]
         self.index += 1
         if ch == quote:
@@ -112,12 +118,8 @@ def scan_template(self: Any) -> RawToken:
     self.index += 1
     source = self.source
     while not self.eof():
-        run = _PLAIN_TEMPLATE.match(source, self.index, self.length)
-        if run:
-            parts.append(run.group())
-            self.index = run.end()
-            if self.eof():
-                break
+        if not _take_plain(self, _PLAIN_TEMPLATE, parts):
+            break
         ch = source[self.index]
         self.index += 1
         if ch == "`":

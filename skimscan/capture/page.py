@@ -995,11 +995,7 @@ class _Capture:
             return
         if self.quarantine is not None and self.leave is not None:
             self.quarantine.payment_done()
-        if self.tree is not None and self.instrumentation is not None:
-            with contextlib.suppress(Exception):
-                await self._race(dispatch_leaving(self.tree, f"{self.instrumentation.nonce}w"),
-                                 3.0, "dispatching the leaving events")
-                await asyncio.sleep(0.2)
+        await self._hide()
         if self.leave is None:  # a page scan: the page stays, hidden as a shopper leaves it
             self.interaction.append("hid the page as a shopper leaving it (visibilitychange, "
                                     "pagehide)")
@@ -1040,10 +1036,16 @@ class _Capture:
             f"({', '.join(kept[:4])}): a script that stores it now and sends it later sends here")
         await self._settle()
         await self._advance_clock("on the next page")
+        await self._hide()
+
+    async def _hide(self) -> None:
+        """The events of a shopper leaving the page (visibilitychange, pagehide, beforeunload)
+        in every frame, and a moment for what they start."""
         if self.tree is not None and self.instrumentation is not None:
             with contextlib.suppress(Exception):
                 await self._race(dispatch_leaving(self.tree, f"{self.instrumentation.nonce}w"),
                                  3.0, "dispatching the leaving events")
+                await asyncio.sleep(0.2)
 
     async def _arm(self) -> None:
         """Quarantine on: the network route, and (unless live) the in-page one in every frame."""
