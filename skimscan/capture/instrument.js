@@ -334,11 +334,8 @@
       send('card-form', { field: describe(f), role: 'pan', via: via });
     }
   }
-  function around(obj, name, hook) {  // hook(self, args) -> fn run after the native call
-    var d = obj && getDesc(obj, name);
-    if (!d || typeof d.value !== 'function') return;
-    var fn = d.value;
-    d.value = hide(new ProxyC(fn, {
+  function after(fn, hook) {  // hook(self, args) -> a function run after the native call
+    return hide(new ProxyC(fn, {
       apply: function (t, self, args) {
         var then = null;
         try { then = hook(self, args); } catch (e) { then = null; }
@@ -347,6 +344,11 @@
         return r;
       }
     }), fn);
+  }
+  function around(obj, name, hook) {
+    var d = obj && getDesc(obj, name);
+    if (!d || typeof d.value !== 'function') return;
+    d.value = after(d.value, hook);
     defineProperty(obj, name, d);
   }
   function nodesIn(via, pick) {  // for appendChild & co: the nodes handed in are new content
@@ -375,19 +377,10 @@
       return function () { reportInserted(panFields(where), via, before); };
     };
   }
-  function setterAround(obj, name, hook) {
+  function setterAround(obj, name, hook) {  // hook(self, value)
     var d = obj && getDesc(obj, name);
     if (!d || !d.set) return;
-    var setter = d.set;
-    d.set = hide(new ProxyC(setter, {
-      apply: function (t, self, args) {
-        var then = null;
-        try { then = hook(self, args[0]); } catch (e) { then = null; }
-        var r = apply(t, self, args);
-        try { if (then) then(); } catch (e) { }
-        return r;
-      }
-    }), setter);
+    d.set = after(d.set, function (self, args) { return hook(self, args[0]); });
     defineProperty(obj, name, d);
   }
   function itself(self) { return self; }
