@@ -8,8 +8,8 @@ from skimscan.analyze import deobfuscate
 from skimscan.analyze.deobfuscate import LOCAL, PASSES, Technique
 
 ROOT = Path(__file__).resolve().parents[2]
-SUPPORT = {"__init__", "context", "environment", "inline", "isolate", "scope", "techniques",
-           "tree"}
+SUPPORT = {"__init__", "context", "environment", "global_object", "inline", "isolate", "scope",
+           "techniques", "tree"}
 
 
 def test_every_technique_has_one_pass_and_a_test_module() -> None:

@@ -28,6 +28,7 @@ from typing import Any
 from skimscan.analyze.deobfuscate import (
     builtin_calls,
     call_forms,
+    constant_arrays,
     constant_folding,
     constants,
     control_flow,
@@ -55,7 +56,8 @@ __all__ = ["LOCAL", "PASSES", "Deobfuscation", "Stage", "Technique", "deobfuscat
 LOCAL: tuple[ModuleType, ...] = (constant_folding, member_keys, dead_code, call_forms)
 #: Whole-program passes, in order.
 PASSES: tuple[ModuleType, ...] = (sequences, object_keys, constants, builtin_calls, proxy_objects,
-                                  proxy_functions, decoders, control_flow, packers, unused)
+                                  proxy_functions, constant_arrays, decoders, control_flow,
+                                  packers, unused)
 MAX_ROUNDS = 16
 BUDGET_S = 6.0
 #: Scripts up to this size are always rewritten before analysis; bigger ones only when they

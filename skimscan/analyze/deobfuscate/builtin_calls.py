@@ -4,7 +4,10 @@
 
 The classic ways to hide a host or a selector without any decoder of one's own. Whole
 expression trees of constants and allow-listed built-ins are sent to the isolate in one batch
-(V8 gives exactly the browser's answer), and each maximal one becomes its value.
+(V8 gives exactly the browser's answer), and each maximal one becomes its value. A value
+computed from an obfuscator's string table (`atob(_0x3c2f[11])` once `constant_arrays` read
+the element) is the table's (`via: string-array`), as the decoder pass marks it: the table
+hides every string alike, and none of them is singled out.
 """
 
 from __future__ import annotations
@@ -99,9 +102,10 @@ def run(ctx: Context) -> int:
         count += 1
         value = values[id(node)]
         made = as_node(value, node)
-        if node.type == "CallExpression" or any(
-                getattr(n, "hidden", None) for n in walk(node)):
-            ctx.hide(made, TECHNIQUE)
+        inputs = list(walk(node))
+        if node.type == "CallExpression" or any(getattr(n, "hidden", None) for n in inputs):
+            table = next((n.table for n in inputs if getattr(n, "table", None)), None)
+            ctx.hide(made, table or TECHNIQUE)
         return made
 
     ctx.program = transform(ctx.program, replace)

@@ -56,6 +56,10 @@ class Environment:
     nodes: list[Any] = field(default_factory=list)
     #: the bindings taken in
     bindings: list[Binding] = field(default_factory=list)
+    #: mutators run bare, not in a `try`: one that throws (or is too big to take) makes the
+    #: environment fail instead of leaving a table half prepared — for a caller that takes the
+    #: prepared value itself (`constant_arrays`), not one decoder's answers
+    strict: bool = False
 
     def inside(self) -> set[int]:
         return {id(n) for node in self.nodes for n in walk(node)}
@@ -138,12 +142,14 @@ class Environment:
                                                                    self.index):
                 continue
             span = getattr(stmt, "range", None)
-            if span is not None and span[1] - span[0] > _MUTATOR_MAX:
+            too_big = span is not None and span[1] - span[0] > _MUTATOR_MAX
+            text = "" if too_big else self.ctx.source_of(stmt)
+            if too_big or len(text) > _MUTATOR_MAX:
+                if self.strict:
+                    return False
                 continue
-            text = self.ctx.source_of(stmt)
-            if len(text) > _MUTATOR_MAX:
-                continue
-            self._add(binding.scope, stmt, "try { " + text + "\n} catch (e) {}")
+            self._add(binding.scope, stmt, text if self.strict else
+                      "try { " + text + "\n} catch (e) {}")
             if not self.need_code(stmt):
                 return False
         return True

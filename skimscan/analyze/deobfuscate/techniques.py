@@ -22,6 +22,7 @@ class Technique(StrEnum):
     BUILTIN_CALLS = "builtin-calls"
     PROXY_OBJECTS = "proxy-objects"
     PROXY_FUNCTIONS = "proxy-functions"
+    CONSTANT_ARRAYS = "constant-arrays"
     DECODERS = "decoders"
     CONTROL_FLOW = "control-flow"
     PACKERS = "packers"

@@ -92,6 +92,16 @@ def walk(node: Any) -> Iterator[Any]:
         stack.extend(kids)
 
 
+def parents(node: Any) -> dict[int, Any]:
+    """Each node's parent, by id, for passes that judge a reference by where it stands (valid
+    until the subtree is rewritten)."""
+    out: dict[int, Any] = {}
+    for n in walk(node):
+        for child in children(n):
+            out[id(child)] = n
+    return out
+
+
 Rewrite = Callable[[Any], Any | None]
 
 

@@ -44,9 +44,11 @@ def _parts(binding: Binding, index: ScopeIndex, body: list[Any]) -> list[Any] | 
 
 def _wraps_spent(ctx: Context, binding: Binding, index: ScopeIndex) -> bool:
     """A one-line function that only calls spent machinery (a string-table wrapper at the top
-    level, which could not be marked spent itself: a global may serve other scripts)."""
+    level, which could not be marked spent itself: a global may serve other scripts), declared
+    or held in a variable never written (`var _0xdec = function (i) {…}`)."""
     fn = binding.init
-    if binding.kind != "function" or fn is None or returned_expression(fn) is None:
+    if binding.kind not in ("function", "var", "let", "const") or fn is None or \
+            (binding.kind != "function" and binding.writes) or returned_expression(fn) is None:
         return False
     _, outside, _ = index.free_bindings(fn)
     return bool(outside) and all(ctx.spent_key(b) in ctx.spent for b in outside)
