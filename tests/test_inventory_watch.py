@@ -303,3 +303,75 @@ async def test_rounds_without_a_webhook_raise_only_their_own_alerts(
         assert [(c.scan_id, c.delivery) for c in store.changes() if c.alerted] == [
             (2, "no-webhook"), (4, "delivered")]
     assert [p["scan_id"] for p in json.loads(received[0])["pages"]] == [4]
+
+
+@pytest.mark.parametrize(("argv", "env", "policy_when", "expected"), [
+    # a flag beats a variable: --interval on the command line, SKIMSCAN_CRON in the environment
+    (["--interval", "60"], {"SKIMSCAN_CRON": "0 3 * * *"}, "", "every 60 s"),
+    (["--cron", "0 4 * * *"], {"SKIMSCAN_CRON": "0 3 * * *"}, "", "cron '0 4 * * *'"),
+    # a variable beats the policy file, which comes last
+    ([], {"SKIMSCAN_CRON": "0 3 * * *"}, "  interval: 60\n", "cron '0 3 * * *'"),
+    (["--interval", "5"], {}, "  schedule: '@daily'\n", "every 5 s"),
+    ([], {}, "  interval: 90\n", "every 90 s"),
+    ([], {}, "  schedule: '0 5 * * *'\n", "cron '0 5 * * *'"),
+])
+def test_watch_takes_its_schedule_from_flags_then_variables_then_the_policy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str],
+        policy_when: str, expected: str) -> None:
+    import skimscan.inventory.watch as watch_module
+    from skimscan.cli import main
+
+    seen: list[WatchOptions] = []
+
+    async def fake_watch(options: WatchOptions, *args: object, **kw: object) -> int:
+        seen.append(options)
+        return 0
+
+    for name in ("SKIMSCAN_CRON", "SKIMSCAN_WEBHOOK", "SKIMSCAN_ONCE", "SKIMSCAN_POLICY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(watch_module, "watch", fake_watch)
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nsites: []\nwatch:\n  pages: [https://a.test/c]\n"
+                      + policy_when + "  webhook: https://hooks.test/from-policy\n")
+    assert main(["watch", *argv, "--policy", str(policy), "--db", str(tmp_path / "w.db")]) == 0
+    [options] = seen
+    assert options.schedule is not None and options.schedule.describe() == expected
+    assert options.pages == ("https://a.test/c",)
+    assert options.webhook is not None and options.webhook.url == "https://hooks.test/from-policy"
+
+
+async def test_a_baseline_normalised_by_the_previous_scheme_diffs_from_its_original(
+        tmp_path: Path, engine: Engine) -> None:
+    """A baseline whose stored form the previous normaliser wrote (top-level names positional),
+    with its original text kept: after the upgrade a re-minified script is quiet, and a skimmer
+    appended to it diffs as exactly its line — names as written, not renumbered."""
+    import sqlite3
+    import zlib
+
+    from skimscan.inventory.normalize import normalize_code
+
+    code = "var cfg = window.checkoutConfig || {};\nfunction pay(f) { send(cfg.url, f); }\n"
+    site = {"app": code}
+    db = tmp_path / "u.db"
+    with Store.open(db) as store:
+        monitor = Monitor(store, engine=engine, scanner=FakeScanner(ScanOptions(), engine, site))
+        assert (await monitor.check(OK, auto_baseline=True)).baselined
+    old = normalize_code(code, scheme=2)
+    sha = hashlib.sha256(code.encode()).hexdigest()
+    con = sqlite3.connect(db, isolation_level=None)
+    assert con.execute("UPDATE contents SET normalized = ?, ast_hash = ?, normalizer = 2 "
+                       "WHERE sha256 = ?", (zlib.compress(old.code.encode()), old.ast_hash,
+                                            sha)).rowcount == 1
+    for table in ("scan_scripts", "scripts"):
+        con.execute(f"UPDATE {table} SET ast_hash = ? WHERE sha256 = ?", (old.ast_hash, sha))
+    con.close()
+    with Store.open(db) as store:
+        monitor = Monitor(store, engine=engine, scanner=FakeScanner(ScanOptions(), engine, site))
+        site["app"] = "var cfg=window.checkoutConfig||{};function pay(n){send(cfg.url,n)}"
+        assert (await monitor.check(OK)).changes == ()
+        site["app"] = code + 'var k = document.getElementById("cc");\n'
+        [change] = (await monitor.check(OK)).changes
+    rows = change.detail.splitlines()[2:]
+    assert [r for r in rows if r[:1] in "+-"] == ['+var k = document.getElementById("cc");']

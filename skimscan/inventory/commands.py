@@ -254,7 +254,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from skimscan.inventory.diff import Change, diff_snapshots
+    from skimscan.inventory.diff import Change, diff_snapshots, stale_forms
     from skimscan.inventory.monitor import PageResult, exit_code
 
     _check_urls(args.urls)
@@ -272,8 +272,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 if scan is None:
                     raise ConfigError(f"no complete scan of {url} recorded")
                 before, after = store.snapshot(base.scan_id), store.snapshot(scan.id)
-                contents = store.contents(s.sha256 for s in (*before.scripts, *after.scripts))
-                changes = diff_snapshots(before, after, contents,
+                scripts = (*before.scripts, *after.scripts)
+                contents = store.contents(s.sha256 for s in scripts)
+                originals = store.original_texts(stale_forms(contents, scripts))
+                changes = diff_snapshots(before, after, contents, originals=originals,
                                          min_severity=Severity.parse(args.min_severity))
                 blocking = sum(1 for f in after.findings if f.suppressed is None
                                and f.severity in ("high", "critical")
@@ -434,10 +436,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
     pages = pages_of(args.urls, settings.pages if settings else ())
     _check_urls(list(pages))
     schedule: Schedule | None = None
-    if args.cron:
-        schedule = cron_schedule(args.cron)
-    elif args.interval is not None:
+    # --interval first: given, it was given on the command line (it reads no variable), where it
+    # excludes --cron, so a --cron value here can only come from SKIMSCAN_CRON — which a flag
+    # beats. Then --cron (or SKIMSCAN_CRON), then the policy's watch section.
+    if args.interval is not None:
         schedule = IntervalSchedule(args.interval)
+    elif args.cron:
+        schedule = cron_schedule(args.cron)
     elif settings is not None and settings.schedule:
         schedule = cron_schedule(settings.schedule)
     elif settings is not None and settings.interval:
@@ -455,7 +460,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_init(args: argparse.Namespace) -> int:
-    from skimscan.inventory.export import render_starter_policy
+    from skimscan.inventory.export import named_by_url, render_starter_policy
 
     _check_urls([args.url])
     out = Path(args.output)
@@ -467,8 +472,10 @@ def cmd_policy_init(args: argparse.Namespace) -> int:
             _say(f"{args.url}: the scan is incomplete ({result.error}); no policy written")
             return EXIT_INCOMPLETE
         snap = store.snapshot(result.scan_id)
+        unnamed = [s.sha256 for s in snap.scripts if not named_by_url(s)]
         text = render_starter_policy(snap, store.contents(s.sha256 for s in snap.scripts),
-                                     generated_at=now_utc())
+                                     generated_at=now_utc(),
+                                     originals=store.original_texts(unnamed))
     out.write_text(text, encoding="utf-8")
     _say(f"wrote {out}: {len(snap.scripts)} script(s) to justify (owner, justification), "
          f"from scan {result.scan_id}")

@@ -16,9 +16,12 @@ stored normalised code of the scripts involved). It reports, in a total order:
 
 Invariants: no I/O; the same inputs always give the same list; every change has a fingerprint
 (stable across scans) so an unchanged situation is alerted once, not on every scan. Normalised
-forms written by another normaliser version (a baseline recorded before an upgrade) are
-re-normalised before they are compared or diffed — the stored form is valid JavaScript, and
-renaming is insensitive to the names it carries — so an upgrade is not a change.
+forms written by another normaliser version (a baseline recorded before an upgrade) are made
+comparable before they are compared or diffed, so an upgrade is not a change: an old form is
+normalised again from the script's original text when the store keeps it (`originals`, see
+`stale_forms`); when one does not, every form involved is brought to naming scheme 2 (all
+declared names positional, top-level ones included), which any stored form can be re-normalised
+to — a stored form is valid JavaScript and that renaming is insensitive to the names it carries.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from skimscan.report.json_report import mask
 
 #: inline-like scripts (no URL of their own) at least this alike are the same script, edited
 SIMILAR_ENOUGH = 0.5
+#: The naming scheme every stored form can be re-normalised to (normalize.SCHEMES)
+COMMON_SCHEME = 2
 _NONCE = re.compile(r"'nonce-[^']*'", re.IGNORECASE)
 
 
@@ -108,10 +113,13 @@ class Change:
 
 
 def diff_snapshots(baseline: Snapshot, current: Snapshot, contents: Mapping[str, Content], *,
-                   min_severity: Severity = Severity.LOW) -> list[Change]:
-    """Changes from `baseline` to `current` (see the module docstring), in a total order."""
+                   min_severity: Severity = Severity.LOW,
+                   originals: Mapping[str, str] | None = None) -> list[Change]:
+    """Changes from `baseline` to `current` (see the module docstring), in a total order.
+    `originals`: the original text of scripts (by sha256) whose stored form an older
+    normaliser wrote — what `stale_forms` names."""
     target = current.target
-    contents = comparable(contents, (*baseline.scripts, *current.scripts))
+    contents = comparable(contents, (*baseline.scripts, *current.scripts), originals)
     changes = [*_script_changes(target, baseline, current, contents),
                *_host_changes(target, baseline, current),
                *_header_changes(target, baseline, current),
@@ -119,20 +127,46 @@ def diff_snapshots(baseline: Snapshot, current: Snapshot, contents: Mapping[str,
     return sorted(changes, key=lambda c: (c.kind.order, c.subject, c.after or ""))
 
 
-def comparable(contents: Mapping[str, Content],
-               scripts: Iterable[ScriptState]) -> Mapping[str, Content]:
-    """`contents` with the forms of an older normaliser re-normalised, when the scripts compared
-    were not all normalised by the same version (otherwise as they are: nothing to redo)."""
-    involved = [contents[s.sha256] for s in scripts if s.sha256 in contents]
+def _involved(contents: Mapping[str, Content], scripts: Iterable[ScriptState]) -> list[Content]:
+    """The parsed contents of `scripts` (a text fallback is the same in every version)."""
+    found = {s.sha256: contents[s.sha256] for s in scripts if s.sha256 in contents}
+    return [c for _, c in sorted(found.items()) if c.parsed]
+
+
+def stale_forms(contents: Mapping[str, Content], scripts: Iterable[ScriptState]) -> set[str]:
+    """The sha256s whose original text `comparable` needs: those of forms an older normaliser
+    wrote, when the scripts compared were not all normalised by one version."""
+    involved = _involved(contents, scripts)
+    if len({c.normalizer for c in involved}) < 2:
+        return set()
+    return {c.sha256 for c in involved if c.normalizer != NORMALIZER_VERSION}
+
+
+def comparable(contents: Mapping[str, Content], scripts: Iterable[ScriptState],
+               originals: Mapping[str, str] | None = None) -> Mapping[str, Content]:
+    """`contents` with the forms of the scripts compared made comparable (module docstring):
+    as they are when one normaliser version wrote them all; else old forms normalised again
+    from their `originals`; else, when an original is missing, all of them in scheme 2."""
+    involved = _involved(contents, scripts)
     if len({c.normalizer for c in involved}) < 2:
         return contents
     out = dict(contents)
     for c in involved:
-        if c.normalizer != NORMALIZER_VERSION and c.parsed:
-            norm = normalize_code(c.normalized)
+        text = (originals or {}).get(c.sha256)
+        if c.normalizer != NORMALIZER_VERSION and text is not None:
+            norm = normalize_code(text)
             if norm.parsed:
                 out[c.sha256] = replace(c, ast_hash=norm.ast_hash, normalized=norm.code,
                                         normalizer=NORMALIZER_VERSION)
+    involved = [out[c.sha256] for c in involved]
+    if len({c.normalizer for c in involved}) < 2:
+        return out
+    for c in involved:
+        if c.normalizer != COMMON_SCHEME:
+            norm = normalize_code(c.normalized, scheme=COMMON_SCHEME)
+            if norm.parsed:
+                out[c.sha256] = replace(c, ast_hash=norm.ast_hash, normalized=norm.code,
+                                        normalizer=COMMON_SCHEME)
     return out
 
 

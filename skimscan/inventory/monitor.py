@@ -33,7 +33,7 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 from skimscan import __version__
-from skimscan.inventory.diff import Change, diff_snapshots, finding_changes
+from skimscan.inventory.diff import Change, diff_snapshots, finding_changes, stale_forms
 from skimscan.inventory.normalize import NORMALIZER_VERSION, normalize_code, script_key
 from skimscan.inventory.proposals import origin_of
 from skimscan.inventory.store import (
@@ -168,15 +168,22 @@ async def normalize_contents(report: TargetReport, codes: Mapping[str, str],
     return out
 
 
-def new_originals(report: TargetReport, codes: Mapping[str, str], store: Store) -> list[bytes]:
-    """The text of each script version the store does not keep yet, as the UTF-8 bytes whose
-    sha256 the report names (a QSA asks what was served, not only its normalised form)."""
+def script_texts(report: TargetReport, codes: Mapping[str, str]) -> dict[str, bytes]:
+    """The text of each script version of the report, as the UTF-8 bytes whose sha256 the
+    report names (by that sha256)."""
     texts: dict[str, bytes] = {}
     for s in report.scripts:
         if s.sha256 and s.id in codes and s.sha256 not in texts:
             data = codes[s.id].encode("utf-8", "surrogatepass")
             if hashlib.sha256(data).hexdigest() == s.sha256:
                 texts[s.sha256] = data
+    return texts
+
+
+def new_originals(report: TargetReport, codes: Mapping[str, str], store: Store) -> list[bytes]:
+    """The text of each script version the store does not keep yet (a QSA asks what was
+    served, not only its normalised form)."""
+    texts = script_texts(report, codes)
     missing = store.missing_originals(texts)
     return [data for sha, data in sorted(texts.items()) if sha in missing]
 
@@ -246,8 +253,14 @@ class Monitor:
         if baseline is not None:
             base_snap = store.snapshot(baseline.scan_id)
             contents = {**store.contents(s.sha256 for s in base_snap.scripts), **contents}
+            # Old stored forms are normalised again from their text: kept, or in hand now.
+            stale = stale_forms(contents, (*base_snap.scripts, *snapshot.scripts))
+            in_hand = {sha: data.decode("utf-8", "surrogatepass")
+                       for sha, data in script_texts(report, codes).items() if sha in stale}
             changes = diff_snapshots(base_snap, replace(snapshot, scan_id=scan_id), contents,
-                                     min_severity=self.min_severity)
+                                     min_severity=self.min_severity,
+                                     originals={**store.original_texts(stale - in_hand.keys()),
+                                                **in_hand})
         else:
             changes = finding_changes(url, None, snapshot, self.min_severity)
         alerts = self._new(url, scan_id, baseline, changes) if alerting else ()

@@ -8,24 +8,34 @@ is identified by:
   (`app.3f2a9c1b.js`, `index-BdW2a9Xc.js`, `/build/5e8c0d1a9b/`) replaced by `*`. Scripts
   without a URL of their own (inline, handlers, eval) are keyed `kind@frame#code-hash`.
 - `normalize_code`: the code re-printed from its ESTree, one statement per line, so that
-  whitespace, comments, quote style and minifier renames vanish: every declared binding is
-  renamed to a positional name while globals, property names, strings, numbers and structure
-  are kept. A few rewrites that minifiers make without changing behaviour are undone
+  whitespace, comments, quote style and minifier renames vanish: every local binding is renamed
+  to a positional name while globals, property names, strings, numbers and structure are kept.
+  A few rewrites that minifiers make without changing behaviour are undone
   (`!0`→`true`, `void 0`→`undefined`, `a&&b()`→`if (a) b()`, `a(),b()`→two statements,
   `var a,b`→two declarations, `x["y"]`→`x.y`, `"s"==typeof x`→`typeof x=="s"`,
   single-statement blocks). `ast_hash` is the sha256 of it.
+
+What is renamed: the bindings of functions, blocks and catch clauses — the names a minifier is
+free to change. The top-level declarations of a classic script (`var`, `let`, `const`,
+`function`, `class`) are kept as written: they are globals (a `var` or `function` is a property
+of `window`), shared with every other script of the page, so their name is part of what the
+code does (`var k = …` and `var q = …` are different code), and minifiers leave them alone
+unless told to break the page. Only an ES module's top level (a module is its own scope) is
+renamed like a function's.
 
 Positional names are local to their scope, so that code added elsewhere renames nothing: a
 binding is `v<f>_<i>` (or `v<f>b<k>_<i>` in a block scope), where `f` counts the functions
 enclosing it (the script itself is 1), `k` the binding block scopes between it and its function,
 and `i` its rank among its own scope's bindings in the order the printed code first uses them.
-Neither depends on a sibling scope nor on whether an enclosing scope declares anything — an
-appended skimmer with one top-level `var` leaves every function's names as they were, so its
-diff is the skimmer. (Top-level bindings are ranked in the order the whole script first uses
-them: code inserted *before* other top-level code renumbers the top-level names used after it,
-never a function's own locals.) Labels are named per function the same way. `NORMALIZER_VERSION`
-says which scheme produced a stored form, so forms of two versions are never compared as
-they are (see `diff.py`).
+Neither depends on a sibling scope nor on whether an enclosing scope declares anything, and no
+top-level name is a rank, so code appended to a script — top-level `var`s, functions, an IIFE —
+leaves every existing name as it was. Within one scope, a binding inserted before others does
+shift their ranks (no rename-insensitive numbering avoids that); `code_diff` undoes it for the
+reader (`align_names`), so statements inserted into a function diff as exactly their lines.
+Labels are named per function the same way. `NORMALIZER_VERSION` says which
+scheme produced a stored form, so forms of two versions are never compared as they are (see
+`diff.py`); `normalize_code(…, scheme=2)` still gives the previous scheme (top-level names
+positional too), the one every older form can be brought to without the original text.
 
 Invariants: pure functions, no I/O; captured code is only parsed and printed, never run; a
 script that cannot be parsed falls back to a whitespace-insensitive text form (`parsed=False`)
@@ -129,8 +139,13 @@ def is_url_key(key: str) -> bool:
 
 
 #: The naming scheme of `normalize_code`. 1: names numbered by the depth of scopes that declare
-#: something (an appended top-level `var` renumbered every local); 2: scope-local names (above).
-NORMALIZER_VERSION = 2
+#: something (an appended top-level `var` renumbered every local); 2: scope-local names, top-level
+#: declarations included (appending `var $` or `function track` to a script that used `$` or
+#: `track` as a global renamed every use of it); 3: scope-local names, a classic script's
+#: top-level declarations kept as written (module docstring).
+NORMALIZER_VERSION = 3
+#: The schemes `normalize_code` can still produce (1 was the shared printer's own renaming).
+SCHEMES = (2, 3)
 
 
 class _ScopeLocalNames(Printer):
@@ -141,18 +156,20 @@ class _ScopeLocalNames(Printer):
     its own position in the nesting of functions and binding blocks.
     """
 
-    def __init__(self, tree: Any) -> None:
+    def __init__(self, tree: Any, *, keep_globals: bool) -> None:
         super().__init__(tree, rename=True)
         self._names: dict[tuple[int, str], str] = {}
         self._counts: dict[tuple[int, str], int] = {}
         self._tags: dict[int, str] = {}
+        #: the scope whose bindings are globals (kept as written), if any
+        self._globals: Any = self.scopes.root if keep_globals else None
 
     def name(self, name: str) -> str:
         scope: Any = self.scope
         while scope is not None and name not in scope.bindings:
             scope = scope.parent
-        if scope is None:
-            return name  # a global: kept as written
+        if scope is None or scope is self._globals:
+            return name  # a global, declared here or not: kept as written
         return self._numbered(scope, name, "v")
 
     def label(self, name: str) -> str:
@@ -194,15 +211,21 @@ class NormalizedScript:
     error: str | None = None
 
 
-def normalize_code(code: str, limits: ParseLimits | None = None) -> NormalizedScript:
-    """Parse and re-print `code` (see the module docstring); never raises for bad code."""
+def normalize_code(code: str, limits: ParseLimits | None = None, *,
+                   scheme: int = NORMALIZER_VERSION) -> NormalizedScript:
+    """Parse and re-print `code` (see the module docstring); never raises for bad code.
+    `scheme` (one of `SCHEMES`): the naming scheme, the current one unless an older form has to
+    be matched (diff.comparable)."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"normalize_code: no naming scheme {scheme}")
 
     def work() -> NormalizedScript:
         result = parse(code, limits)
         if result.tree is None:
             return _fallback(code, result.error)
         try:
-            printed = _ScopeLocalNames(result.tree).program()
+            printer = _ScopeLocalNames(result.tree, keep_globals=scheme >= 3 and not result.module)
+            printed = printer.program()
         except RecursionError:
             return _fallback(code, "nested too deeply to normalise")
         return NormalizedScript(printed, _sha256(printed), True)
@@ -222,14 +245,172 @@ def _sha256(text: str) -> str:
 
 def code_diff(before: str, after: str, *, context: int = 2, limit: int = 200,
               labels: tuple[str, str] = ("baseline", "current")) -> str:
-    """A unified diff of two normalised codes, at most `limit` lines (then a count of the rest)."""
+    """A unified diff of two normalised codes, at most `limit` lines (then a count of the rest).
+
+    The current form is shown with its local names aligned to the baseline's first
+    (`align_names`): statements inserted into a function shift the positional names of the
+    locals declared after them, and without the alignment every later line using one would
+    show as changed. The alignment only renames (consistently, scope by scope), so the current
+    side is still exactly the current code."""
+    shown = align_names(before, after)
     lines = [mask(line) for line in difflib.unified_diff(
-        before.splitlines(), after.splitlines(), labels[0], labels[1], n=context,
+        before.splitlines(), shown.splitlines(), labels[0], labels[1], n=context,
         lineterm="")]  # what a person, a store row or a webhook reads: never a card number
     if len(lines) > limit:
         rest = len(lines) - limit
         lines = [*lines[:limit], f"… {rest} more diff line(s)"]
     return "\n".join(lines)
+
+
+#: Forms larger than this together are diffed as they are (aligning re-parses both).
+ALIGN_LIMIT = 2_000_000
+_POSITIONAL = re.compile(r"^v(\d+(?:b\d+)?)_\d+$")
+_MARK = re.compile("\ue000(\\d+)\ue001")
+
+
+class _MarkedNames(Printer):
+    """Re-prints a normalised form as it is, with each positional name replaced by a marker
+    naming the binding it refers to (one per binding, i.e. per scope and name)."""
+
+    def __init__(self, tree: Any) -> None:
+        super().__init__(tree, rename=True)
+        self.names: list[str] = []  # per marker: the binding's name
+        self.scopes_of: list[int] = []  # per marker: its scope (an id)
+        self.free: set[str] = set()  # positional-looking names that are globals
+        self._index: dict[tuple[int, str], int] = {}
+
+    def name(self, name: str) -> str:
+        if not _POSITIONAL.match(name):
+            return name
+        scope: Any = self.scope
+        while scope is not None and name not in scope.bindings:
+            scope = scope.parent
+        if scope is None:
+            self.free.add(name)
+            return name
+        key = (id(scope), name)
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.names)
+            self.names.append(name)
+            self.scopes_of.append(id(scope))
+        return f"\ue000{index}\ue001"
+
+    def label(self, name: str) -> str:
+        return name
+
+
+@dataclass(frozen=True, slots=True)
+class _Marked:
+    lines: list[str]  # with markers
+    names: list[str]
+    scopes: list[int]
+    free: set[str]  # globals named like positional names: never given to a binding
+
+    def skeleton(self) -> list[str]:
+        return [_MARK.sub("\ue000", line) for line in self.lines]
+
+    def ids(self, line: int) -> list[int]:
+        return [int(m.group(1)) for m in _MARK.finditer(self.lines[line])]
+
+
+def _marked(code: str) -> _Marked | None:
+    """`code` (a normalised form) with its bindings marked, or None when it is not one that
+    prints back to itself (a text fallback, another printer's output)."""
+    result = parse(code)
+    if result.tree is None or result.recovered_errors:
+        return None
+    printer = _MarkedNames(result.tree)
+    lines = printer.program().split("\n")
+    names = printer.names
+
+    def plain(m: re.Match[str]) -> str:
+        return names[int(m.group(1))]
+
+    if "\n".join(_MARK.sub(plain, line) for line in lines) != code:
+        return None
+    return _Marked(lines, names, printer.scopes_of, printer.free)
+
+
+def align_names(before: str, after: str) -> str:
+    """`after` (a normalised form) with its local bindings renamed, where it can, to the names
+    of the bindings of `before` they correspond to; `after` as it is when it cannot be done.
+
+    Bindings correspond when they stand in the same places of lines that are equal but for
+    local names (lines matched as a line diff matches them): each binding of `after` takes the
+    name of the `before` binding it stands in for most often. The renaming is consistent
+    (every use of a binding, nothing else), keeps each name's scope place (`v3_…` stays
+    `v3_…`, so nothing can be shadowed) and never gives two bindings of one scope one name; a
+    binding with no counterpart keeps its name unless that is now taken, then gets a free one.
+    So the aligned form is the same code as `after`, and equal lines mean equal code."""
+    if before == after or len(before) + len(after) > ALIGN_LIMIT:
+        return after
+
+    def work() -> str:
+        b, a = _marked(before), _marked(after)
+        if b is None or a is None or not a.names:
+            return after
+        return _rename(a, _correspondence(b, a))
+
+    try:
+        return run_deep(work)
+    except RecursionError:
+        return after
+
+
+def _correspondence(b: _Marked, a: _Marked) -> dict[int, str]:
+    """Binding of `a` → the name of its counterpart in `b` (see `align_names`)."""
+    votes: dict[tuple[int, int], int] = {}
+    matcher = difflib.SequenceMatcher(None, b.skeleton(), a.skeleton())
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            for ib, ia in zip(b.ids(block.a + k), a.ids(block.b + k), strict=True):
+                votes[(ia, ib)] = votes.get((ia, ib), 0) + 1
+    out: dict[int, str] = {}
+    taken: set[int] = set()
+    in_scope: dict[int, set[str]] = {}
+    for ia, ib in sorted(votes, key=lambda pair: -votes[pair]):  # stable: first seen first
+        name = b.names[ib]
+        names = in_scope.setdefault(a.scopes[ia], set())
+        if ia in out or ib in taken or name in names or name in a.free \
+                or _place(name) != _place(a.names[ia]):
+            continue
+        out[ia] = name
+        taken.add(ib)
+        names.add(name)
+    return out
+
+
+def _rename(a: _Marked, found: dict[int, str]) -> str:
+    names = dict(found)
+    in_scope: dict[int, set[str]] = {}  # per scope of `a`: the names given so far
+    own_names: dict[int, set[str]] = {}  # per scope of `a`: the names its bindings had
+    for ia, name in found.items():
+        in_scope.setdefault(a.scopes[ia], set()).add(name)
+    for ia, own in enumerate(a.names):
+        own_names.setdefault(a.scopes[ia], set()).add(own)
+    for ia, own in enumerate(a.names):
+        if ia in names:
+            continue
+        scope = in_scope.setdefault(a.scopes[ia], set())
+        if own in scope:  # its name went to a binding that has a counterpart: a free one
+            place, n = _place(own), 0
+            taken = scope | own_names[a.scopes[ia]] | a.free
+            while f"v{place}_{n}" in taken:
+                n += 1
+            own = f"v{place}_{n}"
+        names[ia] = own
+        scope.add(own)
+
+    def named(m: re.Match[str]) -> str:
+        return names[int(m.group(1))]
+
+    return "\n".join(_MARK.sub(named, line) for line in a.lines)
+
+
+def _place(name: str) -> str:
+    m = _POSITIONAL.match(name)
+    return m.group(1) if m else ""
 
 
 def similarity(before: str, after: str) -> float:

@@ -711,6 +711,19 @@ class Store:
                               "sha256; the database is damaged")
         return Original(sha256, data)
 
+    def original_texts(self, sha256s: Iterable[str]) -> dict[str, str]:
+        """The original text of these script versions (by full sha256), where it is kept and
+        intact: what re-normalising an old stored form needs (diff.stale_forms)."""
+        out: dict[str, str] = {}
+        for digest in sorted({s for s in sha256s if s}):
+            try:
+                original = self.original(digest)
+            except ConfigError:  # damaged evidence: the old form is used instead
+                continue
+            if original is not None and original.sha256 == digest:
+                out[digest] = original.data.decode("utf-8", "surrogatepass")
+        return out
+
     # baselines
     def set_baseline(self, target: str, scan_id: int, approved_by: str,
                      note: str = "") -> Baseline:

@@ -102,11 +102,11 @@ async def history(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any
     return data
 
 
-def deliveries(data: dict[str, Any]) -> dict[int, set[tuple[bool, str]]]:
+def deliveries(data: dict[str, Any]) -> dict[int, set[tuple[str, str]]]:
     """Per scan: the (alerted, delivery) pairs of its changes."""
     changes = data["changes"]
     assert isinstance(changes, list)
-    out: dict[int, set[tuple[bool, str]]] = {}
+    out: dict[int, set[tuple[str, str]]] = {}
     for c in changes:
         out.setdefault(c["scan_id"], set()).add((c["alerted"], c["delivery"]))
     return out
@@ -132,7 +132,7 @@ async def test_a_failed_webhook_is_sent_again_by_the_next_watch_once(
     assert await cli([*watch, *shop.argv(db)]) == 1
     assert shop.rejected == 1 and shop.received == []
     data = await history(db, capsys)
-    assert deliveries(data) == {2: {(True, "failed")}}  # the skimmer: changed script, findings
+    assert deliveries(data) == {2: {("failed", "failed")}}  # the skimmer: changed script, findings
     assert "changed-script" in kinds(data, 2)
     assert [d["ok"] for d in data["deliveries"]] == [False]
 
@@ -143,7 +143,7 @@ async def test_a_failed_webhook_is_sent_again_by_the_next_watch_once(
     [page] = alert["pages"]
     assert page["scan_id"] == 2 and {c["kind"] for c in page["changes"]} == kinds(data, 2)
     data = await history(db, capsys)
-    assert deliveries(data) == {2: {(True, "delivered")}, 3: {(False, "")}}
+    assert deliveries(data) == {2: {("delivered", "delivered")}, 3: {("no", "")}}
     assert [d["ok"] for d in data["deliveries"]] == [False, True]
     capsys.readouterr()
     assert await cli(["history", "--db", str(db)]) == 0
@@ -215,14 +215,14 @@ async def test_alerts_lost_before_the_outbox_are_sent_after_the_upgrade(
                 "'HTTP 503', '[7]', 1)", (t,))
     con.close()
     data = await history(db, capsys)
-    assert deliveries(data) == {7: {(True, "failed")}}
+    assert deliveries(data) == {7: {("failed", "failed")}}
     assert await cli(["watch", "--once", PAGE, "--webhook", shop.hook_url, *shop.argv(db)]) == 1
     [alert] = shop.received
     [page] = alert["pages"]
     assert page["scan_id"] == 7 and page["detected_at"] == t
     assert [c["subject"] for c in page["changes"]] == ["drop.evil.test"]
     data = await history(db, capsys)
-    assert deliveries(data) == {7: {(True, "delivered")}}
+    assert deliveries(data) == {7: {("delivered", "delivered")}}
 
 
 def _host_map(shop: Shop) -> HostMap:

@@ -73,4 +73,4 @@ def test_the_monitoring_commands_escape_what_pages_put_in_the_store(
         assert "\x1b" not in out + err and "\x07" not in out + err, argv
     main(["inventory", "--db", str(db)])
     out, _err = capsys.readouterr()
-    assert "\\x1b[2J" in out
+    assert "\\x1b\\[2J" in out  # escaped for the terminal, then for Markdown (`[` -> `\\[`)
