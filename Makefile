@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser corpus demo test test-fast bench eval lint clean
+.PHONY: install browser corpus demo test test-fast bench eval lint docs clean
 
 install: $(STAMP) browser
 
@@ -38,6 +38,11 @@ bench: install corpus
 # Installs the pinned javascript-obfuscator into .cache/eval/node. Extra flags: EVAL_ARGS='-v'.
 eval: install
 	$(PY) tools/eval.py $(EVAL_ARGS)
+
+# The reference in docs/reference/ (rules, command line, JSON/SARIF keys), generated from the
+# code; `make test` fails when it is stale (tests/test_docs_reference.py).
+docs: $(STAMP)
+	$(PY) tools/gendocs.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -6,11 +6,16 @@ or analysed — which outranks 1, so a broken scan never looks clean.
 
 Every option also reads an environment variable: `--fail-on` ← `SKIMSCAN_FAIL_ON`, and so on
 (upper case, dashes as underscores; `deobfuscate`'s own `--format`/`--output` read
-`SKIMSCAN_DEOBFUSCATE_FORMAT`/`_OUTPUT`, so a report's settings never redirect it). Flags beat
-the environment, which beats the defaults; a variable is checked like its flag and a bad one is
-exit 2 naming it (`skimscan.cliargs`). Reports go to stdout or `-o FILE`; progress and
-summaries go to stderr. When stderr is not a terminal (CI), a run of several targets prints one
-line per finished target there — scanned names escaped by `printable` — unless `--quiet`.
+`SKIMSCAN_DEOBFUSCATE_FORMAT`/`_OUTPUT` and `rules list --format` reads `SKIMSCAN_RULES_FORMAT`,
+so a report's settings never redirect them). Flags beat the environment, which beats the
+defaults; a variable is checked like its flag and a bad one is exit 2 naming it
+(`skimscan.cliargs`). `--debug` goes before or after the subcommand's name. Reports go to
+stdout or `-o FILE`; progress and summaries go to stderr. When stderr is not a terminal (CI), a
+run of several targets prints one line per finished target there — scanned names escaped by
+`printable` — unless `--quiet`.
+
+docs/reference/cli.md is generated from `build_parser` (`make docs`): help texts are the
+reference, so they say what an option does and its default.
 
 `--baseline FILE` accepts the findings a team has reviewed (each with a reason): they stay in
 every report, marked suppressed, and only new findings count for `--fail-on`. A bad baseline
@@ -29,13 +34,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skimscan import __version__
-from skimscan.cliargs import add_page_scan_options, check_env, count, emit, option, seconds
+from skimscan.cliargs import (
+    add_page_scan_options,
+    check_env,
+    count,
+    emit,
+    global_option,
+    option,
+    seconds,
+)
 from skimscan.errors import ConfigError, SkimscanError
 from skimscan.inventory import commands as inventory_commands
 from skimscan.models import Confidence, Report, Severity, Verdict
 from skimscan.report.terminal import printable
 
 if TYPE_CHECKING:
+    from skimscan.analyze.rules import RuleSet
     from skimscan.pipeline import Engine, TargetDone
     from skimscan.report.baseline import Baseline
 
@@ -87,14 +101,13 @@ def _add_output(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="skimscan", description="Find card skimmers on payment pages.")
     parser.add_argument("--version", action="version", version=f"skimscan {__version__}")
-    option(parser, "--debug", action="store_true", default=False,
-           help="print tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan_file = sub.add_parser(
         "scan-file", help="analyse .js/.html files or folders; run the ones static analysis "
                           "cannot settle in the sandboxed browser (--detonate)")
-    scan_file.add_argument("paths", nargs="+", metavar="PATH")
+    scan_file.add_argument("paths", nargs="+", metavar="PATH",
+                           help=".js or .html files, or folders searched for them")
     option(scan_file, "--site",
            help="the site these files are served from (first-party hosts)")
     option(scan_file, "--root", metavar="DIR",
@@ -114,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(scan_file)
 
     scan = sub.add_parser("scan", help="load pages in a real browser and analyse what they run")
-    scan.add_argument("urls", nargs="+", metavar="URL")
+    scan.add_argument("urls", nargs="+", metavar="URL", help="pages to load (https://...)")
     add_page_scan_options(scan)
     option(scan, "--concurrency", type=count, default=1,
            help="pages scanned in parallel on one browser (default 1)")
@@ -122,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     deob = sub.add_parser("deobfuscate",
                           help="print a script rewritten into plain code (what analysis sees)")
-    deob.add_argument("paths", nargs="+", metavar="FILE")
+    deob.add_argument("paths", nargs="+", metavar="FILE", help="scripts to rewrite")
     option(deob, "--format", "-f", choices=("js", "json"), default="js",
            env_names=("deobfuscate-format",),
            help="js: the rewritten program; json: it with the techniques undone")
@@ -131,13 +144,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list or test rules")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
-    rl = rules_sub.add_parser("list", help="list rules with severity and confidence")
-    rl.add_argument("dirs", nargs="*", metavar="DIR")
+    rl = rules_sub.add_parser("list", help="list every rule, from rule files and from the "
+                                           "pipeline, with severity and confidence")
+    rl.add_argument("dirs", nargs="*", metavar="DIR",
+                    help="rule folders or files instead of the built-in rules (the pipeline's "
+                         "rules are always listed)")
+    option(rl, "--format", "-f", choices=("table", "json"), default="table",
+           env_names=("rules-format",),
+           help="table: one line per rule; json: a list of objects (id, title, severity, "
+                "confidence, category, tags, mitre, pci, source, description)")
     rt = rules_sub.add_parser("test", help="check rules against their annotated test files")
-    rt.add_argument("dirs", nargs="*", metavar="DIR")
+    rt.add_argument("dirs", nargs="*", metavar="DIR",
+                    help="rule folders or files instead of the built-in rules")
     option(rt, "--rule", sep=",", help="only this rule id (repeatable)")
     # Monitoring (PCI DSS 6.4.3 / 11.6.1): baseline, diff, inventory, history, watch, policy init
     inventory_commands.register(sub)
+    # Last, so that every subcommand accepts it after its name too.
+    global_option(parser, "--debug", action="store_true", default=False,
+                  help="print tracebacks for errors (before or after the subcommand)")
     return parser
 
 
@@ -420,9 +444,27 @@ def _cmd_rules(args: argparse.Namespace) -> int:
                 print(f"FAIL {r.rule}: {failure}")
         print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
         return EXIT_OK if not failed else EXIT_FINDINGS
-    for rule in ruleset:
-        print(f"{rule.id:45} {rule.severity.label:9} {rule.confidence.label:7} {rule.title}")
-    print(f"{len(ruleset)} rules", file=sys.stderr)
+    return _list_rules(ruleset, args.format)
+
+
+def _list_rules(ruleset: RuleSet, fmt: str) -> int:
+    """Every rule — the rule files' and the pipeline's own (`analyze/catalogue.py`) — sorted by
+    id: the names a policy may use."""
+    import json
+
+    from skimscan.analyze.catalogue import SOURCE_YAML, all_rules
+
+    rules = all_rules(ruleset)
+    if fmt == "json":
+        text = json.dumps([r.to_json() for r in rules], indent=2, ensure_ascii=False) + "\n"
+    else:
+        rows = [("ID", "SEVERITY", "CONFIDENCE", "SOURCE", "TITLE")]
+        rows += [(r.id, r.severity.label, r.confidence.label, r.source, r.title) for r in rules]
+        text = "".join(f"{a:45} {b:9} {c:10} {d:8} {e}\n" for a, b, c, d, e in rows)
+    emit(text, None)
+    from_files = sum(1 for r in rules if r.source == SOURCE_YAML)
+    print(f"{len(rules)} rules: {from_files} from rule files, {len(rules) - from_files} from "
+          "the pipeline", file=sys.stderr)
     return EXIT_OK
 
 

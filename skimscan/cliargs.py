@@ -10,7 +10,9 @@ List options (`--also`, `--rules`, `--map-host`) split their variable on a separ
 flag given on the command line replaces the variable's list rather than adding to it.
 
 Used by `skimscan.cli` and by the monitoring commands (`skimscan.inventory.commands`), so the
-two never drift apart.
+two never drift apart. `global_option` puts a top-level option (`--debug`) after every
+subcommand's name too; `subcommands` walks the parser, for that and for the generated reference
+(tools/gendocs.py), which reads each option's `env_variables` and `declared_default`.
 """
 
 from __future__ import annotations
@@ -101,10 +103,51 @@ def option(p: argparse.ArgumentParser | Any, *flags: str, env_names: Sequence[st
     action: argparse.Action = p.add_argument(*flags, **kwargs)
     long_flag = next((f for f in flags if f.startswith("--")), flags[0]).lstrip("-")
     names = tuple(env_names) or (long_flag,)
+    # What the reference (tools/gendocs.py) shows: the default whatever the environment says.
+    setattr(action, "declared_default", action.default)  # noqa: B010
     action.default = _env_default(action, names, sep)
     # What `--help` and the tests read: the variables this option takes its default from.
     setattr(action, "env_variables", tuple(variable(n) for n in names))  # noqa: B010
     return action
+
+
+def global_option(parser: argparse.ArgumentParser, *flags: str, env_names: Sequence[str] = (),
+                  **kwargs: Any) -> argparse.Action:
+    """`option()` on the top-level parser, accepted after any subcommand's name too
+    (`skimscan --debug scan-file` and `skimscan scan-file --debug`). Call it once every
+    subcommand exists. The copies default to SUPPRESS, so the top-level value — its flag, else
+    its variable, else its default — stands unless the flag is given after the subcommand; they
+    read no variable themselves (a bad one is reported once, and a flag before the subcommand
+    still beats it), and carry the top-level option's variables for the reference."""
+    action = option(parser, *flags, env_names=env_names, **kwargs)
+    for command in subcommands(parser):
+        copy = command.parser.add_argument(*flags, **{**kwargs, "default": argparse.SUPPRESS})
+        setattr(copy, "declared_default", getattr(action, "declared_default"))  # noqa: B009, B010
+        setattr(copy, "env_variables", getattr(action, "env_variables"))  # noqa: B009, B010
+    return action
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A subcommand of a parser, nested ones included: `("rules", "list")`."""
+
+    path: tuple[str, ...]
+    parser: argparse.ArgumentParser
+    help: str
+
+
+def subcommands(parser: argparse.ArgumentParser,
+                path: tuple[str, ...] = ()) -> list[Subcommand]:
+    """Every subcommand under `parser`, depth first, in the order they were added."""
+    out: list[Subcommand] = []
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help or "" for a in action._choices_actions}
+        for name, sub in action.choices.items():
+            out.append(Subcommand((*path, name), sub, helps.get(name, "")))
+            out.extend(subcommands(sub, (*path, name)))
+    return out
 
 
 def _env_default(action: argparse.Action, names: Sequence[str], sep: str | None) -> Any:

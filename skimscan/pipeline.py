@@ -285,7 +285,7 @@ def analyze_source(code: str | bytes, url: str | None = None, *, engine: Engine 
         raise TypeError("analyze_source() takes the script as str or bytes, not "
                         f"{type(code).__name__}")
     engine = engine or Engine(EngineOptions(use_disk_cache=False))
-    classifier = HostClassifier(site)
+    classifier = HostClassifier(site, known_bad=engine.rules.ioc_hosts)
     script = make_source("s1", code, url, ScriptKind.FILE if url is None else ScriptKind.EXTERNAL)
     return engine.analyze_target(url or "<string>", TargetKind.FILE, [script],
                                  classifier.classify, notes)
@@ -301,7 +301,7 @@ def scan_files(paths: Iterable[str | Path] | str | Path, *, engine: Engine | Non
     `skimscan.extract.files`); `on_target` hears of each target as it finishes."""
     engine = engine or Engine()
     started = now_iso()
-    classifier = HostClassifier(site)
+    classifier = HostClassifier(site, known_bad=engine.rules.ioc_hosts)
     found = list(discover(paths, root))
     targets: list[TargetReport] = []
     for batch in _loaded_batches(found):

@@ -41,6 +41,7 @@ from skimscan import __version__
 from skimscan.analyze.analyzer import sort_findings
 from skimscan.analyze.canary import Match, find_canary
 from skimscan.analyze.card_forms import injected_card_forms
+from skimscan.analyze.catalogue import PIPELINE_RULES
 from skimscan.analyze.libraries import blame, libraries_in
 from skimscan.analyze.redact import redact_text, redact_value
 from skimscan.capture.hostmap import HostMap
@@ -108,9 +109,10 @@ def _site_policy(options: ScanOptions, url: str) -> SitePolicy:
     return options.policy.for_url(url) if options.policy else SitePolicy()
 
 
-def classifier_for(url: str, site: SitePolicy) -> HostClassifier:
+def classifier_for(url: str, site: SitePolicy, ioc_hosts: Sequence[str] = ()) -> HostClassifier:
+    """The page's host classifier: the policy's hosts, and the rules' IOC hosts as known-bad."""
     return HostClassifier(url, approved=site.approved_hosts, processors=site.processors,
-                          known_bad=site.known_bad)
+                          known_bad=(*site.known_bad, *ioc_hosts))
 
 
 def trust_for(url: str, site: SitePolicy) -> Trust:
@@ -148,18 +150,17 @@ def request_findings(requests: Sequence[RequestRecord], ws_hosts: set[str]) -> l
         if r.host_class in (HostClass.LOOKALIKE, HostClass.KNOWN_BAD):
             rule, severity, confidence = "runtime-data-to-lookalike-host", Severity.HIGH, \
                 Confidence.HIGH
-            title = "The page sent data to a look-alike or known-bad host"
         elif r.host_class is HostClass.UNKNOWN:
             rule, severity, confidence = "runtime-data-to-unknown-host", Severity.MEDIUM, \
                 Confidence.MEDIUM
-            title = "The page sent data to an unknown host"
         else:
             continue
         if (rule, r.host) in seen:
             continue
         seen.add((rule, r.host))
         findings.append(Finding(
-            rule=rule, title=title, severity=severity, confidence=confidence,
+            rule=rule, title=PIPELINE_RULES[rule].title, severity=severity,
+            confidence=confidence,
             message=f"{r.method} {r.resource_type} to {r.host} ({r.host_class.value}) carried "
                     "data" + (f", sent by {r.script}" if r.script else ""),
             script=r.script, location=None,
@@ -211,7 +212,7 @@ def blame_callers(capture: PageCapture) -> PageCapture:
 
 def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> TargetReport:
     capture = blame_callers(capture)
-    classifier = classifier_for(capture.final_url or capture.url, site)
+    classifier = classifier_for(capture.final_url or capture.url, site, engine.rules.ioc_hosts)
     report = engine.analyze_target(capture.url, TargetKind.PAGE, capture.scripts,
                                    classifier.classify, capture.notes)
     requests = tuple(
@@ -460,8 +461,7 @@ def _loads_after_typing(requests: Sequence[RequestRecord],
             continue
         seen.add(r.host)
         findings.append(Finding(
-            rule="canary-triggered-load",
-            title="Code was requested from an untrusted host after the card was typed",
+            rule="canary-triggered-load", title=PIPELINE_RULES["canary-triggered-load"].title,
             severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, script=r.script,
             message=(f"{_describe_script(r.script, urls)} requested a script from {r.host} "
                      f"({r.host_class.value}) only after card data was typed; the quarantine "
@@ -625,7 +625,7 @@ def _frame_and_storage(canary: Canary, events: Sequence[InstrumentEvent],
                 continue
             seen.add(key)
             findings.append(Finding(
-                rule="canary-to-frame", title="The canary card was handed to another frame",
+                rule="canary-to-frame", title=PIPELINE_RULES["canary-to-frame"].title,
                 severity=Severity.HIGH, confidence=Confidence.MEDIUM, script=e.script,
                 message=(f"the canary card number ({found[0].encoding}) was passed by "
                          f"postMessage to {where}"
@@ -648,7 +648,7 @@ def _frame_and_storage(canary: Canary, events: Sequence[InstrumentEvent],
             seen.add(key)
             by = f" by {_describe_script(e.script, urls)}" if e.script else ""
             findings.append(Finding(
-                rule="canary-in-storage", title="The canary card was kept in browser storage",
+                rule="canary-in-storage", title=PIPELINE_RULES["canary-in-storage"].title,
                 severity=Severity.MEDIUM, confidence=Confidence.HIGH, script=e.script,
                 message=(f"the canary card number ({found[0].encoding}) was written to "
                          f"{store} storage ({key_name!r}){by}: staged for a later page, or "

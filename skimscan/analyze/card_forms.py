@@ -22,10 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from skimscan.analyze.catalogue import PIPELINE_RULES
 from skimscan.models import Confidence, Finding, HostInfo, InstrumentEvent, Severity
 
 RULE = "injected-card-form"
-TAGS = ("attack:T1056.003", "fake-form", "pci-dss:6.4.3", "pci-dss:11.6.1", "runtime")
+TAGS = PIPELINE_RULES[RULE].finding_tags
 #: host categories whose scripts are shared code, not a party of their own
 SHARED_CODE = frozenset({"cdn"})
 
@@ -81,7 +82,7 @@ def injected_card_forms(events: Sequence[InstrumentEvent], urls: Mapping[str, st
         if e.frame:
             evidence["frame"] = e.frame
         findings.append(Finding(
-            rule=RULE, title="A card form was put on the page by an unapproved script",
+            rule=RULE, title=PIPELINE_RULES[RULE].title,
             severity=severity, confidence=confidence, message=message, script=e.script,
             evidence=evidence, tags=TAGS))
     return findings

@@ -67,6 +67,11 @@ class Rule:
     depends: tuple[str, ...] = ()
     needs_tree: bool = True  # false for rules made of text/ioc leaves only
 
+    @property
+    def test_file(self) -> str:
+        """The annotated test file beside the rule file (`<id>.js`, see `ruletest.py`)."""
+        return str(Path(self.path).with_suffix(".js")) if self.path else ""
+
 
 @dataclass(frozen=True)
 class ScriptContext:
@@ -91,6 +96,28 @@ class RuleSet:
         self.by_id = by_id
         self.order = _topological(by_id)
         self._regex: dict[str, Any] = {}
+
+    @property
+    def ioc_hosts(self) -> tuple[str, ...]:
+        """Every host an `ioc:` leaf names, for the host classifier: a documented drop host is
+        `known-bad` wherever it appears (the class the policy's `known_bad` also gives), so
+        findings name it as such instead of `unknown`."""
+        found: set[str] = set()
+
+        def walk(match: Any) -> None:
+            if isinstance(match, Mapping):
+                for key, value in match.items():
+                    if key == "ioc" and isinstance(value, Mapping):
+                        found.update(str(h).lower().lstrip("*.") for h in value.get("hosts", ()))
+                    else:
+                        walk(value)
+            elif isinstance(match, list | tuple):
+                for item in match:
+                    walk(item)
+
+        for rule in self.by_id.values():
+            walk(rule.match)
+        return tuple(sorted(found))
 
     def __len__(self) -> int:
         return len(self.by_id)

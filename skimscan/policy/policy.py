@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from skimscan.analyze.catalogue import PIPELINE_RULES
 from skimscan.analyze.yamlfile import line_of, load_yaml
 from skimscan.errors import ConfigError
 from skimscan.models import Confidence, Finding, ScriptReport, Severity
@@ -54,13 +55,10 @@ _SCRIPT_KEYS = frozenset({"url", "owner", "justification", "integrity", "__line_
 _WATCH_KEYS = frozenset({"pages", "schedule", "interval", "webhook", "__line__"})
 
 #: Rule ids the pipeline emits without a rule file (`unparsed-script` from analysis,
-#: `injected-card-form` from card forms, the `runtime-*` and `canary-*` findings of page scans):
-#: a policy may name them as it names the YAML rules.
-PIPELINE_RULE_IDS = frozenset({
-    "unparsed-script", "injected-card-form",
-    "runtime-data-to-lookalike-host", "runtime-data-to-unknown-host",
-    "canary-exfiltration", "canary-to-frame", "canary-in-storage", "canary-triggered-load",
-})
+#: `injected-card-form` from card forms, the `runtime-*` and `canary-*` findings of page scans),
+#: from their catalogue (`skimscan.analyze.catalogue`): a policy may name them as it names the
+#: YAML rules.
+PIPELINE_RULE_IDS = frozenset(PIPELINE_RULES)
 
 
 @dataclass(frozen=True)
