@@ -34,7 +34,9 @@ __all__ = [
     "Finding",
     "FlowStep",
     "HostClass",
+    "HostMap",
     "Location",
+    "Policy",
     "Report",
     "RequestRecord",
     "Rule",
@@ -55,6 +57,7 @@ __all__ = [
     "default_rules_dir",
     "deobfuscate",
     "load_baseline",
+    "load_policy",
     "load_rules",
     "render_html",
     "render_json",
@@ -85,8 +88,10 @@ from skimscan.models import (
 if TYPE_CHECKING:
     from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate
     from skimscan.analyze.rules import Rule, RuleSet, default_rules_dir, load_rules
+    from skimscan.capture.hostmap import HostMap
     from skimscan.detonate import DetonationOptions, scan_files
     from skimscan.pipeline import Engine, EngineOptions, analyze_source
+    from skimscan.policy.policy import Policy, load_policy
     from skimscan.report.baseline import Baseline, apply_baseline, load_baseline, write_baseline
     from skimscan.report.html import render_html
     from skimscan.report.json_report import render_json
@@ -105,6 +110,8 @@ _LAZY = {
     **dict.fromkeys(("Baseline", "apply_baseline", "load_baseline", "write_baseline"),
                     "skimscan.report.baseline"),
     **dict.fromkeys(("Deobfuscation", "deobfuscate"), "skimscan.analyze.deobfuscate"),
+    "HostMap": "skimscan.capture.hostmap",
+    **dict.fromkeys(("Policy", "load_policy"), "skimscan.policy.policy"),
     "render_html": "skimscan.report.html",
     "render_json": "skimscan.report.json_report",
     "render_junit": "skimscan.report.junit",

@@ -123,6 +123,13 @@ def test_real_analysis_keeps_fingerprints_through_edits(engine: Engine) -> None:
 # --- baseline files ----------------------------------------------------------------------------
 
 
+def test_write_creates_the_baseline_folder(tmp_path: Path) -> None:
+    """`--write-baseline .skimscan/baseline.json` on a first run, as docs/ci.md shows it."""
+    path = tmp_path / ".skimscan" / "baseline.json"
+    write_baseline(sample_report(), path, "reviewed")
+    assert json.loads(path.read_text())["schema"] == SCHEMA
+
+
 def test_write_then_apply_accepts_every_finding(tmp_path: Path) -> None:
     report = sample_report()
     path = tmp_path / "baseline.json"

@@ -58,3 +58,13 @@ def test_no_document_installs_from_an_index_that_does_not_have_skimscan() -> Non
     for doc in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):
         text = doc.read_text()
         assert not re.search(r"pip install (-U )?skimscan\b(?![-_.])", text), doc
+
+
+def test_every_public_name_resolves() -> None:
+    """Everything in `skimscan.__all__` imports (docs/library.md uses `skimscan.HostMap`,
+    `skimscan.load_policy` ... without reaching into submodules)."""
+    import skimscan
+
+    missing = [name for name in skimscan.__all__ if getattr(skimscan, name, None) is None]
+    assert not missing
+    assert {"HostMap", "Policy", "load_policy"} <= set(skimscan.__all__)

@@ -166,10 +166,13 @@ def render_baseline(report: Report, reason: str, root: str | None = None) -> str
 
 def write_baseline(report: Report, path: str | Path, reason: str,
                    root: str | None = None) -> Baseline:
-    """Accept every finding of `report`: write the baseline file and return what it holds."""
+    """Accept every finding of `report`: write the baseline file and return what it holds.
+    Its folder is created (a baseline lives beside the CI configuration, e.g. in `.skimscan/`,
+    which the first run has not made yet)."""
     text = render_baseline(report, reason, root)
     p = Path(path)
     try:
+        p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{p}: cannot write baseline: {exc}") from None

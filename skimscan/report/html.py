@@ -617,7 +617,9 @@ def render_html(report: Report, rules: Iterable[Rule] = (), sources: Sources | N
     sections = "".join(_target_section(t, i + 1, by_id, sources) for i, t in enumerate(targets))
     when = " to ".join(esc(x) for x in (report.started_at, report.finished_at) if x)
     footer = (f"<footer>skimscan {esc(report.tool_version)}"
-              + (f", scan {when}" if when else "") + ". Card-number-like digits are masked. "
+              + (f", scan {when}" if when else "")
+              + ". Card-number-like digits are masked in the text; the screenshot has every "
+              "text field of the page painted over. "
               "No findings is not a clean bill of health: static analysis sees only the code it "
               "was given, and a skimmer may serve itself only to some visitors.</footer>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
