@@ -4,6 +4,10 @@ the card — and only then."""
 
 from __future__ import annotations
 
+import base64
+
+import pytest
+
 from skimscan.models import (
     Confidence,
     Finding,
@@ -11,7 +15,7 @@ from skimscan.models import (
     Severity,
     WebSocketMessage,
 )
-from skimscan.policy.observed import weigh_observed
+from skimscan.policy.observed import readable, weigh_observed
 
 HOST = "in.replaycloud.example"
 
@@ -70,3 +74,46 @@ def test_scripts_that_gate_or_evade_keep_their_findings() -> None:
 def test_runtime_findings_are_never_lowered() -> None:
     runtime = static(rule="runtime-data-to-unknown-host", tags=("runtime",))
     assert weigh_observed([runtime], [send()], [], canary_typed=True) == [runtime]
+
+
+def body_send(body: bytes, url: str = f"https://{HOST}/rec") -> RequestRecord:
+    return RequestRecord(url=url, method="POST", host=HOST, script="s1", quarantined=True,
+                         body=body)
+
+
+CIPHERED = bytes([0x01, 0x1e]) + bytes((0x5A + i) ^ (7 * i % 31) for i in range(30))
+
+
+@pytest.mark.parametrize("body", [
+    CIPHERED,                                                  # a blob of the kit's own cipher
+    base64.b64encode(CIPHERED[2:]),                            # ... in base64
+    b"d=" + base64.urlsafe_b64encode(bytes(range(7, 47))),     # ... as a form value
+    b'{"p":"QwE7r|yU1iOp9AsDf5Gh_J~k0Lz"}',                    # a long token, high entropy
+])
+def test_a_send_the_canary_search_cannot_read_lowers_nothing(body: bytes) -> None:
+    """No evidence the card stayed home: a send of ciphertext may carry it under a cipher the
+    canary search does not know."""
+    finding = static()
+    assert weigh_observed([finding], [body_send(body)], [], canary_typed=True) == [finding]
+    assert not readable(body)
+
+
+@pytest.mark.parametrize("body", [
+    b"",
+    b'{"event":"payment_info_entered","card_brand":"visa","t":[120,95,180],"len":16}',
+    b"v=1&tid=UA-100-1&cid=1234567890.1234567890&t=event&ec=checkout&ea=pay",
+    base64.b64encode(b'{"fields":["cc-number"],"keys":12,"ms":[80,91,77]}'),
+    b"fp=3f2a9c1b3f2a9c1b3f2a9c1b3f2a9c1b3f2a9c1b&id=3f2a9c1b-3f2a-9c1b-3f2a-9c1b3f2a9c1b",
+    b"u=https%3A%2F%2Fshop.test%2Fcheckout&title=Checkout%20-%20Test%20Shop",
+])
+def test_readable_sends_without_the_card_still_lower(body: bytes) -> None:
+    assert readable(body)
+    [f] = weigh_observed([static()], [body_send(body)], [], canary_typed=True)
+    assert f.severity is Severity.MEDIUM
+
+
+def test_a_ciphertext_in_the_url_lowers_nothing() -> None:
+    token = base64.urlsafe_b64encode(CIPHERED).decode()
+    finding = static()
+    sent = body_send(b"", url=f"https://{HOST}/i.gif?k={token}")
+    assert weigh_observed([finding], [sent], [], canary_typed=True) == [finding]

@@ -55,6 +55,10 @@ class Attributed:
     #: the file touched the checkout: read or watched its fields, sent, injected, stored, or
     #: checked its environment (an inert file needs no second page)
     active: bool = False
+    #: (rule, host, sends) of the file's own static findings that this page's observed sends
+    #: contradicted (policy/observed.py lowered them on the page): the file sent to that host
+    #: after the canary was typed, never with the card
+    lowered: tuple[tuple[str, str, int], ...] = ()
 
 
 def _is_template(script: ScriptSource, own_html: str) -> bool:
@@ -106,9 +110,13 @@ def attribute(page: TargetReport, events: Sequence[InstrumentEvent], *, sample_u
                     and (e.script is None or e.script in own or e.script in produced)})
     where = {"template": template, "url": page_url}
     findings: list[Finding] = []
+    lowered: set[tuple[str, str, int]] = set()
     for f in page.findings:
         if f.script in own:
             if not _RUNTIME_TAGS & set(f.tags):
+                if "lowered_from" in f.evidence:
+                    lowered.add((f.rule, str(f.evidence.get("host", "")),
+                                 int(f.evidence.get("observed_sends", 0))))
                 continue  # the file's static findings are already on its target
         elif f.script is not None and f.script not in produced:
             continue  # template code
@@ -116,7 +124,8 @@ def attribute(page: TargetReport, events: Sequence[InstrumentEvent], *, sample_u
     scripts = tuple(replace(s, id=renamed[s.id]) for s in produced.values())
     active = any(e.kind in _ACTIVE and e.script is not None
                  and (e.script in own or e.script in produced) for e in events)
-    return Attributed(tuple(findings), scripts, tuple(synth), active or bool(findings))
+    return Attributed(tuple(findings), scripts, tuple(synth), active or bool(findings),
+                      tuple(sorted(lowered)))
 
 
 def _mark(f: Finding, renamed: dict[str, str], where: dict[str, str],

@@ -106,6 +106,9 @@ class Detonation:
     scripts: tuple[ScriptReport, ...] = ()
     pages: tuple[PageRun, ...] = ()
     error: str | None = None
+    #: (rule, host, sends, template) of the file's static findings its pages contradicted:
+    #: it sent to that host after typing, never with the card (`merge` lowers them)
+    lowered: tuple[tuple[str, str, int, str], ...] = ()
 
 
 def _rank_key(run: PageRun, capped: bool) -> tuple[int, int]:
@@ -262,7 +265,10 @@ def _combine(runs: list[tuple[PageRun, Attributed | None]]) -> Detonation:
                 rules.add(f.rule)
         for s in got.scripts:
             scripts.setdefault(s.id, s)
-    return Detonation(page_verdict(findings), tuple(findings), tuple(scripts.values()), pages)
+    lowered = sorted({(rule, host, sends, run.template) for run, got in done
+                      for rule, host, sends in got.lowered})
+    return Detonation(page_verdict(findings), tuple(findings), tuple(scripts.values()), pages,
+                      lowered=tuple(lowered))
 
 
 def summary(detonation: Detonation, reasons: list[str], *, cached: bool = False) -> dict[str, Any]:

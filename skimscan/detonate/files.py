@@ -27,9 +27,10 @@ from skimscan.detonate.detonator import Detonation, DetonationOptions, Detonator
 from skimscan.detonate.store import DetonationStore, rules_fingerprint
 from skimscan.errors import BrowserNotFoundError, ConfigError, SkimscanError
 from skimscan.extract.files import sha256_text
-from skimscan.models import Report, ScriptKind, TargetKind, TargetReport, Verdict
+from skimscan.models import Finding, Report, ScriptKind, TargetKind, TargetReport, Verdict
 from skimscan.pipeline import Engine, now_iso
 from skimscan.pipeline import scan_files as static_scan
+from skimscan.policy.observed import lower
 from skimscan.scanner import page_verdict
 
 
@@ -80,8 +81,13 @@ def _plan(report: Report, engine: Engine, mode: DetonateMode) -> list[_Planned]:
 
 def merge(target: TargetReport, result: Detonation, reasons: list[str],
           cached: bool = False) -> TargetReport:
-    """The file target with what its detonation showed."""
-    findings = tuple(sort_findings([*target.findings, *result.findings]))
+    """The file target with what its detonation showed. Its static findings that the
+    detonation contradicted (the file sent to that host after the canary was typed, never with
+    the card) are lowered as on page scans — unless the detonation itself proved it malicious."""
+    static = list(target.findings)
+    if result.verdict is not Verdict.MALICIOUS and result.lowered:
+        static = _weighed(static, result, _file_script_id(target))
+    findings = tuple(sort_findings([*static, *result.findings]))
     verdict: Verdict
     if result.verdict is Verdict.ERROR:  # never clean: error, unless static proved malicious
         verdict = target.verdict if target.verdict is Verdict.MALICIOUS else Verdict.ERROR
@@ -103,6 +109,19 @@ def merge(target: TargetReport, result: Detonation, reasons: list[str],
     scripts = (*target.scripts, *result.scripts)
     return replace(target, verdict=verdict, error=error, findings=findings, scripts=scripts,
                    notes=tuple(notes), detonation=summary(result, reasons, cached=cached))
+
+
+def _weighed(findings: list[Finding], result: Detonation, script: str) -> list[Finding]:
+    contradicted = {(rule, host): (sends, template)
+                    for rule, host, sends, template in result.lowered}
+    out = []
+    for f in findings:
+        host = str(f.evidence.get("host", ""))
+        seen = contradicted.get((f.rule, host))
+        if seen is not None and f.script == script and "lowered_from" not in f.evidence:
+            f = lower(f, host, seen[0], f" on the detonation page {seen[1]}")
+        out.append(f)
+    return out
 
 
 async def adetonate(report: Report, engine: Engine, mode: DetonateMode | str = "auto",

@@ -131,10 +131,12 @@ def encode(result: Detonation) -> dict[str, Any]:
     return {"verdict": result.verdict.value, "error": result.error,
             "findings": [_finding(f) for f in result.findings],
             "scripts": [_script(s) for s in result.scripts],
-            "pages": [p.to_json() for p in result.pages]}
+            "pages": [p.to_json() for p in result.pages],
+            "lowered": [list(x) for x in result.lowered]}
 
 
 def decode(data: dict[str, Any]) -> Detonation:
     return Detonation(Verdict(data["verdict"]), tuple(_unfinding(f) for f in data["findings"]),
                       tuple(_unscript(s) for s in data["scripts"]),
-                      tuple(_unpage(p) for p in data["pages"]), data["error"])
+                      tuple(_unpage(p) for p in data["pages"]), data["error"],
+                      tuple((str(r), str(h), int(n), str(t)) for r, h, n, t in data["lowered"]))

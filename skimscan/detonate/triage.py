@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from skimscan.analyze.analyzer import RawAnalysis
 from skimscan.models import HostClass, TargetReport, Verdict
+from skimscan.policy.observed import GATE_RULES
 
 #: Recovered-string techniques that mean the code was encoded on purpose.
 _DECODED = frozenset({"decoders", "string-array", "xor"})
@@ -77,10 +78,25 @@ REASONS: tuple[tuple[str, Callable[[RawAnalysis], bool]], ...] = (
 )
 
 
+def _only_beside(target: TargetReport) -> bool:
+    """Malicious only by co-occurrence: every blocking finding is card or form reads beside a
+    send to an *unknown* host, with no taint path between them, and nothing gates or hides the
+    script. Fraud collectors, funnel analytics and address widgets look like that too; running
+    the file settles it (a send after typing without the card lowers these findings, as on
+    page scans; the canary leaving makes it malicious by proof)."""
+    blocking = [f for f in target.findings if f.is_blocking and f.suppressed is None]
+    return bool(blocking) and all(
+        not f.flow and f.evidence.get("host_class") == HostClass.UNKNOWN.value
+        and "lowered_from" not in f.evidence for f in blocking) and not any(
+        f.rule in GATE_RULES or "evasion" in f.tags or "ioc" in f.tags or "obfuscation" in f.tags
+        for f in target.findings)
+
+
 def reasons(target: TargetReport, raws: list[RawAnalysis | str]) -> list[str]:
     """Why `auto` should detonate this file target (empty: it should not)."""
     if target.verdict is Verdict.MALICIOUS:
-        return []
+        return (["static analysis found card reads beside a send, with no path between them"]
+                if _only_beside(target) else [])
     found: list[str] = []
     if target.verdict is Verdict.SUSPICIOUS:
         found.append("static analysis found it suspicious")

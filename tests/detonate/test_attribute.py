@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from skimscan.detonate.attribute import DETONATION_TAG, attribute, reattribute, template_ids
@@ -23,6 +24,7 @@ from skimscan.models import (
     TargetReport,
     Verdict,
 )
+from skimscan.policy.observed import lower
 
 SAMPLE = "https://cdn.widget-hub.example/t0k3n/kit.js"
 JQ = "https://www.harbor-goods.example/static/jquery-3.7.1.min.js"
@@ -74,6 +76,18 @@ def test_runtime_findings_of_the_file_and_all_of_its_stages_are_kept() -> None:
     assert "sent by f1 (" in exfil.message and exfil.severity is Severity.CRITICAL
 
 
+def test_the_files_static_findings_the_page_lowered_are_reported_for_merge() -> None:
+    """The page weighed the file's own static findings against its sends (policy/observed.py):
+    those it lowered are handed on as (rule, host, sends), the others are not."""
+    lowered = lower(replace(finding("card-read-with-untrusted-send", "s3"),
+                            evidence={"host": "drop.test"}), "drop.test", 3)
+    got = run([lowered, finding("pay-button-trigger-exfil", "s3"),
+               lower(replace(finding("card-read-with-untrusted-send", "s1"),
+                             evidence={"host": "x.test"}), "x.test", 1)])  # jQuery: template
+    assert got.lowered == (("card-read-with-untrusted-send", "drop.test", 3),)
+    assert got.findings == ()
+
+
 def test_a_finding_resting_on_created_elements_is_capped_and_says_so() -> None:
     synth = InstrumentEvent("synth", {"field": "#sagepay_cc_number", "kind": "pan"}, "s3")
     got = run([finding("canary-exfiltration", "s3", "canary", "runtime")], (synth,))
@@ -103,7 +117,8 @@ def test_results_round_trip_through_the_store(tmp_path: Path) -> None:
     s = ScriptReport("magento2:s4", None, ScriptKind.EVAL, "https://shop/", "ab" * 32, 10,
                      HostClass.UNKNOWN, Verdict.MALICIOUS)
     result = Detonation(Verdict.MALICIOUS, (f,), (s,), (PageRun(
-        "magento2", "https://shop/checkout/", Verdict.MALICIOUS, 1.5, gates=("g",)),))
+        "magento2", "https://shop/checkout/", Verdict.MALICIOUS, 1.5, gates=("g",)),),
+        lowered=(("card-read-with-untrusted-send", "drop.test", 2, "magento2"),))
     assert decode(encode(result)) == result
     store = DetonationStore(tmp_path, "settings")
     assert store.get("ab" * 32) is None

