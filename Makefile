@@ -28,7 +28,7 @@ demo: install
 test: install corpus
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
-test-fast: install
+test-fast: $(STAMP)
 	$(PY) -m pytest -q -m 'not browser and not corpus'
 
 bench: install corpus

@@ -4,7 +4,7 @@ The public API (everything in `__all__`) is typed and stable within a major vers
 
     import skimscan
     report = skimscan.analyze_source(code, url="https://shop.example/app.js")
-    report = skimscan.scan_files(["build/"])                  # detonate="auto": + the browser
+    report = skimscan.scan_files(["build/"])                  # static (detonate="auto": + browser)
     report = skimscan.scan_url("https://shop.example/checkout")   # a real browser
     for target in report.targets:
         for finding in target.findings: ...

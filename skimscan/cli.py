@@ -1,6 +1,6 @@
 """The command-line interface: the only module that parses argv, prints and exits.
 
-Exit codes (DESIGN.md): 0 complete and nothing at or above --fail-on; 1 findings at or above
+Exit codes (README): 0 complete and nothing at or above --fail-on; 1 findings at or above
 it; 2 usage, configuration or rule error (one line on stderr); 3 a target could not be loaded
 or analysed — which outranks 1, so a broken scan never looks clean.
 
@@ -92,7 +92,9 @@ def _add_output(p: argparse.ArgumentParser) -> None:
     option(p, "--cache-dir", help="analysis cache folder (default: ~/.cache/skimscan)")
     option(p, "--jobs", "-j", type=count,
            help="parallel analysis processes (default: one per core)")
-    option(p, "--color", action="store_true", default=None, help="force colours")
+    option(p, "--color", action="store_true", default=None,
+           help="colours in the table even when stdout is not a terminal (default: colours "
+                "only on a terminal)")
     option(p, "--quiet", "-q", action="store_true", default=False,
            help="no progress lines on stderr (printed, one per finished target, when stderr "
                 "is not a terminal and there are several targets)")

@@ -57,7 +57,7 @@ class Confidence(enum.IntEnum):
 
 
 class Verdict(enum.Enum):
-    """The verdict of a script or a target (DESIGN.md: JSON report)."""
+    """The verdict of a script or a target (docs/reference/json.md)."""
 
     CLEAN = "clean"
     SUSPICIOUS = "suspicious"
@@ -144,7 +144,7 @@ class Finding:
 
 
 class ScriptKind(enum.Enum):
-    """Where a script came from (DESIGN.md: JSON report)."""
+    """Where a script came from (docs/reference/json.md)."""
 
     EXTERNAL = "external"
     INLINE = "inline"
@@ -254,7 +254,7 @@ class Report:
 
 
 def verdict_for(findings: tuple[Finding, ...] | list[Finding]) -> Verdict:
-    """DESIGN.md: malicious on a blocking finding, suspicious when the worst is medium."""
+    """The verdict rule (README): malicious on a blocking finding, suspicious on a medium one."""
     active = [f for f in findings if f.suppressed is None]
     if any(f.is_blocking for f in active):
         return Verdict.MALICIOUS

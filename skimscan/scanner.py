@@ -16,7 +16,7 @@ an approved processor or approved by the policy is `canary-exfiltration`:
 - `high`/`high` with the tag `data-leak` when the host is a session-replay vendor: card data
   leaves to the merchant's own recording vendor. It fails CI like any high finding, but it is
   not a skimmer: a page whose only blocking findings are `data-leak` ones is `suspicious`, not
-  `malicious` (the one exception to the verdict rule of DESIGN.md, see `page_verdict`);
+  `malicious` (the one exception to the README's verdict rule, see `page_verdict`);
 - `medium`/`medium` when only part of the number left (first 6 + last 4).
 The card handed by postMessage to an untrusted frame is `canary-to-frame` (high/medium), the card
 kept in browser storage is `canary-in-storage` (medium/high). Environment checks (URL,
@@ -278,7 +278,7 @@ class _Hit:
 
 
 def page_verdict(findings: Sequence[Finding]) -> Verdict:
-    """DESIGN.md's verdict rule, with one exception: a blocking finding tagged `data-leak`
+    """The README's verdict rule, with one exception: a blocking finding tagged `data-leak`
     (card data reaching the merchant's session-replay vendor) makes a page `suspicious`, not
     `malicious` — the card leaks, but no skimmer sent it."""
     skimmer = [f for f in findings if "data-leak" not in f.tags]

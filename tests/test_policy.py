@@ -97,3 +97,17 @@ def test_bad_policies(tmp_path: Path, text: str, needle: str, line: int) -> None
 def test_sri_hashes() -> None:
     hashes = sri_hashes(b"alert(1)")
     assert hashes["sha256"] == "bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI="
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("approved_hosts", "'*'"), ("approved_hosts", "'*.com'"),
+    ("approved_hosts", "'*.github.io'"), ("processors", "co.uk"),
+])
+def test_a_host_pattern_the_classifier_refuses_is_refused_when_the_policy_loads(
+        key: str, value: str, tmp_path: Path) -> None:
+    """docs/policy.md: approving `*` or a public suffix is refused — at load, with the line."""
+    path = tmp_path / "policy.yaml"
+    path.write_text(f"version: 1\nsites:\n  - name: s\n    pages: ['https://shop.example/*']\n"
+                    f"    {key}: [{value}]\n")
+    with pytest.raises(ConfigError, match=r"policy\.yaml:3: policy `"):
+        load_policy(path)

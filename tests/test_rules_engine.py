@@ -126,3 +126,26 @@ def test_messages_render_attributes(tmp_path: Path) -> None:
     rules = RuleSet([load_rule_file(tmp_path / "m.yaml")])
     sink = Fact("network-sink", Location(1, 0), {"host": "drop.example"})
     assert rules.evaluate(_ctx(sink))[0].message == "sent to drop.example (?)"
+
+
+def test_docs_facts_table_names_every_fact_kind_and_attribute() -> None:
+    """docs/facts.md is what rule authors read: every kind and attribute the loader accepts is
+    in its table, and it names none the loader would reject."""
+    import re
+    from pathlib import Path
+
+    from skimscan.analyze.facts import FACT_KINDS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "facts.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            for kind in re.findall(r"`([a-z-]+)`", cells[0]):
+                rows[kind] = set(re.findall(r"`([a-z_]+)`", cells[1]))
+    assert set(rows) == set(FACT_KINDS)
+    for kind, attrs in FACT_KINDS.items():
+        assert attrs <= rows[kind], (kind, attrs - rows[kind])
+        documented_attrs = {a for a in rows[kind] if a in {x for v in FACT_KINDS.values()
+                                                            for x in v}}
+        assert documented_attrs <= attrs, (kind, documented_attrs - attrs)

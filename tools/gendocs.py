@@ -356,8 +356,9 @@ JSON_SECTIONS: tuple[Section, ...] = (
         "tool": ("object", "the program that wrote it"),
         "tool.name": ("string", "`skimscan`"),
         "tool.version": ("string", "its version"),
-        "started_at": ("string", "when the run started, ISO 8601 UTC; the only values, with "
-                                 "`finished_at`, that differ between identical runs"),
+        "started_at": ("string", "when the run started, ISO 8601 UTC; with `finished_at`, "
+                                 "what differs between identical static scans (page scans "
+                                 "also type a fresh canary; detonations time their pages)"),
         "finished_at": ("string", "when it finished, ISO 8601 UTC"),
         "targets": ("array", "one target per page or file, in the order given"),
         "summary": ("object", "counts of targets"),

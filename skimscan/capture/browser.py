@@ -1,6 +1,6 @@
 """STAGE 1 (capture): find and launch Chromium.
 
-Order of discovery (DESIGN.md, tools/install-browser.sh relies on it):
+Order of discovery (README, "Browser"; tools/install-browser.sh relies on it):
 1. the `SKIMSCAN_CHROMIUM` environment variable;
 2. a Playwright-managed Chromium, when `playwright install chromium` has put one in place;
 3. `chromium`, `chromium-browser`, `google-chrome` on PATH — with Debian's `/usr/bin/chromium`

@@ -81,11 +81,14 @@ def _plan(report: Report, engine: Engine, mode: DetonateMode) -> list[_Planned]:
 
 def merge(target: TargetReport, result: Detonation, reasons: list[str],
           cached: bool = False) -> TargetReport:
-    """The file target with what its detonation showed. Its static findings that the
+    """The file target with what its detonation showed. When static analysis called it
+    malicious only for card reads beside a send (`triage.only_beside`), the findings the
     detonation contradicted (the file sent to that host after the canary was typed, never with
-    the card) are lowered as on page scans — unless the detonation itself proved it malicious."""
+    the card) are lowered as on page scans — unless the detonation itself proved it malicious.
+    A taint path is not lowered by a synthetic page: the page may lack what the file reads."""
     static = list(target.findings)
-    if result.verdict is not Verdict.MALICIOUS and result.lowered:
+    if (result.verdict is not Verdict.MALICIOUS and result.lowered
+            and triage.only_beside(target)):
         static = _weighed(static, result, _file_script_id(target))
     findings = tuple(sort_findings([*static, *result.findings]))
     verdict: Verdict

@@ -78,7 +78,7 @@ REASONS: tuple[tuple[str, Callable[[RawAnalysis], bool]], ...] = (
 )
 
 
-def _only_beside(target: TargetReport) -> bool:
+def only_beside(target: TargetReport) -> bool:
     """Malicious only by co-occurrence: every blocking finding is card or form reads beside a
     send to an *unknown* host, with no taint path between them, and nothing gates or hides the
     script. Fraud collectors, funnel analytics and address widgets look like that too; running
@@ -96,7 +96,7 @@ def reasons(target: TargetReport, raws: list[RawAnalysis | str]) -> list[str]:
     """Why `auto` should detonate this file target (empty: it should not)."""
     if target.verdict is Verdict.MALICIOUS:
         return (["static analysis found card reads beside a send, with no path between them"]
-                if _only_beside(target) else [])
+                if only_beside(target) else [])
     found: list[str] = []
     if target.verdict is Verdict.SUSPICIOUS:
         found.append("static analysis found it suspicious")

@@ -2,7 +2,7 @@
 policy init. `register(subparsers)` adds them to the CLI; each sets `func` (a handler taking the
 parsed arguments and returning the exit code).
 
-Exit codes (DESIGN.md): 0 nothing changed; 1 changes or blocking findings (for `watch`, a new
+Exit codes (pci-workflow.md): 0 nothing changed; 1 changes or blocking findings (for `watch`, a new
 alert); 2 usage or configuration error (raised as ConfigError, printed by the CLI on one line);
 3 a page could not be scanned — outranks 1, so a broken scan never looks clean.
 
@@ -222,14 +222,21 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     _check_urls(args.urls)
     with Store.open(args.db, create=not args.latest) as store:
         if args.latest:
+            code = EXIT_OK
             for url in args.urls:
                 scan = store.latest_scan(url)
                 if scan is None:
                     raise ConfigError(f"no complete scan of {url} in {args.db}; run "
                                       "`skimscan baseline URL` without --latest")
+                if scan.verdict == "malicious" and not args.force:
+                    # the same rule as a fresh scan: blocking findings need a person's --force
+                    _say(f"{url}: not approved: scan {scan.id} has blocking findings; look at "
+                         "them (skimscan scan), or pass --force")
+                    code = EXIT_CHANGES
+                    continue
                 b = store.set_baseline(url, scan.id, args.by, args.note)
                 _say(f"{url}: scan {scan.id} of {scan.started_at} approved as baseline {b.id}")
-            return EXIT_OK
+            return code
         results = asyncio.run(_check_all(args, store, args.urls))
         code = EXIT_OK
         for r in results:

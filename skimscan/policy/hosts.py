@@ -539,6 +539,20 @@ class _Pattern:
         return cls(raw, host, wildcard, covers_subdomains)
 
 
+#: how each policy setting's entries are read: (name in messages, covers subdomains)
+POLICY_HOST_SETTINGS = {"approved_hosts": ("approved", False),
+                        "processors": ("processors", True), "known_bad": ("known_bad", True)}
+
+
+def check_host_patterns(key: str, patterns: Iterable[str]) -> None:
+    """Raise the classifier's `ConfigError` for an entry of a policy's `key` setting that it
+    would refuse (`*`, a whole public suffix), so a policy file is refused when it is loaded,
+    with its line, and not only when a page is scanned."""
+    setting, covers = POLICY_HOST_SETTINGS[key]
+    for pattern in patterns:
+        _Pattern.parse(pattern, setting, covers_subdomains=covers)
+
+
 # --------------------------------------------------------------------------- the classifier
 
 

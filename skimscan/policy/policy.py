@@ -48,6 +48,7 @@ from skimscan.analyze.catalogue import PIPELINE_RULES
 from skimscan.analyze.yamlfile import line_of, load_yaml
 from skimscan.errors import ConfigError
 from skimscan.models import Confidence, Finding, ScriptReport, Severity
+from skimscan.policy.hosts import POLICY_HOST_SETTINGS, check_host_patterns
 
 _SITE_KEYS = frozenset({"name", "pages", "approved_hosts", "processors", "known_bad", "scripts",
                         "card_fields", "steps", "overrides", "suppressions", "__line__"})
@@ -276,6 +277,11 @@ def _site(path: Path, raw: Any, default: bool = False) -> SitePolicy:
     steps = raw.get("steps") or []
     if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
         raise ConfigError(f"{path}:{line}: 'steps' must be a list of mappings")
+    for key in POLICY_HOST_SETTINGS:
+        try:
+            check_host_patterns(key, _strings(path, raw, key))
+        except ConfigError as exc:
+            raise ConfigError(f"{path}:{line}: {exc}") from None
     return SitePolicy(
         name=str(raw.get("name") or (pages[0] if pages else "default")), pages=pages,
         approved_hosts=_strings(path, raw, "approved_hosts"),

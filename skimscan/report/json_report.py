@@ -1,4 +1,4 @@
-"""STAGE 5 (report) — the JSON report, schema `skimscan/report/v1` (DESIGN.md contract).
+"""STAGE 5 (report) — the JSON report, schema `skimscan/report/v1` (docs/reference/json.md).
 
 A pure function of the `Report`: stable key order, findings in a total order, timestamps only
 in the envelope. Request bodies are never written; evidence holds only what matched, and digit

@@ -3,12 +3,16 @@ what its detonation pages saw it send, as page scans weigh them (policy/observed
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from skimscan.detonate.detonator import Detonation, PageRun
 from skimscan.detonate.files import merge
 from skimscan.models import (
     Confidence,
     Finding,
+    FlowStep,
     HostClass,
+    Location,
     ScriptKind,
     ScriptReport,
     Severity,
@@ -63,3 +67,15 @@ def test_a_detonation_that_proved_it_malicious_lowers_nothing() -> None:
                    ran(Verdict.MALICIOUS, ("card-read-with-untrusted-send", HOST, 1, "magento2")),
                    ["why"])
     assert finding in merged.findings and merged.verdict is Verdict.MALICIOUS
+
+
+def test_a_taint_path_is_not_lowered_by_a_synthetic_page() -> None:
+    """The synthetic checkout may lack what the file reads: a proven path from a card field to
+    the host stands, whatever the detonation page saw."""
+    path = replace(beside("card-data-to-untrusted-host"), severity=Severity.CRITICAL,
+                   flow=(FlowStep(Location(1, 0), "card field '#cc'"),
+                         FlowStep(Location(2, 0), "sent by fetch")))
+    merged = merge(target(path),
+                   ran(Verdict.CLEAN, ("card-data-to-untrusted-host", HOST, 1, "magento2")),
+                   ["--detonate always"])
+    assert path in merged.findings and merged.verdict is Verdict.MALICIOUS

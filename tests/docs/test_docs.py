@@ -1,12 +1,12 @@
 """The documentation is executed: every marked shell command, every Python example, every JSON
 and YAML example of README.md and docs/*.md (see `tests/docs/runner.py` for the markers).
 
-Commands run as written, from a folder holding `fixtures/docs/` (the sample files the docs
-name: `suspicious.js`, `build/`, `checkout.html`, ...) and a `.venv` link, with `skimscan` on
-PATH. `https://shop.example/...` is the fixture shop's documentation site: the run's
-environment maps every fixture host name to a fixture shop started for the module
-(`SKIMSCAN_MAP_HOST`, `SKIMSCAN_IGNORE_HTTPS_ERRORS`), which is what a user scanning staging
-under production names does too.
+Commands run as written, from a copy of `fixtures/docs/` (the sample files the docs name:
+`suspicious.js`, `build/`, `checkout.html`, ...), with `skimscan` on PATH as the README's
+`source .venv/bin/activate` puts it. `https://shop.example/...` is the fixture shop's
+documentation site: the run's environment maps every fixture host name to a fixture shop
+started for the module (`SKIMSCAN_MAP_HOST`, `SKIMSCAN_IGNORE_HTTPS_ERRORS`), as the README
+shows a reader how to, and as a user scanning staging under production names does too.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ def shop_hosts() -> Iterator[list[str]]:
 def _session(tmp: Path, hosts: list[str]) -> Session:
     work = tmp / "work"
     shutil.copytree(SAMPLES, work)
-    (work / ".venv").symlink_to(ROOT / ".venv")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKIMSCAN_")}
     env.update({
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",

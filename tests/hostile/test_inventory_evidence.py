@@ -80,3 +80,19 @@ def test_nothing_to_propose_from_is_an_error(tmp_path: Path,
     Store.open(db).close()  # a database, but no scan in it
     assert main(["inventory", "--propose", "--db", str(db)]) == 2
     assert f"no complete scan in {db}" in capsys.readouterr().err
+
+
+def test_baseline_latest_refuses_blocking_findings_without_force(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`baseline --latest` approves as a fresh `baseline` does: a malicious scan needs --force."""
+    db = tmp_path / "inv.db"
+    with Store.open(db) as store:
+        scan_id = store.begin_scan(PAGE, "0.1.0", "rules-1")
+        store.finish_scan(scan_id, Snapshot(PAGE, ()), status="complete", verdict="malicious")
+    assert main(["baseline", "--latest", PAGE, "--db", str(db)]) == 1
+    assert "blocking findings" in capsys.readouterr().err
+    with Store.open(db) as store:
+        assert store.baseline(PAGE) is None
+    assert main(["baseline", "--latest", "--force", PAGE, "--db", str(db)]) == 0
+    with Store.open(db) as store:
+        assert store.baseline(PAGE) is not None
