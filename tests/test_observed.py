@@ -105,6 +105,7 @@ def test_a_send_the_canary_search_cannot_read_lowers_nothing(body: bytes) -> Non
     base64.b64encode(b'{"fields":["cc-number"],"keys":12,"ms":[80,91,77]}'),
     b"fp=3f2a9c1b3f2a9c1b3f2a9c1b3f2a9c1b3f2a9c1b&id=3f2a9c1b-3f2a-9c1b-3f2a-9c1b3f2a9c1b",
     b"u=https%3A%2F%2Fshop.test%2Fcheckout&title=Checkout%20-%20Test%20Shop",
+    b'{"site":"rp-1","sid":"MIX3K2Q9ZB7TQW4P","fields":{"cc-number":{"keys":16}}}',  # an id
 ])
 def test_readable_sends_without_the_card_still_lower(body: bytes) -> None:
     assert readable(body)

@@ -46,8 +46,10 @@ _LOWERED = (Severity.HIGH, Severity.CRITICAL)
 _MAX_READ = 65536
 _DEPTH = 3
 #: a value this long with no space, in an alphabet of letters, digits and symbols, and of high
-#: entropy, is a token the canary search cannot read (a cipher of the kit's own, a random id)
-_TOKEN_MIN = 16
+#: entropy, is a token the canary search cannot read (a cipher of the kit's own). Shorter ones
+#: are the session and visitor ids every analytics or fraud script sends (16 characters of
+#: base36 is common); card number, expiry and code together cipher to more.
+_TOKEN_MIN = 20
 _TOKEN_ENTROPY = 3.6
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PAIRS = re.compile(r"[\w.\[\]%-]{1,64}=[^&]*(?:&[\w.\[\]%-]{1,64}=[^&]*)*&?")
