@@ -183,7 +183,7 @@ def _decode_escapes(text: str) -> tuple[str, str] | None:
     return (decoded, label) if decoded != text else None
 
 
-def _b64_candidates(run: str) -> Iterator[tuple[bytes, str]]:
+def b64_candidates(run: str) -> Iterator[tuple[bytes, str]]:
     """Decodings of one base64-looking run: as it stands, and (for long runs whose decoding
     is binary) shifted by 1-3 characters, for base64 glued to a preceding word."""
     body = run.rstrip("=")
@@ -241,7 +241,7 @@ def _decode_runs(text: str) -> Iterator[tuple[str, str]]:
         pieces = [m[0], *(p for p in m[0].split("/") if len(p) >= 16)] if "/" in m[0] \
             else [m[0]]
         for piece in pieces:
-            for raw, label in _b64_candidates(piece):
+            for raw, label in b64_candidates(piece):
                 runs += 1
                 yield _to_text(raw), label
         if runs >= MAX_RUNS * 2:

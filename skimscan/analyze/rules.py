@@ -15,6 +15,7 @@ evaluated in dependency order and cycles are load errors.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,18 +98,19 @@ class RuleSet:
         self.order = _topological(by_id)
         self._regex: dict[str, Any] = {}
 
-    @property
+    @functools.cached_property
     def ioc_hosts(self) -> tuple[str, ...]:
         """Every host an `ioc:` leaf names, for the host classifier: a documented drop host is
         `known-bad` wherever it appears (the class the policy's `known_bad` also gives), so
-        findings name it as such instead of `unknown`."""
+        findings name it as such instead of `unknown`. Read once per rule set: every page and
+        file scan builds a classifier with it."""
         found: set[str] = set()
 
         def walk(match: Any) -> None:
             if isinstance(match, Mapping):
                 for key, value in match.items():
                     if key == "ioc" and isinstance(value, Mapping):
-                        found.update(str(h).lower().lstrip("*.") for h in value.get("hosts", ()))
+                        found.update(_spec_hosts(value))
                     else:
                         walk(value)
             elif isinstance(match, list | tuple):
@@ -288,7 +290,7 @@ class RuleSet:
         hashes = {h.lower() for h in spec.get("sha256", ())}
         if ctx.sha256 and ctx.sha256.lower() in hashes:
             return [Hit(Location(1, 0), {"sha256": ctx.sha256})]
-        hosts = {h.lower().lstrip("*.") for h in spec.get("hosts", ())}
+        hosts = set(_spec_hosts(spec))
         hits = []
         for kind in ("network-sink", "recovered-string", "form-action", "flow"):
             for f in by_kind.get(kind, ()):
@@ -396,6 +398,11 @@ def default_rules_dir() -> Path:
     if packaged.is_dir():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "rules"
+
+
+def _spec_hosts(spec: Mapping[str, Any]) -> Iterable[str]:
+    """The hosts of an `ioc:` leaf as matched: lower case, a leading `*.` dropped."""
+    return (str(h).lower().lstrip("*.") for h in spec.get("hosts", ()))
 
 
 def load_rules(paths: Iterable[Path] | None = None) -> RuleSet:

@@ -70,7 +70,7 @@ def check_rules(rules: RuleSet, analyze: Callable[[str], list[Finding]],
     for rule in rules:
         if only and rule.id not in only:
             continue
-        test_file = Path(rule.path).with_suffix(".js")
+        test_file = Path(rule.test_file)
         if not test_file.exists():
             results.append(RuleTestResult(rule.id, str(test_file), ("missing test file",)))
             continue

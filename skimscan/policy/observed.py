@@ -18,8 +18,6 @@ findings are weighed the same way against its detonation pages (detonate/files.p
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import re
@@ -29,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from skimscan.analyze.canary import b64_candidates
 from skimscan.models import (
     Confidence,
     Finding,
@@ -66,14 +65,8 @@ def _readable_value(value: str, depth: int) -> bool:
     and ids carry nothing to recover), URLs, or a base64/JSON/query layer made of such."""
     if len(value) < _TOKEN_MIN or _PLAIN.fullmatch(value) or " " in value.strip():
         return True
-    if depth > 0:
-        for decode in (base64.b64decode, base64.urlsafe_b64decode):
-            try:
-                raw = decode(value + "=" * (-len(value) % 4))
-            except (binascii.Error, ValueError):
-                continue
-            if readable(raw, depth - 1):
-                return True
+    if depth > 0 and any(readable(raw, depth - 1) for raw, _label in b64_candidates(value)):
+        return True  # a base64 layer, decoded as the canary search decodes it
     return _entropy(value) < _TOKEN_ENTROPY
 
 
