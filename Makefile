@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser corpus demo test test-fast bench eval lint docs clean
+.PHONY: install browser services corpus demo test test-fast bench eval lint docs clean
 
 install: $(STAMP) browser
 
@@ -19,13 +19,18 @@ $(STAMP): pyproject.toml
 browser: $(STAMP)
 	@bash tools/install-browser.sh $(PY)
 
+# PostgreSQL and Redis for the fleet-mode tests, which start their own throw-away servers
+# (tests/fleet/servers.py); Debian's packages, installed only when missing.
+services:
+	@bash tools/install-services.sh
+
 corpus: $(STAMP)
 	$(PY) tools/corpus.py fetch
 
 demo: install
 	$(PY) tools/demo.py
 
-test: install corpus
+test: install corpus services
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 test-fast: $(STAMP)

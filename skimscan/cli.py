@@ -92,6 +92,12 @@ def _add_output(p: argparse.ArgumentParser) -> None:
     option(p, "--cache-dir", help="analysis cache folder (default: ~/.cache/skimscan)")
     option(p, "--jobs", "-j", type=count,
            help="parallel analysis processes (default: one per core)")
+    option(p, "--parser", choices=("tree-sitter", "esprima"), default="tree-sitter",
+           help="JavaScript parser: tree-sitter (fast, the default) or esprima (the pure-Python "
+                "reference it is tested against; for checking a suspected parser difference)")
+    option(p, "--no-known-builds", action="store_true", default=False,
+           help="analyse scripts that are byte for byte a published build of a well-known "
+                "library too (by default they are reported as that library, not analysed)")
     option(p, "--color", action="store_true", default=None,
            help="colours in the table even when stdout is not a terminal (default: colours "
                 "only on a terminal)")
@@ -266,12 +272,14 @@ def _finish(report: Report, args: argparse.Namespace, engine: Engine,
 
 
 def _engine(args: argparse.Namespace) -> Engine:
+    from skimscan.analyze.parse import ParseLimits
     from skimscan.pipeline import Engine, EngineOptions
 
     return Engine(EngineOptions(
         rule_paths=tuple(Path(r) for r in (args.rules or ())),
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         use_disk_cache=not args.no_cache, jobs=args.jobs or None,
+        limits=ParseLimits(parser=args.parser), known_builds=not args.no_known_builds,
     ))
 
 

@@ -188,6 +188,9 @@ class ScriptReport:
     #: against the policy: "approved", "unapproved", or None when no policy applies
     authorization: str | None = None
     justification: str | None = None
+    #: the published library build this script is byte for byte ("package@version/path"),
+    #: which was therefore not analysed; None for everything else
+    library: str | None = None
 
 
 @dataclass(frozen=True)

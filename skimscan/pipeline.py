@@ -24,6 +24,7 @@ from pathlib import Path
 from skimscan import __version__
 from skimscan.analyze.analyzer import RawAnalysis, extract_facts, judge, sort_findings
 from skimscan.analyze.cache import AnalysisCache, default_cache_dir
+from skimscan.analyze.known import KnownBuilds
 from skimscan.analyze.parse import ParseLimits, run_deep
 from skimscan.analyze.rules import RuleSet, load_rules
 from skimscan.extract.files import (
@@ -68,6 +69,9 @@ class EngineOptions:
     #: least `min_seconds` (the parse budget bounds time too: an 8 MB script parses in ~45 s)
     seconds_per_mb: float = 120.0
     min_seconds: float = 60.0
+    #: a script that is byte for byte a published build of a well-known library
+    #: (`analyze.known`) is reported as that library and not analysed
+    known_builds: bool = True
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -76,10 +80,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def _extract_worker(code: str, max_bytes: int) -> tuple[RawAnalysis, float]:
+def _extract_worker(code: str, limits: ParseLimits) -> tuple[RawAnalysis, float]:
     """The analysis of one script and the seconds it took (for per-target timings)."""
     started = time.monotonic()
-    raw = run_deep(lambda: extract_facts(code, ParseLimits(max_bytes)))
+    raw = run_deep(lambda: extract_facts(code, limits))
     return raw, time.monotonic() - started
 
 
@@ -105,6 +109,7 @@ class Engine:
         if self.options.use_disk_cache:
             directory = self.options.cache_dir or default_cache_dir()
         self.cache = AnalysisCache(directory, limits=self.options.limits)
+        self.known = KnownBuilds.load() if self.options.known_builds else None
         self._failures: dict[str, str] = {}
         #: seconds each script's analysis took in this run, by sha256 (cache hits: none)
         self.seconds: dict[str, float] = {}
@@ -116,7 +121,7 @@ class Engine:
         results: dict[str, RawAnalysis | str] = {}
         todo: dict[str, str] = {}
         for s in scripts:
-            if s.sha256 in results or s.sha256 in todo:
+            if s.sha256 in results or s.sha256 in todo or self.library(s.sha256):
                 continue
             if s.sha256 in self._failures:  # failed once in this run: not again
                 results[s.sha256] = self._failures[s.sha256]
@@ -142,10 +147,14 @@ class Engine:
                 self._failures[sha] = str(raw)
         return results
 
+    def library(self, sha256: str) -> str | None:
+        """The published build this code is, when known builds are skipped."""
+        return self.known.name(sha256) if self.known is not None else None
+
     def _extract_here(self, sha: str, code: str) -> RawAnalysis | str:
         started = time.monotonic()
         try:
-            raw, _ = _extract_worker(code, self.options.limits.max_bytes)
+            raw, _ = _extract_worker(code, self.options.limits)
             return raw
         except MemoryError:
             return "analysis ran out of memory"
@@ -162,7 +171,7 @@ class Engine:
             order = sorted(pending, key=lambda k: -len(pending[k]))
             pool = ProcessPoolExecutor(max_workers=min(jobs, len(order)))
             futures: dict[str, Future[tuple[RawAnalysis, float]]] = {
-                sha: pool.submit(_extract_worker, pending[sha], self.options.limits.max_bytes)
+                sha: pool.submit(_extract_worker, pending[sha], self.options.limits)
                 for sha in order
             }
             # The time budget: generous for the size (analysis runs at ~0.1 MB/s at worst).
@@ -217,6 +226,11 @@ class Engine:
             raw = raws.get(script.sha256)
             host = classify(script.url) if script.url and "://" in script.url else None
             host_class = host.host_class if host else HostClass.FIRST_PARTY
+            library = self.library(script.sha256)
+            if library is not None:
+                reports.append(replace(_script_report(script, host_class, Verdict.CLEAN, True),
+                                       library=library))
+                continue
             if not isinstance(raw, RawAnalysis):
                 notes.append(f"{script.id} ({script.url or script.kind.value}): {raw}")
                 reports.append(_script_report(script, host_class, Verdict.ERROR, False))

@@ -2,8 +2,9 @@
 that one was meant), Markdown shows scanned strings as the text they are, and a starter policy
 shows an inline script as the browser ran it.
 
-Real pieces: a SQLite store written through its API; for `policy init`, a static scan
-(`--no-browser`) of a page served by this test's aiohttp server, reached through a host map.
+Real pieces: a store written through its API, on SQLite and on PostgreSQL (`store_url`,
+tests/fleet/stores.py); for `policy init`, a static scan (`--no-browser`) of a page served by
+this test's aiohttp server, reached through a host map.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from skimscan.inventory.proposals import propose
 from skimscan.inventory.store import Content, NewChange, ScriptState, Snapshot, Store
 from skimscan.policy.policy import load_policy, sri_hashes
 
+pytest_plugins = ("tests.fleet.stores",)
+
 PAGE = "https://shop.test/checkout"
 
 # --- history: the delivery state of each alert -----------------------------------------------
@@ -52,10 +55,10 @@ def _scan_with_change(store: Store, subject: str, *, alerted: bool) -> int:
     return scan_id
 
 
-def _history(tmp_path: Path) -> tuple[list[Any], list[Any], list[Any]]:
+def _history(db: str) -> tuple[list[Any], list[Any], list[Any]]:
     """Five changes: alerts delivered, failed, still pending, raised without a webhook, and a
     change that raised none."""
-    with Store.open(tmp_path / "h.db") as store:
+    with Store.open(db) as store:
         ids = {s: _scan_with_change(store, s, alerted=s != "quiet.test")
                for s in ("delivered.test", "failed.test", "pending.test", "nohook.test",
                          "quiet.test")}
@@ -72,8 +75,8 @@ EXPECTED = {"delivered.test": "delivered", "failed.test": "failed", "pending.tes
             "nohook.test": "no-webhook", "quiet.test": "no"}
 
 
-def test_history_exports_say_what_became_of_each_alert(tmp_path: Path) -> None:
-    scans, changes, deliveries = _history(tmp_path)
+def test_history_exports_say_what_became_of_each_alert(store_url: str) -> None:
+    scans, changes, deliveries = _history(store_url)
     kw: dict[str, Any] = {"since": None, "until": None, "generated_at": "T",
                           "deliveries": deliveries}
     data = json.loads(render_history(scans, changes, "json", **kw))
@@ -134,12 +137,12 @@ def test_md_text_renders_as_the_characters_it_is(hostile: str) -> None:
     assert " ".join(hostile.splitlines()) in shown
 
 
-def test_inventory_and_history_markdown_escape_scanned_strings(tmp_path: Path) -> None:
+def test_inventory_and_history_markdown_escape_scanned_strings(store_url: str) -> None:
     data = b"x();"
     sha = hashlib.sha256(data).hexdigest()
     scripts = tuple(ScriptState(url, url, "external", sha, "ast", PAGE) for url in HOSTILE)
     snap = Snapshot(PAGE, scripts)
-    with Store.open(tmp_path / "md.db") as store:
+    with Store.open(store_url) as store:
         scan_id = store.begin_scan(PAGE, "0.1.0", "r")
         store.finish_scan(
             scan_id, snap, status="complete",
@@ -253,11 +256,11 @@ async def shop_port() -> AsyncIterator[int]:
         await runner.cleanup()
 
 
-async def test_policy_init_previews_an_inline_script_as_it_ran(shop_port: int,
-                                                               tmp_path: Path) -> None:
+async def test_policy_init_previews_an_inline_script_as_it_ran(shop_port: int, tmp_path: Path,
+                                                               store_url: str) -> None:
     out = tmp_path / "policy.yaml"
     page = "http://shop.test/checkout"
-    argv = ["policy", "init", page, "-o", str(out), "--db", str(tmp_path / "s.db"),
+    argv = ["policy", "init", page, "-o", str(out), "--db", store_url,
             "--no-browser", "--no-cache", "--map-host", f"shop.test=127.0.0.1:{shop_port}"]
     assert await asyncio.to_thread(main, argv) == 0
     text = out.read_text(encoding="utf-8")
@@ -265,13 +268,13 @@ async def test_policy_init_previews_an_inline_script_as_it_ran(shop_port: int,
     assert yaml.safe_load(text)["watch"]["pages"] == [page]
 
 
-def test_csv_exports_never_hand_a_spreadsheet_a_formula(tmp_path: Path) -> None:
+def test_csv_exports_never_hand_a_spreadsheet_a_formula(store_url: str) -> None:
     """A script URL a page controls, exported for the assessor, is text in any spreadsheet."""
     data = b"x();"
     sha = hashlib.sha256(data).hexdigest()
     urls = ('=HYPERLINK("https://evil.test","open")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)")
     scripts = tuple(ScriptState(url, url, "external", sha, "ast", PAGE) for url in urls)
-    with Store.open(tmp_path / "csv.db") as store:
+    with Store.open(store_url) as store:
         scan_id = store.begin_scan(PAGE, "0.1.0", "r")
         store.finish_scan(scan_id, Snapshot(PAGE, scripts), status="complete",
                           contents=[Content(sha, "ast", True, len(data), "x();",

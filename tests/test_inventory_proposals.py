@@ -1,5 +1,5 @@
 """SRI and CSP proposals, and the evidence exports (inventory CSV/JSON/Markdown, history,
-starter policy)."""
+starter policy); the exports read from a store on SQLite and on PostgreSQL (`store_url`)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ from skimscan.inventory.store import (
     Store,
 )
 from skimscan.policy.policy import load_policy, sri_hashes
+
+pytest_plugins = ("tests.fleet.stores",)
 
 PAGE = "https://shop.test/checkout"
 
@@ -123,8 +125,8 @@ sites:
 """
 
 
-def test_inventory_export_with_policy(tmp_path: Path) -> None:
-    db = tmp_path / "inv.db"
+def test_inventory_export_with_policy(tmp_path: Path, store_url: str) -> None:
+    db = store_url
     with Store.open(db) as store:
         scan = store.begin_scan(PAGE, "0.1.0", "r")
         store.finish_scan(scan, SNAP, status="complete", contents=CONTENTS.values())
@@ -151,8 +153,8 @@ def test_inventory_export_with_policy(tmp_path: Path) -> None:
     assert {r.authorization for r in plain} == {"unknown", "unapproved"}
 
 
-def test_history_render(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "h.db") as store:
+def test_history_render(store_url: str) -> None:
+    with Store.open(store_url) as store:
         scan = store.begin_scan(PAGE, "0.1.0", "rules:abc")
         store.finish_scan(scan, SNAP, status="complete")
         bad = store.begin_scan(PAGE, "0.1.0", "rules:abc")

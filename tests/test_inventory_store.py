@@ -1,5 +1,6 @@
-"""The SQLite store: schema migrations, all-or-nothing scans, survival of a SIGKILL mid-write,
-and two processes writing to one database at once."""
+"""The store, on SQLite and on PostgreSQL (`store_url`, tests/fleet/stores.py): schema
+migrations, all-or-nothing scans, survival of a SIGKILL mid-write, and two processes writing to
+one database at once."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from skimscan.errors import ConfigError
+from skimscan.inventory.dialect import is_postgres
 from skimscan.inventory.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -27,6 +29,9 @@ from skimscan.inventory.store import (
     Snapshot,
     Store,
 )
+from tests.fleet.backends import exists, integrity_error, raw
+
+pytest_plugins = ("tests.fleet.stores",)
 
 URL = "https://shop.test/checkout"
 
@@ -49,8 +54,8 @@ def record(store: Store, snap: Snapshot, status: str = "complete") -> int:
     return scan_id
 
 
-def test_new_database_is_wal_and_current(tmp_path: Path) -> None:
-    db = tmp_path / "sub" / "inv.db"
+def test_new_database_is_wal_and_current(store_url: str) -> None:
+    db = store_url  # SQLite: a file in a folder that does not exist yet
     with Store.open(db) as store:
         assert store.version == SCHEMA_VERSION == len(MIGRATIONS)
         scan_id = record(store, snapshot())
@@ -61,15 +66,16 @@ def test_new_database_is_wal_and_current(tmp_path: Path) -> None:
         assert snap.hosts == {"shop.test": "first-party"}
         assert store.contents([snap.scripts[0].sha256])[snap.scripts[0].sha256].normalized == \
             "code https://shop.test/s0.js"
-    con = sqlite3.connect(db)
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if not is_postgres(db):
+        con = sqlite3.connect(db)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
-    db = tmp_path / "old.db"
-    con = sqlite3.connect(db, isolation_level=None)
-    con.executescript(MIGRATIONS[0])  # what skimscan with schema 1 created
-    con.execute("PRAGMA user_version = 1")
+def test_migration_from_version_1_keeps_data(store_url: str) -> None:
+    db = store_url
+    con = raw(db)
+    con.script(MIGRATIONS[0])  # what skimscan with schema 1 created
+    con.set_version(1)
     con.execute("INSERT INTO targets (url, created_at) VALUES (?, '2026-01-01T00:00:00.000Z')",
                 (URL,))
     con.close()
@@ -81,31 +87,36 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
         assert store.alerts()[0].ok  # the table migration 2 added
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    db = tmp_path / "new.db"
+def test_newer_schema_is_refused(store_url: str) -> None:
+    db = store_url
     with Store.open(db):
         pass
-    con = sqlite3.connect(db)
-    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    con.commit()
+    con = raw(db)
+    con.set_version(SCHEMA_VERSION + 1)
     con.close()
     with pytest.raises(ConfigError, match="newer than this skimscan"):
         Store.open(db)
 
 
-def test_not_a_database(tmp_path: Path) -> None:
-    bad = tmp_path / "junk.db"
-    bad.write_bytes(b"not sqlite at all" * 100)
+def test_not_a_database(store_url: str) -> None:
+    bad = store_url
+    if is_postgres(bad):  # someone else's tables where skimscan's go
+        con = raw(bad)
+        con.execute("CREATE TABLE targets (x INTEGER)")
+        con.close()
+    else:
+        Path(bad).parent.mkdir()
+        Path(bad).write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(ConfigError, match="not a usable skimscan database"):
         Store.open(bad)
 
 
-def test_a_failing_write_leaves_nothing_behind(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "inv.db") as store:
+def test_a_failing_write_leaves_nothing_behind(store_url: str) -> None:
+    with Store.open(store_url) as store:
         good = record(store, snapshot())
         scan_id = store.begin_scan(URL, "0.1.0", "rules-1")
         broken = Snapshot(URL, snapshot().scripts * 2)  # duplicate keys: the insert fails
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(integrity_error(store_url)):
             store.finish_scan(scan_id, broken, status="complete",
                               changes=[NewChange("new-script", "k", None, "u", "", "f", True)])
         assert store.scan(scan_id).status == "running"  # type: ignore[union-attr]
@@ -116,8 +127,8 @@ def test_a_failing_write_leaves_nothing_behind(tmp_path: Path) -> None:
         assert store.scan(scan_id).status == "incomplete"  # type: ignore[union-attr]
 
 
-def test_incomplete_scans_do_not_move_the_inventory(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "inv.db") as store:
+def test_incomplete_scans_do_not_move_the_inventory(store_url: str) -> None:
+    with Store.open(store_url) as store:
         first = record(store, snapshot(tag="a"))
         record(store, snapshot(tag="b"), status="incomplete")
         rows = store.inventory()
@@ -126,11 +137,11 @@ def test_incomplete_scans_do_not_move_the_inventory(tmp_path: Path) -> None:
         assert store.latest_scan(URL).id == first  # type: ignore[union-attr]
 
 
-def test_the_outbox_row_is_written_with_the_scan_or_not_at_all(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "inv.db") as store:
+def test_the_outbox_row_is_written_with_the_scan_or_not_at_all(store_url: str) -> None:
+    with Store.open(store_url) as store:
         scan_id = store.begin_scan(URL, "0.1.0", "rules-1")
         change = NewChange("new-host", "drop.test", None, "unknown", "", "f1", True)
-        with pytest.raises(sqlite3.IntegrityError):  # the write fails half-way ...
+        with pytest.raises(integrity_error(store_url)):  # the write fails half-way ...
             store.finish_scan(scan_id, Snapshot(URL, snapshot().scripts * 2), status="complete",
                               changes=[change], enqueue=True)
         assert store.queued_alerts() == []  # ... and nothing of it is queued
@@ -154,8 +165,8 @@ def test_the_outbox_row_is_written_with_the_scan_or_not_at_all(tmp_path: Path) -
             store.settle_alerts([scan_id], state="pending")
 
 
-def test_originals_are_content_addressed_and_checked_when_read(tmp_path: Path) -> None:
-    db = tmp_path / "inv.db"
+def test_originals_are_content_addressed_and_checked_when_read(store_url: str) -> None:
+    db = store_url
     texts = [b"var a = 1;\r\n", "// \u00fc\n".encode()]
     shas = [hashlib.sha256(t).hexdigest() for t in texts]
     with Store.open(db) as store:
@@ -167,29 +178,28 @@ def test_originals_are_content_addressed_and_checked_when_read(tmp_path: Path) -
         assert store.original("f" * 64) is None
         with pytest.raises(ConfigError, match="prefix of at least 8"):
             store.original("abc")
-    con = sqlite3.connect(db)
+    con = raw(db)
     assert con.execute("SELECT COUNT(*) FROM originals").fetchone()[0] == 2
     con.execute("UPDATE originals SET data = ? WHERE sha256 = ?",
                 (zlib.compress(b"var a = 2;\r\n"), shas[0]))
-    con.commit()
     con.close()
     with Store.open(db) as store, pytest.raises(ConfigError, match="damaged"):
         store.original(shas[0])
 
 
-def test_opening_for_reading_never_creates(tmp_path: Path) -> None:
-    missing = tmp_path / "sub" / "typo.db"
+def test_opening_for_reading_never_creates(store_url: str) -> None:
+    missing = store_url  # SQLite: no file (nor folder); PostgreSQL: a database without schema
     with pytest.raises(ConfigError, match="no such skimscan database"):
         Store.open(missing, create=False)
-    assert not missing.parent.exists()
+    assert not exists(missing)
     with Store.open(missing):
         pass
     with Store.open(missing, create=False) as store:
         assert store.version == SCHEMA_VERSION
 
 
-def test_baseline_only_from_complete_scans(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "inv.db") as store:
+def test_baseline_only_from_complete_scans(store_url: str) -> None:
+    with Store.open(store_url) as store:
         ok = record(store, snapshot())
         bad = record(store, snapshot(), status="incomplete")
         with pytest.raises(ConfigError, match="only a complete scan"):
@@ -200,15 +210,14 @@ def test_baseline_only_from_complete_scans(tmp_path: Path) -> None:
         assert store.baseline(URL) == b and b.approved_by == "me"
 
 
-def test_dead_running_scans_become_incomplete(tmp_path: Path) -> None:
-    db = tmp_path / "inv.db"
+def test_dead_running_scans_become_incomplete(store_url: str) -> None:
+    db = store_url
     with Store.open(db) as store:
         scan_id = store.begin_scan(URL, "0.1.0", "r")
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)
-    con = sqlite3.connect(db)
+    con = raw(db)
     con.execute("UPDATE scans SET pid = ? WHERE id = ?", (int(child.stdout), scan_id))
-    con.commit()
     con.close()
     with Store.open(db) as store:
         row = store.scan(scan_id)
@@ -235,8 +244,8 @@ _KILLED_WRITER = textwrap.dedent("""
 """)
 
 
-def test_a_scan_killed_mid_write_leaves_the_previous_state(tmp_path: Path) -> None:
-    db = tmp_path / "inv.db"
+def test_a_scan_killed_mid_write_leaves_the_previous_state(store_url: str) -> None:
+    db = store_url
     with Store.open(db) as store:
         first = record(store, snapshot(tag="a"))
         base = store.set_baseline(URL, first, "me")
@@ -271,8 +280,8 @@ _WRITER = textwrap.dedent("""
 """)
 
 
-def test_two_processes_write_one_database(tmp_path: Path) -> None:
-    db = tmp_path / "shared.db"  # created by whichever process comes first
+def test_two_processes_write_one_database(store_url: str) -> None:
+    db = store_url  # created (SQLite) or migrated by whichever process comes first
     root = Path(__file__).resolve().parents[1]
     procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(db), tag, "12"], cwd=root,
                               stderr=subprocess.PIPE, text=True) for tag in ("x", "y")]

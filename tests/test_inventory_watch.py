@@ -1,13 +1,13 @@
 """Schedules (cron, intervals) and the monitoring loop without a browser: a scanner double
 returns page reports, so the store, baseline, alert de-duplication and crash containment are
-tested as they run in `skimscan watch`."""
+tested as they run in `skimscan watch` — on SQLite and on PostgreSQL (`store_url`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +42,9 @@ from skimscan.models import (
 )
 from skimscan.pipeline import Engine
 from skimscan.scanner import ScanOptions
+from tests.fleet.backends import raw
+
+pytest_plugins = ("tests.fleet.stores",)
 
 T0 = datetime(2026, 3, 2, 10, 17, 30, tzinfo=UTC)  # a Monday
 
@@ -141,9 +144,9 @@ class FakeScanner(CodeKeepingScanner):
         return report, {"s1": code}
 
 
-async def test_monitor_baseline_dedup_and_failures(tmp_path: Path, engine: Engine) -> None:
+async def test_monitor_baseline_dedup_and_failures(store_url: str, engine: Engine) -> None:
     site: dict[str, str] = {}
-    with Store.open(tmp_path / "m.db") as store:
+    with Store.open(store_url) as store:
         monitor = Monitor(store, engine=engine, scanner=FakeScanner(ScanOptions(), engine, site))
         first = await monitor.check(OK, auto_baseline=True)
         assert first.status == "complete" and first.baselined and first.changes == ()
@@ -186,7 +189,7 @@ async def hook() -> AsyncIterator[tuple[str, list[bytes]]]:
         await runner.cleanup()
 
 
-async def test_the_schedule_survives_a_crashing_page(tmp_path: Path, engine: Engine,
+async def test_the_schedule_survives_a_crashing_page(store_url: str, engine: Engine,
                                                      hook: tuple[str, list[bytes]]) -> None:
     url, received = hook
     site: dict[str, str] = {}
@@ -200,7 +203,7 @@ async def test_the_schedule_survives_a_crashing_page(tmp_path: Path, engine: Eng
         if clock[0] >= T0 + timedelta(minutes=90):  # between rounds 1 and 2: an edit
             site["app"] = "var a = 1; init(a); exfil(a);"
 
-    options = WatchOptions(pages=(BOOM, OK), db=str(tmp_path / "w.db"),
+    options = WatchOptions(pages=(BOOM, OK), db=store_url,
                            schedule=IntervalSchedule(3600), webhook=WebhookConfig(url))
     code = await watch(options, ScanOptions(), lambda: engine, log=logs.append, sleep=sleep,
                        now=lambda: clock[0], max_rounds=3,
@@ -259,17 +262,17 @@ def test_policy_watch_section(tmp_path: Path) -> None:
     assert load_policy(path).watch is None
 
 
-async def test_first_scan_findings(tmp_path: Path, engine: Engine) -> None:
+async def test_first_scan_findings(store_urls: Callable[[], str], engine: Engine) -> None:
     """Lesser findings on a first scan are alerted once and baselined; a blocking one is
     alerted and waits for a person."""
     site = {"findings": "low"}
-    with Store.open(tmp_path / "f.db") as store:
+    with Store.open(store_urls()) as store:
         monitor = Monitor(store, engine=engine, scanner=FakeScanner(ScanOptions(), engine, site))
         first = await monitor.check(FOUND, auto_baseline=True)
         assert [c.kind.value for c in first.alerts] == ["new-finding"] and first.baselined
         assert (await monitor.check(FOUND, auto_baseline=True)).changes == ()
     site = {"findings": "critical"}
-    with Store.open(tmp_path / "g.db") as store:
+    with Store.open(store_urls()) as store:
         monitor = Monitor(store, engine=engine, scanner=FakeScanner(ScanOptions(), engine, site))
         first = await monitor.check(FOUND, auto_baseline=True)
         assert first.blocking == 1 and not first.baselined and len(first.alerts) == 1
@@ -278,12 +281,12 @@ async def test_first_scan_findings(tmp_path: Path, engine: Engine) -> None:
 
 
 async def test_rounds_without_a_webhook_raise_only_their_own_alerts(
-        tmp_path: Path, engine: Engine, hook: tuple[str, list[bytes]]) -> None:
+        store_url: str, engine: Engine, hook: tuple[str, list[bytes]]) -> None:
     """A round without a webhook raises its alerts by exit status (`no-webhook`, never sent
     later); it leaves an earlier undelivered alert queued for the next round that has one."""
     url, received = hook
     site: dict[str, str] = {}
-    db = str(tmp_path / "n.db")
+    db = store_url
 
     async def round_(webhook: WebhookConfig | None) -> int:
         options = WatchOptions(pages=(OK,), db=db, once=True, webhook=webhook)
@@ -343,24 +346,23 @@ def test_watch_takes_its_schedule_from_flags_then_variables_then_the_policy(
 
 
 async def test_a_baseline_normalised_by_the_previous_scheme_diffs_from_its_original(
-        tmp_path: Path, engine: Engine) -> None:
+        store_url: str, engine: Engine) -> None:
     """A baseline whose stored form the previous normaliser wrote (top-level names positional),
     with its original text kept: after the upgrade a re-minified script is quiet, and a skimmer
     appended to it diffs as exactly its line — names as written, not renumbered."""
-    import sqlite3
     import zlib
 
     from skimscan.inventory.normalize import normalize_code
 
     code = "var cfg = window.checkoutConfig || {};\nfunction pay(f) { send(cfg.url, f); }\n"
     site = {"app": code}
-    db = tmp_path / "u.db"
+    db = store_url
     with Store.open(db) as store:
         monitor = Monitor(store, engine=engine, scanner=FakeScanner(ScanOptions(), engine, site))
         assert (await monitor.check(OK, auto_baseline=True)).baselined
     old = normalize_code(code, scheme=2)
     sha = hashlib.sha256(code.encode()).hexdigest()
-    con = sqlite3.connect(db, isolation_level=None)
+    con = raw(db)
     assert con.execute("UPDATE contents SET normalized = ?, ast_hash = ?, normalizer = 2 "
                        "WHERE sha256 = ?", (zlib.compress(old.code.encode()), old.ast_hash,
                                             sha)).rowcount == 1

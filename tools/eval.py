@@ -189,7 +189,8 @@ def scan(paths: Sequence[Path], rules: RuleSet, jobs: int | None,
          detonate: bool = False) -> tuple[dict[str, TargetReport], dict[str, TargetReport]]:
     """Cold static analysis of `paths` (a fresh engine with no disk cache); with `detonate`,
     the same report after `--detonate always` too (static, both)."""
-    engine = Engine(EngineOptions(use_disk_cache=False, jobs=jobs), rules=rules)
+    engine = Engine(EngineOptions(use_disk_cache=False, jobs=jobs, known_builds=False),
+                    rules=rules)
     report = scan_files(paths, engine=engine)  # skimscan.pipeline's: static only
     static = {t.target: t for t in report.targets}
     if not detonate:

@@ -405,6 +405,9 @@ JSON_SECTIONS: tuple[Section, ...] = (
                                             "or null when no policy applies"),
         "justification": ("string or null", "the policy's justification for an approved "
                                             "script"),
+        "library": ("string or null", "the published npm build (`package@version/path`) "
+                                      "this script is byte for byte, which was therefore not "
+                                      "analysed (`--no-known-builds` analyses it)"),
     }),
     Section("Request", "targets[].requests[]", "A request a page made; bodies are never "
                                                "written.", {

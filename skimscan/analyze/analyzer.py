@@ -85,6 +85,8 @@ class RawAnalysis:
     stages: int = 1
     obfuscation: tuple[tuple[str, int, int, int], ...] = ()  # measure, score, line, column
     notes: tuple[str, ...] = field(default=())
+    #: statements the parser left out (syntax errors it recovered from), reason and line
+    dropped: tuple[str, ...] = ()
 
 
 def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
@@ -99,7 +101,8 @@ def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
     clean = deobfuscate_tree(result.tree, code) if worth_rewriting(code) else _AS_WRITTEN
     folders = [Folder(result.tree)]
     try:
-        return _analyse_tree(code, result.tree, folders, obfuscation, limits, clean)
+        raw = _analyse_tree(code, result.tree, folders, obfuscation, limits, clean)
+        return replace(raw, dropped=result.dropped) if result.dropped else raw
     except RecursionError:
         return RawAnalysis((), (), (), "nested too deeply for the analysis budget", 1, obfuscation)
     finally:
@@ -359,6 +362,8 @@ def judge(
     findings = rules.evaluate(ctx, script_id)
     if raw.parse_error is not None:
         findings.append(unparsed_finding(raw.parse_error, script_id))
+    if raw.dropped:
+        findings.append(partial_finding(raw.dropped, script_id))
     return facts, findings
 
 
@@ -368,6 +373,22 @@ def unparsed_finding(reason: str, script_id: str | None) -> Finding:
         severity=Severity.LOW, confidence=Confidence.HIGH,
         message=f"Could not be parsed ({reason}); only text-level rules ran on it.",
         script=script_id, location=Location(1, 0), evidence={"reason": reason},
+        tags=("analysis-gap",),
+    )
+
+
+def partial_finding(dropped: Sequence[str], script_id: str | None) -> Finding:
+    """Some statements did not parse and were left out; the rest of the script was analysed
+    (a broken line must not hide the code around it, nor go unmentioned)."""
+    shown = "; ".join(dropped[:5]) + (f"; and {len(dropped) - 5} more" if len(dropped) > 5
+                                       else "")
+    return Finding(
+        rule="partially-parsed-script", title=PIPELINE_RULES["partially-parsed-script"].title,
+        severity=Severity.LOW, confidence=Confidence.HIGH,
+        message=f"{len(dropped)} statement(s) did not parse and were left out of the analysis "
+                f"({shown}); the rest of the script was analysed.",
+        script=script_id, location=Location(1, 0),
+        evidence={"dropped": list(dropped[:20]), "count": len(dropped)},
         tags=("analysis-gap",),
     )
 

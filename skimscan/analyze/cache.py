@@ -59,7 +59,8 @@ class AnalysisCache:
         self.directory = directory
         self._memory: dict[str, RawAnalysis] = {}
         limits = limits or ParseLimits()
-        self._salt = f"v{EXTRACTOR_VERSION}-{extractor_fingerprint()}-{limits.max_bytes}"
+        self._salt = (f"v{EXTRACTOR_VERSION}-{extractor_fingerprint()}-{limits.max_bytes}"
+                      f"-{limits.parser}")
         self.hits = 0
         self.misses = 0
 
@@ -144,6 +145,7 @@ def _encode(raw: RawAnalysis) -> dict[str, Any]:
         "stages": raw.stages,
         "obfuscation": [list(o) for o in raw.obfuscation],
         "notes": list(raw.notes),
+        "dropped": list(raw.dropped),
     }
 
 
@@ -161,5 +163,5 @@ def _decode(data: dict[str, Any]) -> RawAnalysis:
     return RawAnalysis(
         facts, sinks, recovered, data["parse_error"], int(data["stages"]),
         tuple((str(m), int(s), int(ln), int(col)) for m, s, ln, col in data["obfuscation"]),
-        tuple(data["notes"]),
+        tuple(data["notes"]), tuple(data.get("dropped", ())),
     )

@@ -82,6 +82,16 @@ PIPELINE_RULE_TABLE: tuple[PipelineRule, ...] = (
                     "the reason is in the evidence.",
         stages=("static analysis",), tags=("analysis-gap",)),
     PipelineRule(
+        id="partially-parsed-script", title="Part of the script could not be parsed",
+        category="analysis",
+        variants=(Variant(Severity.LOW, Confidence.HIGH, "always"),),
+        description="Some statements are not valid JavaScript. The parser (tree-sitter) "
+                    "recovered: the broken statements were left out and everything else was "
+                    "analysed. The evidence lists each one with its line. An analysis gap to "
+                    "look at (a skimmer hidden in the broken part was not analysed), not a "
+                    "verdict.",
+        stages=("static analysis",), tags=("analysis-gap",)),
+    PipelineRule(
         id="injected-card-form",
         title="A card form was put on the page by an unapproved script", category="injection",
         variants=(

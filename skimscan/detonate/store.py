@@ -112,13 +112,15 @@ def _unfinding(d: dict[str, Any]) -> Finding:
 def _script(s: ScriptReport) -> dict[str, Any]:
     return {"id": s.id, "url": s.url, "kind": s.kind.value, "frame": s.frame,
             "sha256": s.sha256, "size": s.size, "host_class": s.host_class.value,
-            "verdict": s.verdict.value, "parsed": s.parsed, "initiator": list(s.initiator)}
+            "verdict": s.verdict.value, "parsed": s.parsed, "initiator": list(s.initiator),
+            "library": s.library}
 
 
 def _unscript(d: dict[str, Any]) -> ScriptReport:
     return ScriptReport(id=d["id"], url=d["url"], kind=ScriptKind(d["kind"]), frame=d["frame"],
                         sha256=d["sha256"], size=d["size"], host_class=HostClass(d["host_class"]),
                         verdict=Verdict(d["verdict"]), parsed=d["parsed"],
+                        library=d.get("library"),
                         initiator=tuple(d["initiator"]))
 
 

@@ -7,9 +7,11 @@ alert); 2 usage or configuration error (raised as ConfigError, printed by the CL
 3 a page could not be scanned — outranks 1, so a broken scan never looks clean.
 
 Every option also reads `SKIMSCAN_<OPTION>`: `SKIMSCAN_DB` (default `skimscan.db` in the current
-folder), `SKIMSCAN_POLICY`, `SKIMSCAN_MAP_HOST` (comma-separated), `SKIMSCAN_WEBHOOK`, and the
-webhook secret only from `SKIMSCAN_WEBHOOK_SECRET` (never a flag: flags end up in shell
-history and process lists). Results go to stdout (or `-o FILE`), progress to stderr.
+folder; or a `postgresql://` URL, named in messages without its password — better in the
+variable than the flag, or with the password in PGPASSWORD or ~/.pgpass), `SKIMSCAN_POLICY`,
+`SKIMSCAN_MAP_HOST` (comma-separated), `SKIMSCAN_WEBHOOK`, and the webhook secret only from
+`SKIMSCAN_WEBHOOK_SECRET` (never a flag: flags end up in shell history and process lists).
+Results go to stdout (or `-o FILE`), progress to stderr.
 
 Commands that only read the record (`inventory`, `history`, `diff`, `baseline --latest`) never
 create a database, and a page they are asked about must be in it: wrong input is exit 2 with a
@@ -42,7 +44,8 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _add_db(p: argparse.ArgumentParser) -> None:
     option(p, "--db", default=DEFAULT_DB,
-           help="inventory database (SQLite file; default: skimscan.db here)")
+           help="inventory database: an SQLite file (default: skimscan.db here) or a "
+                "postgresql://user@host/db URL")
 
 
 def _add_scan(p: argparse.ArgumentParser) -> None:
@@ -201,7 +204,7 @@ async def _check_all(args: argparse.Namespace, store: Store, urls: list[str],
     return results
 
 
-def _require_recorded(store: Store, urls: Sequence[str], db: str) -> None:
+def _require_recorded(store: Store, urls: Sequence[str]) -> None:
     """Pages named on the command line must be in the record: a typo is an error, not an
     empty inventory or history."""
     known = store.targets()
@@ -212,7 +215,7 @@ def _require_recorded(store: Store, urls: Sequence[str], db: str) -> None:
         hint = (f"; did you mean {close[0]}?" if close else
                 f"; it records {len(known)} page(s), e.g. {known[0]}" if known else
                 "; it records no page yet")
-        raise ConfigError(f"no page {url} in {db}{hint}")
+        raise ConfigError(f"no page {url} in {store.path}{hint}")
 
 
 # --- baseline --------------------------------------------------------------------------------
@@ -226,7 +229,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
             for url in args.urls:
                 scan = store.latest_scan(url)
                 if scan is None:
-                    raise ConfigError(f"no complete scan of {url} in {args.db}; run "
+                    raise ConfigError(f"no complete scan of {url} in {store.path}; run "
                                       "`skimscan baseline URL` without --latest")
                 if scan.verdict == "malicious" and not args.force:
                     # the same rule as a fresh scan: blocking findings need a person's --force
@@ -268,7 +271,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with Store.open(args.db, create=False) as store:
         for url in args.urls:
             if store.baseline(url) is None:
-                raise ConfigError(f"no baseline for {url} in {args.db}; approve one first: "
+                raise ConfigError(f"no baseline for {url} in {store.path}; approve one first: "
                                   f"skimscan baseline {url}")
         results: list[PageResult] = []
         if args.no_scan:
@@ -340,7 +343,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     with Store.open(args.db, create=False) as store:
         if args.original:
             return _write_original(store, args)
-        _require_recorded(store, args.urls, args.db)
+        _require_recorded(store, args.urls)
         targets = args.urls or store.targets()
         if args.propose:
             out = []
@@ -349,13 +352,14 @@ def cmd_inventory(args: argparse.Namespace) -> int:
                 scan_id = base.scan_id if base else (s.id if (s := store.latest_scan(url))
                                                      else None)
                 if scan_id is None and args.urls:
-                    raise ConfigError(f"no complete scan of {url} in {args.db} to propose from")
+                    raise ConfigError(
+                        f"no complete scan of {url} in {store.path} to propose from")
                 if scan_id is None:
                     continue
                 snap = store.snapshot(scan_id)
                 out.append(propose(snap, store.contents(s.sha256 for s in snap.scripts)))
             if not out:
-                raise ConfigError(f"no complete scan in {args.db} to propose from")
+                raise ConfigError(f"no complete scan in {store.path} to propose from")
             fmt = "json" if args.format == "json" else "md"
             text = render_proposals(out, fmt)
             emit(text if fmt == "json" else printable_lines(text), args.output)
@@ -374,8 +378,9 @@ def _write_original(store: Store, args: argparse.Namespace) -> int:
     terminal (scanned bytes must not drive it)."""
     original = store.original(args.original)
     if original is None:
-        raise ConfigError(f"no original text of {args.original} in {args.db} (versions first "
-                          "seen before skimscan kept originals have only their normalised form)")
+        raise ConfigError(f"no original text of {args.original} in {store.path} (versions "
+                          "first seen before skimscan kept originals have only their normalised "
+                          "form)")
     if args.output and args.output != "-":
         Path(args.output).write_bytes(original.data)
     elif sys.stdout.isatty():
@@ -408,7 +413,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     since, until = parse_when(args.since), parse_when(args.until, end=True)
     with Store.open(args.db, create=False) as store:
-        _require_recorded(store, args.urls, args.db)
+        _require_recorded(store, args.urls)
         targets = args.urls or [None]
         scans = [s for t in targets for s in store.scans(target=t, since=since, until=until)]
         changes = [c for t in targets

@@ -1,12 +1,16 @@
-"""SIDE-CAR (inventory) — the SQLite store: targets, scans, scripts, destinations, headers,
+"""SIDE-CAR (inventory) — the store: targets, scans, scripts, destinations, headers,
 findings, baselines, changes and alert deliveries; the evidence PCI DSS 11.6.1 auditors ask for.
 
 Invariants:
-- One file (`--db`, default `skimscan.db`), WAL mode, `PRAGMA user_version` is the schema
-  version; `MIGRATIONS[i]` takes version i to i+1, each in its own transaction. A database
-  written by a newer skimscan is refused, never downgraded.
-- Every write is one `BEGIN IMMEDIATE` transaction with a busy timeout, so two scans (two
-  processes) can share a database: one waits for the other's short write, none sees half of it.
+- One database (`--db`, default `skimscan.db`): an SQLite file in WAL mode, or, for a fleet of
+  workers, a PostgreSQL database (`postgresql://user@host/db`); dialect.py holds what differs,
+  and every query here is written once for both. The schema version is `PRAGMA user_version`
+  (SQLite) or the one row of `skimscan_schema` (PostgreSQL); `MIGRATIONS[i]` takes version i to
+  i+1, each in its own transaction. A database written by a newer skimscan is refused, never
+  downgraded.
+- Every write is one write transaction (SQLite: `BEGIN IMMEDIATE` with a busy timeout;
+  PostgreSQL: a transaction-level advisory lock), so scans in many processes can share a
+  database: one waits for the other's short write, none sees half of it.
 - A scan is recorded `running` first, then everything it found is written, and the status set to
   `complete` or `incomplete`, in a single transaction. A process killed half-way leaves the
   previous state intact; its `running` row is turned into `incomplete` by the next `open` (same
@@ -19,6 +23,7 @@ Invariants:
   transaction as its results, and the row stays `pending`/`failed` until a webhook accepts it,
   so an alert is delivered at least once, whatever fails in between.
 - Opening for reading (`create=False`) never creates a database: a mistyped `--db` is an error.
+  skimscan never creates a PostgreSQL database, only its tables in one.
 """
 
 from __future__ import annotations
@@ -28,19 +33,15 @@ import hashlib
 import json
 import os
 import socket
-import sqlite3
-import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from skimscan.errors import ConfigError
-
-T = TypeVar("T")
+from skimscan.inventory.dialect import Database, connect
 
 DEFAULT_DB = "skimscan.db"
 BUSY_TIMEOUT_S = 60.0
@@ -129,17 +130,17 @@ OUTBOX_STATES = ("pending", "failed", "delivered", "no-webhook", "unknown")
 QUEUED = ("pending", "failed")
 
 
-def _migrate_v3(db: sqlite3.Connection) -> None:
+def _migrate_v3(db: Database) -> None:
     """Originals, the normaliser version of each content, which scans raise alerts, and the
     outbox — filled from the deliveries already on record, so history stays truthful."""
-    for statement in _statements(_V3):
-        db.execute(statement)
+    db.script(_V3)
     sent: dict[int, list[tuple[int, bool, str]]] = {}
     for alert_id, ok, created, scan_ids in db.execute(
             "SELECT id, ok, created_at, scan_ids FROM alerts ORDER BY id"):
         for scan_id in json.loads(scan_ids or "[]"):
             sent.setdefault(int(scan_id), []).append((int(alert_id), bool(ok), str(created)))
-    raised = {int(r[0]) for r in db.execute("SELECT DISTINCT scan_id FROM changes WHERE alerted")}
+    raised = {int(r[0]) for r in db.execute(
+        "SELECT DISTINCT scan_id FROM changes WHERE alerted <> 0")}
     times = dict(db.execute("SELECT id, COALESCE(finished_at, started_at) FROM scans"))
     for scan_id in sorted((raised | sent.keys()) & times.keys()):
         tries = sent.get(scan_id, [])
@@ -152,8 +153,9 @@ def _migrate_v3(db: sqlite3.Connection) -> None:
                     last[2] if last else None))
 
 
-Migration = str | Callable[[sqlite3.Connection], None]
+Migration = str | Callable[[Database], None]
 #: MIGRATIONS[i] upgrades schema version i to i + 1: SQL, or a function for what SQL cannot do.
+#: The SQL is SQLite's; dialect_postgres.translate_ddl turns it into PostgreSQL's.
 MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _migrate_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -355,67 +357,34 @@ class InventoryRow:
 # --- the store -------------------------------------------------------------------------------
 
 
-def _with_lock_retry(fn: Callable[[], T], budget: float) -> T:
-    """Run `fn`, retrying while another process holds the lock. Switching to WAL and the
-    first migration of a fresh file can report "database is locked" at once, without waiting
-    for the busy timeout, when two processes open the same new database together."""
-    deadline = time.monotonic() + budget
-    delay = 0.05
-    while True:
-        try:
-            return fn()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
-
-
 class Store:
-    """The inventory database. Use `with Store.open(path) as store:`; one per thread."""
+    """The inventory database. Use `with Store.open(location) as store:`; one per thread."""
 
-    def __init__(self, db: sqlite3.Connection, path: str) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self.path = path
+        #: the database as messages name it: a file path, or a URL without its password
+        self.path = db.name
         self.hostname = socket.gethostname()
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] = DEFAULT_DB, *,
+    def open(cls, location: str | os.PathLike[str] = DEFAULT_DB, *,
              busy_timeout: float = BUSY_TIMEOUT_S, create: bool = True) -> Store:
-        """Open and migrate; recover scans whose process died.
+        """Open and migrate; recover scans whose process died. `location`: a
+        `postgresql://` (or `postgres://`) URL, else an SQLite file.
 
         `create=False` is for the commands that only read the record (history, inventory, diff):
-        a file that does not exist is an error naming it, never a new empty database whose
-        empty report would look like evidence.
+        a file that does not exist, or a PostgreSQL database without skimscan's schema, is an
+        error naming it, never a new empty database whose empty report would look like evidence.
         """
-        text = str(path)
-        memory = text == ":memory:"
-        if not memory and not create and not Path(text).is_file():
-            raise ConfigError(f"{text}: no such skimscan database; check --db (or SKIMSCAN_DB) "
-                              "— `skimscan baseline` and `skimscan watch` create one")
-        if not memory and create:
-            Path(text).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        # Read-only opening goes through `mode=rw`, so SQLite itself will not create the file.
-        where = text if create or memory else Path(text).resolve().as_uri() + "?mode=rw"
+        db = connect(str(location), create=create, busy_timeout=busy_timeout)
+        store = cls(db)
         try:
-            db = sqlite3.connect(where, timeout=busy_timeout, isolation_level=None,
-                                 uri=where != text)
-        except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open the database {text}: {exc}") from None
-        store = cls(db, text)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            mode = _with_lock_retry(
-                lambda: db.execute("PRAGMA journal_mode = WAL").fetchone()[0], busy_timeout)
-            if text != ":memory:" and str(mode).lower() != "wal":
-                raise ConfigError(f"{text}: could not switch the database to WAL mode ({mode})")
-            db.execute("PRAGMA synchronous = NORMAL")  # durable against a killed process
-            db.execute("PRAGMA foreign_keys = ON")
-            _with_lock_retry(store.migrate, busy_timeout)
-            _with_lock_retry(store.recover, busy_timeout)
-        except sqlite3.DatabaseError as exc:
+            db.retrying(store.migrate)
+            db.retrying(store.recover)
+        except db.errors as exc:
             db.close()
-            raise ConfigError(f"{text} is not a usable skimscan database: {exc}") from None
+            raise ConfigError(f"{db.name} is not a usable skimscan database: "
+                              f"{db.describe(exc)}") from None
         except BaseException:
             db.close()
             raise
@@ -432,20 +401,15 @@ class Store:
         self.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """`BEGIN IMMEDIATE` … `COMMIT`; any error rolls everything back."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction (see dialect.Database.write); any error rolls it all back."""
+        with self._db.write() as db:
+            yield db
 
     # schema
     @property
     def version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return self._db.version()
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
         """Apply migrations up to `target`, one transaction each (safe when racing another)."""
@@ -455,16 +419,15 @@ class Store:
                 f"understands ({SCHEMA_VERSION}); upgrade skimscan")
         while self.version < target:
             with self.transaction() as db:
-                current = int(db.execute("PRAGMA user_version").fetchone()[0])
+                current = db.version()
                 if current >= target:
                     break
                 migration = MIGRATIONS[current]
                 if isinstance(migration, str):
-                    for statement in _statements(migration):
-                        db.execute(statement)
+                    db.script(migration)
                 else:
                     migration(db)
-                db.execute(f"PRAGMA user_version = {current + 1}")
+                db.set_version(current + 1)
 
     def recover(self) -> int:
         """Mark scans whose process is gone (or that ran too long) incomplete; return how many."""
@@ -486,14 +449,13 @@ class Store:
         return len(dead)
 
     # targets and scans
-    def _target_id(self, db: sqlite3.Connection, url: str, create: bool = True) -> int | None:
+    def _target_id(self, db: Database, url: str, create: bool = True) -> int | None:
         row = db.execute("SELECT id FROM targets WHERE url = ?", (url,)).fetchone()
         if row is not None:
             return int(row[0])
         if not create:
             return None
-        cur = db.execute("INSERT INTO targets (url, created_at) VALUES (?, ?)", (url, now_utc()))
-        return int(cur.lastrowid or 0)
+        return db.insert("INSERT INTO targets (url, created_at) VALUES (?, ?)", (url, now_utc()))
 
     def begin_scan(self, target: str, tool_version: str, rules_version: str, *,
                    alerting: bool = True) -> int:
@@ -502,12 +464,11 @@ class Store:
         what later alerts are de-duplicated against."""
         with self.transaction() as db:
             target_id = self._target_id(db, target)
-            cur = db.execute(
+            return db.insert(
                 "INSERT INTO scans (target_id, started_at, status, tool_version, rules_version, "
                 "pid, hostname, alerting) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
                 (target_id, now_utc(), tool_version, rules_version, os.getpid(), self.hostname,
                  int(alerting)))
-            return int(cur.lastrowid or 0)
 
     def finish_scan(self, scan_id: int, snapshot: Snapshot, *, status: str,
                     verdict: str | None = None, error: str | None = None,
@@ -549,7 +510,10 @@ class Store:
                         (target_id, s.key, s.sha256, s.ast_hash, s.url, s.kind, now, now,
                          scan_id, scan_id))
             for d in snapshot.destinations:
-                db.execute("INSERT OR REPLACE INTO scan_destinations VALUES (?, ?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO scan_destinations VALUES (?, ?, ?, ?, ?, ?) "
+                           "ON CONFLICT (scan_id, origin, resource_type) DO UPDATE SET "
+                           "host = excluded.host, host_class = excluded.host_class, "
+                           "requests = excluded.requests",
                            (scan_id, d.origin, d.host, d.host_class, d.resource_type,
                             d.requests))
             if status == "complete":
@@ -562,7 +526,8 @@ class Store:
             for name, value in sorted(snapshot.headers.items()):
                 db.execute("INSERT INTO scan_headers VALUES (?, ?, ?)", (scan_id, name, value))
             for f in snapshot.findings:
-                db.execute("INSERT OR IGNORE INTO scan_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO scan_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                           "ON CONFLICT (scan_id, fingerprint) DO NOTHING",
                            (scan_id, f.fingerprint, f.rule, f.severity, f.confidence, f.message,
                             f.script_key, f.suppressed))
             for ch in changes:
@@ -579,20 +544,22 @@ class Store:
             if enqueue:
                 _enqueue(db, scan_id, now)
 
-    def _insert_content(self, db: sqlite3.Connection, c: Content) -> None:
-        db.execute("INSERT OR IGNORE INTO contents (sha256, ast_hash, parsed, size, sri, "
-                   "normalized, normalizer) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    def _insert_content(self, db: Database, c: Content) -> None:
+        db.execute("INSERT INTO contents (sha256, ast_hash, parsed, size, sri, "
+                   "normalized, normalizer) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT (sha256) DO NOTHING",
                    (c.sha256, c.ast_hash, int(c.parsed), c.size,
                     json.dumps(dict(c.sri), sort_keys=True),
                     zlib.compress(c.normalized.encode("utf-8", "surrogatepass"), 6),
                     c.normalizer))
 
-    def _insert_original(self, db: sqlite3.Connection, data: bytes) -> None:
+    def _insert_original(self, db: Database, data: bytes) -> None:
         """Content-addressed: the key is computed here, so a version cannot be mislabelled."""
-        db.execute("INSERT OR IGNORE INTO originals (sha256, size, data) VALUES (?, ?, ?)",
+        db.execute("INSERT INTO originals (sha256, size, data) VALUES (?, ?, ?) "
+                   "ON CONFLICT (sha256) DO NOTHING",
                    (hashlib.sha256(data).hexdigest(), len(data), zlib.compress(data, 9)))
 
-    def _insert_script(self, db: sqlite3.Connection, scan_id: int, s: ScriptState) -> None:
+    def _insert_script(self, db: Database, scan_id: int, s: ScriptState) -> None:
         db.execute("INSERT INTO scan_scripts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (scan_id, s.key, s.url, s.kind, s.frame, s.sha256, s.ast_hash, s.host_class,
                     s.verdict, s.authorization, s.justification))
@@ -738,10 +705,10 @@ class Store:
                                   "scan can be approved as the baseline")
             target_id = self._target_id(db, target)
             created = now_utc()
-            cur = db.execute("INSERT INTO baselines (target_id, scan_id, created_at, approved_by, "
-                             "note) VALUES (?, ?, ?, ?, ?)",
-                             (target_id, scan_id, created, approved_by, note))
-            return Baseline(int(cur.lastrowid or 0), target, scan_id, created, approved_by, note)
+            baseline_id = db.insert("INSERT INTO baselines (target_id, scan_id, created_at, "
+                                    "approved_by, note) VALUES (?, ?, ?, ?, ?)",
+                                    (target_id, scan_id, created, approved_by, note))
+            return Baseline(baseline_id, target, scan_id, created, approved_by, note)
 
     def baseline(self, target: str) -> Baseline | None:
         row = self._db.execute(
@@ -774,12 +741,11 @@ class Store:
         queued alerts of `scan_ids` take its outcome (`delivered` or `failed`) in the same
         transaction, so the record of deliveries and the outbox never disagree."""
         with self.transaction() as db:
-            cur = db.execute(
+            alert_id = db.insert(
                 "INSERT INTO alerts (created_at, channel, destination, ok, attempts, "
                 "http_status, error, scan_ids, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now_utc(), channel, destination, int(ok), attempts, http_status, error,
                  json.dumps(list(scan_ids)), changes))
-            alert_id = int(cur.lastrowid or 0)
             if settles:
                 _settle(db, scan_ids, "delivered" if ok else "failed", alert_id)
             return alert_id
@@ -852,7 +818,17 @@ class Store:
         return rows
 
     def integrity_check(self) -> str:
-        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+        """"ok", or what is wrong: the backend's own check of its storage (SQLite's
+        `PRAGMA integrity_check`), then the store's invariant that a `running` scan has nothing
+        written yet (its rows and final status are one transaction)."""
+        storage = self._db.integrity_check()
+        if storage != "ok":
+            return storage
+        half = [int(r[0]) for r in self._db.execute(_HALF_WRITTEN)]
+        if half:
+            return (f"scan(s) {', '.join(map(str, half))} are running but have results "
+                    "written: a write was not all or nothing")
+        return "ok"
 
 
 _SCAN_SELECT = (
@@ -862,10 +838,19 @@ _SCAN_SELECT = (
 )
 
 
+_HALF_WRITTEN = (
+    "SELECT s.id FROM scans s WHERE s.status = 'running' AND ("
+    + " OR ".join(f"EXISTS (SELECT 1 FROM {table} x WHERE x.scan_id = s.id)"
+                  for table in ("scan_scripts", "scan_destinations", "scan_headers",
+                                "scan_findings", "changes", "outbox"))
+    + ") ORDER BY s.id LIMIT 10"
+)
+
+
 _CHANGE_SELECT = (
     "SELECT c.id, c.scan_id, t.url, c.baseline_id, c.kind, c.subject, c.before, c.after, "
     "c.detail, c.fingerprint, c.alerted, c.created_at, "
-    "CASE WHEN c.alerted THEN COALESCE(o.state, 'unknown') ELSE '' END "
+    "CASE WHEN c.alerted <> 0 THEN COALESCE(o.state, 'unknown') ELSE '' END "
     "FROM changes c JOIN targets t ON t.id = c.target_id "
     "LEFT JOIN outbox o ON o.scan_id = c.scan_id"
 )
@@ -876,7 +861,7 @@ def _change_row(r: Sequence[Any]) -> ChangeRow:
                      str(r[8]), str(r[9]), bool(r[10]), str(r[11]), str(r[12]))
 
 
-def _settle(db: sqlite3.Connection, scan_ids: Iterable[int], state: str,
+def _settle(db: Database, scan_ids: Iterable[int], state: str,
             alert_id: int | None) -> None:
     """Queued rows only: a delivered alert never goes back to failed."""
     for scan_id in scan_ids:
@@ -886,18 +871,14 @@ def _settle(db: sqlite3.Connection, scan_ids: Iterable[int], state: str,
                    (state, int(alert_id is not None), alert_id, now_utc(), scan_id, *QUEUED))
 
 
-def _enqueue(db: sqlite3.Connection, scan_id: int, now: str) -> None:
-    db.execute("INSERT OR IGNORE INTO outbox (scan_id, created_at, state) "
-               "VALUES (?, ?, 'pending')", (scan_id, now))
+def _enqueue(db: Database, scan_id: int, now: str) -> None:
+    db.execute("INSERT INTO outbox (scan_id, created_at, state) VALUES (?, ?, 'pending') "
+               "ON CONFLICT (scan_id) DO NOTHING", (scan_id, now))
 
 
 def _scan_row(r: Sequence[Any]) -> ScanRow:
     return ScanRow(int(r[0]), str(r[1]), str(r[2]), r[3], str(r[4]), str(r[5]), str(r[6]),
                    r[7], r[8], r[9])
-
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
 
 
 def _alive(pid: int) -> bool:

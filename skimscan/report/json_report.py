@@ -78,7 +78,8 @@ def script_dict(s: ScriptReport) -> dict[str, Any]:
     return {"id": s.id, "url": s.url, "kind": s.kind.value, "frame": s.frame,
             "sha256": s.sha256, "size": s.size, "host_class": s.host_class.value,
             "verdict": s.verdict.value, "parsed": s.parsed, "initiator": list(s.initiator),
-            "authorization": s.authorization, "justification": s.justification}
+            "authorization": s.authorization, "justification": s.justification,
+            "library": s.library}
 
 
 def request_dict(r: RequestRecord) -> dict[str, Any]:
