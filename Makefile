@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser services corpus demo test test-fast bench eval lint docs clean
+.PHONY: install browser services corpus demo test test-fast test-fleet bench bench-fleet eval lint docs clean
 
 install: $(STAMP) browser
 
@@ -31,13 +31,23 @@ demo: install
 	$(PY) tools/demo.py
 
 test: install corpus services
-	$(PY) -m pytest -n 2 --dist loadgroup -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m 'not fleet'
+
+# Fleet mode end to end (tests/fleet/test_fleet_e2e.py): two Celery workers with Chromium, Redis,
+# PostgreSQL, 50 shop pages, a killed worker and a database restart; ~4 min on 2 cores, so
+# apart from `test` (.ci/run runs it after `make test`).
+test-fleet: install services
+	$(PY) -m pytest -q -m fleet tests/fleet
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m 'not browser and not corpus'
 
 bench: install corpus
 	$(PY) tools/bench.py
+
+# Fleet throughput: pages/min with 1 and 2 workers on the fixture shop (docs/fleet.md).
+bench-fleet: install services
+	$(PY) tools/bench_fleet.py $(BENCH_FLEET_ARGS)
 
 # Detection rate on obfuscated twins of the fixtures (a measurement, not a gate; not in `test`).
 # Installs the pinned javascript-obfuscator into .cache/eval/node. Extra flags: EVAL_ARGS='-v'.

@@ -44,6 +44,7 @@ from skimscan.cliargs import (
     seconds,
 )
 from skimscan.errors import ConfigError, SkimscanError
+from skimscan.fleet import commands as fleet_commands
 from skimscan.inventory import commands as inventory_commands
 from skimscan.models import Confidence, Report, Severity, Verdict
 from skimscan.report.terminal import printable
@@ -167,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     option(rt, "--rule", sep=",", help="only this rule id (repeatable)")
     # Monitoring (PCI DSS 6.4.3 / 11.6.1): baseline, diff, inventory, history, watch, policy init
     inventory_commands.register(sub)
+    # Fleet mode: scheduled scans on Celery workers (docs/fleet.md)
+    fleet_commands.register(sub)
     # Last, so that every subcommand accepts it after its name too.
     global_option(parser, "--debug", action="store_true", default=False,
                   help="print tracebacks for errors (before or after the subcommand)")

@@ -358,7 +358,7 @@ def judge(
     for measure, score, line, column in raw.obfuscation:
         facts.append(Fact("obfuscation", Location(line, column),
                           {"measure": measure, "score": score}))
-    ctx = ScriptContext(facts, code, sha256, raw.parse_error is None)
+    ctx = ScriptContext(facts, code, sha256, raw.parse_error is None, not raw.dropped)
     findings = rules.evaluate(ctx, script_id)
     if raw.parse_error is not None:
         findings.append(unparsed_finding(raw.parse_error, script_id))

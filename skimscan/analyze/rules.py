@@ -81,7 +81,10 @@ class ScriptContext:
     facts: Sequence[Fact]
     text: str
     sha256: str
-    parsed: bool
+    parsed: bool  # there is a tree (tree rules can run)
+    #: every statement is in the tree: False when the parser left broken statements out,
+    #: which text rules for unparsed code (`unparsed: true`) must still look at
+    whole: bool = True
 
 
 class RuleSet:
@@ -191,7 +194,8 @@ class RuleSet:
         if "rule" in m:
             return list(done.get(m["rule"], ()))
         if "unparsed" in m:
-            return [Hit(Location(1, 0))] if (not ctx.parsed) == bool(m["unparsed"]) else []
+            gap = not (ctx.parsed and ctx.whole)
+            return [Hit(Location(1, 0))] if gap == bool(m["unparsed"]) else []
         if "all" in m:
             collected: list[Hit] = []
             for sub in m["all"]:
@@ -306,7 +310,7 @@ class RuleSet:
             if pattern.search(ctx.text) is None:  # the common case, at RE2 speed
                 return hits
             # The host in the code (a config object, a string table) — not in a comment.
-            text = strip_comments(ctx.text) if ctx.parsed else ctx.text
+            text = strip_comments(ctx.text) if ctx.parsed and ctx.whole else ctx.text
             for match in pattern.finditer(text):
                 pos = match.start(1)
                 line = text.count("\n", 0, pos) + 1

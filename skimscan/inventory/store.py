@@ -153,10 +153,29 @@ def _migrate_v3(db: Database) -> None:
                     last[2] if last else None))
 
 
+_V4 = """
+CREATE TABLE fleet_targets (
+  id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, every_s INTEGER, cron TEXT, policy TEXT,
+  next_due TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX fleet_targets_by_due ON fleet_targets(next_due);
+CREATE TABLE fleet_runs (
+  id INTEGER PRIMARY KEY, fleet_target_id INTEGER NOT NULL REFERENCES fleet_targets(id),
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'incomplete', 'done', 'failed')),
+  enqueued_at TEXT NOT NULL, started_at TEXT, finished_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0, worker TEXT, scan_id INTEGER, error TEXT);
+CREATE INDEX fleet_runs_by_target ON fleet_runs(fleet_target_id, id);
+CREATE INDEX fleet_runs_by_state ON fleet_runs(state);
+"""
+
+#: Fleet run states. `queued`: sent to the broker; `running`: a worker claimed it; `incomplete`:
+#: the last attempt recorded an incomplete scan (another attempt may follow); `done`: a complete
+#: scan is recorded (in the same transaction); `failed`: retries exhausted without one.
+FLEET_OPEN = ("queued", "running", "incomplete")
+
 Migration = str | Callable[[Database], None]
 #: MIGRATIONS[i] upgrades schema version i to i + 1: SQL, or a function for what SQL cannot do.
 #: The SQL is SQLite's; dialect_postgres.translate_ddl turns it into PostgreSQL's.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _migrate_v3)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _migrate_v3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -354,6 +373,39 @@ class InventoryRow:
     in_baseline: bool | None  # None: the target has no baseline
 
 
+@dataclass(frozen=True, slots=True)
+class FleetTarget:
+    """A page the fleet scans on its own schedule (`every_s` seconds, or `cron`)."""
+
+    id: int
+    url: str
+    every_s: int | None
+    cron: str | None
+    policy: str | None
+    next_due: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FleetRun:
+    """One scheduled scan of a fleet target, from enqueueing to its recorded result."""
+
+    id: int
+    target: FleetTarget
+    state: str
+    attempts: int
+    scan_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FleetStatus:
+    """A fleet target with its latest recorded scan and whether a run is pending or running."""
+
+    target: FleetTarget
+    last_scan: ScanRow | None
+    open_run: str | None  # queued / running / incomplete, or None
+
+
 # --- the store -------------------------------------------------------------------------------
 
 
@@ -365,6 +417,9 @@ class Store:
         #: the database as messages name it: a file path, or a URL without its password
         self.path = db.name
         self.hostname = socket.gethostname()
+        #: the fleet run (fleet_runs.id) the next recorded scan settles, in the same transaction
+        #: as the scan's results: a worker's job is done exactly when its result is stored
+        self.fleet_run: int | None = None
 
     @classmethod
     def open(cls, location: str | os.PathLike[str] = DEFAULT_DB, *,
@@ -543,6 +598,7 @@ class Store:
                 (status, now, verdict, error, baseline_id, scan_id))
             if enqueue:
                 _enqueue(db, scan_id, now)
+            self._settle_run(db, scan_id, status, error, now)
 
     def _insert_content(self, db: Database, c: Content) -> None:
         db.execute("INSERT INTO contents (sha256, ast_hash, parsed, size, sri, "
@@ -573,6 +629,18 @@ class Store:
                              "WHERE id = ? AND status = 'running'", (now, error, scan_id))
             if enqueue and cur.rowcount:
                 _enqueue(db, scan_id, now)
+            if cur.rowcount:
+                self._settle_run(db, scan_id, "incomplete", error, now)
+
+    def _settle_run(self, db: Database, scan_id: int, status: str, error: str | None,
+                    now: str) -> None:
+        """The fleet run this scan belongs to takes its outcome (a done run never reopens)."""
+        if self.fleet_run is None:
+            return
+        db.execute("UPDATE fleet_runs SET state = ?, scan_id = ?, finished_at = ?, error = ? "
+                   "WHERE id = ? AND state <> 'done'",
+                   ("done" if status == "complete" else "incomplete", scan_id, now, error,
+                    self.fleet_run))
 
     # reading
     def scan(self, scan_id: int) -> ScanRow | None:
@@ -817,6 +885,125 @@ class Store:
                     None if base_keys is None else (s.key, s.ast_hash) in base_keys))
         return rows
 
+    # the fleet (skimscan/fleet/): targets with their own schedules, and runs
+    def fleet_add(self, url: str, *, every_s: int | None, cron: str | None,
+                  policy: str | None, next_due: str) -> FleetTarget:
+        """Add a fleet target, or change the schedule and policy of one already there."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO fleet_targets (url, every_s, cron, policy, next_due, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+                "every_s = excluded.every_s, cron = excluded.cron, policy = excluded.policy, "
+                "next_due = excluded.next_due", (url, every_s, cron, policy, next_due, now_utc()))
+        found = self.fleet_target(url)
+        assert found is not None
+        return found
+
+    def fleet_remove(self, url: str) -> bool:
+        """Stop scanning `url` in the fleet (its scans stay on record); False if not there."""
+        with self.transaction() as db:
+            row = db.execute("SELECT id FROM fleet_targets WHERE url = ?", (url,)).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM fleet_runs WHERE fleet_target_id = ?", (row[0],))
+            db.execute("DELETE FROM fleet_targets WHERE id = ?", (row[0],))
+            return True
+
+    def fleet_target(self, url: str) -> FleetTarget | None:
+        row = self._db.execute(_FLEET_SELECT + " WHERE url = ?", (url,)).fetchone()
+        return FleetTarget(*row) if row else None
+
+    def fleet_target_by_id(self, target_id: int) -> FleetTarget | None:
+        row = self._db.execute(_FLEET_SELECT + " WHERE id = ?", (target_id,)).fetchone()
+        return FleetTarget(*row) if row else None
+
+    def fleet_targets(self) -> list[FleetTarget]:
+        return [FleetTarget(*r) for r in self._db.execute(_FLEET_SELECT + " ORDER BY url")]
+
+    def fleet_enqueue_due(self, now: str, next_due: Callable[[FleetTarget], str], *,
+                          limit: int = 1000) -> list[FleetRun]:
+        """Targets due at `now` without an open run: a `queued` run each, and their next due
+        time moved on — one transaction, so two schedulers never enqueue a target twice."""
+        with self.transaction() as db:
+            rows = db.execute(
+                _FLEET_SELECT + " WHERE next_due <= ? AND NOT EXISTS (SELECT 1 FROM fleet_runs r "
+                f"WHERE r.fleet_target_id = fleet_targets.id AND r.state IN "
+                f"({','.join('?' * len(FLEET_OPEN))})) ORDER BY next_due, id LIMIT ?",
+                (now, *FLEET_OPEN, limit)).fetchall()
+            runs: list[FleetRun] = []
+            for row in rows:
+                target = FleetTarget(*row)
+                db.execute("UPDATE fleet_targets SET next_due = ? WHERE id = ?",
+                           (next_due(target), target.id))
+                run_id = db.insert("INSERT INTO fleet_runs (fleet_target_id, state, enqueued_at) "
+                                   "VALUES (?, 'queued', ?)", (target.id, now))
+                runs.append(FleetRun(run_id, target, "queued", 0, None))
+            return runs
+
+    def fleet_requeue_stale(self, now: str, before: str) -> list[FleetRun]:
+        """Open runs untouched since `before` (their job was lost: a broker that dropped it, a
+        retry that could not be sent): marked enqueued again at `now`, for the caller to send."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT r.id, r.state, r.attempts, r.scan_id, t.id, t.url, t.every_s, t.cron, "
+                "t.policy, t.next_due, t.created_at FROM fleet_runs r JOIN fleet_targets t "
+                "ON t.id = r.fleet_target_id WHERE r.state IN "
+                f"({','.join('?' * len(FLEET_OPEN))}) "
+                "AND COALESCE(r.finished_at, r.started_at, r.enqueued_at) < ? ORDER BY r.id",
+                (*FLEET_OPEN, before)).fetchall()
+            for r in rows:
+                db.execute("UPDATE fleet_runs SET state = 'queued', enqueued_at = ?, "
+                           "started_at = NULL, finished_at = NULL WHERE id = ?", (now, r[0]))
+            return [FleetRun(int(r[0]), FleetTarget(*r[4:]), "queued", int(r[2]), r[3])
+                    for r in rows]
+
+    def fleet_claim(self, run_id: int, worker: str) -> FleetRun | None:
+        """A worker takes a run: None when it is done (a redelivered job) or gone."""
+        with self.transaction() as db:
+            row = db.execute("SELECT r.state, r.attempts, r.scan_id, r.fleet_target_id "
+                             "FROM fleet_runs r WHERE r.id = ?", (run_id,)).fetchone()
+            if row is None or row[0] == "done":
+                return None
+            db.execute("UPDATE fleet_runs SET state = 'running', attempts = attempts + 1, "
+                       "worker = ?, started_at = ? WHERE id = ?", (worker, now_utc(), run_id))
+            target = db.execute(_FLEET_SELECT + " WHERE id = ?", (row[3],)).fetchone()
+            return FleetRun(run_id, FleetTarget(*target), "running", int(row[1]) + 1, row[2])
+
+    def fleet_fail(self, run_id: int, error: str) -> None:
+        """Retries exhausted without a complete scan: the run is `failed` (never clean)."""
+        with self.transaction() as db:
+            db.execute("UPDATE fleet_runs SET state = 'failed', error = ?, finished_at = ? "
+                       "WHERE id = ? AND state <> 'done'", (error, now_utc(), run_id))
+
+    def fleet_runs(self, url: str | None = None) -> list[FleetRun]:
+        sql = ("SELECT r.id, r.state, r.attempts, r.scan_id, t.id, t.url, t.every_s, t.cron, "
+               "t.policy, t.next_due, t.created_at FROM fleet_runs r JOIN fleet_targets t "
+               "ON t.id = r.fleet_target_id")
+        rows = self._db.execute(sql + (" WHERE t.url = ?" if url else "") + " ORDER BY r.id",
+                                (url,) if url else ()).fetchall()
+        return [FleetRun(int(r[0]), FleetTarget(*r[4:]), str(r[1]), int(r[2]), r[3])
+                for r in rows]
+
+    def abandon_own_scans(self, pid: int, error: str) -> int:
+        """Scans this process left `running` (a write that failed half-way, e.g. the database
+        went away): incomplete, before the same process starts another."""
+        with self.transaction() as db:
+            cur = db.execute("UPDATE scans SET status = 'incomplete', finished_at = ?, error = ? "
+                             "WHERE status = 'running' AND pid = ? AND hostname = ?",
+                             (now_utc(), error, pid, self.hostname))
+            return cur.rowcount
+
+    def fleet_status(self) -> list[FleetStatus]:
+        out: list[FleetStatus] = []
+        for target in self.fleet_targets():
+            last = self.latest_scan(target.url, status=None)
+            row = self._db.execute(
+                "SELECT state FROM fleet_runs WHERE fleet_target_id = ? AND state IN "
+                f"({','.join('?' * len(FLEET_OPEN))}) ORDER BY id DESC LIMIT 1",
+                (target.id, *FLEET_OPEN)).fetchone()
+            out.append(FleetStatus(target, last, str(row[0]) if row else None))
+        return out
+
     def integrity_check(self) -> str:
         """"ok", or what is wrong: the backend's own check of its storage (SQLite's
         `PRAGMA integrity_check`), then the store's invariant that a `running` scan has nothing
@@ -829,6 +1016,10 @@ class Store:
             return (f"scan(s) {', '.join(map(str, half))} are running but have results "
                     "written: a write was not all or nothing")
         return "ok"
+
+
+_FLEET_SELECT = ("SELECT id, url, every_s, cron, policy, next_due, created_at "
+                 "FROM fleet_targets")
 
 
 _SCAN_SELECT = (

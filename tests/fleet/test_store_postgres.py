@@ -226,7 +226,7 @@ _OPEN = textwrap.dedent("""
 
 TABLES = {"targets", "scans", "contents", "scan_scripts", "scan_destinations", "scan_headers",
           "scan_findings", "scripts", "hosts", "baselines", "changes", "alerts", "originals",
-          "outbox", "skimscan_schema"}
+          "outbox", "fleet_targets", "fleet_runs", "skimscan_schema"}
 
 
 def test_migrations_build_the_schema_in_an_empty_database(pg_url: str) -> None:
@@ -249,7 +249,8 @@ def test_migrations_build_the_schema_in_an_empty_database(pg_url: str) -> None:
     finally:
         db.close()
     ids = {t for (t, c), (_, _, identity) in columns.items() if identity == "YES"}
-    assert ids == {"targets", "scans", "baselines", "changes", "alerts"}
+    assert ids == {"targets", "scans", "baselines", "changes", "alerts", "fleet_targets",
+                   "fleet_runs"}
     assert all(columns[(t, "id")][0] == "bigint" for t in ids)
     assert columns[("originals", "data")][0] == columns[("contents", "normalized")][0] == "bytea"
     texts = {key: collation for key, (kind, collation, _) in columns.items() if kind == "text"}
