@@ -23,7 +23,7 @@ from pathlib import Path
 
 from skimscan import __version__
 from skimscan.analyze.analyzer import RawAnalysis, extract_facts, judge, sort_findings
-from skimscan.analyze.cache import AnalysisCache, default_cache_dir
+from skimscan.analyze.cache import AnalysisCache, SharedCache, default_cache_dir
 from skimscan.analyze.known import KnownBuilds
 from skimscan.analyze.parse import ParseLimits, run_deep
 from skimscan.analyze.rules import RuleSet, load_rules
@@ -72,6 +72,8 @@ class EngineOptions:
     #: a script that is byte for byte a published build of a well-known library
     #: (`analyze.known`) is reported as that library and not analysed
     known_builds: bool = True
+    #: a cache shared by many machines (fleet mode), behind the memory and disk caches
+    shared_cache: SharedCache | None = None
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -108,7 +110,8 @@ class Engine:
         directory = None
         if self.options.use_disk_cache:
             directory = self.options.cache_dir or default_cache_dir()
-        self.cache = AnalysisCache(directory, limits=self.options.limits)
+        self.cache = AnalysisCache(directory, limits=self.options.limits,
+                                   shared=self.options.shared_cache)
         self.known = KnownBuilds.load() if self.options.known_builds else None
         self._failures: dict[str, str] = {}
         #: seconds each script's analysis took in this run, by sha256 (cache hits: none)

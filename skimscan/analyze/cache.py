@@ -15,9 +15,10 @@ import hashlib
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from skimscan.analyze.analyzer import EXTRACTOR_VERSION, RawAnalysis, RawSink
 from skimscan.analyze.facts import Fact
@@ -52,11 +53,25 @@ def default_cache_dir() -> Path:
     return Path(base) / "skimscan"
 
 
-class AnalysisCache:
-    """Memory + optional disk cache of `RawAnalysis` by sha256 of the code."""
+class SharedCache(Protocol):
+    """A cache many machines share (fleet mode: the broker's Redis), so that a script on 10^4
+    pages is analysed once per fleet rather than once per worker. Keys are already salted with
+    the extractor's version; values are compressed JSON. Both calls may fail silently (a cache
+    that is away only costs speed): `get` answers None, `put` does nothing."""
 
-    def __init__(self, directory: Path | None = None, *, limits: ParseLimits | None = None) -> None:
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, value: bytes) -> None: ...
+
+
+class AnalysisCache:
+    """Memory + optional disk cache (+ optional shared cache) of `RawAnalysis` by sha256 of the
+    code. Looked up in that order; a result found further out is copied nearer."""
+
+    def __init__(self, directory: Path | None = None, *, limits: ParseLimits | None = None,
+                 shared: SharedCache | None = None) -> None:
         self.directory = directory
+        self.shared = shared
         self._memory: dict[str, RawAnalysis] = {}
         limits = limits or ParseLimits()
         self._salt = (f"v{EXTRACTOR_VERSION}-{extractor_fingerprint()}-{limits.max_bytes}"
@@ -64,11 +79,25 @@ class AnalysisCache:
         self.hits = 0
         self.misses = 0
 
+    def _key(self, sha256: str) -> str:
+        return hashlib.sha256(f"{self._salt}:{sha256}".encode()).hexdigest()
+
     def _path(self, sha256: str) -> Path | None:
         if self.directory is None:
             return None
-        key = hashlib.sha256(f"{self._salt}:{sha256}".encode()).hexdigest()
+        key = self._key(sha256)
         return self.directory / key[:2] / f"{key}.json"
+
+    def _shared_get(self, sha256: str) -> RawAnalysis | None:
+        if self.shared is None:
+            return None
+        blob = self.shared.get(self._key(sha256))
+        if blob is None:
+            return None
+        try:
+            return _decode(json.loads(zlib.decompress(blob)))
+        except (zlib.error, ValueError, KeyError, TypeError):
+            return None  # damaged or foreign: analysed again, and overwritten
 
     def get(self, sha256: str) -> RawAnalysis | None:
         raw = self._memory.get(sha256)
@@ -82,6 +111,13 @@ class AnalysisCache:
                 if raw is not None:
                     self._memory[sha256] = raw
         if raw is None:
+            raw = self._shared_get(sha256)
+            if raw is not None:
+                self._memory[sha256] = raw
+                path = self._path(sha256)
+                if path is not None:
+                    write_json(path, _encode(raw))
+        if raw is None:
             self.misses += 1
         else:
             self.hits += 1
@@ -92,6 +128,9 @@ class AnalysisCache:
         path = self._path(sha256)
         if path is not None:
             write_json(path, _encode(raw))
+        if self.shared is not None:
+            self.shared.put(self._key(sha256), zlib.compress(
+                json.dumps(_encode(raw), separators=(",", ":")).encode(), 6))
 
 
 def write_json(path: Path, data: Any) -> None:

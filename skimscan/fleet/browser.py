@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from skimscan.analyze.cache import SharedCache
 from skimscan.inventory.monitor import CodeKeepingScanner
 from skimscan.pipeline import Engine, EngineOptions
 from skimscan.policy.policy import Policy
@@ -27,10 +28,11 @@ class WorkerBrowser:
     """One Chromium (inside a `CodeKeepingScanner`) and one event loop per worker process."""
 
     def __init__(self, options: ScanOptions, *, recycle_after: int = 200,
-                 use_disk_cache: bool = True) -> None:
+                 use_disk_cache: bool = True, shared_cache: SharedCache | None = None) -> None:
         self.options = options
         self.recycle_after = max(1, recycle_after)
-        self.engine = Engine(EngineOptions(use_disk_cache=use_disk_cache))
+        self.engine = Engine(EngineOptions(use_disk_cache=use_disk_cache,
+                                           shared_cache=shared_cache))
         self.loop = asyncio.new_event_loop()
         self._scanner: CodeKeepingScanner | None = None
         self._policy_key: str | None = None

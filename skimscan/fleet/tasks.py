@@ -27,6 +27,7 @@ from celery import Celery  # type: ignore[import-untyped]
 
 from skimscan.fleet.app import TASK_NAME, FleetSettings, settings_of
 from skimscan.fleet.browser import WorkerBrowser
+from skimscan.fleet.cache import RedisSharedCache
 from skimscan.fleet.schedule import SiteLeases
 from skimscan.inventory.monitor import Monitor, PageResult
 from skimscan.inventory.store import Store
@@ -59,8 +60,11 @@ class WorkerRuntime:
     first task in the process (after the fork), kept on the app object: no module state."""
 
     def __init__(self, app: Celery, settings: FleetSettings) -> None:
+        # The analysis cache is shared through the broker's Redis: one analysis per script
+        # per fleet (fleet/cache.py).
         self.browser = WorkerBrowser(settings.scan, recycle_after=settings.recycle_after,
-                                     use_disk_cache=settings.use_disk_cache)
+                                     use_disk_cache=settings.use_disk_cache,
+                                     shared_cache=RedisSharedCache(str(app.conf.broker_url)))
         self.leases = SiteLeases(str(app.conf.broker_url), limit=settings.per_site,
                                  lease_s=settings.lease_s)
         self.pid = os.getpid()
