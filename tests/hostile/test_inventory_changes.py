@@ -228,7 +228,7 @@ def _as_schema_2_with_old_normal_forms(db: Path, code: str) -> None:
         con.execute(f"UPDATE {table} SET ast_hash = ? WHERE sha256 = ?", (old_hash, sha))
     columns = {(t, str(r[1])) for t in ("contents", "scans")
                for r in con.execute(f"PRAGMA table_info({t})")}
-    for table in ("outbox", "originals"):
+    for table in ("outbox", "originals", "fleet_runs", "fleet_targets"):  # v3, v4 tables
         con.execute(f"DROP TABLE IF EXISTS {table}")
     for table, column in (("contents", "normalizer"), ("scans", "alerting")):
         if (table, column) in columns:
