@@ -33,7 +33,9 @@ def files(tmp_path: Path) -> Path:
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["scan-file", "--no-cache", "-j", "1", *args])
+    """The static contract: no detonation (a browser per run; tests/e2e/test_detonation_cli.py
+    covers `--detonate`)."""
+    code = main(["scan-file", "--no-cache", "-j", "1", "--detonate", "never", *args])
     out, err = capsys.readouterr()
     return code, out, err
 

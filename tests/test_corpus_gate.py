@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import corpus  # noqa: E402
 
-pytestmark = pytest.mark.corpus
+# one analysis of the corpus, on one worker
+pytestmark = [pytest.mark.corpus, pytest.mark.xdist_group("corpus-gate")]
 
 
 @pytest.fixture(scope="module")

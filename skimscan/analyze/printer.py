@@ -78,7 +78,7 @@ class _Scope:
 
 
 _FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"})
-_SKIP = frozenset({"type", "loc", "range", "raw", "regex", "errors", "tokens", "comments",
+_SKIP = frozenset({"type", "loc", "_lines", "range", "raw", "regex", "errors", "tokens", "comments",
                    "sourceType", "directive"})
 
 

@@ -43,19 +43,24 @@ Speed (the point of the module: ~4.5-5x less CPU than esprima on the npm corpus,
 quarter of it tree-sitter's own parse): the converters are closures made once per thread
 (`_converter`) over per-source state that `run` rebinds, dispatched on `kind_id` through a list;
 one `children` call per node, `child(i)` where the shape is known (`named_children` costs twice
-as much); nodes, locations and positions made with `object.__new__` and attribute stores
-(esprima's `__init__` frames cost more); positions memoised in a list indexed by offset, lines
-read from an array, not bisected; the hottest converters (identifiers, member chains) inline all
-of it. Memory while converting: a slot per character (the position memo) and a byte or two
-per character (the line index), released after. The few inputs on which the output still
-differs from esprima's are listed, with the reason, in tests/test_treesitter.py.
+as much); nodes made with `object.__new__` and attribute stores (esprima's `__init__` frames
+cost more); the hottest converters (identifiers, member chains) inline all of it.
+
+Memory: a node does not carry esprima's `SourceLocation` and its two `Position`s (more than
+half of what a tree weighs, and read for a handful of nodes: those findings and printed
+lines point at), only `_lines`, a reference to its source's `Lines`; `Node.loc` is a
+descriptor that makes the location from `range` and that table when it is read. It is a
+non-data descriptor, so a node that has a `loc` of its own (esprima's nodes, a location a
+pass gave a node, esprima's odd start for a multi-line token) keeps it. Whoever changes a
+converted node's `range` must first give it its own `loc` (`node.loc = node.loc`) if the
+old location is to stay. The few inputs on which the output still differs from esprima's are
+listed, with the reason, in tests/test_treesitter.py.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -406,6 +411,56 @@ def _parser() -> tree_sitter.Parser:
     return parser
 
 
+class Lines:
+    """Where each line of one source starts (character offsets): the locations of its
+    converted nodes, made when read. Shared by every node of the tree; holds no source text."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, starts: list[int]) -> None:
+        self.starts = starts
+
+    def position(self, offset: int) -> Any:
+        """esprima's `Position` of `offset`: line from 1, column from 0."""
+        starts = self.starts
+        line = bisect_right(starts, offset) if len(starts) > 1 else 1
+        p = object.__new__(Position)
+        p.line = line
+        p.column = offset - starts[line - 1]
+        p.offset = None
+        return p
+
+    def location(self, span: list[int]) -> Any:
+        loc = object.__new__(SourceLocation)
+        loc.start = self.position(span[0])
+        loc.end = self.position(span[1])
+        loc.source = None
+        return loc
+
+
+class _Location:
+    """`node.loc` for a converted node: made from its `range` and `_lines` when read.
+
+    A non-data descriptor on esprima's `Node`: an instance's own `loc` wins, so esprima's
+    trees and every location a pass sets are untouched; a node with neither `loc` nor
+    `_lines` reads None, as esprima's `Object.__getattr__` answered before."""
+
+    __slots__ = ()
+
+    def __get__(self, node: Any, owner: type | None = None) -> Any:
+        if node is None:
+            return self
+        fields = node.__dict__
+        lines = fields.get("_lines")
+        span = fields.get("range")
+        if lines is None or span is None:
+            return None
+        return lines.location(span)
+
+
+E.Node.loc = _Location()
+
+
 def parse_program(code: str, module: bool) -> tuple[Any, tuple[str, ...]]:
     """Parse `code` (a script, or a module when `module`) into esprima's ESTree.
 
@@ -451,13 +506,11 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
     """The converters, as closures over one source's state (cell reads are the fastest state
     access CPython has); `run` rebinds that state for each source and releases it after."""
     new = object.__new__
-    SL = SourceLocation
     Identifier = E.Identifier
     StaticMember = E.StaticMemberExpression
     ComputedMember = E.ComputedMemberExpression
     Call = E.CallExpression
     Literal = E.Literal
-    Pos = Position
 
     # ---- the state of one source (bound by `run`) ----------------------------------------
     code = ""  # the source
@@ -465,12 +518,9 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
     module = False
     root: Any = None
     line_starts = [0]  # offset where each line starts
-    one_line = True
-    #: offset -> index of its line (a bisection per position cost a fifth of the time)
-    line_of: array[int] = array("B")
-    #: offset -> its esprima Position, shared by every node that starts or ends there.
-    #: Made on first use, inline where it is hot (a call costs as much as the lookup).
-    pcache: list[Any] = []
+    #: the source's line table, which every node holds as `_lines`: its `loc` is computed
+    #: from it and `range` when read (see `Lines`)
+    LN = Lines(line_starts)
     #: tree-sitter end offset -> where esprima ends the node. tree-sitter lets a statement
     #: (or a block, through its optional automatic semicolon) swallow the comments after
     #: it, and esprima ends a statement closed by automatic semicolon insertion at the next
@@ -488,34 +538,11 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
     broken: set[int] = set()  # ids of the statements that hold an error
     ctx = [False, False]  # [await is a keyword, yield is a keyword]
 
-    def mkpos(b: int) -> Any:
-        p = new(Pos)
-        if one_line:
-            p.line = 1
-            p.column = b
-        else:
-            ln = line_of[b]
-            p.line = ln + 1
-            p.column = b - line_starts[ln]
-        p.offset = None
-        pcache[b] = p
-        return p
-
     def fin(o: Any, sb: int, eb: int) -> Any:
         if fix:
             eb = fget(eb, eb)
         o.range = [sb, eb]
-        loc = new(SL)
-        p = pcache[sb]
-        if p is None:
-            p = mkpos(sb)
-        loc.start = p
-        p = pcache[eb]
-        if p is None:
-            p = mkpos(eb)
-        loc.end = p
-        loc.source = None
-        o.loc = loc
+        o._lines = LN
         return o
 
     def txt(sb: int, eb: int) -> str:
@@ -532,7 +559,9 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         p.line = line - 1
         p.column = sb - start + last_line_start
         p.offset = None
-        o.loc.start = p
+        loc = o.loc  # made from the line table, then kept on the node with esprima's start
+        loc.start = p
+        o.loc = loc
 
     def asi_end(eb: int) -> int:
         """Where esprima ends a statement closed by ASI whose last token ends at `eb`."""
@@ -638,35 +667,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         o.type = "Identifier"
         o.name = name
         o.range = [sb, eb]
-        loc = new(SL)
-        p = pcache[sb]
-        if p is None:  # mkpos, inline
-            p = new(Pos)
-            if one_line:
-                p.line = 1
-                p.column = sb
-            else:
-                ln = line_of[sb]
-                p.line = ln + 1
-                p.column = sb - line_starts[ln]
-            p.offset = None
-            pcache[sb] = p
-        loc.start = p
-        p = pcache[eb]
-        if p is None:  # mkpos, inline
-            p = new(Pos)
-            if one_line:
-                p.line = 1
-                p.column = eb
-            else:
-                ln = line_of[eb]
-                p.line = ln + 1
-                p.column = eb - line_starts[ln]
-            p.offset = None
-            pcache[eb] = p
-        loc.end = p
-        loc.source = None
-        o.loc = loc
+        o._lines = LN
         return o
 
     def ident(sb: int, eb: int, name: str) -> Any:
@@ -699,17 +700,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         o.value = value
         o.raw = raw
         o.range = [sb, eb]
-        loc = new(SL)
-        p = pcache[sb]
-        if p is None:
-            p = mkpos(sb)
-        loc.start = p
-        p = pcache[eb]
-        if p is None:
-            p = mkpos(eb)
-        loc.end = p
-        loc.source = None
-        o.loc = loc
+        o._lines = LN
         return o
 
     def c_true(n: Node) -> Any:
@@ -869,18 +860,6 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         with a token (`)`, `]`, a name, a backtick), so no `fix` applies."""
         quirk = bool(mlt) and sb in mlt
         chain = False
-        start = pcache[sb]
-        if start is None:  # mkpos, inline
-            start = new(Pos)
-            if one_line:
-                start.line = 1
-                start.column = sb
-            else:
-                ln = line_of[sb]
-                start.line = ln + 1
-                start.column = sb - line_starts[ln]
-            start.offset = None
-            pcache[sb] = start
         i = len(links)
         while i:
             i -= 1
@@ -907,50 +886,10 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                     q.type = "Identifier"
                     q.name = name
                     q.range = [psb, eb]
-                    loc = new(SL)
-                    pp = pcache[psb]
-                    if pp is None:  # mkpos, inline
-                        pp = new(Pos)
-                        if one_line:
-                            pp.line = 1
-                            pp.column = psb
-                        else:
-                            ln = line_of[psb]
-                            pp.line = ln + 1
-                            pp.column = psb - line_starts[ln]
-                        pp.offset = None
-                        pcache[psb] = pp
-                    loc.start = pp
-                    pe = pcache[eb]
-                    if pe is None:  # mkpos, inline
-                        pe = new(Pos)
-                        if one_line:
-                            pe.line = 1
-                            pe.column = eb
-                        else:
-                            ln = line_of[eb]
-                            pe.line = ln + 1
-                            pe.column = eb - line_starts[ln]
-                        pe.offset = None
-                        pcache[eb] = pe
-                    loc.end = pe
-                    loc.source = None
-                    q.loc = loc
+                    q._lines = LN
                     o.property = q
                 else:
                     o.property = T[p.kind_id](p)
-                    pe = pcache[eb]
-                    if pe is None:  # mkpos, inline
-                        pe = new(Pos)
-                        if one_line:
-                            pe.line = 1
-                            pe.column = eb
-                        else:
-                            ln = line_of[eb]
-                            pe.line = ln + 1
-                            pe.column = eb - line_starts[ln]
-                        pe.offset = None
-                        pcache[eb] = pe
                 o.optional = opt
             elif k in _SUBSCRIPT:
                 if size_ == 4:
@@ -970,18 +909,6 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                 o.property = T[p.kind_id](p)
                 o.optional = opt
                 eb = link.end_byte
-                pe = pcache[eb]
-                if pe is None:  # mkpos, inline
-                    pe = new(Pos)
-                    if one_line:
-                        pe.line = 1
-                        pe.column = eb
-                    else:
-                        ln = line_of[eb]
-                        pe.line = ln + 1
-                        pe.column = eb - line_starts[ln]
-                    pe.offset = None
-                    pcache[eb] = pe
             else:
                 if size_ == 2:
                     opt = False
@@ -1005,24 +932,8 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                     o.tag = expr
                     o.quasi = c_template(a)
                 eb = link.end_byte
-                pe = pcache[eb]
-                if pe is None:  # mkpos, inline
-                    pe = new(Pos)
-                    if one_line:
-                        pe.line = 1
-                        pe.column = eb
-                    else:
-                        ln = line_of[eb]
-                        pe.line = ln + 1
-                        pe.column = eb - line_starts[ln]
-                    pe.offset = None
-                    pcache[eb] = pe
             o.range = [sb, eb]
-            loc = new(SL)
-            loc.start = start
-            loc.end = pe
-            loc.source = None
-            o.loc = loc
+            o._lines = LN
             if opt:
                 chain = True
             if quirk:
@@ -2243,7 +2154,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
     # ---- one source ----------------------------------------------------------------------
     def run(source: str, image: bytes, as_module: bool, tree_root: Node
             ) -> tuple[Any, tuple[str, ...]]:
-        nonlocal code, data, module, root, line_starts, one_line, line_of, pcache, fix
+        nonlocal code, data, module, root, line_starts, LN, fix
         nonlocal fget, mlt, size, any_error, messages, broken
         if not source:
             return _empty_program(as_module), ()
@@ -2253,10 +2164,8 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         while at >= 0:
             line_starts.append(at + 1)
             at = data.find(b"\n", at + 1)
-        one_line = len(line_starts) == 1
+        LN = Lines(line_starts)
         size = len(data)
-        line_of = _line_index(line_starts, size + 1)
-        pcache = [None] * (size + 1)
         fix = {}
         fget = fix.get
         mlt = {}
@@ -2268,7 +2177,8 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
             return convert()
         finally:  # let the source, its image and its positions go
             code, data, root = "", b"", None
-            line_starts, line_of, pcache, fix, mlt = [0], array("B"), [], {}, {}
+            line_starts, fix, mlt = [0], {}, {}
+            LN = Lines(line_starts)
             fget = fix.get
             messages, broken = [], set()
 
@@ -2295,20 +2205,6 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         return program, recovered
 
     return run
-
-
-def _line_index(line_starts: list[int], size: int) -> array[int]:
-    """For each offset below `size`, the index of the line it is on (empty for one line)."""
-    count = len(line_starts)
-    if count == 1:
-        return array("B")
-    code = "B" if count <= 0xFF else "H" if count <= 0xFFFF else "I"
-    index = array(code, bytes(size * array(code).itemsize))
-    bounds = [*line_starts[1:], size]
-    for line in range(1, count):
-        start, stop = line_starts[line], bounds[line]
-        index[start:stop] = array(code, [line]) * (stop - start)
-    return index
 
 
 def _empty_program(module: bool) -> Any:

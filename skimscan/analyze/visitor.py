@@ -26,7 +26,7 @@ from skimscan.analyze.facts import Fact
 from skimscan.analyze.taint import TaintGraph
 from skimscan.models import FlowStep, HostInfo, Location
 
-_SKIP_KEYS = frozenset({"loc", "range", "raw", "regex", "type"})
+_SKIP_KEYS = frozenset({"loc", "_lines", "range", "raw", "regex", "type"})
 _FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"})
 _ENCODERS = frozenset(
     {"btoa", "atob", "encodeURIComponent", "encodeURI", "escape", "stringify", "encode",
@@ -71,6 +71,17 @@ _HOST_GLOBALS = frozenset(
      "String", "Number", "Date", "Promise", "performance", "screen", "history", "$", "jQuery",
      "Reflect", "Symbol", "Intl", "crypto", "URL", "URLSearchParams", *_GLOBAL_OBJECTS}
 )
+#: Namespaces of the language's own static functions (`Object.assign`, `JSON.parse`,
+#: `Array.from`): a call of one of their members does what the built-in does, not what some
+#: function the script stores under the same property name does. Resolving it by name (as
+#: `o.assign(x)` is resolved to the script's `assign` methods) wires unrelated libraries of a
+#: bundle together: a card-formatting library's `assign(options)` returned by every
+#: `Object.assign(...)` of a session-replay library.
+_BUILTIN_NAMESPACES = frozenset(
+    {"Object", "Array", "JSON", "Math", "Reflect", "Promise", "Number", "String", "Date",
+     "Symbol", "Intl", "Atomics", "BigInt", "Boolean", "console"})
+#: Unary operators whose result says something about a value without carrying it.
+_NO_DATA_UNARY = frozenset({"!", "typeof", "void", "delete"})
 _HTML_CODE = re.compile(
     r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')|<script\b[^>]*>(.*?)</script>""",
     re.IGNORECASE | re.DOTALL,
@@ -1183,6 +1194,8 @@ class ScriptVisitor:
                     base = self.base_binding(args[0])
                 if base is not None:
                     self._edges(base, self.deps_list(args), node, f"added with .{prop}()")
+            if self._builtin_static(callee):
+                return
         else:
             return
         self._pending_calls.append((key, args, node, self._context()))
@@ -1430,6 +1443,8 @@ class ScriptVisitor:
             result = Deps(strings={decoded})  # `atob('d3NzOi8v…')`: a hidden URL or selector
         elif kind == "BinaryExpression" and n.operator in _COMPARISONS:
             pass  # `v !== ''`, `a.length > 12`: a boolean about the data, not the data
+        elif kind == "UnaryExpression" and n.operator in _NO_DATA_UNARY:
+            pass  # `!!o.creditCard`, `typeof v`: a boolean or a type name, not the data
         elif kind == "CallExpression" and self._maps_through_callback(n):
             # `xs.map(fn)`, `Array.prototype.map.call(xs, fn)`: the result is what fn returns
             # (xs reaches fn's parameters through the callback edges)
@@ -1544,7 +1559,7 @@ class ScriptVisitor:
         elif name in ("getAll", "get", "openCursor", "getAllKeys") and self._uses_idb and \
                 n.callee.type == "MemberExpression":
             deps.bindings.add("g:%indexedDB")  # a read of an object store (or, over-approx., a Map)
-        elif n.callee.type == "Identifier" or name:
+        elif (n.callee.type == "Identifier" or name) and not self._builtin_static(n.callee):
             key = (self.resolve(n.callee.name) if n.callee.type == "Identifier"
                    else f"prop:{name}")
             deps.bindings.add(f"call:{key}")
@@ -1665,6 +1680,19 @@ class ScriptVisitor:
             selectors_seen = len(self._pending_selectors)
 
     # --- names ------------------------------------------------------------------------------
+
+    def _builtin_static(self, callee: Any) -> bool:
+        """`Object.assign`, `window.JSON.parse`: a static function of the language (see
+        `_BUILTIN_NAMESPACES`), unless the script has its own binding of that name."""
+        if callee.type != "MemberExpression":
+            return False
+        names = self.chain(callee)
+        if not names:
+            return False
+        while len(names) > 2 and names[0] in _GLOBAL_OBJECTS:
+            names = names[1:]
+        return len(names) == 2 and names[0] in _BUILTIN_NAMESPACES and \
+            self.resolve(names[0]) == f"g:{names[0]}"
 
     def chain(self, node: Any) -> list[str] | None:
         """`window.document.querySelector` -> ["window", "document", "querySelector"]."""

@@ -33,7 +33,9 @@ from skimscan.scanner import analyze_capture
 
 from .conftest import PAGES, CheckoutScan
 
-pytestmark = [pytest.mark.browser]
+# One worker runs the module: its shop scan (a module fixture, ~2 min) is made once, not once
+# per xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("canary-shop")]
 in_module_loop = pytest.mark.asyncio(loop_scope="module")
 PAN_LIKE = re.compile(r"(?<!\d)(411111|424242)\d{10}(?!\d)")
 

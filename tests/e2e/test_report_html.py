@@ -28,7 +28,9 @@ from skimscan.scanner import analyze_capture
 from ..test_report_sarif import UNMASKED_PAN, validate_sarif
 from .conftest import ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+# One worker runs the module, so its shop scan (a module fixture) is made once.
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module"),
+              pytest.mark.xdist_group("report-html-shop")]
 PAGES = json.loads((ROOT / "fixtures" / "shop" / "pages.json").read_text())["pages"]
 BA = next(p for p in PAGES if p["path"] == "/checkout/ba")
 VIEWPORT = {"width": 1280, "height": 900}

@@ -115,6 +115,7 @@ def _substitute(node: Any, mapping: dict[str, Any], loc: Any) -> Any:
                 continue
             setattr(node, key, _substitute(value, mapping, loc))
     if hasattr(node, "range"):
+        node.loc = node.loc  # its own location, before the range it is computed from goes
         node.range = None
     return node
 
