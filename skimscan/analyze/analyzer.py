@@ -31,6 +31,7 @@ from skimscan.analyze.facts import Fact
 from skimscan.analyze.fold import Folder
 from skimscan.analyze.parse import ParseLimits, parse
 from skimscan.analyze.rules import RuleSet, ScriptContext
+from skimscan.analyze.units import Span, located_spans
 from skimscan.analyze.visitor import ScriptVisitor, SinkSite
 from skimscan.models import (
     Confidence,
@@ -43,7 +44,7 @@ from skimscan.models import (
 )
 
 #: Bump when extraction changes, so that stale disk-cache entries are not reused.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 MAX_STAGES = 3
 MAX_STAGE_CODE = 2 * 1024 * 1024
 _DATA_LABELS = ("card", "form", "keys", "input")
@@ -87,6 +88,8 @@ class RawAnalysis:
     notes: tuple[str, ...] = field(default=())
     #: statements the parser left out (syntax errors it recovered from), reason and line
     dropped: tuple[str, ...] = ()
+    #: the closures the script is made of, where there are several (see units.py)
+    units: tuple[Span, ...] = ()
 
 
 def extract_facts(code: str, limits: ParseLimits | None = None) -> RawAnalysis:
@@ -142,7 +145,8 @@ def _analyse_tree(code: str, tree: Any, folders: list[Folder],
     if clean.changed and rewrites:
         obfuscation = (*obfuscation, ("deobfuscated", rewrites, 1, 0))
     return RawAnalysis(tuple(facts), tuple(sinks), tuple(recovered), None, stages,
-                       tuple(sorted(obfuscation)), clean.notes)
+                       tuple(sorted(obfuscation)), clean.notes,
+                       units=located_spans(tree) if visitor.units else ())
 
 
 def _run_stages(code: str, folders: list[Folder], visitor: ScriptVisitor,
@@ -358,7 +362,8 @@ def judge(
     for measure, score, line, column in raw.obfuscation:
         facts.append(Fact("obfuscation", Location(line, column),
                           {"measure": measure, "score": score}))
-    ctx = ScriptContext(facts, code, sha256, raw.parse_error is None, not raw.dropped)
+    ctx = ScriptContext(facts, code, sha256, raw.parse_error is None, not raw.dropped,
+                        units=raw.units)
     findings = rules.evaluate(ctx, script_id)
     if raw.parse_error is not None:
         findings.append(unparsed_finding(raw.parse_error, script_id))

@@ -185,6 +185,7 @@ def _encode(raw: RawAnalysis) -> dict[str, Any]:
         "obfuscation": [list(o) for o in raw.obfuscation],
         "notes": list(raw.notes),
         "dropped": list(raw.dropped),
+        "units": [list(u) for u in raw.units],
     }
 
 
@@ -203,4 +204,5 @@ def _decode(data: dict[str, Any]) -> RawAnalysis:
         facts, sinks, recovered, data["parse_error"], int(data["stages"]),
         tuple((str(m), int(s), int(ln), int(col)) for m, s, ln, col in data["obfuscation"]),
         tuple(data["notes"]), tuple(data.get("dropped", ())),
+        tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in data.get("units", ())),
     )

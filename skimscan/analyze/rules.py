@@ -25,6 +25,7 @@ from typing import Any
 import re2
 
 from skimscan.analyze.facts import FACT_KINDS, LABELS, Fact
+from skimscan.analyze.units import GLOBAL, Span, locate
 from skimscan.analyze.yamlfile import load_yaml, strip_lines
 from skimscan.errors import RuleError
 from skimscan.models import Confidence, Finding, FlowStep, Location, Severity
@@ -85,6 +86,13 @@ class ScriptContext:
     #: every statement is in the tree: False when the parser left broken statements out,
     #: which text rules for unparsed code (`unparsed: true`) must still look at
     whole: bool = True
+    #: the closures the script is made of (units.py): rules combine the facts of one unit and
+    #: of global code, never of two units
+    units: Sequence[Span] = ()
+
+
+#: facts about the script as a whole, seen by every unit
+_SCRIPT_WIDE = frozenset({"script", "obfuscation"})
 
 
 class RuleSet:
@@ -133,10 +141,37 @@ class RuleSet:
     # --- evaluation -------------------------------------------------------------------------
 
     def evaluate(self, ctx: ScriptContext, script_id: str | None = None) -> list[Finding]:
+        """Findings for one script: for a script made of several closures (a vendor bundle),
+        global code alone and each closure with global code, merged."""
+        if not ctx.units:
+            return self._evaluate(ctx, ctx.facts, script_id)
+        shared: list[Fact] = []
+        by_unit: dict[int, list[Fact]] = {}
+        for f in ctx.facts:
+            # a flow belongs where its data was read (a kit in its own closure may hand the
+            # card to a library's transport in another)
+            where = f.flow[0].location if f.flow else f.location
+            unit = GLOBAL if f.kind in _SCRIPT_WIDE else locate(ctx.units, where)
+            (shared if unit == GLOBAL else by_unit.setdefault(unit, [])).append(f)
+        findings: list[Finding] = []
+        seen: set[tuple[str, Location | None, str]] = set()
+        per_rule: dict[str, int] = {}
+        for part in (shared, *(shared + own for own in by_unit.values())):
+            for found in self._evaluate(ctx, part, script_id):
+                key = (found.rule, found.location, found.message)
+                if key in seen or per_rule.get(found.rule, 0) >= MAX_HITS_PER_RULE:
+                    continue
+                seen.add(key)
+                per_rule[found.rule] = per_rule.get(found.rule, 0) + 1
+                findings.append(found)
+        return findings
+
+    def _evaluate(self, ctx: ScriptContext, facts: Sequence[Fact],
+                  script_id: str | None) -> list[Finding]:
         results: dict[str, list[Hit]] = {}
         findings: list[Finding] = []
         by_kind: dict[str, list[Fact]] = {}
-        for f in ctx.facts:
+        for f in facts:
             by_kind.setdefault(f.kind, []).append(f)
         for rule_id in self.order:
             rule = self.by_id[rule_id]

@@ -24,6 +24,7 @@ from esprima.nodes import Node
 from skimscan.analyze import patterns
 from skimscan.analyze.facts import Fact
 from skimscan.analyze.taint import TaintGraph
+from skimscan.analyze.units import GLOBAL, Units, closure_spans, meet
 from skimscan.models import FlowStep, HostInfo, Location
 
 _SKIP_KEYS = frozenset({"loc", "_lines", "range", "raw", "regex", "type"})
@@ -66,10 +67,15 @@ _AXIOS = frozenset({"post", "put", "get", "request", "patch"})
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "top", "parent", "frames"})
 #: Host objects and built-ins: writing `document.body.dataset.x = card` must not make every
 #: later `document.getElementById(...)` carry card data, so they are not bindings.
+#: The language's constructors count as such: `Error.stackTraceLimit = n` in one library
+#: of a bundle must not reach every `new Error(…)` of the others.
 _HOST_GLOBALS = frozenset(
     {"document", "navigator", "location", "console", "Math", "JSON", "Object", "Array",
      "String", "Number", "Date", "Promise", "performance", "screen", "history", "$", "jQuery",
-     "Reflect", "Symbol", "Intl", "crypto", "URL", "URLSearchParams", *_GLOBAL_OBJECTS}
+     "Reflect", "Symbol", "Intl", "crypto", "URL", "URLSearchParams", "Error", "TypeError",
+     "RangeError", "SyntaxError", "Map", "Set", "WeakMap", "WeakSet", "RegExp", "Boolean",
+     "BigInt", "Proxy", "ArrayBuffer", "Uint8Array", "Int32Array", "Float64Array", "Node",
+     "Element", "HTMLElement", "Event", "CustomEvent", *_GLOBAL_OBJECTS}
 )
 #: Namespaces of the language's own static functions (`Object.assign`, `JSON.parse`,
 #: `Array.from`): a call of one of their members does what the built-in does, not what some
@@ -297,6 +303,10 @@ class ScriptVisitor:
         self._handlers = _HANDLERS
         self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
+        #: the closures the script is made of (see units.py), and the unit of each call and
+        #: function (by id) where there are several
+        self.units = Units(closure_spans(tree))
+        self._unit_at: dict[int, int] = {}
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
         #: callbacks and the values that may reach their parameters: (functions, value
         #: nodes, where, context)
@@ -533,6 +543,8 @@ class ScriptVisitor:
         hooked = self._fetch_hooks.get(id(node))
         if hooked is not None and len(node.params) > 1 and node.params[1].type == "Identifier":
             self._fetch_init[f"{scope.id}:{node.params[1].name}"] = hooked
+        if self.units:
+            self._unit_at[id(node)] = self._here(node)
         self._fn_stack.append(node)
         try:
             for p in node.params:
@@ -745,6 +757,8 @@ class ScriptVisitor:
         self.visit(right)
 
     def v_CallExpression(self, node: Any) -> None:
+        if self.units:
+            self._unit_at[id(node)] = self._here(node)
         try:
             self._call(node)
         finally:
@@ -1563,10 +1577,13 @@ class ScriptVisitor:
         elif name in ("getAll", "get", "openCursor", "getAllKeys") and self._uses_idb and \
                 n.callee.type == "MemberExpression":
             deps.bindings.add("g:%indexedDB")  # a read of an object store (or, over-approx., a Map)
-        elif (n.callee.type == "Identifier" or name) and not self._builtin_static(n.callee):
-            key = (self.resolve(n.callee.name) if n.callee.type == "Identifier"
-                   else f"prop:{name}")
-            deps.bindings.add(f"call:{key}")
+        elif n.callee.type == "Identifier":
+            deps.bindings.add(f"call:{self.resolve(n.callee.name)}")
+        elif name and not self._builtin_static(n.callee):
+            # by name: functions of this call's unit and of global code (see units.py)
+            unit = self._unit_at.get(id(n), GLOBAL)
+            deps.bindings.add(f"call:prop:{name}" if unit == GLOBAL
+                              else f"call:prop:{name}@{unit}")
 
     def _member_deps(self, n: Any, deps: Deps) -> None:
         prop = self.prop_name(n)
@@ -1684,6 +1701,21 @@ class ScriptVisitor:
             selectors_seen = len(self._pending_selectors)
 
     # --- names ------------------------------------------------------------------------------
+
+    def _nearest(self, fns: list[Any], unit: int) -> list[Any]:
+        """The functions a call by property name from `unit` can mean: those of its own
+        closure and of global code when there are any (a card library's `Fmt.format(el)` is
+        its own `format`, not an analytics library's); else any (a kit in a closure of its
+        own calling `lib.transport.send(…)` reaches the library's exported sender)."""
+        if unit == GLOBAL:
+            return fns
+        unit_at = self._unit_at
+        own = [fn for fn in fns if meet(unit, unit_at.get(id(fn), GLOBAL))]
+        return own or fns
+
+    def _here(self, node: Any) -> int:
+        """The unit `node` is in; code decoded at run time counts as global code."""
+        return GLOBAL if self._stage_location is not None else self.units.of(node)
 
     def _builtin_static(self, callee: Any) -> bool:
         """`Object.assign`, `window.JSON.parse`: a static function of the language (see
@@ -2008,10 +2040,14 @@ class ScriptVisitor:
                     lazy.setdefault(t, []).extend(
                         (value, where, "passed to a callback", context, False)
                         for value in values)
+        unit_at = self._unit_at
         for key, args, where, context in self._pending_calls:
             # Argument -> parameter edges, computed on demand like assignments: most calls in
             # a bundle pass nothing that ever reaches a sink.
-            for fn in self._fn_by_binding.get(key, ()):
+            callees: list[Any] = self._fn_by_binding.get(key, [])
+            if unit_at and key.startswith("prop:"):
+                callees = self._nearest(callees, unit_at.get(id(where), GLOBAL))
+            for fn in callees:
                 params = self._fn_params.get(id(fn), ())
                 for i, arg in enumerate(args[: len(params)]):
                     if arg.type in _FUNCTIONS or (arg.type == "Literal" and not isinstance(
@@ -2027,9 +2063,16 @@ class ScriptVisitor:
             params = self._fn_params.get(id(fn), ())
             for i, deps in enumerate(arg_deps[: len(params)]):
                 self._edges(params[i], deps, where, f"argument {i + 1} of a call")
+        every_unit = range(len(self.units))
         for binding, fns in self._fn_by_binding.items():
+            by_name = unit_at and binding.startswith("prop:")
             for fn in fns:
-                self.graph.add_edge(f"call:{binding}", self._ret(fn), fn, "return value")
+                ret = self._ret(fn)
+                self.graph.add_edge(f"call:{binding}", ret, fn, "return value")
+                if by_name:  # calls from inside a closure: its own functions and global ones
+                    unit = unit_at.get(id(fn), GLOBAL)
+                    for u in (every_unit if unit == GLOBAL else (unit,)):
+                        self.graph.add_edge(f"call:{binding}@{u}", ret, fn, "return value")
         for fn, where in self._request_hooks:
             step = FlowStep(where, "every request body the page sends (hooked)")
             for param in self._fn_params.get(id(fn), ())[:1]:
