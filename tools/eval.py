@@ -61,6 +61,7 @@ CACHE = ROOT / ".cache" / "eval"
 NODE_DIR = CACHE / "node"
 TWINS = CACHE / "twins"
 SETS = {"fixtures": "fixtures/scripts", "blind": "fixtures/eval/blind",
+        "blind2": "fixtures/eval/blind2",
         "decoders": "fixtures/eval/decoders", "detonate": "fixtures/detonate",
         "legacy": "fixtures/eval/legacy"}
 EXPECTED = ("malicious", "benign")
