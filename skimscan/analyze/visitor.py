@@ -46,8 +46,12 @@ _ITERATORS = frozenset({"forEach", "map", "filter", "reduce", "reduceRight", "so
 _COMPILED = "compiled:*"
 #: Functions whose calls through `Reflect.apply`/`.call`/`.apply` are followed as calls.
 _INDIRECT_SINKS = frozenset({"send", "open", "fetch", "sendBeacon", "postMessage"})
+#: Constructors of WebRTC peer connections (prefixed in older browsers).
+_PEER_CONNECTIONS = frozenset({"RTCPeerConnection", "webkitRTCPeerConnection",
+                               "mozRTCPeerConnection"})
 _ALIASABLE = frozenset(
-    {"fetch", "sendBeacon", "eval", "setTimeout", "setInterval", "open", "postMessage",
+    {*_PEER_CONNECTIONS, "fetch", "sendBeacon", "eval", "setTimeout", "setInterval", "open",
+     "postMessage",
      "querySelector", "querySelectorAll", "getElementById", "getElementsByName", "write",
      "atob", "btoa", "Function", "ajax", "post", "createElement", "addEventListener", "send",
      "call", "apply", "Reflect"}
@@ -164,6 +168,7 @@ def children(node: Node) -> list[Node]:
 def _interesting(text: str) -> bool:
     """Constants worth following through variables: URLs, host names, card/sweep selectors."""
     return (patterns.looks_like_url(text) or patterns.is_card_selector(text)
+            or patterns.ICE_SERVER.match(text) is not None
             or patterns.is_sweep_selector(text) or patterns.is_domain(text))
 
 
@@ -809,8 +814,12 @@ class ScriptVisitor:
                         self._aliases[f"{binding}.{key}"] = alias
         if value.type == "NewExpression":
             callee = self.chain(value.callee)
+            if value.callee.type == "Identifier":  # `var PC = window.RTCPeerConnection || …`
+                callee = self._aliases.get(self.resolve(value.callee.name)) or callee
             name = callee[-1] if callee else ""
-            if name in ("XMLHttpRequest", "ActiveXObject"):
+            if name in _PEER_CONNECTIONS:  # its data channels send to its STUN/TURN servers
+                self._objects[binding] = ("rtc", None, self.deps_list(value.arguments))
+            elif name in ("XMLHttpRequest", "ActiveXObject"):
                 self._objects[binding] = ("xhr", None, None)
             elif name == "WebSocket":
                 url = value.arguments[0] if value.arguments else None
@@ -823,6 +832,11 @@ class ScriptVisitor:
             self._objects[binding] = ("current-script", None, None)
         elif value.type == "CallExpression":
             callee = self.chain(value.callee)
+            if callee and callee[-1] == "createDataChannel" and \
+                    value.callee.type == "MemberExpression":
+                peer = self._objects.get(self.path_key(value.callee.object) or "")
+                if peer is not None and peer[0] == "rtc":
+                    self._objects[binding] = ("datachannel", None, peer[2])
             if callee and (callee[-1] in _SELECT_ONE or callee[0] in _JQ) and value.arguments:
                 text = self.folder.string(value.arguments[0])
                 if text:
@@ -1050,7 +1064,7 @@ class ScriptVisitor:
         elif name == "send" and receiver is not None:
             owner = self.path_key(receiver)
             kind = self._objects.get(owner or "", ("", None, None))[0]
-            sink = "websocket" if kind == "ws" else "xhr"
+            sink = {"ws": "websocket", "datachannel": "webrtc"}.get(kind, "xhr")
             site = SinkSite(sink, self.loc(node), None, None, self.deps_list(args), owner=owner)
             self.sinks.append(site)
         elif name in _AJAX and chain and chain[0] in _JQ:
@@ -2111,6 +2125,8 @@ class ScriptVisitor:
                     site.data.merge(site.url_deps)
                 elif kind == "ws":
                     site.url_node, site.url_deps = url, url_deps
+                elif kind == "datachannel":  # to the peer connection's ICE servers
+                    site.url_deps = url_deps
 
 
 #: Node type -> handler, for `ScriptVisitor.visit` (built once: the class never changes).

@@ -30,6 +30,20 @@ def test_jquery_hands_itself_to_ready_handlers() -> None:
     assert 'jQuery.post("https://x.example/p"' in out and "jQuery.ajax({})" in out
 
 
+def test_jquery_read_through_the_global_object_hands_itself_too() -> None:
+    code = ("window.jQuery(function (_0x1f) { _0x1f.ajax({}); });"
+            "self.$(document).ready(function (q) { q.post('https://x.example/p'); });")
+    out = flat(clean(code, constants))
+    assert "jQuery.ajax({})" in out and 'jQuery.post("https://x.example/p")' in out
+
+
+def test_a_ready_handler_of_something_else_keeps_its_parameter() -> None:
+    code = ("window.onReady(function (q) { q.ajax({}); });"
+            "var jQuery = make(); jQuery(function (r) { r.post('/p'); });")
+    out = flat(clean(code, constants))
+    assert "q.ajax({})" in out and 'r.post("/p")' in out
+
+
 def test_a_helper_called_once_sees_its_argument() -> None:
     code = "function run(code) { var s = make(); s.text = code; } run('alert(1)');"
     assert 's.text = "alert(1)";' in flat(clean(code, constants))

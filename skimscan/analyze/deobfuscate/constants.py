@@ -120,8 +120,9 @@ def _iife_params(program: Any, index: ScopeIndex, declared: set[str]) -> dict[in
 
 
 def _ready_handlers(program: Any, index: ScopeIndex, declared: set[str]) -> dict[int, Any]:
-    """`jQuery(function ($) {…})` and `jQuery(document).ready(function ($) {…})`: jQuery hands
-    itself to a ready handler as its first parameter."""
+    """`jQuery(function ($) {…})`, `window.jQuery(function ($) {…})` and
+    `jQuery(document).ready(function ($) {…})`: jQuery hands itself to a ready handler as its
+    first parameter."""
     out: dict[int, Any] = {}
     for n in walk(program):
         if n.type != "CallExpression" or not n.arguments or n.arguments[0].type not in FUNCTIONS:
@@ -129,8 +130,9 @@ def _ready_handlers(program: Any, index: ScopeIndex, declared: set[str]) -> dict
         callee = n.callee
         if callee.type == "MemberExpression" and member_key(callee) == "ready":
             callee = callee.object.callee if callee.object.type == "CallExpression" else None
-        if callee is None or callee.type != "Identifier" or callee.name not in ("jQuery", "$") \
-                or not index.is_global(callee) or callee.name in declared:
+        # `jQuery`, `$`, or either read through the global object (`window.jQuery(…)`)
+        named = None if callee is None else _global_alias(callee, index, declared)
+        if named is None or named.name not in ("jQuery", "$"):
             continue
         fn = n.arguments[0]
         scope = index.scope_of.get(id(fn))
