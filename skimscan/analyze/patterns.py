@@ -99,6 +99,11 @@ _DOMAIN = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,24}|xn--[a-z0-9-]{2,59})$",
     re.IGNORECASE,
 )
+#: Top-level names reserved for documentation and testing (RFC 2606, RFC 6761): not in the
+#: public suffix list, yet the names staging shops and examples are served under.
+_RESERVED_TLDS = frozenset({"example", "test"})
+
+
 @functools.lru_cache(maxsize=1)
 def _suffixes() -> PublicSuffixList:
     """The public suffix list shipped with `publicsuffixlist` (offline), loaded once."""
@@ -111,6 +116,8 @@ def is_domain(text: str) -> bool:
     an i18n key such as `ach.accountholdernamefield.title`)."""
     if len(text) > 253 or not _DOMAIN.match(text):
         return False
+    if text.lower().rsplit(".", 1)[-1] in _RESERVED_TLDS:
+        return True
     return _suffixes().privatesuffix(text.lower(), accept_unknown=False) is not None
 
 
