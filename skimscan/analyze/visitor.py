@@ -49,9 +49,10 @@ _INDIRECT_SINKS = frozenset({"send", "open", "fetch", "sendBeacon", "postMessage
 #: Constructors of WebRTC peer connections (prefixed in older browsers).
 _PEER_CONNECTIONS = frozenset({"RTCPeerConnection", "webkitRTCPeerConnection",
                                "mozRTCPeerConnection"})
+_STORAGES = frozenset({"localStorage", "sessionStorage"})
 _ALIASABLE = frozenset(
-    {*_PEER_CONNECTIONS, "fetch", "sendBeacon", "eval", "setTimeout", "setInterval", "open",
-     "postMessage",
+    {*_PEER_CONNECTIONS, *_STORAGES, "fetch", "sendBeacon", "eval", "setTimeout",
+     "setInterval", "open", "postMessage",
      "querySelector", "querySelectorAll", "getElementById", "getElementsByName", "write",
      "atob", "btoa", "Function", "ajax", "post", "createElement", "addEventListener", "send",
      "call", "apply", "Reflect"}
@@ -1118,13 +1119,12 @@ class ScriptVisitor:
             tag = (self.folder.string(first) or "").lower()
             if tag in ("script", "iframe", "form", "input"):
                 self.fact("dom-inject", node, element=tag, via="createElement")
-        elif name in ("setItem",) and chain and chain[0] in ("localStorage", "sessionStorage"):
-            store = chain[0]
+        elif name == "setItem" and (store := self._storage(node.callee)) is not None:
             deps = self.deps_list(args[1:])
             self._edges(f"g:%{store}", deps, node, f"written to {store}")
             self._storage_write(store, self.folder.string(first) if first else None, node, deps)
-        elif name in ("getItem",) and chain and chain[0] in ("localStorage", "sessionStorage"):
-            self.fact("storage-read", node, store=chain[0],
+        elif name == "getItem" and (store := self._storage(node.callee)) is not None:
+            self.fact("storage-read", node, store=store,
                       key=self.folder.string(first) if first else None)
         elif name == "remove" and receiver is not None and self._is_current_script(receiver):
             self.fact("self-remove", node, via="currentScript.remove")
@@ -1590,8 +1590,8 @@ class ScriptVisitor:
             # Serialising the payment form is reading the card fields.
             label = "card" if _PAYMENT_FORM.search(selector) else "form"
             deps.labels.setdefault(label, FlowStep(self.loc(n), f"form .{name}() {selector}"))
-        elif name == "getItem" and chain and chain[0] in ("localStorage", "sessionStorage"):
-            deps.bindings.add(f"g:%{chain[0]}")
+        elif name == "getItem" and (store := self._storage(n.callee)) is not None:
+            deps.bindings.add(f"g:%{store}")
         elif name in ("getAll", "get", "openCursor", "getAllKeys") and self._uses_idb and \
                 n.callee.type == "MemberExpression":
             deps.bindings.add("g:%indexedDB")  # a read of an object store (or, over-approx., a Map)
@@ -1730,6 +1730,16 @@ class ScriptVisitor:
         unit_at = self._unit_at
         own = [fn for fn in fns if meet(unit, unit_at.get(id(fn), GLOBAL))]
         return own or fns
+
+    def _storage(self, callee: Any) -> str | None:
+        """`localStorage.setItem`, `window.sessionStorage.getItem`, or through a variable that
+        holds one (`var store = window.localStorage; store.setItem(…)`): which Web Storage."""
+        if callee.type != "MemberExpression":
+            return None
+        chain = self.chain(callee.object) or []
+        if callee.object.type == "Identifier":
+            chain = self._aliases.get(self.resolve(callee.object.name)) or chain
+        return chain[-1] if len(chain) == 1 and chain[0] in _STORAGES else None
 
     def _here(self, node: Any) -> int:
         """The unit `node` is in; code decoded at run time counts as global code."""
