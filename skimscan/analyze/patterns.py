@@ -22,7 +22,7 @@ _CARD_WORDS = (
     r"|ccnum|cardnum|\bpan\b|\bcvv2?\b|\bcvc2?\b|\bcsc\b|\bcvn\b"
     r"|security[-_ ]?code|securitycode|verification[-_ ]?(?:code|value)"
     r"|x_card_num|x_card_code|x_exp_date|payment\[cc_|payment\[card"
-    r"|name\s*\^=\s*[\"']?payment\["
+    r"|name\s*\^=\s*[\"']?payment(?:\[|[\"']?\])"
     r"|cc-(?:number|exp|exp-month|exp-year|csc|name|given-name|family-name|type)"
     r"|exp(?:iry|iration)?[-_ ]?(?:date|month|year|mm|yy)|\bexpiry\b|\bexpdate\b"
     r"|kartennummer|numero[-_ ]?(?:de[-_ ]?)?tarjeta|num[eé]ro[-_ ]?(?:de[-_ ]?)?carte"

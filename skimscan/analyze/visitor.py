@@ -58,9 +58,10 @@ _ALIASABLE = frozenset(
      "call", "apply", "Reflect"}
 )
 _SELECT_ONE = frozenset({"querySelector", "getElementById", "closest"})
+#: (`$$` is Prototype's and MooTools' `querySelectorAll`, which Magento 1 shops carry.)
 _SELECT_MANY = frozenset(
     {"querySelectorAll", "getElementsByName", "getElementsByClassName", "getElementsByTagName",
-     "find"}
+     "find", "$$"}
 )
 _JQ = frozenset({"$", "jQuery", "jq", "Zepto"})
 _JQ_EVENTS = frozenset(
@@ -94,6 +95,13 @@ _BUILTIN_NAMESPACES = frozenset(
 #: jQuery's form serialisers, called on a form with no arguments: `$(f).serialize()`. A
 #: function of the script called `serialize(node, depth)` (a DOM snapshot) is not one.
 _FORM_SERIALIZERS = frozenset({"serialize", "serializeArray", "serializeObject"})
+#: `Object.keys(o)` and friends: lists of an object's keys.
+_KEY_LISTS = frozenset({"keys", "getOwnPropertyNames", "entries"})
+#: Methods whose result is what the function they are given returns.
+_MAPPERS = frozenset({"map", "flatMap", "then", "reduce", "reduceRight"})
+#: Calls that return a part of their receiver (elements inside it, or a copy of it).
+_PARTS_OF = frozenset({"querySelector", "querySelectorAll", "getElementsByTagName",
+                       "getElementsByClassName", "getElementsByName", "cloneNode"})
 #: Unary operators whose result says something about a value without carrying it.
 _NO_DATA_UNARY = frozenset({"!", "typeof", "void", "delete"})
 _HTML_CODE = re.compile(
@@ -307,6 +315,10 @@ class ScriptVisitor:
         self._xor_seen = False
         self._deps_cache: dict[int, Deps] = {}
         self._binding_deps: dict[str, Deps] = {}
+        #: binding -> the binding of the object it is a part of (`var b = fields.a`)
+        self._parts: dict[str, str] = {}
+        #: binding -> the keys of the object literal it was given
+        self._literal_keys: dict[str, set[str]] = {}
         self._handlers = _HANDLERS
         self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
@@ -654,10 +666,22 @@ class ScriptVisitor:
     def v_ForInStatement(self, node: Any) -> None:
         self._loop_binding(node)
 
+    def _keys_of(self, obj: Any) -> set[str]:
+        """The selector- or URL-like keys of an object literal, given inline or through the
+        binding that holds it: `Object.keys(fields)` names the fields a kit reads."""
+        keys: set[str] = set()
+        if obj.type == "ObjectExpression":
+            keys = {k for prop in obj.properties if (k := self._key(prop)) is not None}
+        elif obj.type == "Identifier":
+            keys = self._literal_keys.get(self.resolve(obj.name), set())
+        return {k for k in keys if 2 < len(k) < 400 and self._interesting(k)}
+
     def _loop_binding(self, node: Any) -> None:
         left = node.left
         target = left.declarations[0].id if left.type == "VariableDeclaration" else left
         deps = self.deps(node.right)
+        if node.type == "ForInStatement":  # `for (k in fields)`: k is one of its keys
+            deps.strings.update(self._keys_of(node.right))
         for name in pattern_names(target):
             self._edges(self.resolve(name), deps, node, "loop over collection")
         self.visit(node.right)
@@ -794,6 +818,13 @@ class ScriptVisitor:
         aliases of functions (`var net = window['fe' + 'tch'].bind(window)`)."""
         if value.type == "Literal" and getattr(value, "regex", None) is not None:
             self._regexes[binding] = value
+        part_of = self._container(value)
+        if part_of is not None and part_of != binding:
+            self._parts[binding] = part_of
+        if value.type == "ObjectExpression":  # its keys, for `Object.keys(o)` and `for (k in o)`
+            keys = {k for prop in value.properties if (k := self._key(prop)) is not None}
+            if keys:
+                self._literal_keys[binding] = keys
         target = value
         while target.type == "LogicalExpression":  # `w.XMLHttpRequest && w.XMLHttpRequest.x`
             target = target.right if target.operator == "&&" else target.left
@@ -1551,9 +1582,12 @@ class ScriptVisitor:
         return name in _DECODERS and bool(call.arguments or name in ("join", "reverse"))
 
     def _call_deps(self, n: Any, deps: Deps) -> None:
+        named = n.callee.type == "MemberExpression" and self.prop_name(n.callee) in _MAPPERS
         for arg in n.arguments:  # `xs.map(fn)`, `p.then(fn)`: the result is what fn returns
             if arg.type in _FUNCTIONS:
                 deps.bindings.add(self._ret(arg))
+            elif named and arg.type == "Identifier":  # `sels.map(q)`: what q returns
+                deps.bindings.add(f"call:{self.resolve(arg.name)}")
         chain = self.chain(n.callee)
         name = chain[-1] if chain else (
             self.prop_name(n.callee) if n.callee.type == "MemberExpression" else None
@@ -1561,6 +1595,8 @@ class ScriptVisitor:
         if name is None:
             return
         first = n.arguments[0] if n.arguments else None
+        if name in _KEY_LISTS and chain == ["Object", name] and first is not None:
+            deps.strings.update(self._keys_of(first))  # `Object.keys({cc_number: ''})`
         if name in _ENCODERS:
             deps.encoders.add(name)
         if name in _SELECT_ONE or name in _SELECT_MANY or (
@@ -1624,9 +1660,31 @@ class ScriptVisitor:
         if obj and obj[-1] in ("localStorage", "sessionStorage"):
             deps.bindings.add(f"g:%{obj[-1]}")
 
+    def _container(self, value: Any) -> str | None:
+        """`fields.a`, `form[k]`, `copy.querySelectorAll('input')`, `tpl.cloneNode(true)`: a
+        part of an object the script holds, whose binding is returned (what is stored into
+        the part is stored into the object)."""
+        source = None
+        if value.type == "MemberExpression":
+            source = value.object
+        elif value.type == "CallExpression" and value.callee.type == "MemberExpression" and \
+                self.prop_name(value.callee) in _PARTS_OF:
+            source = value.callee.object
+        return self.base_binding(source) if source is not None else None
+
     def _edges(self, dst: str, deps: Deps, site: Any, note: str) -> None:
         # A node's location is worked out only if the edge ends up on a path (see TaintGraph);
         # inside a decoded stage every edge is at the place that ran the stage.
+        if self._parts and note.startswith(("stored in", "added with")):
+            # `bucket = fields.a; bucket.push(el)`: `fields` holds it too
+            seen = {dst}
+            part = dst
+            while (part := self._parts.get(part, "")) and part not in seen:
+                seen.add(part)
+                self._edges_to(part, deps, site, f"{note} (a part of it)")
+        self._edges_to(dst, deps, site, note)
+
+    def _edges_to(self, dst: str, deps: Deps, site: Any, note: str) -> None:
         where = self._stage_location or site
         if deps.strings:
             self.string_seeds.setdefault(dst, set()).update(deps.strings)
