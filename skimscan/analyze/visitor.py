@@ -95,6 +95,8 @@ _BUILTIN_NAMESPACES = frozenset(
 #: jQuery's form serialisers, called on a form with no arguments: `$(f).serialize()`. A
 #: function of the script called `serialize(node, depth)` (a DOM snapshot) is not one.
 _FORM_SERIALIZERS = frozenset({"serialize", "serializeArray", "serializeObject"})
+#: Element classes whose prototype's `value` accessor every form field uses.
+_FIELD_CLASSES = frozenset({"HTMLInputElement", "HTMLSelectElement", "HTMLTextAreaElement"})
 #: `Object.keys(o)` and friends: lists of an object's keys.
 _KEY_LISTS = frozenset({"keys", "getOwnPropertyNames", "entries"})
 #: Methods whose result is what the function they are given returns.
@@ -345,6 +347,10 @@ class ScriptVisitor:
         self._aliases: dict[str, list[str]] = {}  # binding -> chain of the function it holds
         self._regexes: dict[str, Any] = {}  # binding -> the regex literal it holds
         self._xhr_protos: set[str] = set()  # bindings holding XMLHttpRequest.prototype
+        #: bindings holding HTMLInputElement.prototype (or a select's, a textarea's)
+        self._field_protos: set[str] = set()
+        #: accessors of every field's `value` the script installs: (function, getter?, where)
+        self._value_hooks: list[tuple[Any, bool, Location]] = []
         self._card_props: dict[str, bool] = {}  # see `_card_prop`
         self._counted: set[int] = set()  # ids of `x.elements` / `document.forms` in `….length`
         self._uses_idb = False  # the script touches indexedDB: `.put()`/`.getAll()` are storage
@@ -837,6 +843,9 @@ class ScriptVisitor:
                 self._aliases[binding] = alias
             elif alias and alias[-2:] == ["XMLHttpRequest", "prototype"]:
                 self._xhr_protos.add(binding)
+            elif alias and len(alias) >= 2 and alias[-1] == "prototype" and \
+                    alias[-2] in _FIELD_CLASSES:
+                self._field_protos.add(binding)
         elif value.type == "ObjectExpression":  # `saved = {o: proto.open, s: proto.send}`
             for prop in value.properties:
                 if prop.type == "Property" and prop.value.type in ("MemberExpression",
@@ -1146,6 +1155,15 @@ class ScriptVisitor:
                             "https://www.google-analytics.com/g/collect",
                             self.deps_list(args[1:]))
             self.sinks.append(site)
+        elif name == "defineProperty" and chain == ["Object", name] and len(args) > 2 and \
+                self.folder.string(args[1]) == "value" and self._is_field_proto(first) and \
+                args[2].type == "ObjectExpression":
+            # `Object.defineProperty(HTMLInputElement.prototype, 'value', {get, set})`
+            for prop in args[2].properties:
+                key = self._key(prop)
+                if key in ("get", "set") and prop.type == "Property":
+                    for fn in self._functions_of(prop.value):  # literal or named
+                        self._value_hooks.append((fn, key == "get", self.loc(node)))
         elif name == "createElement" and first is not None:
             tag = (self.folder.string(first) or "").lower()
             if tag in ("script", "iframe", "form", "input"):
@@ -1196,12 +1214,18 @@ class ScriptVisitor:
             if card:
                 self.fact("card-read", node, field=", ".join(card)[:120], via="name-list")
         for lit in candidates:
-            pattern = getattr(lit.regex, "pattern", "") or ""
-            words = _REGEX_NOISE.sub("", pattern.lower())
-            if _MASK_LIST.search(words):
-                continue  # `/cc-|card|cvv|pass|ssn/`: a list of fields to mask, not to steal
-            if len(words) < 200 and self._is_card(words):
+            if self._card_regex(lit):
+                pattern = getattr(lit.regex, "pattern", "") or ""
                 self.fact("card-read", lit, field=f"/{pattern[:80]}/", via="text-pattern")
+
+    def _card_regex(self, lit: Any) -> bool:
+        """A regex literal that finds card fields by their text (`/card\\s*number/i`), not a
+        list of fields to mask."""
+        pattern = getattr(getattr(lit, "regex", None), "pattern", "") or ""
+        words = _REGEX_NOISE.sub("", pattern.lower())
+        if not words or _MASK_LIST.search(words):
+            return False  # `/cc-|card|cvv|pass|ssn/`: a list of fields to mask, not to steal
+        return len(words) < 200 and self._is_card(words)
 
     def _callback_edges(self, node: Any, receiver: Any, args: list[Any],
                         name: str | None) -> None:
@@ -1633,6 +1657,11 @@ class ScriptVisitor:
             deps.bindings.add("g:%indexedDB")  # a read of an object store (or, over-approx., a Map)
         elif n.callee.type == "Identifier":
             deps.bindings.add(f"call:{self.resolve(n.callee.name)}")
+            card = next((a for a in n.arguments if a.type == "Literal" and self._card_regex(a)),
+                        None)
+            if card is not None:  # `byLabel(/card\s*number/i)`: the field that text labels
+                deps.labels.setdefault("card", FlowStep(
+                    self.loc(n), f"card field labelled /{card.regex.pattern[:60]}/"))
         elif name and not self._builtin_static(n.callee):
             # by name: functions of this call's unit and of global code (see units.py)
             unit = self._unit_at.get(id(n), GLOBAL)
@@ -1788,6 +1817,13 @@ class ScriptVisitor:
         unit_at = self._unit_at
         own = [fn for fn in fns if meet(unit, unit_at.get(id(fn), GLOBAL))]
         return own or fns
+
+    def _is_field_proto(self, node: Any) -> bool:
+        """`HTMLInputElement.prototype`, or a binding that holds it."""
+        if node.type == "Identifier" and self.resolve(node.name) in self._field_protos:
+            return True
+        chain = self.chain(node) or []
+        return len(chain) >= 2 and chain[-1] == "prototype" and chain[-2] in _FIELD_CLASSES
 
     def _storage(self, callee: Any) -> str | None:
         """`localStorage.setItem`, `window.sessionStorage.getItem`, or through a variable that
@@ -2159,6 +2195,14 @@ class ScriptVisitor:
                     unit = unit_at.get(id(fn), GLOBAL)
                     for u in (every_unit if unit == GLOBAL else (unit,)):
                         self.graph.add_edge(f"call:{binding}@{u}", ret, fn, "return value")
+        for fn, getter, where in self._value_hooks:
+            # the getter's `this`, the setter's argument: every field the page reads or fills
+            scope = self._fn_scope_id.get(id(fn))
+            step = FlowStep(where, "every field value the page reads or writes (hooked)")
+            targets = [self._this_of(fn, scope)] if getter and scope is not None else \
+                list(self._fn_params.get(id(fn), ())[:1])
+            for target in targets:
+                self.graph.add_seed(target, "form", step)
         for fn, where in self._request_hooks:
             step = FlowStep(where, "every request body the page sends (hooked)")
             for param in self._fn_params.get(id(fn), ())[:1]:
