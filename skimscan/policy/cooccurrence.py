@@ -1,0 +1,56 @@
+"""STAGE 4 (policy): card reads beside a send, weighed against a data-flow analysis that read
+the whole script.
+
+Two rules fire on a script that reads card fields and sends to a host nobody approved whether
+or not a data path joins the two (`COOCCURRENCE_RULES`): they are the net for kits whose path
+static analysis cannot follow — obfuscated, decoded at run time, or staged in ways the taint
+analysis does not model. In a script static analysis read completely
+(`analyze.opacity.read_completely`: parsed whole, nothing hidden on purpose, no code built at
+run time) every value was seen, and no path leads from the card fields to that host: what goes
+there is something else — typing cadence, a card brand, a field count, a masked value, an
+accessibility ping. Such a finding is lowered to medium (the target becomes suspicious, not
+malicious): the script still reads card fields and talks to an unknown host, which a reviewer
+should see, and `--detonate auto` runs a suspicious file with the canary to settle it.
+
+Never lowered: a finding with a data path; a send to a host that is known-bad, a look-alike or
+unresolved; any finding of a script that gates or hides itself (gate and evasion rules, IOC
+and obfuscation findings); any script not read completely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from skimscan.analyze.analyzer import RawAnalysis
+from skimscan.analyze.opacity import read_completely
+from skimscan.models import Confidence, Finding, HostClass, Severity
+from skimscan.policy.observed import GATE_RULES
+
+#: Rules that combine card reads with a send to an unknown host, with no data path required.
+COOCCURRENCE_RULES = frozenset({"card-read-with-untrusted-send", "pay-button-trigger-exfil"})
+_HIDING = frozenset({"evasion", "ioc", "obfuscation"})
+
+
+def weigh(findings: Sequence[Finding], raw: RawAnalysis) -> list[Finding]:
+    """The script's findings, co-occurrence ones lowered where the taint analysis saw all."""
+    if not read_completely(raw) or any(
+            f.rule in GATE_RULES or _HIDING & set(f.tags) for f in findings):
+        return list(findings)
+    return [_lowered(f) if _lowerable(f) else f for f in findings]
+
+
+def _lowerable(f: Finding) -> bool:
+    return (f.rule in COOCCURRENCE_RULES and f.is_blocking and not f.flow
+            and f.evidence.get("host_class") == HostClass.UNKNOWN.value
+            and "lowered_from" not in f.evidence)
+
+
+def _lowered(f: Finding) -> Finding:
+    host = f.evidence.get("host") or "that host"
+    return replace(
+        f, severity=Severity.MEDIUM, confidence=Confidence.MEDIUM,
+        message=(f"{f.message} (lowered: static analysis read all of this script and no data "
+                 f"path leads from the card fields to {host})"),
+        evidence={**f.evidence, "lowered_from": f.severity.name.lower()},
+    )
