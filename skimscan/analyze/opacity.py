@@ -9,17 +9,22 @@ time, it is not.
 
 from __future__ import annotations
 
-from skimscan.analyze.analyzer import RawAnalysis
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # analyzer.py uses these measures too
+    from skimscan.analyze.analyzer import RawAnalysis
 
 #: Recovered-string techniques that mean the code was encoded on purpose.
 _DECODED = frozenset({"decoders", "string-array", "xor"})
 #: Obfuscator-style `_0x1a2b` names at or above this count.
 _MANY_HEX_NAMES = 8
+#: Events a script watching a form listens for.
 FORM_EVENTS = frozenset({"keyup", "keydown", "keypress", "input", "change", "blur", "submit",
                          "click", "mousedown", "mouseup", "touchend", "focusout"})
 
 
 def has_kind(raw: RawAnalysis, *kinds: str) -> bool:
+    """A fact of one of these kinds was found."""
     return any(f.kind in kinds for f in raw.facts)
 
 
@@ -42,6 +47,7 @@ def unread_code(raw: RawAnalysis) -> bool:
 
 
 def reads_card(raw: RawAnalysis) -> bool:
+    """Reads card-like fields, sweeps inputs, serialises a form, or listens on them."""
     if has_kind(raw, "card-read", "input-sweep", "form-serialize"):
         return True
     return any(f.kind == "listener" and f.get("target") in ("card-field", "form", "input")
@@ -49,6 +55,7 @@ def reads_card(raw: RawAnalysis) -> bool:
 
 
 def watches_forms(raw: RawAnalysis) -> bool:
+    """Listens for typing, changes, clicks or submits."""
     return any(f.kind == "listener" and f.get("event") in FORM_EVENTS for f in raw.facts)
 
 

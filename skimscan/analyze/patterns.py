@@ -99,9 +99,10 @@ _DOMAIN = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,24}|xn--[a-z0-9-]{2,59})$",
     re.IGNORECASE,
 )
-#: Top-level names reserved for documentation and testing (RFC 2606, RFC 6761): not in the
-#: public suffix list, yet the names staging shops and examples are served under.
-_RESERVED_TLDS = frozenset({"example", "test"})
+#: The top-level name reserved for documentation (RFC 2606): not in the public suffix list,
+#: yet what examples and staging kits are served under. (`.test` is left out: in code it is as
+#: often a name, `checkout.test`, as a host.)
+_RESERVED_TLDS = frozenset({"example"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -116,9 +117,15 @@ def is_domain(text: str) -> bool:
     an i18n key such as `ach.accountholdernamefield.title`)."""
     if len(text) > 253 or not _DOMAIN.match(text):
         return False
-    if text.lower().rsplit(".", 1)[-1] in _RESERVED_TLDS:
-        return True
     return _suffixes().privatesuffix(text.lower(), accept_unknown=False) is not None
+
+
+def is_host(text: str) -> bool:
+    """A host name: `is_domain`, or one under the name reserved for documentation (RFC 2606:
+    `.example`), which the public suffix list leaves out."""
+    if is_domain(text):
+        return True
+    return bool(_DOMAIN.match(text)) and text.lower().rsplit(".", 1)[-1] in _RESERVED_TLDS
 
 
 _INPUT_TAG = re.compile(r"<(?:input|select)\b[^>]*>", re.IGNORECASE)

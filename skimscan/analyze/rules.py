@@ -25,7 +25,7 @@ from typing import Any
 import re2
 
 from skimscan.analyze.facts import FACT_KINDS, LABELS, Fact
-from skimscan.analyze.units import GLOBAL, Span, locate
+from skimscan.analyze.units import GLOBAL, Locator, Span
 from skimscan.analyze.yamlfile import load_yaml, strip_lines
 from skimscan.errors import RuleError
 from skimscan.models import Confidence, Finding, FlowStep, Location, Severity
@@ -140,34 +140,62 @@ class RuleSet:
 
     # --- evaluation -------------------------------------------------------------------------
 
+    @functools.cached_property
+    def combining(self) -> frozenset[str]:
+        """Rules that combine two or more facts (`all:` of several leaves, or a rule that
+        builds on one that does): in a script made of several closures they are judged on one
+        closure plus global code at a time (units.py)."""
+        found: set[str] = set()
+        for rule_id in self.order:
+            if _combines(self.by_id[rule_id].match, found):
+                found.add(rule_id)
+        return frozenset(found)
+
+    @functools.cached_property
+    def _combining_needs(self) -> frozenset[str]:
+        """The combining rules and every rule they build on."""
+        needed: set[str] = set()
+        todo = list(self.combining)
+        while todo:
+            rule_id = todo.pop()
+            if rule_id not in needed:
+                needed.add(rule_id)
+                todo.extend(self.by_id[rule_id].depends)
+        return frozenset(needed)
+
     def evaluate(self, ctx: ScriptContext, script_id: str | None = None) -> list[Finding]:
-        """Findings for one script: for a script made of several closures (a vendor bundle),
-        global code alone and each closure with global code, merged."""
+        """Findings for one script. For a script made of several closures (a vendor bundle),
+        rules that combine facts see global code alone and each closure with global code, one
+        at a time; every other rule sees the whole script once."""
         if not ctx.units:
             return self._evaluate(ctx, ctx.facts, script_id)
+        combining = self.combining
+        findings = [f for f in self._evaluate(ctx, ctx.facts, script_id)
+                    if f.rule not in combining]
+        locate = Locator(ctx.units)
         shared: list[Fact] = []
         by_unit: dict[int, list[Fact]] = {}
         for f in ctx.facts:
             # a flow belongs where its data was read (a kit in its own closure may hand the
             # card to a library's transport in another)
-            where = f.flow[0].location if f.flow else f.location
-            unit = GLOBAL if f.kind in _SCRIPT_WIDE else locate(ctx.units, where)
+            unit = GLOBAL if f.kind in _SCRIPT_WIDE else locate(
+                f.flow[0].location if f.flow else f.location)
             (shared if unit == GLOBAL else by_unit.setdefault(unit, [])).append(f)
-        findings: list[Finding] = []
-        seen: set[tuple[str, Location | None, str]] = set()
+        seen: set[tuple[str, int]] = set()
         per_rule: dict[str, int] = {}
         for part in (shared, *(shared + own for own in by_unit.values())):
-            for found in self._evaluate(ctx, part, script_id):
-                key = (found.rule, found.location, found.message)
-                if key in seen or per_rule.get(found.rule, 0) >= MAX_HITS_PER_RULE:
+            for found in self._evaluate(ctx, part, script_id, only=self._combining_needs):
+                line = found.location.line if found.location else 0
+                if found.rule not in combining or (found.rule, line) in seen or \
+                        per_rule.get(found.rule, 0) >= MAX_HITS_PER_RULE:
                     continue
-                seen.add(key)
+                seen.add((found.rule, line))
                 per_rule[found.rule] = per_rule.get(found.rule, 0) + 1
                 findings.append(found)
         return findings
 
-    def _evaluate(self, ctx: ScriptContext, facts: Sequence[Fact],
-                  script_id: str | None) -> list[Finding]:
+    def _evaluate(self, ctx: ScriptContext, facts: Sequence[Fact], script_id: str | None,
+                  only: frozenset[str] | None = None) -> list[Finding]:
         results: dict[str, list[Hit]] = {}
         findings: list[Finding] = []
         by_kind: dict[str, list[Fact]] = {}
@@ -175,7 +203,8 @@ class RuleSet:
             by_kind.setdefault(f.kind, []).append(f)
         for rule_id in self.order:
             rule = self.by_id[rule_id]
-            if not ctx.parsed and rule.needs_tree:
+            if (only is not None and rule_id not in only) or (
+                    not ctx.parsed and rule.needs_tree):
                 results[rule_id] = []
                 continue
             try:
@@ -354,6 +383,23 @@ class RuleSet:
                 if len(hits) >= MAX_HITS_PER_RULE:
                     break
         return hits
+
+
+def _combines(match: Any, combining: set[str]) -> bool:
+    """`match` joins two or more facts, or builds on a rule in `combining`."""
+    if not isinstance(match, Mapping):
+        return False
+    if "all" in match:
+        parts = [m for m in match["all"] if not (isinstance(m, Mapping) and "not" in m
+                                                 and len(m) == 1)]
+        if len(parts) > 1:
+            return True
+        return any(_combines(m, combining) for m in match["all"])
+    if "any" in match:
+        return any(_combines(m, combining) for m in match["any"])
+    if "not" in match:
+        return _combines(match["not"], combining)
+    return match.get("rule") in combining
 
 
 def strip_comments(code: str) -> str:

@@ -458,8 +458,6 @@ class _Location:
         return lines.location(span)
 
 
-E.Node.loc = _Location()
-
 
 def parse_program(code: str, module: bool) -> tuple[Any, tuple[str, ...]]:
     """Parse `code` (a script, or a module when `module`) into esprima's ESTree.
@@ -504,7 +502,10 @@ def _converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str, ...
 
 def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str, ...]]]:
     """The converters, as closures over one source's state (cell reads are the fastest state
-    access CPython has); `run` rebinds that state for each source and releases it after."""
+    access CPython has); `run` rebinds that state for each source and releases it after.
+    Installs `_Location` on esprima's `Node` (once, before the first tree is converted)."""
+    if not isinstance(vars(E.Node).get("loc"), _Location):
+        E.Node.loc = _Location()
     new = object.__new__
     Identifier = E.Identifier
     StaticMember = E.StaticMemberExpression

@@ -13,13 +13,16 @@ analysis do not see scopes and would otherwise join libraries that never meet:
   automation check *and* card reads): a card formatter's field reads plus an analytics
   library's beacon look like a skimmer.
 
-So each top-level statement that runs inside an immediately invoked function is a *unit*; a
-call inside a unit resolves by name only to functions of the same unit or of global code, and
-combination rules are evaluated on the facts of one unit plus global code at a time (see
-`rules.RuleSet.evaluate`). Everything else is global code, visible to all units: top-level
-functions, object literals of methods, handlers registered at the top level, and code
-decoded at run time is placed where it was decoded. Data that crosses units through global
-variables is still followed: only name-based resolution and fact combination are scoped.
+So each top-level statement that runs inside an immediately invoked function is a *unit*.
+A call inside a unit gets by name the return values of functions of its own unit and of global
+code only; its arguments reach functions of its own unit and of global code when there are
+any, else any (a kit in a closure of its own reuses a library's exported sender). Rules that
+combine facts are evaluated on one unit plus global code at a time, in scripts read whole
+(`rules.RuleSet.evaluate`; an obfuscated script keeps its combinations). Everything else is
+global code, visible to all units: top-level functions, object literals of methods, handlers
+registered at the top level; code decoded at run time counts as global code. Data that crosses
+units through global variables is still followed: only name-based resolution and fact
+combination are scoped.
 
 A skimmer appended to a library as its own closure is its own unit (it reads and sends
 within it); one appended inside the library's closure shares the library's unit.
@@ -120,10 +123,18 @@ def meet(a: int, b: int) -> bool:
     return GLOBAL in (a, b) or a == b
 
 
-def locate(spans: Sequence[Span], where: Location) -> int:
-    """The unit a fact at `where` belongs to (spans in source order, not overlapping)."""
-    point = (where.line, where.column)
-    i = bisect_right([(sl, sc) for sl, sc, _, _ in spans], point) - 1
-    if i >= 0 and point < (spans[i][2], spans[i][3]):
-        return i
-    return GLOBAL
+class Locator:
+    """Which unit a fact at a location belongs to (spans in source order, not overlapping)."""
+
+    __slots__ = ("_spans", "_starts")
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        self._spans = spans
+        self._starts = [(sl, sc) for sl, sc, _, _ in spans]
+
+    def __call__(self, where: Location) -> int:
+        point = (where.line, where.column)
+        i = bisect_right(self._starts, point) - 1
+        if i >= 0 and point < (self._spans[i][2], self._spans[i][3]):
+            return i
+        return GLOBAL

@@ -92,9 +92,9 @@ _HOST_GLOBALS = frozenset(
 _BUILTIN_NAMESPACES = frozenset(
     {"Object", "Array", "JSON", "Math", "Reflect", "Promise", "Number", "String", "Date",
      "Symbol", "Intl", "Atomics", "BigInt", "Boolean", "console"})
-#: jQuery's form serialisers, called on a form with no arguments: `$(f).serialize()`. A
-#: function of the script called `serialize(node, depth)` (a DOM snapshot) is not one.
-_FORM_SERIALIZERS = frozenset({"serialize", "serializeArray", "serializeObject"})
+#: Form serialisers of jQuery and Prototype (see `ScriptVisitor._form_serializer`).
+_FORM_SERIALIZERS = frozenset({"serialize", "serializeArray", "serializeObject",
+                               "serializeElements"})
 #: Element classes whose prototype's `value` accessor every form field uses.
 _FIELD_CLASSES = frozenset({"HTMLInputElement", "HTMLSelectElement", "HTMLTextAreaElement"})
 #: `Object.keys(o)` and friends: lists of an object's keys.
@@ -180,7 +180,7 @@ def _interesting(text: str) -> bool:
     """Constants worth following through variables: URLs, host names, card/sweep selectors."""
     return (patterns.looks_like_url(text) or patterns.is_card_selector(text)
             or patterns.ICE_SERVER.match(text) is not None
-            or patterns.is_sweep_selector(text) or patterns.is_domain(text))
+            or patterns.is_sweep_selector(text) or patterns.is_host(text))
 
 
 def pattern_names(pattern: Any) -> Iterator[str]:
@@ -1082,7 +1082,7 @@ class ScriptVisitor:
             self._jquery_on(node, receiver, args)
         elif name in _JQ_EVENTS and receiver is not None and args and self._is_jquery(receiver):
             self._listener(node, self._unwrap_jquery(receiver), name, args[-1], via="jquery")
-        elif name in _FORM_SERIALIZERS and receiver is not None and not args:
+        elif name in _FORM_SERIALIZERS and self._form_serializer(node):
             self.fact("form-serialize", node, via=name)
         elif name == "fetch" and len(chain or ()) <= 2 and first is not None:
             self._fetch(node, args)
@@ -1671,9 +1671,10 @@ class ScriptVisitor:
                 elif patterns.is_sweep_selector(text):
                     where = self.loc(n)
                     deps.labels.setdefault("form", FlowStep(where, f"every field {text[:60]!r}"))
-        elif name in _FORM_SERIALIZERS and n.callee.type == "MemberExpression" and \
-                not n.arguments:
+        elif name in _FORM_SERIALIZERS and self._form_serializer(n):
             receiver = n.callee.object if n.callee.type == "MemberExpression" else None
+            if chain and chain[0] == "Form" and n.arguments:  # `Form.serialize($('f'))`
+                receiver = n.arguments[0]
             selector = ""
             if receiver is not None and receiver.type == "CallExpression" and receiver.arguments:
                 selector = self.folder.string(receiver.arguments[0]) or ""
@@ -1693,10 +1694,15 @@ class ScriptVisitor:
                 deps.labels.setdefault("card", FlowStep(
                     self.loc(n), f"card field labelled /{card.regex.pattern[:60]}/"))
         elif name and not self._builtin_static(n.callee):
-            # by name: functions of this call's unit and of global code (see units.py)
-            unit = self._unit_at.get(id(n), GLOBAL)
-            deps.bindings.add(f"call:prop:{name}" if unit == GLOBAL
-                              else f"call:prop:{name}@{unit}")
+            # by name: functions of this call's unit and of global code (see units.py); the
+            # unit from the node's place, whether or not the walk has reached it yet
+            unit = self._unit_at.get(id(n))
+            if unit is None:
+                unit = self._here(n) if self.units else GLOBAL
+            if unit == GLOBAL:
+                deps.bindings.add(f"call:prop:{name}")
+            else:
+                deps.bindings.update((f"call:prop:{name}@{unit}", f"call:prop:{name}@global"))
 
     def _member_deps(self, n: Any, deps: Deps) -> None:
         prop = self.prop_name(n)
@@ -1847,6 +1853,20 @@ class ScriptVisitor:
         unit_at = self._unit_at
         own = [fn for fn in fns if meet(unit, unit_at.get(id(fn), GLOBAL))]
         return own or fns
+
+    def _form_serializer(self, call: Any) -> bool:
+        """`$(form).serialize()` (jQuery: no arguments), `$(form).serialize(true)` and
+        `Form.serialize(form[, true])` (Prototype, Magento 1). A function of the script called
+        `serialize(node, depth)` (a DOM snapshot) is none of them."""
+        callee = call.callee
+        if callee.type != "MemberExpression":
+            return False
+        chain = self.chain(callee) or []
+        if chain[:1] == ["Form"] and len(chain) == 2:
+            return bool(call.arguments)
+        args = call.arguments
+        return not args or (len(args) == 1 and args[0].type == "Literal"
+                            and isinstance(args[0].value, bool))
 
     def _is_field_proto(self, node: Any) -> bool:
         """`HTMLInputElement.prototype`, or a binding that holds it."""
@@ -2216,16 +2236,15 @@ class ScriptVisitor:
             params = self._fn_params.get(id(fn), ())
             for i, deps in enumerate(arg_deps[: len(params)]):
                 self._edges(params[i], deps, where, f"argument {i + 1} of a call")
-        every_unit = range(len(self.units))
         for binding, fns in self._fn_by_binding.items():
             by_name = unit_at and binding.startswith("prop:")
             for fn in fns:
                 ret = self._ret(fn)
                 self.graph.add_edge(f"call:{binding}", ret, fn, "return value")
-                if by_name:  # calls from inside a closure: its own functions and global ones
+                if by_name:  # a call inside closure u asks `@u` (its own) and `@global`
                     unit = unit_at.get(id(fn), GLOBAL)
-                    for u in (every_unit if unit == GLOBAL else (unit,)):
-                        self.graph.add_edge(f"call:{binding}@{u}", ret, fn, "return value")
+                    suffix = "global" if unit == GLOBAL else str(unit)
+                    self.graph.add_edge(f"call:{binding}@{suffix}", ret, fn, "return value")
         for fn, getter, where in self._value_hooks:
             # the getter's `this`, the setter's argument: every field the page reads or fills
             scope = self._fn_scope_id.get(id(fn))

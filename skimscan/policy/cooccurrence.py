@@ -12,7 +12,8 @@ accessibility ping. Such a finding is lowered to medium (the target becomes susp
 malicious): the script still reads card fields and talks to an unknown host, which a reviewer
 should see, and `--detonate auto` runs a suspicious file with the canary to settle it.
 
-Never lowered: a finding with a data path; a send to a host that is known-bad, a look-alike or
+Never lowered: anything in a script where some data path carries its data to a sink (the card
+goes somewhere, even if not to that host); a send to a host that is known-bad, a look-alike or
 unresolved; any finding of a script that gates or hides itself (gate and evasion rules, IOC
 and obfuscation findings); any script not read completely.
 """
@@ -35,8 +36,8 @@ _HIDING = frozenset({"evasion", "ioc", "obfuscation"})
 def weigh(findings: Sequence[Finding], raw: RawAnalysis) -> list[Finding]:
     """The script's findings, co-occurrence ones lowered where the taint analysis saw all."""
     if not read_completely(raw) or any(
-            f.rule in GATE_RULES or _HIDING & set(f.tags) for f in findings):
-        return list(findings)
+            f.flow or f.rule in GATE_RULES or _HIDING & set(f.tags) for f in findings):
+        return list(findings)  # hidden, gated, or the card does go somewhere
     return [_lowered(f) if _lowerable(f) else f for f in findings]
 
 
@@ -51,6 +52,6 @@ def _lowered(f: Finding) -> Finding:
     return replace(
         f, severity=Severity.MEDIUM, confidence=Confidence.MEDIUM,
         message=(f"{f.message} (lowered: static analysis read all of this script and no data "
-                 f"path leads from the card fields to {host})"),
+                 f"path leads from its fields to any sink, {host} included)"),
         evidence={**f.evidence, "lowered_from": f.severity.name.lower()},
     )
