@@ -403,7 +403,11 @@ class EgressProxy:
                 await self._inspect(reader, writer, host, port, f"http://{host}")
                 return
             plain = writer.transport
-            await writer.start_tls(self._mitm)
+            try:
+                await writer.start_tls(self._mitm)
+            except AttributeError:  # Python 3.11's start_tls when the browser left mid-handshake
+                writer._transport = plain  # type: ignore[attr-defined]  # (it reads it)
+                return
             if writer.transport is None:  # the browser left during the handshake: Python 3.11
                 writer._transport = plain  # (it leaves None behind)
                 return
