@@ -177,10 +177,11 @@ def test_fleet_survives_a_killed_worker_and_a_database_restart(fleet: Fleet) -> 
     assert f"enqueued {COUNT} page(s)" in done.stderr
 
     # Kill -9 the worker process that is in the middle of a scan (its pid is on the scan row).
-    children = {pid: w for w in workers for pid in _children(w.pid)}
+    # Pool processes are looked up at each poll: a worker forks its pool after it starts.
     victim: list[int] = []
 
     def scanning() -> bool:
+        children = {pid for w in workers for pid in _children(w.pid)}
         rows = _query(fleet.db, "SELECT pid FROM scans WHERE status = 'running'")
         pids = [int(str(r[0])) for r in rows if int(str(r[0])) in children]
         if pids:
