@@ -673,12 +673,15 @@ class ScriptVisitor:
     def v_ForInStatement(self, node: Any) -> None:
         self._loop_binding(node)
 
+    def _literal_keys_of(self, literal: Any) -> set[str]:
+        return {k for prop in literal.properties if (k := self._key(prop)) is not None}
+
     def _keys_of(self, obj: Any) -> set[str]:
         """The selector- or URL-like keys of an object literal, given inline or through the
         binding that holds it: `Object.keys(fields)` names the fields a kit reads."""
         keys: set[str] = set()
         if obj.type == "ObjectExpression":
-            keys = {k for prop in obj.properties if (k := self._key(prop)) is not None}
+            keys = self._literal_keys_of(obj)
         elif obj.type == "Identifier":
             keys = self._literal_keys.get(self.resolve(obj.name), set())
         return {k for k in keys if 2 < len(k) < 400 and self._interesting(k)}
@@ -829,7 +832,7 @@ class ScriptVisitor:
         if part_of is not None and part_of != binding:
             self._parts[binding] = part_of
         if value.type == "ObjectExpression":  # its keys, for `Object.keys(o)` and `for (k in o)`
-            keys = {k for prop in value.properties if (k := self._key(prop)) is not None}
+            keys = self._literal_keys_of(value)
             if keys:
                 self._literal_keys[binding] = keys
         target = value

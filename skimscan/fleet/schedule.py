@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from skimscan.errors import ConfigError
-from skimscan.inventory.store import FleetRun, FleetTarget, Store, _iso, now_utc
+from skimscan.inventory.store import FleetRun, FleetTarget, Store, _iso, now_utc, pid_alive
 from skimscan.inventory.watch import cron_schedule
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -149,20 +149,10 @@ class SiteLeases:
             token = raw.decode()
             host, _, rest = token.partition(":")
             pid_text = rest.partition(":")[0]
-            if host == self.hostname and pid_text.isdigit() and not _alive(int(pid_text)):
+            if host == self.hostname and pid_text.isdigit() and not pid_alive(int(pid_text)):
                 self.client.zrem(key, raw)
                 dropped = True
         return dropped
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 Log = Callable[[str], None]

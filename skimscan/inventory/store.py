@@ -490,7 +490,7 @@ class Store:
             "SELECT id, pid, hostname, started_at FROM scans WHERE status = 'running'").fetchall()
         stale_before = _iso(datetime.now(UTC) - STALE_AFTER)
         dead = [r[0] for r in rows
-                if (r[2] == self.hostname and r[1] is not None and not _alive(int(r[1])))
+                if (r[2] == self.hostname and r[1] is not None and not pid_alive(int(r[1])))
                 or r[3] < stale_before]
         if not dead:
             return 0
@@ -1072,7 +1072,8 @@ def _scan_row(r: Sequence[Any]) -> ScanRow:
                    r[7], r[8], r[9])
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """A process of this host with that id still runs (ours always does)."""
     if pid == os.getpid():
         return True
     try:
