@@ -10,7 +10,11 @@ with it. No mocks, no containers: what the store does against them is what it do
   folder is trusted, for the fixtures' own administration.
 - The default collation is ICU's `en-US` (where the server has ICU), not C: the store must sort
   as SQLite does whatever the database's locale, and a C database would hide it if not.
-- Durability is off (fsync, synchronous_commit): a test server, never data.
+- Durability is off (fsync, synchronous_commit): a test server, never data. A test that stops
+  the server mid-run (`durable=True`) keeps `synchronous_commit` on: an immediate stop then
+  loses no commit the store was told had happened (fsync stays off: the machine does not crash,
+  only the server stops). Without it a commit acknowledged a few hundred milliseconds before
+  the stop can vanish, as in a real server run without durability.
 
 `start_postgres()` / `start_redis()` raise `ServiceError` with what failed and the end of the
 server's log: the fixtures turn that into a failure, never a skip. Each server has a watchdog
@@ -160,6 +164,8 @@ class PostgresServer:
     pg_ctl: str
     host: str = "127.0.0.1"
     _databases: int = 0
+    #: the server's `-o` options, to start it again with the same ones
+    options: str = ""
     watchdog: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -203,8 +209,10 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_postgres(*, attempts: int = 3, timeout: float = 60) -> PostgresServer:
-    """initdb into a new temporary folder and start the server on a free port."""
+def start_postgres(*, attempts: int = 3, timeout: float = 60,
+                   durable: bool = False) -> PostgresServer:
+    """initdb into a new temporary folder and start the server on a free port (`durable`:
+    see the module docstring)."""
     initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
     prefix, uid, gid = _as_service_user()
     root = Path(tempfile.mkdtemp(prefix="skimscan-pg-", dir=_reachable_tmp(uid)))
@@ -231,8 +239,9 @@ def start_postgres(*, attempts: int = 3, timeout: float = 60) -> PostgresServer:
             candidate = PostgresServer(root, free_port(), password, prefix, pg_ctl)
             options = (f"-c listen_addresses={candidate.host} -c port={candidate.port} "
                        f"-c unix_socket_directories={root} -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off "
-                       "-c max_connections=200 -c shared_buffers=32MB")
+                       f"-c synchronous_commit={'on' if durable else 'off'} "
+                       "-c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB")
+            candidate.options = options
             try:
                 _run([*prefix, pg_ctl, "-D", str(candidate.data), "-l", str(candidate.log),
                       "-w", "-t", str(int(timeout)), "-o", options, "start"],

@@ -72,8 +72,9 @@ def shop_specs() -> Iterator[list[str]]:
 
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
-    """A PostgreSQL of this test alone: it is stopped and started again mid-test."""
-    server = start_postgres()
+    """A PostgreSQL of this test alone: it is stopped and started again mid-test, so it
+    keeps every commit it acknowledged (`durable`)."""
+    server = start_postgres(durable=True)
     try:
         yield server
     finally:
@@ -84,11 +85,8 @@ def _restart(server: PostgresServer, down_s: float) -> None:
     """Stop the server (immediate: connections drop), wait, start it on the same port."""
     _run(server.stop_command(), "pg_ctl stop", 30)
     time.sleep(down_s)
-    options = (f"-c listen_addresses={server.host} -c port={server.port} "
-               f"-c unix_socket_directories={server.root} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
     _run([*server.prefix, server.pg_ctl, "-D", str(server.data), "-l", str(server.log), "-w",
-          "-t", "60", "-o", options, "start"], "pg_ctl start", 70, server.log)
+          "-t", "60", "-o", server.options, "start"], "pg_ctl start", 70, server.log)
 
 
 @pytest.fixture
