@@ -152,6 +152,13 @@ def test_flow_reaches_sink(name: str, analyze) -> None:  # type: ignore[no-untyp
 
 
 NO_FLOWS = {
+    "field descriptions": "var f = document.querySelector('#payment-form');\n"
+                          "var empty = Array.from(f.elements).filter(function (e) { "
+                          "return !e.value; }).map(function (e) { return e.id; });\n"
+                          "var kinds = [].map.call(f.elements, function (e) { "
+                          "return e.type + ':' + e.id + ':' + e.autocomplete; });\n"
+                          f"navigator.sendBeacon('{DROP}', JSON.stringify("
+                          "{e: empty, k: kinds, t: f.elements[0].tagName}));",
     "unrelated data": f"var v = document.querySelector('#cc-number');\n"
                       f"fetch('{DROP}', {{method: 'POST', body: JSON.stringify({{page: 1}})}});",
     "same name, other function": "function a() { var e = document.querySelector('#cc_cvv').value;"

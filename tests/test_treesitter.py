@@ -32,14 +32,18 @@ import corpus  # noqa: E402
 
 
 def fields(o: Any) -> dict[str, Any]:
-    """A node's fields as esprima lays them out: a converted node's `_lines` (its line
-    table) stands where esprima has `loc`, and `loc` is read through it."""
+    """A node's fields as esprima lays them out: a converted node's `_span` and `_lines` (its
+    packed range and its line table) stand where esprima has `range` and `loc`, which are
+    read through them."""
     d = o.__dict__
     if "_lines" not in d:
         return d  # type: ignore[no-any-return]
     out: dict[str, Any] = {}
     for key, value in d.items():
-        if key != "_lines":
+        if key == "_span":
+            if "range" not in d:
+                out["range"] = o.range
+        elif key != "_lines":
             out[key] = value
         elif "loc" not in d:
             out["loc"] = o.loc

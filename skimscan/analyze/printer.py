@@ -78,8 +78,8 @@ class _Scope:
 
 
 _FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"})
-_SKIP = frozenset({"type", "loc", "_lines", "range", "raw", "regex", "errors", "tokens", "comments",
-                   "sourceType", "directive"})
+_SKIP = frozenset({"type", "loc", "_lines", "_span", "range", "raw", "regex", "errors", "tokens",
+                   "comments", "sourceType", "directive"})
 
 
 def _children(node: Any) -> Iterator[Any]:

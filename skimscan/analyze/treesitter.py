@@ -53,8 +53,14 @@ descriptor that makes the location from `range` and that table when it is read. 
 non-data descriptor, so a node that has a `loc` of its own (esprima's nodes, a location a
 pass gave a node, esprima's odd start for a multi-line token) keeps it. Whoever changes a
 converted node's `range` must first give it its own `loc` (`node.loc = node.loc`) if the
-old location is to stay. The few inputs on which the output still differs from esprima's are
-listed, with the reason, in tests/test_treesitter.py.
+old location is to stay. Nor does it carry esprima's `range` list (a list and two integers,
+about 130 bytes, on each of the ~250k nodes per MB of a bundle): its start and end are packed
+in one integer, `_span` (start << 32 | end), and `Node.range` is a second non-data descriptor
+that makes the list when read — a new list each time, so a pass changes a node's range by
+assigning one (which then stands for the node, as esprima's own does), never in place.
+
+The few inputs on which the output still differs from esprima's are listed, with the reason,
+in tests/test_treesitter.py.
 """
 
 from __future__ import annotations
@@ -438,6 +444,25 @@ class Lines:
         return loc
 
 
+_LOW = (1 << 32) - 1
+
+
+class _Range:
+    """`node.range` for a converted node: `[start, end]` unpacked from `_span` when read.
+
+    A non-data descriptor on esprima's `Node`, like `_Location`: a `range` of a node's own
+    (esprima's nodes, one a pass assigned) wins; a node with neither reads None, as esprima's
+    `Object.__getattr__` answered before."""
+
+    __slots__ = ()
+
+    def __get__(self, node: Any, owner: type | None = None) -> Any:
+        if node is None:
+            return self
+        span = node.__dict__.get("_span")
+        return None if span is None else [span >> 32, span & _LOW]
+
+
 class _Location:
     """`node.loc` for a converted node: made from its `range` and `_lines` when read.
 
@@ -450,9 +475,8 @@ class _Location:
     def __get__(self, node: Any, owner: type | None = None) -> Any:
         if node is None:
             return self
-        fields = node.__dict__
-        lines = fields.get("_lines")
-        span = fields.get("range")
+        lines = node.__dict__.get("_lines")
+        span = node.range
         if lines is None or span is None:
             return None
         return lines.location(span)
@@ -503,9 +527,12 @@ def _converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str, ...
 def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str, ...]]]:
     """The converters, as closures over one source's state (cell reads are the fastest state
     access CPython has); `run` rebinds that state for each source and releases it after.
-    Installs `_Location` on esprima's `Node` (once, before the first tree is converted)."""
+    Installs `_Location` and `_Range` on esprima's `Node` (once, before the first tree is
+    converted)."""
     if not isinstance(vars(E.Node).get("loc"), _Location):
         E.Node.loc = _Location()
+    if not isinstance(vars(E.Node).get("range"), _Range):
+        E.Node.range = _Range()
     new = object.__new__
     Identifier = E.Identifier
     StaticMember = E.StaticMemberExpression
@@ -542,7 +569,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
     def fin(o: Any, sb: int, eb: int) -> Any:
         if fix:
             eb = fget(eb, eb)
-        o.range = [sb, eb]
+        o._span = sb << 32 | eb
         o._lines = LN
         return o
 
@@ -667,7 +694,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         o = new(Identifier)
         o.type = "Identifier"
         o.name = name
-        o.range = [sb, eb]
+        o._span = sb << 32 | eb
         o._lines = LN
         return o
 
@@ -700,7 +727,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         o.type = "Literal"
         o.value = value
         o.raw = raw
-        o.range = [sb, eb]
+        o._span = sb << 32 | eb
         o._lines = LN
         return o
 
@@ -886,7 +913,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                     q = new(Identifier)
                     q.type = "Identifier"
                     q.name = name
-                    q.range = [psb, eb]
+                    q._span = psb << 32 | eb
                     q._lines = LN
                     o.property = q
                 else:
@@ -933,7 +960,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                     o.tag = expr
                     o.quasi = c_template(a)
                 eb = link.end_byte
-            o.range = [sb, eb]
+            o._span = sb << 32 | eb
             o._lines = LN
             if opt:
                 chain = True

@@ -27,7 +27,7 @@ from skimscan.analyze.taint import TaintGraph
 from skimscan.analyze.units import GLOBAL, Units, closure_spans, meet
 from skimscan.models import FlowStep, HostInfo, Location
 
-_SKIP_KEYS = frozenset({"loc", "_lines", "range", "raw", "regex", "type"})
+_SKIP_KEYS = frozenset({"loc", "_lines", "_span", "range", "raw", "regex", "type"})
 _FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"})
 _ENCODERS = frozenset(
     {"btoa", "atob", "encodeURIComponent", "encodeURI", "escape", "stringify", "encode",
@@ -106,6 +106,15 @@ _PARTS_OF = frozenset({"querySelector", "querySelectorAll", "getElementsByTagNam
                        "getElementsByClassName", "getElementsByName", "cloneNode"})
 #: Unary operators whose result says something about a value without carrying it.
 _NO_DATA_UNARY = frozenset({"!", "typeof", "void", "delete"})
+#: Properties that describe a form field rather than hold what was typed into it: a field's
+#: id, type or autocomplete token (what analytics and fraud scripts report) is not the card.
+#: Read from anything, they carry nothing of the object they are read from. (`name` is not
+#: one: `window.name` is a channel that outlives the page, and kits write the card into it.)
+_FIELD_DESCRIPTION = frozenset({
+    "id", "type", "tagName", "nodeName", "localName", "nodeType", "className",
+    "classList", "autocomplete", "placeholder", "maxLength", "minLength", "required",
+    "disabled", "readOnly", "hidden", "tabIndex", "inputMode", "isConnected",
+    "childElementCount"})
 _HTML_CODE = re.compile(
     r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')|<script\b[^>]*>(.*?)</script>""",
     re.IGNORECASE | re.DOTALL,
@@ -1525,10 +1534,9 @@ class ScriptVisitor:
             # `get number() {…}`, `{get: function () {…}}` (defineProperty): reading the
             # property returns what the getter returns
             result = Deps({self._ret(n.value)})
-        elif kind == "MemberExpression" and not n.computed and getattr(
-            n.property, "name", None
-        ) == "length":
-            pass  # a length is a number about the data, not the data
+        elif kind == "MemberExpression" and not n.computed and (getattr(
+                n.property, "name", None) == "length" or n.property.name in _FIELD_DESCRIPTION):
+            pass  # a length is a number about the data, a field's name or type not the data
         elif kind == "CallExpression" and self._is_masking(n):
             pass  # `v.replace(/\S/g, '*')`: masked, nothing left to steal
         elif kind == "CallExpression" and self._decodes(n) and (
