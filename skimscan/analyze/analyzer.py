@@ -383,7 +383,25 @@ def judge(
         findings.append(unparsed_finding(raw.parse_error, script_id))
     if raw.dropped:
         findings.append(partial_finding(raw.dropped, script_id))
+    if raw.notes:
+        findings.append(incomplete_finding(raw.notes, obfuscated(raw), script_id))
     return facts, findings
+
+
+def incomplete_finding(notes: Sequence[str], hidden: bool, script_id: str | None) -> Finding:
+    """Deobfuscation stopped early: in obfuscated code, what is still encoded may hide the
+    flow, so the script cannot be `clean` (medium); elsewhere a gap worth a line (low)."""
+    severity, confidence = (Severity.MEDIUM, Confidence.MEDIUM) if hidden else \
+        (Severity.LOW, Confidence.HIGH)
+    return Finding(
+        rule="deobfuscation-incomplete",
+        title=PIPELINE_RULES["deobfuscation-incomplete"].title,
+        severity=severity, confidence=confidence,
+        message=f"{'; '.join(notes[:3])}: the analysis read the program as far as it was "
+                "rewritten" + ("; obfuscated code may still hide a flow" if hidden else ""),
+        script=script_id, location=Location(1, 0), evidence={"notes": list(notes[:10])},
+        tags=("analysis-gap",),
+    )
 
 
 def unparsed_finding(reason: str, script_id: str | None) -> Finding:

@@ -92,6 +92,19 @@ PIPELINE_RULE_TABLE: tuple[PipelineRule, ...] = (
                     "verdict.",
         stages=("static analysis",), tags=("analysis-gap",)),
     PipelineRule(
+        id="deobfuscation-incomplete", title="Deobfuscation stopped before it was done",
+        category="analysis",
+        variants=(Variant(Severity.MEDIUM, Confidence.MEDIUM, "the script is obfuscated"),
+                  Variant(Severity.LOW, Confidence.HIGH, "otherwise")),
+        description="Rewriting the script into its clean equivalent stopped early: at its "
+                    "CPU budget, nested too deeply, or on a tree a pass does not know (the "
+                    "reason is in the evidence). The rest of the analysis ran on the program "
+                    "as far as it was rewritten, so a flow hidden in the part left encoded may "
+                    "be missing. An obfuscated script in that state is never `clean`: it is "
+                    "suspicious until a reviewer or a detonation (`--detonate auto` runs it) "
+                    "settles it.",
+        stages=("static analysis",), tags=("analysis-gap",)),
+    PipelineRule(
         id="injected-card-form",
         title="A card form was put on the page by an unapproved script", category="injection",
         variants=(

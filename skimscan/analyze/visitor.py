@@ -331,6 +331,16 @@ class ScriptVisitor:
         self._parts: dict[str, str] = {}
         #: binding -> the keys of the object literal it was given
         self._literal_keys: dict[str, set[str]] = {}
+        #: binding -> the object literal it was declared or assigned with (a descriptor or
+        #: options object handed to a call under a name)
+        self._literals: dict[str, Any] = {}
+        #: a frame the script made (its binding) -> the `src` it was given: (the URL node, what
+        #: flows into it, the folder of its tree)
+        self._frame_src: dict[str, tuple[Any, Deps, Any]] = {}
+        #: binding -> the frame whose window it holds (`var w = frame.contentWindow`)
+        self._frame_windows: dict[str, str] = {}
+        #: postMessage sites addressed to any origin, with the frame whose window receives them
+        self._frame_posts: list[tuple[SinkSite, str]] = []
         self._handlers = _HANDLERS
         self._stage_trees: list[Any] = []
         self._fn_stack: list[Any] = []
@@ -685,6 +695,21 @@ class ScriptVisitor:
     def _literal_keys_of(self, literal: Any) -> set[str]:
         return {k for prop in literal.properties if (k := self._key(prop)) is not None}
 
+    def _frame_of_window(self, node: Any) -> str | None:
+        """The frame (its binding) whose window `node` is: `frame.contentWindow`, or a name
+        that was given it."""
+        if node.type == "MemberExpression" and self.prop_name(node) == "contentWindow":
+            return self.path_key(node.object)
+        if node.type == "Identifier":
+            return self._frame_windows.get(self.resolve(node.name))
+        return None
+
+    def _object_literal(self, node: Any) -> Any | None:
+        """The object literal `node` is, or that the name `node` was given."""
+        if node.type == "ObjectExpression":
+            return node
+        return self._literals.get(self.resolve(node.name)) if node.type == "Identifier" else None
+
     def _keys_of(self, obj: Any) -> set[str]:
         """The selector- or URL-like keys of an object literal, given inline or through the
         binding that holds it: `Object.keys(fields)` names the fields a kit reads."""
@@ -841,6 +866,7 @@ class ScriptVisitor:
         if part_of is not None and part_of != binding:
             self._parts[binding] = part_of
         if value.type == "ObjectExpression":  # its keys, for `Object.keys(o)` and `for (k in o)`
+            self._literals[binding] = value
             keys = self._literal_keys_of(value)
             if keys:
                 self._literal_keys[binding] = keys
@@ -850,6 +876,9 @@ class ScriptVisitor:
         if target.type == "CallExpression" and target.callee.type == "MemberExpression" and \
                 self.prop_name(target.callee) == "bind":
             target = target.callee.object
+        frame = self._frame_of_window(target)
+        if frame is not None:
+            self._frame_windows[binding] = frame
         if target.type in ("MemberExpression", "Identifier"):
             alias = self.chain(target)
             if alias and alias[-1] in _ALIASABLE:
@@ -924,7 +953,11 @@ class ScriptVisitor:
         elif right.type in ("CallExpression", "NewExpression") and prop:  # maybe `Function(…)`
             self._compiled.setdefault(id(right), []).append(f"prop:{prop}")
         if prop == "src":
-            self._add_sink(self._element_kind(left.object) or "element-src", node, right, deps)
+            kind = self._element_kind(left.object)
+            self._add_sink(kind or "element-src", node, right, deps)
+            frame = self.path_key(left.object) if kind == "iframe" else None
+            if frame is not None:
+                self._frame_src[frame] = (right, self.deps(right), self.folder)
         elif prop == "href" and self._element_kind(left.object) == "link":
             self._add_sink("link-href", node, right, deps)
         elif prop == "action":
@@ -1134,6 +1167,10 @@ class ScriptVisitor:
                 target = None  # any origin: the destination is whoever is listening
             site = SinkSite("postmessage", self.loc(node), None, target, self.deps(first))
             self.sinks.append(site)
+            frame = self._frame_of_window(node.callee.object) if target is None and \
+                node.callee.type == "MemberExpression" else None
+            if frame is not None:  # to any origin, but the window is a frame this script made
+                self._frame_posts.append((site, frame))
         elif name in ("assign", "replace") and chain and "location" in chain and first:
             self._add_sink("navigation", node, first, Deps())
         elif name == "setAttribute" and len(args) >= 2 and receiver is not None:
@@ -1170,9 +1207,10 @@ class ScriptVisitor:
             self.sinks.append(site)
         elif name == "defineProperty" and chain == ["Object", name] and len(args) > 2 and \
                 self.folder.string(args[1]) == "value" and self._is_field_proto(first) and \
-                args[2].type == "ObjectExpression":
-            # `Object.defineProperty(HTMLInputElement.prototype, 'value', {get, set})`
-            for prop in args[2].properties:
+                (descriptor := self._object_literal(args[2])) is not None:
+            # `Object.defineProperty(HTMLInputElement.prototype, 'value', {get, set})`, the
+            # descriptor given in place or under a name
+            for prop in descriptor.properties:
                 key = self._key(prop)
                 if key in ("get", "set") and prop.type == "Property":
                     for fn in self._functions_of(prop.value):  # literal or named
@@ -2204,6 +2242,12 @@ class ScriptVisitor:
 
     def finish(self) -> None:
         """Add interprocedural edges (now that every function is known) and resolve sinks."""
+        for site, frame in self._frame_posts:
+            # `frame.contentWindow.postMessage(data, '*')`: the message goes to the page the
+            # frame shows, i.e. to the host of its `src`
+            src = self._frame_src.get(frame)
+            if src is not None:
+                site.url_node, site.url_deps, site.folder = src
         for fn, deps, where, note in self._pending_fn_edges:
             scope = self._fn_scope_id.get(id(fn))
             targets = list(self._fn_params.get(id(fn), ()))

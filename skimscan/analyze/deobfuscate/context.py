@@ -73,7 +73,7 @@ class Context:
 
     @property
     def out_of_time(self) -> bool:
-        return time.monotonic() >= self.deadline
+        return time.thread_time() >= self.deadline
 
     # source text -------------------------------------------------------------------------
     def source_of(self, node: Any) -> str:

@@ -109,6 +109,9 @@ class Isolate:
         self.deadline = time.monotonic() + budget_s
         self.evaluations = 0
         self.failures = 0
+        #: evaluations stopped by their time limit (a decoder that loops forever, or one the
+        #: machine was too busy to finish): their calls stay encoded
+        self.timeouts = 0
 
     @property
     def exhausted(self) -> bool:
@@ -160,8 +163,10 @@ class Isolate:
             text = ctx.eval(source, timeout=timeout)
         except IsolateUnavailable:
             raise
-        except Exception:  # a JS exception, a timeout or the heap limit: no value
+        except Exception as exc:  # a JS exception, a timeout or the heap limit: no value
             self.failures += 1
+            if "Timeout" in type(exc).__name__:
+                self.timeouts += 1
             if self._ctx is not None and _broken(self._ctx):
                 self.close()
             return Result(False)

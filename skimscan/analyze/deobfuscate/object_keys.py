@@ -6,6 +6,13 @@ selectors) one assignment at a time so that no object literal shows them togethe
 proxy-object pass and the facts walk need the literal back. Only assignments that directly
 follow the literal (function declarations between them are hoisted and do not count),
 with keys known and values that do not mention the object, move.
+
+The literal then takes the place of the name it was built under when that name only hands it
+on (`var _0x1f = {…}; var cfg = _0x1f;` → `var cfg = {…};`, what `transformObjectKeys` leaves):
+the temporary is never written and read exactly once, by the next statement (hoisted function
+declarations between them aside), so nothing else could see the object before the move. (The
+same temporary in a call's argument, `Object.defineProperty(p, 'value', _0x2e)`, stays: the
+facts walk reads an object literal through a name that holds it.)
 """
 
 from __future__ import annotations
@@ -99,5 +106,53 @@ def run(ctx: Context) -> int:
             i += 1
     if count:
         ctx.changed()
+    count += _hand_over(ctx)
     ctx.done(TECHNIQUE, count)
+    return count
+
+
+def _handed_to(stmt: Any, name: str) -> Any | None:
+    """The declarator of `var x = name` (one declarator) that `stmt` is, else None."""
+    if stmt.type != "VariableDeclaration" or len(stmt.declarations) != 1:
+        return None
+    d = stmt.declarations[0]
+    if d.id.type == "Identifier" and d.init is not None and d.init.type == "Identifier" \
+            and d.init.name == name:
+        return d
+    return None
+
+
+def _hand_over(ctx: Context) -> int:
+    """`var t = {…}; var x = t;` → `var x = {…};` where `t` is read only there (see above)."""
+    index = ctx.scopes()
+    declared = {id(b.node): b for scope in {id(s): s for s in index.scope_of.values()}.values()
+                for b in scope.bindings.values()}
+    count = 0
+    for owner, body in list(statement_lists(ctx.program)):
+        i = 0
+        while i < len(body):
+            stmt = body[i]
+            i += 1
+            if stmt.type != "VariableDeclaration" or len(stmt.declarations) != 1:
+                continue
+            temp = stmt.declarations[0]
+            if temp.id.type != "Identifier" or temp.init is None or \
+                    temp.init.type != "ObjectExpression":
+                continue
+            j = i
+            while j < len(body) and body[j].type == "FunctionDeclaration":
+                j += 1
+            target = _handed_to(body[j], temp.id.name) if j < len(body) else None
+            binding = declared.get(id(temp))
+            if target is None or binding is None or not binding.constant or \
+                    [id(r) for r in binding.refs if r is not temp.id] != [id(target.init)]:
+                continue
+            target.init = temp.init
+            touched(body[j])
+            del body[i - 1]
+            touched(owner)
+            i -= 1
+            count += 1
+    if count:
+        ctx.changed()
     return count
