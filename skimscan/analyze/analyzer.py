@@ -393,6 +393,7 @@ def incomplete_finding(notes: Sequence[str], hidden: bool, script_id: str | None
     flow, so the script cannot be `clean` (medium); elsewhere a gap worth a line (low)."""
     severity, confidence = (Severity.MEDIUM, Confidence.MEDIUM) if hidden else \
         (Severity.LOW, Confidence.HIGH)
+    notes = list(dict.fromkeys(notes))  # a budget note comes once per round that met it
     return Finding(
         rule="deobfuscation-incomplete",
         title=PIPELINE_RULES["deobfuscation-incomplete"].title,

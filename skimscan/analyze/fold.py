@@ -291,6 +291,12 @@ _CALLABLES: Final = (_Closure, _Native, _Method, _Bound)
 # Techniques, most specific first; `Recovered.via` is the first one seen in a fold. The first
 # two mark constants the deobfuscator computed (a decoder the script defines, a built-in on
 # constants): the literal node says so (`hidden`), and what is built from it inherits it.
+# "table" is a string the deobfuscator took out of a string table (`hidden: string-array`):
+# a table hides every string alike, so the script's own decoding of such a string
+# (`atob(parts.join('')).split('').reverse()…`, the parts in the table) names the technique,
+# and only a string nothing else decoded is reported as `string-array`. (The interpreter's own
+# reading of a table decoder, "string-array" above, still ranks first: the atob inside an
+# obfuscator's base64 decoder is the tool's, not the author's.)
 _TECHS: Final = (
     "decoders",
     "builtin-calls",
@@ -303,6 +309,7 @@ _TECHS: Final = (
     "decodeURIComponent",
     "unescape",
     "escape",
+    "table",
     "btoa",
     "encodeURIComponent",
     "call",
@@ -333,7 +340,7 @@ T_DURI, T_UNESC, T_ESC, T_BTOA, T_EURI, T_CALL, T_CAT, T_IDX = (
 def _via(mask: int) -> str:
     for i, name in enumerate(_TECHS):
         if mask & (1 << i):
-            return name
+            return "string-array" if name == "table" else name
     return "fold"
 
 
@@ -2853,7 +2860,7 @@ class Folder:
                 mask = T_ESC if "\\" in raw and _ESCAPE_RAW_RE.search(raw) else 0
                 hidden = getattr(node, "hidden", None)
                 if hidden:
-                    mask |= _T.get(str(hidden), 0)
+                    mask |= _T.get("table" if hidden == "string-array" else str(hidden), 0)
                 hit = (_to_utf16(v), mask, node)
                 self._lit_cache[key] = hit
             if hit[1]:

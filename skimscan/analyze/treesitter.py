@@ -459,7 +459,7 @@ class _Range:
     def __get__(self, node: Any, owner: type | None = None) -> Any:
         if node is None:
             return self
-        span = node.__dict__.get("_span")
+        span = getattr(node, "_span", None)  # not `__dict__`: see `visitor.children`
         return None if span is None else [span >> 32, span & _LOW]
 
 
@@ -475,7 +475,7 @@ class _Location:
     def __get__(self, node: Any, owner: type | None = None) -> Any:
         if node is None:
             return self
-        lines = node.__dict__.get("_lines")
+        lines = getattr(node, "_lines", None)
         span = node.range
         if lines is None or span is None:
             return None

@@ -172,10 +172,12 @@ def child_keys(node: Node) -> tuple[str, ...]:
 
 
 def children(node: Node) -> list[Node]:
-    fields = node.__dict__
+    """The child nodes of `node`, in field order. Fields are read as attributes, never through
+    `node.__dict__`: asking CPython for an instance's `__dict__` makes a dict object of its
+    inline attribute values, 64 bytes on each of the ~250k nodes per MB of a bundle."""
     out: list[Node] = []
     for key in child_keys(node):
-        value = fields.get(key)
+        value = getattr(node, key, None)
         if value is None:
             continue
         if type(value) is list:
@@ -551,15 +553,15 @@ class ScriptVisitor:
         self._visit_children(node)
 
     def _visit_children(self, node: Node) -> None:
-        """`visit` every child (the generic half of `visit`, for handlers that recurse)."""
-        fields = node.__dict__
+        """`visit` every child (the generic half of `visit`, for handlers that recurse).
+        Attributes, not `__dict__` (see `children`)."""
         keys = _CHILD_KEYS.get(type(node))
         if keys is None:
             children(node)  # fills the key table
             keys = _CHILD_KEYS[type(node)]
         visit = self.visit
         for key in keys:
-            value = fields.get(key)
+            value = getattr(node, key, None)
             if value is None:
                 continue
             if type(value) is list:

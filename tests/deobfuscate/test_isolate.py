@@ -1,5 +1,7 @@
 """The isolate: no host bindings, no timers, hard limits, plain data only."""
 
+import time
+
 from skimscan.analyze.deobfuscate.isolate import Isolate
 
 
@@ -41,5 +43,23 @@ def test_budget_exhaustion_stops_evaluation() -> None:
     iso = Isolate(budget_s=0.0)
     try:
         assert not iso.values(["1"])[0].ok and iso.exhausted
+    finally:
+        iso.close()
+
+
+def test_an_evaluation_slowed_past_its_limit_is_run_again_with_a_longer_one() -> None:
+    """What a busy machine does to a quick decoder (here: one that takes 400 ms): it still
+    gives its value. A loop that never ends runs out of the longer limit too, once: later ones
+    are not retried."""
+    iso = Isolate(budget_s=5.0)
+    try:
+        slow = "(function(){ var t = Date.now(); while (Date.now() - t < 400) {} return 'ok'; })()"
+        assert iso.values([slow])[0].value == "ok"
+        assert iso.timeouts == 0
+        spin = "(function(){ while (true) {} })()"
+        assert not iso.values([spin])[0].ok and iso.timeouts == 1
+        started = time.monotonic()
+        assert not iso.values([spin.replace("true", "1")])[0].ok
+        assert time.monotonic() - started < 0.9  # no second retry: only its own limit
     finally:
         iso.close()
