@@ -106,12 +106,13 @@ _PARTS_OF = frozenset({"querySelector", "querySelectorAll", "getElementsByTagNam
                        "getElementsByClassName", "getElementsByName", "cloneNode"})
 #: Unary operators whose result says something about a value without carrying it.
 _NO_DATA_UNARY = frozenset({"!", "typeof", "void", "delete"})
-#: Properties that describe a form field rather than hold what was typed into it: a field's
-#: id, type or autocomplete token (what analytics and fraud scripts report) is not the card.
-#: Read from anything, they carry nothing of the object they are read from. (`name` is not
-#: one: `window.name` is a channel that outlives the page, and kits write the card into it.)
-_FIELD_DESCRIPTION = frozenset({
-    "id", "type", "tagName", "nodeName", "localName", "nodeType", "className",
+#: Properties that say something about a value without carrying it: a length, and what
+#: describes a form field rather than holds what was typed into it (a field's id, type or
+#: autocomplete token, what analytics and fraud scripts report, is not the card). Read from
+#: anything, they carry nothing of the object they are read from. (`name` is not one:
+#: `window.name` is a channel that outlives the page, and kits write the card into it.)
+_NO_DATA_PROPERTIES = frozenset({
+    "length", "id", "type", "tagName", "nodeName", "localName", "nodeType", "className",
     "classList", "autocomplete", "placeholder", "maxLength", "minLength", "required",
     "disabled", "readOnly", "hidden", "tabIndex", "inputMode", "isConnected",
     "childElementCount"})
@@ -1574,9 +1575,9 @@ class ScriptVisitor:
             # `get number() {…}`, `{get: function () {…}}` (defineProperty): reading the
             # property returns what the getter returns
             result = Deps({self._ret(n.value)})
-        elif kind == "MemberExpression" and not n.computed and (getattr(
-                n.property, "name", None) == "length" or n.property.name in _FIELD_DESCRIPTION):
-            pass  # a length is a number about the data, a field's name or type not the data
+        elif kind == "MemberExpression" and not n.computed and \
+                getattr(n.property, "name", None) in _NO_DATA_PROPERTIES:
+            pass  # a length is a number about the data, a field's id or type not the data
         elif kind == "CallExpression" and self._is_masking(n):
             pass  # `v.replace(/\S/g, '*')`: masked, nothing left to steal
         elif kind == "CallExpression" and self._decodes(n) and (

@@ -393,7 +393,7 @@ def _home(key: Any, index: ScopeIndex) -> Scope:
 
 def _literal_arrays(index: ScopeIndex) -> list[_Array]:
     found: list[_Array] = []
-    for scope in {id(s): s for s in index.scope_of.values()}.values():
+    for scope in index.scopes():
         if scope.is_dynamic():
             continue
         for binding in scope.bindings.values():

@@ -84,7 +84,7 @@ def _called_once(program: Any, index: ScopeIndex) -> list[tuple[Any, Any]]:
             binding = index.ref.get(id(n.callee))
             if binding is not None:
                 calls.setdefault(id(binding), []).append(n)
-    for scope in {id(s): s for s in index.scope_of.values()}.values():
+    for scope in index.scopes():
         for binding in scope.bindings.values():
             sites = calls.get(id(binding), [])
             fn = binding.init
@@ -146,10 +146,10 @@ def _ready_handlers(program: Any, index: ScopeIndex, declared: set[str]) -> dict
 
 def run(ctx: Context) -> int:
     index = ctx.scopes()
-    declared = {name for scope in index.scope_of.values() for name in scope.bindings}
+    declared = {name for scope in index.scopes() for name in scope.bindings}
     values: dict[int, Any] = _iife_params(ctx.program, index, declared)
     values.update(_ready_handlers(ctx.program, index, declared))
-    for scope in {id(s): s for s in index.scope_of.values()}.values():
+    for scope in index.scopes():
         if scope.is_dynamic():
             continue
         for binding in scope.bindings.values():

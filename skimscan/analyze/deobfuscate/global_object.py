@@ -104,8 +104,7 @@ def _strict(node: Any) -> bool:
 
 def reach(program: Any, index: ScopeIndex, parents: dict[int, Any]) -> Reach:
     out = Reach()
-    declared = {id(b.node): b for s in {id(s): s for s in index.scope_of.values()}.values()
-                for b in s.bindings.values()}
+    declared = index.declared_by()
     todo = [n for n in walk(program) if is_global_object(n, index, parents)]
     from_this = {id(n) for n in todo if n.type == "ThisExpression"}  # and its aliases
     seen: set[int] = set()

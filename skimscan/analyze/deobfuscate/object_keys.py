@@ -125,8 +125,7 @@ def _handed_to(stmt: Any, name: str) -> Any | None:
 def _hand_over(ctx: Context) -> int:
     """`var t = {…}; var x = t;` → `var x = {…};` where `t` is read only there (see above)."""
     index = ctx.scopes()
-    declared = {id(b.node): b for scope in {id(s): s for s in index.scope_of.values()}.values()
-                for b in scope.bindings.values()}
+    declared = index.declared_by()
     count = 0
     for owner, body in list(statement_lists(ctx.program)):
         i = 0

@@ -64,8 +64,7 @@ def _candidates(index: ScopeIndex, program: Any) -> dict[int, dict[str, Any]]:
             target = _written_member(n)
             if target is not None:
                 writes.add(id(target.object))
-    bindings = {id(b): b for scope in {id(s): s for s in index.scope_of.values()}.values()
-                for b in scope.bindings.values()}
+    bindings = {id(b): b for scope in index.scopes() for b in scope.bindings.values()}
     # `const alias = table;` (obfuscators copy the table into each function): the alias's
     # initializer is the one reference of the table that is not a member read.
     alias_of: dict[int, Binding] = {}

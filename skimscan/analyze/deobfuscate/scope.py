@@ -316,6 +316,14 @@ class ScopeIndex:
             self._params(pattern.argument, scope, write)
 
     # questions ----------------------------------------------------------------------------
+    def scopes(self) -> list[Scope]:
+        """Every scope once (`scope_of` maps a function and its body block to the same one)."""
+        return list({id(s): s for s in self.scope_of.values()}.values())
+
+    def declared_by(self) -> dict[int, Binding]:
+        """id(declaring node: declarator, function, parameter pattern) -> its binding."""
+        return {id(b.node): b for scope in self.scopes() for b in scope.bindings.values()}
+
     def binding_of(self, ident: Any) -> Binding | None:
         return self.ref.get(id(ident))
 

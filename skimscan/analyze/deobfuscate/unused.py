@@ -62,7 +62,7 @@ def run(ctx: Context) -> int:
     # loop refer to each other, so they go as a group: drop candidates referred to from
     # outside the group until none is (a fixed point), then remove what is left.
     candidates: dict[int, tuple[Binding, list[Any], set[int]]] = {}
-    for scope in {id(s): s for s in index.scope_of.values()}.values():
+    for scope in index.scopes():
         body = scope_body(scope.node)
         if body is None or scope.is_dynamic():
             continue
