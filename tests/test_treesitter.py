@@ -19,7 +19,7 @@ import esprima
 import pytest
 from esprima.objects import Object
 
-from skimscan.analyze import linear_scan
+from skimscan.analyze import linear_scan, treesitter
 from skimscan.analyze.parse import run_deep
 from skimscan.analyze.treesitter import parse_program
 
@@ -482,3 +482,72 @@ def corpus_paths() -> dict[str, Path]:
 def test_corpus_file(label: str, corpus_paths: dict[str, Path]) -> None:
     code = corpus_paths[label].read_text(encoding="utf-8")
     assert compare(code) is None
+
+
+# ---- big sources: function bodies converted one at a time --------------------------------------
+
+DEFERRED_CASES = [(c, False) for c in SCRIPTS] + [(c, True) for c in MODULES] + [
+    (code, module) for _, code in FIXTURE_SOURCES
+    if (module := _esprima_goal(code)) is not None]
+
+
+def _every_body_deferred(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every source and every function body counts as big, so that every body is parsed
+    alone and nested bodies are deferred again (in a real run: sources past 1 MB)."""
+    monkeypatch.setattr(treesitter, "DEFER_SOURCE", 0)
+    monkeypatch.setattr(treesitter, "DEFER_BODY", 1)  # longer than `{}`
+
+
+@pytest.mark.parametrize("code,module", DEFERRED_CASES,
+                         ids=[f"{i}" for i in range(len(DEFERRED_CASES))])
+def test_bodies_parsed_alone_give_the_same_tree(code: str, module: bool,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    whole, whole_errors = recover(code, module)
+    _every_body_deferred(monkeypatch)
+    alone, alone_errors = recover(code, module)
+    assert alone_errors == whole_errors
+    assert first_difference(whole, alone) is None
+
+
+def test_bodies_are_really_parsed_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam is exercised: one shape check per function body, nested ones included,
+    each of a parse that saw only that body."""
+    code = ("function a() { return function b() { var x = 1; return () => { f(x); }; }; }\n"
+            "var o = { m() { g(); }, get p() { return 2; } };\n")
+    checked: list[tuple[tuple[int, int, int], ...]] = []
+
+    def spy(a: Any, b: Any) -> bool:
+        checked.append(b)
+        return bool(a == b)
+
+    _every_body_deferred(monkeypatch)
+    monkeypatch.setattr(treesitter, "_same_shape", spy)
+    tree, _ = recover(code)
+    assert len(checked) == 5  # a, b, the arrow's block, m, the getter
+    body = tree.body[0].body.body[0].argument.body.body
+    assert [s.type for s in body] == ["VariableDeclaration", "ReturnStatement"]
+
+
+def test_a_body_that_parses_differently_alone_is_read_from_the_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a body's own parse does not reproduce its shape in the whole source (checked
+    child by child), the body is converted from a new parse of the whole: same tree."""
+    code = FIXTURE_SOURCES[0][1] + "\nfunction z(a) { if (a) { return a / 2; } /x/g.test(a); }\n"
+    whole, _ = recover(code)
+    _every_body_deferred(monkeypatch)
+    monkeypatch.setattr(treesitter, "_same_shape", lambda a, b: False)
+    alone, _ = recover(code)
+    assert first_difference(whole, alone) is None
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("label", [e.label for e in CORPUS_ENTRIES])
+def test_corpus_bodies_parsed_alone(label: str, corpus_paths: dict[str, Path],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real bundles, with the thresholds a 5 MB bundle meets scaled down to these files."""
+    code = corpus_paths[label].read_text(encoding="utf-8")
+    whole, _ = recover(code)
+    monkeypatch.setattr(treesitter, "DEFER_SOURCE", 1 << 14)
+    monkeypatch.setattr(treesitter, "DEFER_BODY", 1 << 10)
+    alone, _ = recover(code)
+    assert first_difference(whole, alone) is None

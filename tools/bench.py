@@ -13,6 +13,11 @@ Static analysis, on the real-world corpus (`make corpus`), one process, CPU time
 - Semgrep (from PyPI, installed into .cache/bench on first use; skipped with a message when it
   cannot be installed) with the three taint rules of tools/bench-semgrep.yml, one job.
 
+Memory, a 5 MB bundle (the corpus files concatenated, in name order, until 5 MB): peak
+resident memory of a fresh process that parses it (tree-sitter to ESTree), and of one that
+analyses it in full (cold, known builds not skipped); the targets are 500 MB and, for the
+speed work, 400 MB.
+
 Browser scans, on the fixture shop (started on 127.0.0.1 for the run):
 - bare page load with Playwright (fresh context per page, no capture) vs a full skimscan scan of
   the same pages, and pages per minute at `--concurrency 1` and `2`.
@@ -138,6 +143,51 @@ def static_bench() -> None:
     print(f"  tree-sitter vs esprima2, full cold: {sums['cold_esprima'] / cold_s:.2f}x faster")
     print(f"  cold / warm: {cold_s / warm_s:.1f}x faster warm  (target >= 100)")
     print(f"  warm run: {warm.cache.hits} cache hits, {warm.cache.misses} misses")
+    memory_bench(files)
+
+
+_PEAK = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from skimscan.analyze.parse import ParseLimits, parse, run_deep
+from skimscan.pipeline import Engine, EngineOptions, analyze_source
+code = open({path!r}, encoding="utf-8").read()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if {full!r}:
+    analyze_source(code, engine=Engine(EngineOptions(use_disk_cache=False, known_builds=False)))
+else:
+    assert run_deep(lambda: parse(code, ParseLimits())).tree is not None
+print(base // 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def memory_bench(files: list[Path], size: int = 5_000_000) -> None:
+    """Peak RSS (MB) of a fresh process parsing, then one analysing, a 5 MB bundle."""
+    import subprocess
+
+    parts: list[str] = []
+    total = 0
+    for path in sorted(files):
+        if total >= size:
+            break
+        text = path.read_text(encoding="utf-8", errors="replace")
+        parts.append(text)
+        total += len(text)
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "bundle.js"
+        bundle.write_text(";\n".join(parts), encoding="utf-8")
+        print(f"\nmemory: a {total / 1e6:.1f} MB bundle of {len(parts)} corpus files "
+              "(peak RSS of a fresh process, MB)")
+        for name, full in (("parse to ESTree", False), ("full analysis, cold", True)):
+            code = _PEAK.format(root=str(ROOT), path=str(bundle), full=full)
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=False, timeout=1800)
+            if done.returncode != 0:
+                print(f"  {name:24} failed: {done.stderr[-300:]!r}")
+                continue
+            base, peak = (int(x) for x in done.stdout.split()[-2:])
+            print(f"  {name:24} {peak:6d}  (the interpreter and imports: {base})")
+        print("  targets: <= 500 for a 5 MB script; <= 400 for the speed work")
 
 
 def semgrep_bench(files: list[Path]) -> float | None:

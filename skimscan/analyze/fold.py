@@ -1125,11 +1125,13 @@ class _Index:
         self.pscope = _Scope(None, program, True)
         #: Every scope, so that callers can list what each function declares.
         self.scopes: list[_Scope] = [self.pscope]
-        self.ref_scope: dict[int, _Scope] = {}
+        #: keyed by the nodes themselves, not their `id()`: ~400k references in a bundle, and
+        #: each `id()` key is an int of its own (32 bytes)
+        self.ref_scope: dict[Any, _Scope] = {}
         self.fn_scope: dict[int, _Scope] = {}
         self.fn_parent: dict[int, Any] = {}
         self.iife: dict[int, tuple[Any, int]] = {}
-        self.site_fn: dict[int, Any] = {}
+        self.site_fn: dict[Any, Any] = {}  # keyed by node, like ref_scope
         #: What `recovered()` and `dynamic_code()` look at, collected in the same pass.
         self.candidates: list[Any] = []
         self.calls: list[Any] = []
@@ -1183,14 +1185,14 @@ class _Index:
                 continue
             t = p.type
             if t == "Identifier":
-                self.ref_scope[id(p)] = scope
+                self.ref_scope[p] = scope
                 if decl is not None:
                     self._declare(decl, p.name, kind, site)
                     if site is not None:
-                        self.site_fn[id(site)] = self._fn_of(scope)
+                        self.site_fn[site] = self._fn_of(scope)
                 elif site is not None:
                     self._pending.append((p, scope, site, False))
-                    self.site_fn[id(site)] = self._fn_of(scope)
+                    self.site_fn[site] = self._fn_of(scope)
             elif t == "AssignmentPattern":
                 stack.append(p.left)
                 push((p.right, scope))
@@ -1210,7 +1212,7 @@ class _Index:
                 push((p, scope))
                 if p.object.type == "Identifier" and site is not None:
                     self._pending.append((p.object, scope, site, True))
-                    self.site_fn[id(site)] = self._fn_of(scope)
+                    self.site_fn[site] = self._fn_of(scope)
             else:
                 push((p, scope))
 
@@ -1225,15 +1227,15 @@ class _Index:
         ident = getattr(node, "id", None)
         if ident is not None:
             if t == "FunctionDeclaration":
-                self.ref_scope[id(ident)] = scope
+                self.ref_scope[ident] = scope
                 self._declare(scope, ident.name, "function", node)
-                self.site_fn[id(node)] = self._fn_of(scope)
+                self.site_fn[node] = self._fn_of(scope)
             else:
-                self.ref_scope[id(ident)] = fs
+                self.ref_scope[ident] = fs
                 self._declare(fs, ident.name, "fname", None)
         for i, p in enumerate(node.params):
             if p.type == "Identifier":
-                self.ref_scope[id(p)] = fs
+                self.ref_scope[p] = fs
                 b = self._declare(fs, p.name, "param", node)
                 b.pfn = node
                 b.pindex = i
@@ -1261,7 +1263,7 @@ class _Index:
                 continue
             t = node.type
             if t == "Identifier":
-                ref[id(node)] = scope
+                ref[node] = scope
                 if node.name == "arguments":
                     fs = scope.fscope
                     while fs.node.type == "ArrowFunctionExpression" and fs.parent is not None:
@@ -1281,7 +1283,7 @@ class _Index:
                     push((node.property, scope))
                 obj = node.object
                 if obj.type == "Identifier" and obj.name != "arguments":
-                    ref[id(obj)] = scope
+                    ref[obj] = scope
                 else:
                     push((obj, scope))
                 continue
@@ -1290,7 +1292,7 @@ class _Index:
                     cands.append(node)
                 for side in (node.right, node.left):
                     if side.type == "Identifier" and side.name != "arguments":
-                        ref[id(side)] = scope
+                        ref[side] = scope
                     else:
                         push((side, scope))
                 continue
@@ -1315,15 +1317,15 @@ class _Index:
                         self.iife[id(obj)] = (node, 1 if pname == "call" else -1)
                     elif obj.type == "Identifier" and pname in _MUTATORS:
                         pending.append((obj, scope, node, True))
-                        site_fn[id(node)] = self._fn_of(scope)
+                        site_fn[node] = self._fn_of(scope)
                 args = node.arguments
                 for a in reversed(args):
                     if a.type == "Identifier" and a.name != "arguments":
-                        ref[id(a)] = scope
+                        ref[a] = scope
                     else:
                         push((a, scope))
                 if ct == "Identifier" and callee.name != "arguments":
-                    ref[id(callee)] = scope
+                    ref[callee] = scope
                 else:
                     push((callee, scope))
                 continue
@@ -1348,16 +1350,16 @@ class _Index:
                 left = node.left
                 lt = left.type
                 if lt == "Identifier":
-                    ref[id(left)] = scope
+                    ref[left] = scope
                     pending.append((left, scope, node, False))
-                    site_fn[id(node)] = self._fn_of(scope)
+                    site_fn[node] = self._fn_of(scope)
                 elif lt == "MemberExpression":
                     push((left, scope))
                     if node.operator == "=":
                         self.member_assigns.append(node)
                     if left.object.type == "Identifier":
                         pending.append((left.object, scope, node, True))
-                        site_fn[id(node)] = self._fn_of(scope)
+                        site_fn[node] = self._fn_of(scope)
                 else:
                     self._pattern(left, scope, None, "", node, push)
                 push((node.right, scope))
@@ -1365,13 +1367,13 @@ class _Index:
             if t == "UpdateExpression" or (t == "UnaryExpression" and node.operator == "delete"):
                 arg = node.argument
                 if arg.type == "Identifier":
-                    ref[id(arg)] = scope
+                    ref[arg] = scope
                     pending.append((arg, scope, node, False))
-                    site_fn[id(node)] = self._fn_of(scope)
+                    site_fn[node] = self._fn_of(scope)
                     continue
                 if arg.type == "MemberExpression" and arg.object.type == "Identifier":
                     pending.append((arg.object, scope, node, True))
-                    site_fn[id(node)] = self._fn_of(scope)
+                    site_fn[node] = self._fn_of(scope)
                 push((arg, scope))
                 continue
             if t == "ForStatement":
@@ -1427,11 +1429,11 @@ class _Index:
                 ident = node.id
                 if ident is not None:
                     if t == "ClassDeclaration":
-                        ref[id(ident)] = scope
+                        ref[ident] = scope
                         self._declare(scope, ident.name, "class", node)
-                        site_fn[id(node)] = self._fn_of(scope)
+                        site_fn[node] = self._fn_of(scope)
                     else:
-                        ref[id(ident)] = scope
+                        ref[ident] = scope
                 if node.superClass is not None:
                     push((node.superClass, scope))
                 push((node.body, scope))
@@ -1451,7 +1453,7 @@ class _Index:
             if t == "ImportDeclaration":
                 for spec in node.specifiers or ():
                     local = spec.local
-                    ref[id(local)] = self.pscope
+                    ref[local] = self.pscope
                     self._declare(self.pscope, local.name, "import", spec)
                 continue
             if t == "ExportNamedDeclaration":
@@ -1816,7 +1818,7 @@ class Folder:
         assert ix is not None
         if id(site) not in self._executed:
             return False
-        fn = ix.site_fn.get(id(site))
+        fn = ix.site_fn.get(site)
         while fn is not None:
             if id(fn) not in ix.iife:
                 return False
@@ -1835,7 +1837,7 @@ class Folder:
                 continue
             t = n.type
             if t == "Identifier":
-                if id(n) in ref and n.name not in _PURE_GLOBALS and self._resolve(n) is None:
+                if n in ref and n.name not in _PURE_GLOBALS and self._resolve(n) is None:
                     return False
                 continue
             if t in _FUNCS or t == "ClassExpression" or t == "ClassDeclaration":
@@ -1861,7 +1863,7 @@ class Folder:
                 continue
             t = n.type
             if t == "Identifier":
-                if id(n) in ix.ref_scope:
+                if n in ix.ref_scope:
                     b = self._resolve(n)
                     if b is None:
                         r = n.name in _PURE_GLOBALS
@@ -1897,7 +1899,7 @@ class Folder:
         except KeyError:
             pass
         ix = self._ix
-        scope = ix.ref_scope.get(key) if ix is not None else None
+        scope = ix.ref_scope.get(ident) if ix is not None else None
         b = _Index.resolve(ident.name, scope) if scope is not None else None
         self._bcache[key] = b
         return b
@@ -1938,7 +1940,7 @@ class Folder:
     def _inside(self, site: Any, fns: list[Any]) -> bool:
         ix = self._ix
         assert ix is not None
-        fn = ix.site_fn.get(id(site))
+        fn = ix.site_fn.get(site)
         while fn is not None:
             if any(fn is o for o in fns):
                 return True

@@ -24,6 +24,7 @@ from skimscan.models import FlowStep, Location
 
 @dataclass(slots=True)  # never changed after creation; not frozen, as a frozen init is slower
 class Edge:
+    dst: str  # kept on the edge so that propagation indexes edges, not (dst, edge) pairs
     src: str
     site: Any  # a Location, or an AST node whose location `TaintGraph.locate` gives on demand
     note: str
@@ -44,68 +45,83 @@ class TaintGraph:
 
     incoming: dict[str, list[Edge]] = field(default_factory=dict)
     seeds: dict[str, dict[str, FlowStep]] = field(default_factory=dict)
-    _labels: dict[str, dict[str, tuple[str | None, FlowStep | None]]] | None = None
+    #: label -> binding -> the edge the label came by (its predecessor is the edge's
+    #: `src`), or the step of the seed that placed it. Edges, not FlowSteps: a bundle
+    #: propagates ~100k labels and evidence reads a handful, so `path` makes the steps it
+    #: returns; and one table per label, not one per binding (a dict each: ~35k of them)
+    _labels: dict[str, dict[str, Edge | FlowStep]] | None = None
     locate: Callable[[Any], Location] = _as_is
+    #: one str per distinct binding name and note (see `one`)
+    _strings: dict[str, str] = field(default_factory=dict)
 
     def add_edge(self, dst: str, src: str, site: Any, note: str) -> None:
         if dst == src:
             return
-        self.incoming.setdefault(dst, []).append(Edge(src, site, note))
+        one = self._strings.setdefault
+        self.incoming.setdefault(dst, []).append(Edge(one(dst, dst), one(src, src), site,
+                                                      one(note, note)))
         self._labels = None
+
+    def one(self, text: str) -> str:
+        """One str per distinct binding name or note. Both are formatted where they are
+        needed (`f"{scope}:{name}"` at every reference, "argument 1 of a call" at every
+        call), and a bundle's ~250k edges and deferred edges each keep two or three."""
+        return self._strings.setdefault(text, text)
 
     def add_seed(self, binding: str, label: str, step: FlowStep) -> None:
         self.seeds.setdefault(binding, {}).setdefault(label, step)
         self._labels = None
 
-    def _propagate(self) -> dict[str, dict[str, tuple[str | None, FlowStep | None]]]:
-        """For each binding, each label it carries and its predecessor (for paths)."""
+    def _propagate(self) -> dict[str, dict[str, Edge | FlowStep]]:
+        """For each label, the bindings it reaches and how (for paths): breadth first from
+        its seeds, in the order they were placed."""
         if self._labels is not None:
             return self._labels
-        outgoing: dict[str, list[tuple[str, Edge]]] = {}
-        for dst, edges in self.incoming.items():
+        outgoing: dict[str, list[Edge]] = {}
+        for edges in self.incoming.values():
             for edge in edges:
-                outgoing.setdefault(edge.src, []).append((dst, edge))
-        labels: dict[str, dict[str, tuple[str | None, FlowStep | None]]] = {}
-        queue: deque[tuple[str, str]] = deque()
+                outgoing.setdefault(edge.src, []).append(edge)
+        table: dict[str, dict[str, Edge | FlowStep]] = {}
         for binding, seeded in self.seeds.items():
             for label, step in seeded.items():
-                labels.setdefault(binding, {})[label] = (None, step)
-                queue.append((binding, label))
-        while queue:
-            binding, label = queue.popleft()
-            for dst, edge in outgoing.get(binding, ()):
-                have = labels.setdefault(dst, {})
-                if label in have:
-                    continue
-                site = edge.site
-                where = site if isinstance(site, Location) else self.locate(site)
-                have[label] = (binding, FlowStep(where, edge.note))
-                queue.append((dst, label))
-        self._labels = labels
-        return labels
+                table.setdefault(label, {})[binding] = step
+        for reached in table.values():
+            frontier = deque(reached)
+            while frontier:
+                for edge in outgoing.get(frontier.popleft(), ()):
+                    dst = edge.dst
+                    if dst not in reached:
+                        reached[dst] = edge
+                        frontier.append(dst)
+        self._labels = table
+        return table
 
     def labels_of(self, bindings: Iterable[str]) -> set[str]:
-        result: set[str] = set()
-        table = self._propagate()
-        for b in bindings:
-            result.update(table.get(b, {}))
-        return result
+        names = bindings if isinstance(bindings, (set, frozenset, tuple, list)) else \
+            list(bindings)
+        return {label for label, reached in self._propagate().items()
+                if any(b in reached for b in names)}
 
     def path(self, bindings: Iterable[str], label: str, limit: int = 12) -> list[FlowStep]:
         """Steps from a source to one of `bindings`, oldest first (for evidence)."""
-        table = self._propagate()
+        reached = self._propagate().get(label, {})
         for b in sorted(bindings):
-            if label not in table.get(b, {}):
+            if b not in reached:
                 continue
             steps: list[FlowStep] = []
             current: str | None = b
             seen: set[str] = set()
             while current is not None and current not in seen and len(steps) < limit:
                 seen.add(current)
-                prev, step = table[current][label]
-                if step is not None:
-                    steps.append(step)
-                current = prev
+                came = reached[current]
+                if isinstance(came, Edge):
+                    site = came.site
+                    where = site if isinstance(site, Location) else self.locate(site)
+                    steps.append(FlowStep(where, came.note))
+                    current = came.src
+                else:
+                    steps.append(came)
+                    current = None
             steps.reverse()
             return steps
         return []

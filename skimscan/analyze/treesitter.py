@@ -59,6 +59,16 @@ in one integer, `_span` (start << 32 | end), and `Node.range` is a second non-da
 that makes the list when read — a new list each time, so a pass changes a node's range by
 assigning one (which then stands for the node, as esprima's own does), never in place.
 
+Nor do the two trees live side by side. tree-sitter's tree weighs about as much as the
+ESTree made from it; in a source longer than `DEFER_SOURCE`, a function body longer than
+`DEFER_BODY` is left empty where it stands and converted afterwards, from a parse of that
+body alone (`included_ranges`, so offsets stay the source's), once the whole tree is gone
+(`drain`; checked child by child, with the whole source as the fallback). And the wrappers
+py-tree-sitter makes for nodes are let go as soon as a statement is converted: each caches
+its `children`, so every wrapper ever read would otherwise live as long as the root.
+5 MB bundle: parse peak 753 -> 430 MB, the tree itself 400 -> 250 MB (identifier names are
+one str per distinct name, too).
+
 The few inputs on which the output still differs from esprima's are listed, with the reason,
 in tests/test_treesitter.py.
 """
@@ -483,6 +493,37 @@ class _Location:
 
 
 
+#: a source longer than this (characters) has its big function bodies converted one at a
+#: time (see `drain`); so has a deferred body longer than this
+DEFER_SOURCE = 1 << 20
+#: ... and a function body longer than this is one of them
+DEFER_BODY = 1 << 16
+_EVERYTHING = tree_sitter.Range((0, 0), (0xFFFFFFFF, 0xFFFFFFFF), 0, 0xFFFFFFFF)
+_LBRACE = _id("{")
+_RBRACE = _id("}")
+
+
+def _shape(nodes: list[Node]) -> tuple[tuple[int, int, int], ...]:
+    """Kind and offsets of each node: what a body parsed alone must reproduce."""
+    return tuple((n.kind_id, n.start_byte, n.end_byte) for n in nodes)
+
+
+def _same_shape(a: tuple[tuple[int, int, int], ...], b: tuple[tuple[int, int, int], ...]) -> bool:
+    """Whether a body's own parse has the shape it had in the whole source (a seam a
+    test can move)."""
+    return a == b
+
+
+def _block_at(root: Node, sb: int, eb: int) -> Node:
+    """The statement block whose statements run from `sb` to `eb`, in a whole parse."""
+    n = root.descendant_for_byte_range(sb - 1, eb + 1)
+    while n is not None and not (n.kind_id in _BLOCK and n.start_byte == sb - 1):
+        n = n.parent
+    if n is None:
+        raise RuntimeError(f"no statement block at {sb}-{eb}")
+    return n
+
+
 def parse_program(code: str, module: bool) -> tuple[Any, tuple[str, ...]]:
     """Parse `code` (a script, or a module when `module`) into esprima's ESTree.
 
@@ -490,9 +531,7 @@ def parse_program(code: str, module: bool) -> tuple[Any, tuple[str, ...]]:
     line; the statements that held them are left out). Raises `SyntaxError` when errors leave
     no statement at all. Deep nesting needs `parse.run_deep`.
     """
-    data = _ascii_image(code)
-    tree = _parser().parse(data)
-    return _converter()(code, data, module, tree.root_node)
+    return _converter()(code, _ascii_image(code), module, _parser())
 
 
 def _ascii_image(code: str) -> bytes:
@@ -514,17 +553,19 @@ def _ascii_image(code: str) -> bytes:
     return _IMAGE_OTHERS.sub("a", text).encode("ascii")
 
 
-def _converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str, ...]]]:
+_Run = Callable[[str, bytes, bool, tree_sitter.Parser], tuple[Any, tuple[str, ...]]]
+
+
+def _converter() -> _Run:
     """This thread's converter (made once: making its closures and tables costs more than
     converting a small script)."""
-    run: Callable[[str, bytes, bool, Node], tuple[Any, tuple[str, ...]]] | None = getattr(
-        _local, "converter", None)
+    run: _Run | None = getattr(_local, "converter", None)
     if run is None:
         run = _local.converter = _make_converter()
     return run
 
 
-def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str, ...]]]:
+def _make_converter() -> _Run:
     """The converters, as closures over one source's state (cell reads are the fastest state
     access CPython has); `run` rebinds that state for each source and releases it after.
     Installs `_Location` and `_Range` on esprima's `Node` (once, before the first tree is
@@ -565,6 +606,15 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
     messages: list[tuple[int, str]] = []  # (offset, message) of each error
     broken: set[int] = set()  # ids of the statements that hold an error
     ctx = [False, False]  # [await is a keyword, yield is a keyword]
+    #: [size above which a function body is deferred (0: none is)]: see `drain`
+    defer = [0]
+    #: deferred bodies: (its BlockStatement, first and last offset of its statements, ctx
+    #: there, the shape of its children)
+    pending: list[tuple[Any, int, int, bool, bool, tuple[tuple[int, int, int], ...]]] = []
+    #: one str per distinct identifier name (a bundle names the same few thousand things
+    #: hundreds of thousands of times; a slice of the source is a new 50-80 byte str each)
+    names: dict[str, str] = {}
+    one_name = names.setdefault
 
     def fin(o: Any, sb: int, eb: int) -> Any:
         if fix:
@@ -691,6 +741,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         name = code[sb:eb]
         if "\\" in name:
             name = _ident_name(name)
+        name = one_name(name, name)
         o = new(Identifier)
         o.type = "Identifier"
         o.name = name
@@ -910,6 +961,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                     name = code[psb:eb]
                     if "\\" in name:
                         name = _ident_name(name)
+                    name = one_name(name, name)
                     q = new(Identifier)
                     q.type = "Identifier"
                     q.name = name
@@ -1356,6 +1408,15 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         return arguments(n)
 
     def function_body(n: Node) -> Any:
+        if defer[0] and n.end_byte - n.start_byte > defer[0] and not n.has_error:
+            ch = n.children
+            if len(ch) >= 2 and ch[0].kind_id == _LBRACE and ch[-1].kind_id == _RBRACE:
+                o = new(E.BlockStatement)
+                o.type = "BlockStatement"
+                o.body = []  # filled by `drain`, from a parse of the body alone
+                pending.append((o, ch[0].end_byte, ch[-1].start_byte, ctx[0], ctx[1],
+                                _shape(ch[1:-1])))
+                return fin(o, n.start_byte, n.end_byte)
         nc = n.named_children
         o = new(E.BlockStatement)
         o.type = "BlockStatement"
@@ -1651,7 +1712,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         return end
 
     def statements(nodes: Iterable[Node], prologue: bool,
-                   kept: list[Node] | None = None) -> list[Any]:
+                   kept: list[tuple[int, int]] | None = None) -> list[Any]:
         out: list[Any] = []
         for c in nodes:
             k = c.kind_id
@@ -1673,7 +1734,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                             out.append(directive(c, ch, x, raw))
                             prologue = True
                             if kept is not None:
-                                kept.append(c)
+                                kept.append((c.start_byte, c.end_byte))
                             continue
             try:
                 r = T[k](c)
@@ -1688,10 +1749,15 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
             else:
                 out.append(r)
             if kept is not None:
-                kept.append(c)
+                kept.append((c.start_byte, c.end_byte))
+            # py-tree-sitter caches a node's `children` list on its wrapper, so every
+            # wrapper read stays alive as long as the root does (~64 bytes each, 2M for a
+            # 5 MB bundle, freed at the end into holes the tree can no longer use); emptying
+            # a converted statement's list lets its subtree's wrappers go now
+            c.children.clear()
         return out
 
-    def salvage(error: Node, out: list[Any], kept: list[Node] | None) -> None:
+    def salvage(error: Node, out: list[Any], kept: list[tuple[int, int]] | None) -> None:
         """The whole statements inside an ERROR node (a truncated `(function () { ...`
         leaves its body there): converted where they stand, as statements of the list."""
         for x in error.children:
@@ -1712,7 +1778,7 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                 else:
                     out.append(r)
                 if kept is not None:
-                    kept.append(x)
+                    kept.append((x.start_byte, x.end_byte))
 
     def directive(n: Node, ch: list[Node], x: Node, raw: str) -> Any:
         expr = c_string(x)
@@ -2180,13 +2246,16 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
                 table[i] = fn
 
     # ---- one source ----------------------------------------------------------------------
-    def run(source: str, image: bytes, as_module: bool, tree_root: Node
+    def run(source: str, image: bytes, as_module: bool, parser: tree_sitter.Parser
             ) -> tuple[Any, tuple[str, ...]]:
         nonlocal code, data, module, root, line_starts, LN, fix
-        nonlocal fget, mlt, size, any_error, messages, broken
+        nonlocal fget, mlt, size, any_error, messages, broken, names, one_name
         if not source:
             return _empty_program(as_module), ()
-        code, data, module, root = source, image, as_module, tree_root
+        code, data, module = source, image, as_module
+        # no reference to the Tree itself: the root node's wrapper holds it, and when the
+        # last wrapper goes, so does the tree (before `drain` parses the deferred bodies)
+        root = parser.parse(data).root_node
         line_starts = [0]
         at = data.find(b"\n")
         while at >= 0:
@@ -2200,28 +2269,71 @@ def _make_converter() -> Callable[[str, bytes, bool, Node], tuple[Any, tuple[str
         any_error = root.has_error
         messages = []
         broken = set()
+        names = {}
+        one_name = names.setdefault
         ctx[0], ctx[1] = module, False
+        defer[0] = DEFER_BODY if len(data) > DEFER_SOURCE else 0
         try:
-            return convert()
+            result = convert()
+            root = None
+            drain(parser)
+            return result
         finally:  # let the source, its image and its positions go
             code, data, root = "", b"", None
+            pending.clear()
             line_starts, fix, mlt = [0], {}, {}
             LN = Lines(line_starts)
             fget = fix.get
             messages, broken = [], set()
+            names = {}
+            one_name = names.setdefault
+
+    def drain(parser: tree_sitter.Parser) -> None:
+        """Convert the function bodies `function_body` deferred, each from a parse of that
+        body alone (tree-sitter's `included_ranges`: offsets stay the source's).
+
+        Why: a tree-sitter tree weighs about as much as the ESTree made from it (~280 MB for
+        a 5 MB bundle), and both used to be alive at once. The whole tree is gone before
+        the first body is parsed; a body's tree lives while that body is converted, and the
+        bodies big enough inside it are deferred again. A body whose own parse does not
+        have the shape it had in the whole (checked child by child) is converted from a new
+        parse of the whole source, without deferring."""
+        saved = ctx[0], ctx[1]
+        try:
+            while pending:
+                o, sb, eb, ctx[0], ctx[1], shape = pending.pop()
+                parser.included_ranges = [tree_sitter.Range(
+                    point(sb), point(eb), sb, eb)]
+                try:
+                    body = parser.parse(data).root_node
+                finally:
+                    parser.included_ranges = [_EVERYTHING]
+                defer[0] = DEFER_BODY if eb - sb > DEFER_SOURCE else 0
+                if body.has_error or not _same_shape(_shape(body.children), shape):
+                    defer[0] = 0
+                    body = _block_at(parser.parse(data).root_node, sb, eb)
+                o.body = statements(body.named_children, True)
+                del body  # its tree goes before the next body is parsed
+        finally:
+            ctx[0], ctx[1] = saved
+            defer[0] = 0
+
+    def point(b: int) -> tuple[int, int]:
+        line, start = line_at(b)
+        return line - 1, b - start
 
     def convert() -> tuple[Any, tuple[str, ...]]:
         if any_error:
             mark_errors()
-        kept: list[Node] = []
+        kept: list[tuple[int, int]] = []
         body = statements(root.named_children, True, kept)
         messages.sort()
         recovered = tuple(dict.fromkeys(m for _, m in messages))
         if not body and recovered:
             raise SyntaxError("; ".join(recovered[:3]))
         if body:
-            sb = kept[0].start_byte
-            eb = end_of(kept[-1])
+            sb = kept[0][0]
+            eb = kept[-1][1]
         else:
             sb = eb = _GAP.match(data).end()  # type: ignore[union-attr]
         program = new(E.Module if module else E.Script)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from esprima.nodes import Node
@@ -224,14 +225,32 @@ class Deps:
     strings: set[str] = field(default_factory=set)  # URL- or selector-like constants
 
     def merge(self, other: Deps) -> None:
-        self.bindings |= other.bindings
-        self.strings |= other.strings
+        # `update`, not `|=`: a cached Deps (see `_settled`) keeps tuples
+        self.bindings.update(other.bindings)
+        self.strings.update(other.strings)
         for k, v in other.labels.items():
             self.labels.setdefault(k, v)
-        self.encoders |= other.encoders
+        self.encoders.update(other.encoders)
 
 
 _NO_DEPS = Deps()
+_NO_LABELS: Mapping[str, FlowStep] = MappingProxyType({})
+
+
+def _settled(deps: Deps) -> Deps:
+    """`deps` as the node cache keeps it: its sets as tuples (the empty one shared), its
+    empty labels a shared frozen mapping. A set is 216 bytes even with one name in it, a
+    Deps has three, and a bundle caches ~200k Deps that mostly read one binding. Cached
+    Deps are never mutated (`deps` hands out copies, `merge` reads them with `update`), so
+    nothing writes to the frozen parts."""
+    if deps is _NO_DEPS:
+        return deps
+    deps.bindings = tuple(deps.bindings)  # type: ignore[assignment]
+    if not deps.labels:
+        deps.labels = _NO_LABELS  # type: ignore[assignment]
+    deps.encoders = tuple(deps.encoders)  # type: ignore[assignment]
+    deps.strings = tuple(deps.strings)  # type: ignore[assignment]
+    return deps
 
 
 _URLISH = re.compile(r"[/.#\[:=]|^(?:cc|card)", re.IGNORECASE)
@@ -311,6 +330,7 @@ class ScriptVisitor:
             r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])"
         ) if names else None
         self.folder = folder
+        self._last_context: _Context | None = None
         self.classify = classify
         self.facts: list[Fact] = []
         self.graph = TaintGraph(locate=node_location)
@@ -327,7 +347,7 @@ class ScriptVisitor:
         self._next_scope = 0
         self._stage_location: Location | None = None
         self._xor_seen = False
-        self._deps_cache: dict[int, Deps] = {}
+        self._deps_cache: dict[Any, Deps] = {}  # by node: an `id()` key is a 32-byte int
         self._binding_deps: dict[str, Deps] = {}
         self._uses_arguments: dict[int, bool] = {}  # id(function) -> it reads `arguments`
         #: binding -> the binding of the object it is a part of (`var b = fields.a`)
@@ -350,7 +370,7 @@ class ScriptVisitor:
         #: the closures the script is made of (see units.py), and the unit of each call and
         #: function (by id) where there are several
         self.units = Units(closure_spans(tree))
-        self._unit_at: dict[int, int] = {}
+        self._unit_at: dict[Any, int] = {}  # by node, like _deps_cache
         self._pending_fn_edges: list[tuple[Any, Deps, Location, str]] = []
         #: callbacks and the values that may reach their parameters: (functions, value
         #: nodes, where, context)
@@ -452,13 +472,21 @@ class ScriptVisitor:
         scope = self._scope
         while scope is not None:
             if name in scope.names:
-                return f"g:{name}" if scope.parent is None or scope.fn is self.tree \
-                    else f"{scope.id}:{name}"
+                return self.graph.one(f"g:{name}" if scope.parent is None or
+                                      scope.fn is self.tree else f"{scope.id}:{name}")
             scope = scope.parent
-        return f"g:{name}"
+        return self.graph.one(f"g:{name}")
 
     def _context(self) -> _Context:
-        return _Context(self._scope, self._stage_location, self.folder)
+        """Where the walk is, for work deferred to `finish`. Consecutive deferrals from the
+        same scope share one (a bundle defers ~150k edges and calls; contexts are never
+        changed once made)."""
+        last = self._last_context
+        if (last is not None and last.scope is self._scope
+                and last.stage_location is self._stage_location and last.folder is self.folder):
+            return last
+        self._last_context = last = _Context(self._scope, self._stage_location, self.folder)
+        return last
 
     @contextlib.contextmanager
     def _restored(self, context: _Context) -> Iterator[None]:
@@ -592,7 +620,7 @@ class ScriptVisitor:
         if hooked is not None and len(node.params) > 1 and node.params[1].type == "Identifier":
             self._fetch_init[f"{scope.id}:{node.params[1].name}"] = hooked
         if self.units:
-            self._unit_at[id(node)] = self._here(node)
+            self._unit_at[node] = self._here(node)
         self._fn_stack.append(node)
         try:
             for p in node.params:
@@ -836,7 +864,7 @@ class ScriptVisitor:
 
     def v_CallExpression(self, node: Any) -> None:
         if self.units:
-            self._unit_at[id(node)] = self._here(node)
+            self._unit_at[node] = self._here(node)
         try:
             self._call(node)
         finally:
@@ -1550,7 +1578,7 @@ class ScriptVisitor:
     def _deps_node(self, n: Any) -> Deps:
         """Cached, shared, never mutated: see `deps` for a copy."""
         cache = self._deps_cache
-        cached = cache.get(id(n))
+        cached = cache.get(n)
         if cached is not None:
             return cached
         kind = n.type
@@ -1642,7 +1670,7 @@ class ScriptVisitor:
                     elif callee == ["Promise"]:
                         parts.append(Deps({f"promise:{id(n)}"}))  # what `resolve(x)` gives
                 result = _union(parts)
-        cache[id(n)] = result
+        cache[n] = result = _settled(result)
         return result
 
     def _own_function(self, callee: Any) -> bool:
@@ -1748,7 +1776,7 @@ class ScriptVisitor:
         elif name and not self._builtin_static(n.callee):
             # by name: functions of this call's unit and of global code (see units.py); the
             # unit from the node's place, whether or not the walk has reached it yet
-            unit = self._unit_at.get(id(n))
+            unit = self._unit_at.get(n)
             if unit is None:
                 unit = self._here(n) if self.units else GLOBAL
             if unit == GLOBAL:
@@ -1820,8 +1848,8 @@ class ScriptVisitor:
         if node.type in _FUNCTIONS or (node.type == "Literal" and not isinstance(
                 node.value, str)):
             return
-        self._lazy.setdefault(dst, []).append((node, site, note, self._context(),
-                                               False))
+        self._lazy.setdefault(dst, []).append((node, site, self.graph.one(note),
+                                               self._context(), False))
 
     def _roots(self) -> set[str]:
         """Bindings whose data matters: what sinks send and where they send it, storage
@@ -1903,7 +1931,7 @@ class ScriptVisitor:
         if unit == GLOBAL:
             return fns
         unit_at = self._unit_at
-        own = [fn for fn in fns if meet(unit, unit_at.get(id(fn), GLOBAL))]
+        own = [fn for fn in fns if meet(unit, unit_at.get(fn, GLOBAL))]
         return own or fns
 
     def _form_serializer(self, call: Any) -> bool:
@@ -2258,6 +2286,9 @@ class ScriptVisitor:
                 targets.append(self._this_of(fn, scope))
             for t in targets:
                 self._edges(t, deps, where, note)
+        # each pending list is let go once turned into edges or lazy edges: `finish` runs
+        # once, and a bundle's lists hold ~100k entries while `_demand` grows the graph
+        self._pending_fn_edges = []
         lazy = self._lazy
         for callbacks, values, where, context in self._pending_callbacks:
             fns = [f for c in callbacks for f in (
@@ -2271,13 +2302,14 @@ class ScriptVisitor:
                     lazy.setdefault(t, []).extend(
                         (value, where, "passed to a callback", context, False)
                         for value in values)
+        self._pending_callbacks = []
         unit_at = self._unit_at
         for key, args, where, context in self._pending_calls:
             # Argument -> parameter edges, computed on demand like assignments: most calls in
             # a bundle pass nothing that ever reaches a sink.
             callees: list[Any] = self._fn_by_binding.get(key, [])
             if unit_at and key.startswith("prop:"):
-                callees = self._nearest(callees, unit_at.get(id(where), GLOBAL))
+                callees = self._nearest(callees, unit_at.get(where, GLOBAL))
             for fn in callees:
                 params = self._fn_params.get(id(fn), ())
                 for i, arg in enumerate(args[: len(params)]):
@@ -2285,22 +2317,26 @@ class ScriptVisitor:
                             arg.value, str)):
                         continue
                     lazy.setdefault(params[i], []).append(
-                        (arg, where, f"argument {i + 1} of a call", context, True))
+                        (arg, where, self.graph.one(f"argument {i + 1} of a call"), context,
+                         True))
+        self._pending_calls = []
         for fn, deps, where in self._pending_this:
             scope = self._fn_scope_id.get(id(fn))
             if scope is not None:
                 self._edges(self._this_of(fn, scope), deps, where, "`this` of a call")
+        self._pending_this = []
         for fn, arg_deps, where in self._pending_direct:
             params = self._fn_params.get(id(fn), ())
             for i, deps in enumerate(arg_deps[: len(params)]):
                 self._edges(params[i], deps, where, f"argument {i + 1} of a call")
+        self._pending_direct = []
         for binding, fns in self._fn_by_binding.items():
             by_name = unit_at and binding.startswith("prop:")
             for fn in fns:
                 ret = self._ret(fn)
                 self.graph.add_edge(f"call:{binding}", ret, fn, "return value")
                 if by_name:  # a call inside closure u asks `@u` (its own) and `@global`
-                    unit = unit_at.get(id(fn), GLOBAL)
+                    unit = unit_at.get(fn, GLOBAL)
                     suffix = "global" if unit == GLOBAL else str(unit)
                     self.graph.add_edge(f"call:{binding}@{suffix}", ret, fn, "return value")
         for fn, getter, where in self._value_hooks:
@@ -2316,6 +2352,12 @@ class ScriptVisitor:
             for param in self._fn_params.get(id(fn), ())[:1]:
                 self.graph.add_seed(param, "request", step)
         self._demand(iter(self._roots()))
+        # what only the walk and the demand read: gone before the sinks are resolved (in a
+        # bundle, most deferred edges are never demanded, and every expression has a cached
+        # Deps); a later question rebuilds the cache
+        self._lazy = {}
+        self._deps_cache = {}
+        self._binding_deps = {}
         for key, call, selector_deps, via in self._pending_selectors:
             for text in (t for level in self.strings_reaching(selector_deps) for t in level):
                 if via == "getElementsByTagName":
