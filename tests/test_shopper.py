@@ -216,3 +216,24 @@ def test_a_later_pass_types_only_empty_fields_and_prefers_a_new_pay_button() -> 
 def test_the_card_payment_method(choices: tuple[ChoiceInfo, ...], chosen: str | None) -> None:
     found = card_method([FrameForm("u", main=True, choices=choices)])
     assert (found[1].path if found else None) == chosen
+
+
+def test_a_multi_step_checkout_s_step_buttons_are_pressed_before_pay() -> None:
+    """The card form's own `Continue`/`Next` buttons (not submit buttons, which would send the
+    form first, nor `Back`, nor buttons of other forms) are the steps before the pay button."""
+    form = FrameForm("u", main=True, fields=(
+        FieldInfo("#cc", name="payment[cc_number]", form="#payment"),), buttons=(
+        ButtonInfo("#continue", text="Continue", type="button", form="#payment"),
+        ButtonInfo("#back", text="Back", type="button", form="#payment"),
+        ButtonInfo("#next-submit", text="Next", type="submit", form="#payment"),
+        ButtonInfo("#other", text="Continue", type="button", form="#newsletter"),
+        ButtonInfo("#pay", text="Place Order", type="submit", form="#payment"),
+    ))
+    plan = make_plan([form], CANARY)
+    assert plan.pay is not None and plan.pay[1].path == "#pay"
+    assert [b.path for _, b in plan.steps] == ["#continue"]
+
+
+def test_a_single_step_checkout_has_no_step_buttons() -> None:
+    plan = make_plan([direct_form()], CANARY)
+    assert plan.steps == ()

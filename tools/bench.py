@@ -147,17 +147,20 @@ def static_bench() -> None:
 
 
 _PEAK = """
-import resource, sys
+import sys
 sys.path.insert(0, {root!r})
 from skimscan.analyze.parse import ParseLimits, parse, run_deep
 from skimscan.pipeline import Engine, EngineOptions, analyze_source
 code = open({path!r}, encoding="utf-8").read()
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm():  # this process's own peak: ru_maxrss would carry the parent's over exec
+    return next(int(line.split()[1]) for line in open("/proc/self/status")
+                if line.startswith("VmHWM:"))
+base = hwm()
 if {full!r}:
     analyze_source(code, engine=Engine(EngineOptions(use_disk_cache=False, known_builds=False)))
 else:
     assert run_deep(lambda: parse(code, ParseLimits())).tree is not None
-print(base // 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(base // 1024, hwm() // 1024)
 """
 
 

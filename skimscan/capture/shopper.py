@@ -124,6 +124,9 @@ _CARD_METHOD = re.compile(
 _NOT_CARD_METHOD = re.compile(r"paypal|bank|transfer|invoice|cash|cheque|check\b|klarna|crypto"
                               r"|gift|store\s*credit|apple\s*pay|google\s*pay|shipping|delivery",
                               re.I)
+#: a step button's words (a multi-step checkout's `Continue` after the payment details)
+_STEP = re.compile(r"\bcontinue\b|\bnext\b|\bsave\b|\bproceed\b|\bweiter\b|\bsuivant\b"
+                   r"|\bcontinuar\b|\bsiguiente\b|\bavanti\b|\bvolgende\b", re.I)
 _NOT_PAY = re.compile(r"chat|help|cookie|accept|close|menu|search|sign\s*in|log\s*in|login"
                       r"|coupon|promo|newsletter|subscribe|cancel|back", re.I)
 _TOUCH = """(function (el) {
@@ -269,6 +272,9 @@ class Plan:
     fills: tuple[Fill, ...] = ()
     pay: tuple[int, ButtonInfo] | None = None
     missing: tuple[str, ...] = ()  # card parts no field was found for
+    #: a multi-step checkout's buttons in the card form ("Continue" of Magento 1's payment
+    #: step), pressed before the pay button as a shopper goes through the steps
+    steps: tuple[tuple[int, ButtonInfo], ...] = ()
 
     @property
     def has_card(self) -> bool:
@@ -445,6 +451,26 @@ def _pay_button(frames: Sequence[FrameForm], card_frames: set[int],
     return (best[1], best[2]) if best else None
 
 
+def _step_buttons(frames: Sequence[FrameForm], pan_forms: set[tuple[int, str]],
+                  pay: tuple[int, ButtonInfo] | None) -> tuple[tuple[int, ButtonInfo], ...]:
+    """The visible buttons of a card form, other than the pay button, that take a
+    multi-step checkout on (`Continue`, `Next`, `Save`): code hooked on a step's button or
+    its container runs when the shopper goes through that step."""
+    if pay is None:
+        return ()
+    out: list[tuple[int, ButtonInfo]] = []
+    for index, frame in enumerate(frames):
+        for b in frame.buttons:
+            # a submit button would send the form before the pay button is pressed
+            if not (b.visible and b.form and (index, b.form) in pan_forms) or b.type == "submit":
+                continue
+            if (index, b.path) == (pay[0], pay[1].path) or _NOT_PAY.search(b.text):
+                continue
+            if _STEP.search(b.text) and not _PAY.search(b.text):
+                out.append((index, b))
+    return tuple(out[:3])
+
+
 def card_method(frames: Sequence[FrameForm]) -> tuple[int, ChoiceInfo] | None:
     """The payment-method choice (radio or tab) that most likely reveals a card form: one
     whose words say card and not another method, not chosen yet."""
@@ -504,8 +530,8 @@ def make_plan(frames: Sequence[FrameForm], canary: Canary,
     missing = tuple(k for k in ("pan", "cvv") if k not in kinds)
     if "expiry" not in kinds and not {"exp_month", "exp_year"} <= kinds:
         missing += ("expiry",)
-    return Plan(frames, tuple(fills), _pay_button(frames, card_frames, pan_forms, pressed),
-                missing)
+    pay = _pay_button(frames, card_frames, pan_forms, pressed)
+    return Plan(frames, tuple(fills), pay, missing, _step_buttons(frames, pan_forms, pay))
 
 
 # --------------------------------------------------------------------------- discovery (CDP)
@@ -755,6 +781,11 @@ class Shopper:
             self.log("the pay button's frame could not be reached")
             return
         await self.arm()  # (already on when a card was typed)
+        frames = match_frames(self.page, plan.frames)
+        for at, step in plan.steps:
+            step_frame = frames[at]
+            if step_frame is not None:
+                await self._press(step_frame, plan.frames[at], step, "step button")
         self.before_pay()
         await self._press(frame, plan.frames[index], button)
 
@@ -816,7 +847,8 @@ class Shopper:
             if fill.kind == "pan":
                 self._failed.append(f"{what} could not be typed into {where}")
 
-    async def _press(self, frame: Frame, form: FrameForm, button: ButtonInfo) -> None:
+    async def _press(self, frame: Frame, form: FrameForm, button: ButtonInfo,
+                     what: str = "pay button") -> None:
         loc = frame.locator(f"css={button.path}").first
         label = button.text[:40] or button.id or button.path
         try:
@@ -830,10 +862,10 @@ class Shopper:
                 await loc.click(timeout=ACTION_TIMEOUT, no_wait_after=True)
             except PlaywrightError:  # covered, moving, or the page is busy: press it anyway
                 await loc.click(timeout=ACTION_TIMEOUT, no_wait_after=True, force=True)
-            self.log(f"pressed the pay button {(button.id and '#' + button.id) or button.path} "
+            self.log(f"pressed the {what} {(button.id and '#' + button.id) or button.path} "
                      f"({label!r}): touchend, mousedown, mouseup, click")
         except PlaywrightError as exc:
-            self.log(f"could not press the pay button ({label!r}): {_first_line(exc)}")
+            self.log(f"could not press the {what} ({label!r}): {_first_line(exc)}")
 
 
 def _first_line(exc: BaseException) -> str:

