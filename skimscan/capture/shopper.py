@@ -776,12 +776,12 @@ class Shopper:
     async def _pay(self, plan: Plan) -> None:
         assert plan.pay is not None
         index, button = plan.pay
-        frame = match_frames(self.page, plan.frames)[index]
+        frames = match_frames(self.page, plan.frames)
+        frame = frames[index]
         if frame is None:
             self.log("the pay button's frame could not be reached")
             return
         await self.arm()  # (already on when a card was typed)
-        frames = match_frames(self.page, plan.frames)
         for at, step in plan.steps:
             step_frame = frames[at]
             if step_frame is not None:

@@ -146,10 +146,11 @@ def _ready_handlers(program: Any, index: ScopeIndex, declared: set[str]) -> dict
 
 def run(ctx: Context) -> int:
     index = ctx.scopes()
-    declared = {name for scope in index.scopes() for name in scope.bindings}
+    scopes = index.scopes()
+    declared = {name for scope in scopes for name in scope.bindings}
     values: dict[int, Any] = _iife_params(ctx.program, index, declared)
     values.update(_ready_handlers(ctx.program, index, declared))
-    for scope in index.scopes():
+    for scope in scopes:
         if scope.is_dynamic():
             continue
         for binding in scope.bindings.values():
