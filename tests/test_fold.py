@@ -11,6 +11,7 @@ from typing import Any
 import esprima
 import pytest
 
+from skimscan.analyze import estree
 from skimscan.analyze.fold import (
     UNDEFINED,
     UNKNOWN,
@@ -24,7 +25,9 @@ from skimscan.analyze.parse import parse, run_deep
 
 
 def tree(code: str) -> Any:
-    return esprima.parseScript(code, {"loc": True, "range": True, "tolerant": True})
+    """esprima's tree, in the classes every tree skimscan analyses is made of."""
+    return estree.from_esprima(
+        esprima.parseScript(code, {"loc": True, "range": True, "tolerant": True}))
 
 
 def fold_last(code: str, **kw: Any) -> tuple[object, Folder]:
@@ -47,13 +50,11 @@ def calls(program: Any) -> list[Any]:
         if isinstance(n, list):
             stack.extend(reversed(n))
             continue
-        if not isinstance(n, esprima.nodes.Node):
+        if not isinstance(n, estree.Node):
             continue
         if n.type == "CallExpression":
             out.append(n)
-        for k, v in n.__dict__.items():
-            if k not in ("loc", "range") and isinstance(v, (list, esprima.nodes.Node)):
-                stack.append(v)
+        stack.extend(getattr(n, k) for k in n.CHILDREN)
     out.sort(key=lambda c: c.range[0])
     return out
 

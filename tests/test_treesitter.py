@@ -1,6 +1,6 @@
 """The tree-sitter front end against esprima2, node by node.
 
-`first_difference` walks both trees through `__dict__` — class, field names and their order,
+`first_difference` walks both trees field by field — class name, field names and their order,
 every value, `range`, and `loc` down to each `Position` — and names the first path where they
 differ. Every input esprima parses without errors must give the same tree (fixtures, generated
 edge cases, and with `-m corpus` every file of the npm corpus), except the few inputs listed in
@@ -19,7 +19,7 @@ import esprima
 import pytest
 from esprima.objects import Object
 
-from skimscan.analyze import linear_scan, treesitter
+from skimscan.analyze import estree, linear_scan, treesitter
 from skimscan.analyze.parse import run_deep
 from skimscan.analyze.treesitter import parse_program
 
@@ -32,21 +32,18 @@ import corpus  # noqa: E402
 
 
 def fields(o: Any) -> dict[str, Any]:
-    """A node's fields as esprima lays them out: a converted node's `_span` and `_lines` (its
-    packed range and its line table) stand where esprima has `range` and `loc`, which are
-    read through them."""
-    d = o.__dict__
-    if "_lines" not in d:
-        return d  # type: ignore[no-any-return]
-    out: dict[str, Any] = {}
-    for key, value in d.items():
-        if key == "_span":
-            if "range" not in d:
-                out["range"] = o.range
-        elif key != "_lines":
-            out[key] = value
-        elif "loc" not in d:
-            out["loc"] = o.loc
+    """A node's fields as esprima lays them out: its own fields in order, then `range` and
+    `loc` (made from `_span` and the line table for a converted node), then a Program's
+    `errors`."""
+    if not isinstance(o, estree.Node):
+        return o.__dict__  # type: ignore[no-any-return]
+    out = dict(estree.fields(o))
+    errors = out.pop("errors", None)
+    if o.range is not None or o.loc is not None:  # esprima leaves `import.meta`'s `meta` bare
+        out["range"] = o.range
+        out["loc"] = o.loc
+    if errors is not None:
+        out["errors"] = errors
     return out
 
 
@@ -55,8 +52,9 @@ def first_difference(expected: Any, actual: Any, path: str = "Program") -> str |
     stack: list[tuple[Any, Any, str]] = [(expected, actual, path)]
     while stack:
         a, b, where = stack.pop()
-        if isinstance(a, Object):  # nodes, SourceLocation, Position, RegExp, template values
-            if type(a) is not type(b):
+        if isinstance(a, (Object, estree.Node)):  # nodes, locations, RegExp, template values
+            # esprima's class and the `estree` class made from it share the name
+            if type(a).__name__ != type(b).__name__:
                 return f"{where}: {type(a).__name__} != {type(b).__name__}"
             da, db = fields(a), fields(b)
             if list(da) != list(db):

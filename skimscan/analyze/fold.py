@@ -64,8 +64,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cmp_to_key
 from typing import Any, Final
 
-import esprima
 import re2
+
+from skimscan.analyze.estree import Node
 
 __all__ = [
     "UNDEFINED",
@@ -1003,12 +1004,11 @@ def _children(node: Any) -> list[Any]:
     keys = _KIDS.get(t)
     out: list[Any] = []
     if keys is None:
-        for k, v in node.__dict__.items():
-            if k in ("loc", "range"):
-                continue
+        for k in node.CHILDREN:
+            v = getattr(node, k)
             if isinstance(v, list):
-                out.extend(x for x in v if isinstance(x, esprima.nodes.Node))
-            elif isinstance(v, esprima.nodes.Node):
+                out.extend(x for x in v if isinstance(x, Node))
+            elif isinstance(v, Node):
                 out.append(v)
         return out
     for k in keys:
@@ -1465,14 +1465,13 @@ class _Index:
                 continue
             keys = kids_table.get(t)
             if keys is None:
-                for k, v in node.__dict__.items():
-                    if k in ("loc", "range"):
-                        continue
+                for k in node.CHILDREN:
+                    v = getattr(node, k)
                     if isinstance(v, list):
                         for x in reversed(v):
-                            if isinstance(x, esprima.nodes.Node):
+                            if isinstance(x, Node):
                                 push((x, scope))
-                    elif isinstance(v, esprima.nodes.Node):
+                    elif isinstance(v, Node):
                         push((v, scope))
                 continue
             for k in reversed(keys):

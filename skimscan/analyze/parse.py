@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import esprima
 
-from skimscan.analyze import linear_scan, treesitter
+from skimscan.analyze import estree, linear_scan, treesitter
 
 linear_scan.install()  # long string literals in linear time (see linear_scan.py)
 
@@ -121,7 +121,8 @@ def run_deep(fn: Callable[[], T]) -> T:
 def _esprima_parse(code: str, module: bool) -> tuple[Any, tuple[str, ...]]:
     options = {"tolerant": True, "loc": True, "range": True}
     tree = esprima.parseModule(code, options) if module else esprima.parseScript(code, options)
-    return tree, tuple(_describe(e) for e in getattr(tree, "errors", ()) or ())
+    errors = tuple(_describe(e) for e in getattr(tree, "errors", ()) or ())
+    return estree.from_esprima(tree), errors
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from skimscan.analyze.estree import Node, fields
 from skimscan.analyze.visitor import pattern_names
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -83,7 +84,7 @@ _SKIP = frozenset({"type", "loc", "_lines", "_span", "range", "raw", "regex", "e
 
 
 def _children(node: Any) -> Iterator[Any]:
-    for key, value in vars(node).items():
+    for key, value in fields(node):
         if key in _SKIP:
             continue
         if isinstance(value, list):
@@ -93,7 +94,7 @@ def _children(node: Any) -> Iterator[Any]:
 
 
 def _is_node(value: Any) -> bool:
-    return isinstance(getattr(value, "type", None), str) and hasattr(value, "__dict__")
+    return isinstance(value, (Node, _N))
 
 
 def _block_declares(body: Sequence[Any]) -> bool:
@@ -937,7 +938,7 @@ class Printer:
         old = self.enter(node)
         self.w(node.type + "(")
         first = True
-        for key, value in sorted(vars(node).items()):
+        for key, value in sorted(fields(node)):
             if key in _SKIP or key == "type":
                 continue
             self.w("" if first else ", ")

@@ -8,10 +8,10 @@ converts tree-sitter's concrete syntax tree into exactly what
 returns, node for node, and nothing downstream has to change.
 
 Invariants:
-- every node is an instance of esprima's own class for it (`esprima.nodes.*`:
+- every node is an instance of the class `estree` makes for esprima's class of it (same name:
   `StaticMemberExpression`/`ComputedMemberExpression`, `Script`/`Module`, `Directive`,
   `AsyncArrowFunctionExpression`, `RegexLiteral`, ...) with the fields esprima's constructor
-  sets, in its order, then `range` and `loc` (esprima's `SourceLocation`/`Position`); values are
+  sets, in its order, and `range` and `loc` (esprima's `SourceLocation`/`Position`); values are
   computed as esprima computes them (numbers through `float`, regex values by esprima's own
   `testRegExp`, template `cooked` with line breaks made LF). The Program also has `errors`,
   always empty: the errors recovered from are returned beside it;
@@ -46,18 +46,12 @@ one `children` call per node, `child(i)` where the shape is known (`named_childr
 as much); nodes made with `object.__new__` and attribute stores (esprima's `__init__` frames
 cost more); the hottest converters (identifiers, member chains) inline all of it.
 
-Memory: a node does not carry esprima's `SourceLocation` and its two `Position`s (more than
-half of what a tree weighs, and read for a handful of nodes: those findings and printed
-lines point at), only `_lines`, a reference to its source's `Lines`; `Node.loc` is a
-descriptor that makes the location from `range` and that table when it is read. It is a
-non-data descriptor, so a node that has a `loc` of its own (esprima's nodes, a location a
-pass gave a node, esprima's odd start for a multi-line token) keeps it. Whoever changes a
-converted node's `range` must first give it its own `loc` (`node.loc = node.loc`) if the
-old location is to stay. Nor does it carry esprima's `range` list (a list and two integers,
-about 130 bytes, on each of the ~250k nodes per MB of a bundle): its start and end are packed
-in one integer, `_span` (start << 32 | end), and `Node.range` is a second non-data descriptor
-that makes the list when read — a new list each time, so a pass changes a node's range by
-assigning one (which then stands for the node, as esprima's own does), never in place.
+Memory: a node keeps its fields in slots (see `estree`), its range packed in one integer
+(`_span`, start << 32 | end) and, in `_lines`, a reference to its source's `Lines`: `range`
+and `loc` are made when read (a location is read for the handful of nodes findings and
+printed lines point at). A pass changes a node's range by assigning one, never in place;
+whoever changes a converted node's `range` must first give it its own `loc`
+(`node.loc = node.loc`) if the old location is to stay.
 
 Nor do the two trees live side by side. tree-sitter's tree weighs about as much as the
 ESTree made from it; in a source longer than `DEFER_SOURCE`, a function body longer than
@@ -66,8 +60,8 @@ body alone (`included_ranges`, so offsets stay the source's), once the whole tre
 (`drain`; checked child by child, with the whole source as the fallback). And the wrappers
 py-tree-sitter makes for nodes are let go as soon as a statement is converted: each caches
 its `children`, so every wrapper ever read would otherwise live as long as the root.
-5 MB bundle: parse peak 753 -> 430 MB, the tree itself 400 -> 250 MB (identifier names are
-one str per distinct name, too).
+5 MB bundle: parse peak 753 -> 430 MB, the tree itself 400 -> 250 MB with esprima's classes
+(identifier names are one str per distinct name, too), ~95 MB with `estree`'s.
 
 The few inputs on which the output still differs from esprima's are listed, with the reason,
 in tests/test_treesitter.py.
@@ -81,13 +75,15 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import esprima.nodes as E
 import tree_sitter
 import tree_sitter_javascript
 from esprima.error_handler import ErrorHandler
 from esprima.objects import Object as EsprimaObject
 from esprima.scanner import Position, RegExp, Scanner, SourceLocation
 from tree_sitter import Node
+
+from skimscan.analyze import estree as E
+from skimscan.analyze.estree import Lines
 
 __all__ = ["parse_program"]
 
@@ -427,72 +423,6 @@ def _parser() -> tree_sitter.Parser:
     return parser
 
 
-class Lines:
-    """Where each line of one source starts (character offsets): the locations of its
-    converted nodes, made when read. Shared by every node of the tree; holds no source text."""
-
-    __slots__ = ("starts",)
-
-    def __init__(self, starts: list[int]) -> None:
-        self.starts = starts
-
-    def position(self, offset: int) -> Any:
-        """esprima's `Position` of `offset`: line from 1, column from 0."""
-        starts = self.starts
-        line = bisect_right(starts, offset) if len(starts) > 1 else 1
-        p = object.__new__(Position)
-        p.line = line
-        p.column = offset - starts[line - 1]
-        p.offset = None
-        return p
-
-    def location(self, span: list[int]) -> Any:
-        loc = object.__new__(SourceLocation)
-        loc.start = self.position(span[0])
-        loc.end = self.position(span[1])
-        loc.source = None
-        return loc
-
-
-_LOW = (1 << 32) - 1
-
-
-class _Range:
-    """`node.range` for a converted node: `[start, end]` unpacked from `_span` when read.
-
-    A non-data descriptor on esprima's `Node`, like `_Location`: a `range` of a node's own
-    (esprima's nodes, one a pass assigned) wins; a node with neither reads None, as esprima's
-    `Object.__getattr__` answered before."""
-
-    __slots__ = ()
-
-    def __get__(self, node: Any, owner: type | None = None) -> Any:
-        if node is None:
-            return self
-        span = getattr(node, "_span", None)  # not `__dict__`: see `visitor.children`
-        return None if span is None else [span >> 32, span & _LOW]
-
-
-class _Location:
-    """`node.loc` for a converted node: made from its `range` and `_lines` when read.
-
-    A non-data descriptor on esprima's `Node`: an instance's own `loc` wins, so esprima's
-    trees and every location a pass sets are untouched; a node with neither `loc` nor
-    `_lines` reads None, as esprima's `Object.__getattr__` answered before."""
-
-    __slots__ = ()
-
-    def __get__(self, node: Any, owner: type | None = None) -> Any:
-        if node is None:
-            return self
-        lines = getattr(node, "_lines", None)
-        span = node.range
-        if lines is None or span is None:
-            return None
-        return lines.location(span)
-
-
-
 #: a source longer than this (characters) has its big function bodies converted one at a
 #: time (see `drain`); so has a deferred body longer than this
 DEFER_SOURCE = 1 << 20
@@ -567,13 +497,7 @@ def _converter() -> _Run:
 
 def _make_converter() -> _Run:
     """The converters, as closures over one source's state (cell reads are the fastest state
-    access CPython has); `run` rebinds that state for each source and releases it after.
-    Installs `_Location` and `_Range` on esprima's `Node` (once, before the first tree is
-    converted)."""
-    if not isinstance(vars(E.Node).get("loc"), _Location):
-        E.Node.loc = _Location()
-    if not isinstance(vars(E.Node).get("range"), _Range):
-        E.Node.range = _Range()
+    access CPython has); `run` rebinds that state for each source and releases it after."""
     new = object.__new__
     Identifier = E.Identifier
     StaticMember = E.StaticMemberExpression

@@ -8,15 +8,14 @@ printer maps the clean program back to lines of the original source.
 
 from __future__ import annotations
 
-import inspect
 import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import esprima.nodes
+from skimscan.analyze import estree
 
-# One walker for every tree: the visitor's memo of child fields per node class.
+# One walker for every tree: the visitor's reading of child fields per node class.
 from skimscan.analyze.visitor import child_keys as child_keys
 from skimscan.analyze.visitor import children as children
 
@@ -26,55 +25,26 @@ FUNCTIONS = frozenset({"FunctionDeclaration", "FunctionExpression", "ArrowFuncti
 MAX_LITERAL = 2 * 1024 * 1024
 
 
-class _Plain(esprima.nodes.Node):  # type: ignore[misc]
-    """A node of a type esprima has no class for (only ever printed, never analysed)."""
-
-    def __repr__(self) -> str:  # for test failures
-        return f"N({getattr(self, 'type', '?')})"
-
-
-def _esprima_class(type_: str, fields: dict[str, Any]) -> type | None:
-    if type_ == "MemberExpression":
-        type_ = "ComputedMemberExpression" if fields.get("computed") else \
-            "StaticMemberExpression"
-    elif type_ == "Program":
-        return None
-    cls = getattr(esprima.nodes, type_, None)
-    return cls if isinstance(cls, type) else None
-
-
-def _template(cls: type) -> dict[str, Any]:
-    """The fields esprima's constructor gives a node of this class (values as defaults)."""
-    found = _TEMPLATES.get(cls)
-    if found is None:
-        arity = len(inspect.signature(cls.__init__).parameters) - 1  # type: ignore[misc]
-        try:
-            found = dict(vars(cls(*([None] * arity))))
-        except Exception:  # a constructor that inspects its arguments
-            found = {}
-        _TEMPLATES[cls] = found
-    return found
-
-
-#: Memo of a pure function of esprima's classes (never cleared, never observable).
-_TEMPLATES: dict[type, dict[str, Any]] = {}
-
-
 def N(type: str, **fields: Any) -> Any:
-    """A node made by a pass: an instance of esprima's own class for the type, with every field
-    esprima's constructor sets, so that every later walk (which caches child fields per class)
-    treats it exactly like a parsed node."""
-    cls = _esprima_class(type, fields)
-    node: Any = _Plain() if cls is None else object.__new__(cls)
+    """A node made by a pass: of the class the parser makes for the type, with every field
+    esprima's constructor sets, so that every later walk (which reads fields by class) treats
+    it exactly like a parsed node."""
+    if type == "Literal" and fields.get("regex") is not None:
+        cls: Any = estree.CLASSES["RegexLiteral"]
+    else:
+        cls = estree.node_class(type, fields.get("computed"))
+    node: Any = estree.Plain() if cls is None else object.__new__(cls)
     if cls is not None:
-        node.__dict__.update(_template(cls))
-    node.__dict__.update(fields)
+        for key, value in cls.TEMPLATE.items():
+            setattr(node, key, value)
+    for key, value in fields.items():
+        setattr(node, key, value)
     node.type = type
     node.rewritten = True
     return node
 
 
-_NODE = esprima.nodes.Node
+_NODE = estree.Node
 
 
 def is_node(value: Any) -> bool:
@@ -110,9 +80,8 @@ def transform(node: Any, rewrite: Rewrite) -> Any:
 
     Returns the (possibly replaced) root. Runs inside `run_deep`: recursion depth follows the
     tree's depth, as every walk of an esprima tree does."""
-    fields = node.__dict__
     for key in child_keys(node):
-        value = fields.get(key)
+        value = getattr(node, key)
         if value is None:
             continue
         if type(value) is list:
@@ -120,7 +89,7 @@ def transform(node: Any, rewrite: Rewrite) -> Any:
                 if isinstance(item, _NODE):
                     value[i] = transform(item, rewrite)
         elif isinstance(value, _NODE):
-            fields[key] = transform(value, rewrite)
+            setattr(node, key, transform(value, rewrite))
     replaced = rewrite(node)
     if replaced is None:
         return node
@@ -135,15 +104,14 @@ def transform_top_down(node: Any, rewrite: Rewrite) -> Any:
     if replaced is not None and replaced is not node:
         adopt(replaced, node)
         node = replaced
-    fields = node.__dict__
     for key in child_keys(node):
-        value = fields.get(key)
+        value = getattr(node, key)
         if type(value) is list:
             for i, item in enumerate(value):
                 if isinstance(item, _NODE):
                     value[i] = transform_top_down(item, rewrite)
         elif isinstance(value, _NODE):
-            fields[key] = transform_top_down(value, rewrite)
+            setattr(node, key, transform_top_down(value, rewrite))
     return node
 
 
@@ -285,21 +253,17 @@ def truthy(node: Any) -> bool | None:
 
 
 def clone(node: Any) -> Any:
-    """A deep copy of a subtree (esprima's nodes answer None for any missing attribute, which
-    `copy.deepcopy` mistakes for a `__setstate__`). Locations are shared, not copied."""
+    """A deep copy of a subtree. Locations are shared, not copied (a node's own `loc` too)."""
     cls = type(node)
-    copy_: Any = object.__new__(cls)
-    fields = copy_.__dict__
-    fields["rewritten"] = True
-    for key, value in vars(node).items():
-        if key in ("loc", "range", "regex"):
-            fields[key] = value
-        elif isinstance(value, list):
-            fields[key] = [clone(v) if is_node(v) else v for v in value]
+    copy_: Any = estree.Plain() if cls is estree.Plain else object.__new__(cls)
+    for key, value in estree.fields(node):
+        if isinstance(value, list):
+            value = [clone(v) if is_node(v) else v for v in value]
         elif is_node(value):
-            fields[key] = clone(value)
-        elif key != "rewritten":
-            fields[key] = value
+            value = clone(value)
+        setattr(copy_, key, value)
+    estree.copy_place(copy_, node)
+    copy_.rewritten = True
     return copy_
 
 
