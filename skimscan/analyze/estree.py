@@ -75,8 +75,8 @@ _UNSET: Any = object()
 
 #: what deobfuscation marks a node with: `rewritten` (its source text no longer says what it
 #: does), `hidden` (a string only a decoder revealed, and which one), `table` (a string read
-#: out of a string array)
-MARKS = ("rewritten", "hidden", "table")
+#: out of a string array), `missing` (an inlined parameter nobody passed)
+MARKS = ("rewritten", "hidden", "table", "missing")
 
 
 class _Own:
@@ -151,6 +151,7 @@ class Node:
     rewritten: Any
     hidden: Any
     table: Any
+    missing: Any
 
     def __repr__(self) -> str:  # for test failures
         return f"{type(self).__name__}({getattr(self, 'type', '?')}@{self.range})"

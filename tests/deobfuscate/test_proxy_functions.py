@@ -31,3 +31,10 @@ def test_functions_with_side_effects_or_reused_arguments_are_not_inlined() -> No
             "var t = p(2);")
     out = flat(clean(code, proxy_functions))
     assert "twice(next())" in out and "body(1)" in out and "p(2)" in out
+
+
+def test_arguments_nobody_passed_are_dropped_from_the_inlined_call() -> None:
+    """`f(a, b)` inlined with only `a` passed calls `send(a)`, not `send(a, undefined)`: the
+    stand-in for a missing parameter is marked on the node and dropped at the end."""
+    out = flat(clean("function _q(f, a, b) { return f(a, b); } _q(send, u);", proxy_functions))
+    assert out.endswith("send(u);")

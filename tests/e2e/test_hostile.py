@@ -192,7 +192,9 @@ async def test_a_page_that_never_yields_or_hides_its_form_behind_frames_is_not_c
                                             scanner.scan(shop.url("/hostile/iframes.html")))
     for report in (busy, frames):
         assert report.verdict.value in ("error", "suspicious"), (report.verdict, report.notes)
-        if report.verdict.value == "error":  # either reason; on a loaded machine, the second
+        if report.verdict.value == "error":  # either reason; on a loaded machine, the second;
+            # on a very loaded one, the navigation itself times out on the busy page
             assert report.error and ("could not be exercised" in report.error
-                                     or "kept the browser busy" in report.error), report.error
+                                     or "kept the browser busy" in report.error
+                                     or "did not respond in time" in report.error), report.error
     assert busy.error and "did not respond" in busy.error
