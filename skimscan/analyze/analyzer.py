@@ -145,6 +145,8 @@ def _analyse_tree(code: str, tree: Any, folders: list[Folder],
     rewrites = sum(n for t, n in clean.techniques if t not in COSMETIC)
     if clean.changed and rewrites:
         obfuscation = (*obfuscation, ("deobfuscated", rewrites, 1, 0))
+    if clean.left_encoded:
+        obfuscation = (*obfuscation, ("left-encoded", clean.left_encoded, 1, 0))
     return RawAnalysis(tuple(facts), tuple(sinks), tuple(recovered), None, stages,
                        tuple(sorted(obfuscation)), clean.notes,
                        units=located_spans(tree) if visitor.units else ())

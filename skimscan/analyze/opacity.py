@@ -60,7 +60,18 @@ def watches_forms(raw: RawAnalysis) -> bool:
 
 
 def read_completely(raw: RawAnalysis) -> bool:
-    """Every statement parsed, nothing hidden on purpose, no code built at run time left
-    unread, no decoded stage at all (a stage's data paths cross back into the script)."""
-    return (raw.parse_error is None and not raw.dropped and not obfuscated(raw)
-            and not has_kind(raw, "dynamic-code"))
+    """Every statement parsed, and nothing left hidden from the data-flow analysis: the
+    analysis reads the program deobfuscation rewrote, so code hidden on purpose counts as
+    read when the rewrite undid it (every decoder call it found gave its value, it stopped
+    at no budget) and nothing is left that it did not undo — no cipher loop left encoded,
+    no code built at run time (nor any decoded stage: a stage's data paths cross back into
+    the script). Obfuscated code nothing was rewritten in is not read: what hid it is
+    unknown."""
+    if raw.parse_error is not None or raw.dropped or raw.notes:
+        return False
+    if has_kind(raw, "dynamic-code", "obfuscation"):  # the latter: a cipher loop left as is
+        return False
+    measures = {measure for measure, _score, _line, _col in raw.obfuscation}
+    if "left-encoded" in measures:
+        return False
+    return "deobfuscated" in measures or not obfuscated(raw)

@@ -867,6 +867,18 @@ class ScriptVisitor:
                 self._note_object(binding, value)
                 if value.type in ("CallExpression", "NewExpression"):  # maybe `Function(…)`
                     self._compiled.setdefault(id(value), []).append(binding)
+                if value.type == "CallExpression":
+                    self._wrapper_result(binding, value)
+
+    def _wrapper_result(self, binding: str, call: Any) -> None:
+        """`var report = debounce(function (d) {…}, 300)`: what a call hands back when it is
+        handed functions may be one of them, wrapped (debounce, throttle, once, memoize, a
+        library's `bind`), so calling `report(data)` passes `data` to them. Kits route the
+        send through such a helper, often imported and so never seen."""
+        fns = [fn for arg in call.arguments if arg.type != "SpreadElement"
+               for fn in self._functions_of(arg)]
+        if fns:
+            self._fn_by_binding.setdefault(binding, []).extend(fns)
 
     def _note_object(self, binding: str, value: Any) -> None:
         """Remember bindings that hold an XHR, a WebSocket or an element we can name, and

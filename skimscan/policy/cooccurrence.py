@@ -1,12 +1,13 @@
 """STAGE 4 (policy): card reads beside a send, weighed against a data-flow analysis that read
 the whole script.
 
-Two rules fire on a script that reads card fields and sends to a host nobody approved whether
-or not a data path joins the two (`COOCCURRENCE_RULES`): they are the net for kits whose path
-static analysis cannot follow — obfuscated, decoded at run time, or staged in ways the taint
-analysis does not model. In a script static analysis read completely
-(`analyze.opacity.read_completely`: parsed whole, nothing hidden on purpose, no code built at
-run time) every value was seen, and no path leads from the card fields to that host: what goes
+Three rules fire on a script that reads card fields and sends to a host nobody approved
+whether or not a data path joins the two (`COOCCURRENCE_RULES`; one of them for obfuscated
+scripts): they are the net for kits whose path static analysis cannot follow — obfuscated,
+decoded at run time, or staged in ways the taint analysis does not model. In a script static
+analysis read completely (`analyze.opacity.read_completely`: parsed whole, and whatever hid
+it undone by deobfuscation, whose clean program the analysis reads; no code built at run
+time) every value was seen, and no path leads from the card fields to that host: what goes
 there is something else — typing cadence, a card brand, a field count, a masked value, an
 accessibility ping. Such a finding is lowered to medium (the target becomes suspicious, not
 malicious): the script still reads card fields and talks to an unknown host, which a reviewer
@@ -14,8 +15,9 @@ should see, and `--detonate auto` runs a suspicious file with the canary to sett
 
 Never lowered: anything in a script where some data path carries its data to a sink (the card
 goes somewhere, even if not to that host); a send to a host that is known-bad, a look-alike or
-unresolved; any finding of a script that gates or hides itself (gate and evasion rules, IOC
-and obfuscation findings); any script not read completely.
+unresolved; any finding of a script that gates itself or is a known kit (gate and evasion
+rules, IOC findings); any script not read completely — obfuscation deobfuscation did not
+undo, a decoder call left encoded, a rewrite that stopped at its budget.
 """
 
 from __future__ import annotations
@@ -29,14 +31,18 @@ from skimscan.models import Confidence, Finding, HostClass, Severity
 from skimscan.policy.observed import GATE_RULES
 
 #: Rules that combine card reads with a send to an unknown host, with no data path required.
-COOCCURRENCE_RULES = frozenset({"card-read-with-untrusted-send", "pay-button-trigger-exfil"})
-_HIDING = frozenset({"evasion", "ioc", "obfuscation"})
+COOCCURRENCE_RULES = frozenset({"card-read-with-untrusted-send", "pay-button-trigger-exfil",
+                                "obfuscated-card-collector"})
+#: Findings of a script that gates itself or is a known kit: nothing of it is lowered.
+#: (Obfuscation is not among them: a script read completely was read on its rewritten,
+#: clean program — see `read_completely`.)
+_GATED = frozenset({"evasion", "ioc"})
 
 
 def weigh(findings: Sequence[Finding], raw: RawAnalysis) -> list[Finding]:
     """The script's findings, co-occurrence ones lowered where the taint analysis saw all."""
     if not read_completely(raw) or any(
-            f.flow or f.rule in GATE_RULES or _HIDING & set(f.tags) for f in findings):
+            f.flow or f.rule in GATE_RULES or _GATED & set(f.tags) for f in findings):
         return list(findings)  # hidden, gated, or the card does go somewhere
     return [_lowered(f) if _lowerable(f) else f for f in findings]
 

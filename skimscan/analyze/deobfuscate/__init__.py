@@ -88,6 +88,9 @@ class Deobfuscation:
     notes: tuple[str, ...] = ()
     error: str | None = None
     revealed: tuple[str, ...] = ()  # strings only a decoder showed (not in the source)
+    #: decoders and proxies some use of which no pass could replace (`unused.in_use`): what
+    #: the rewrite left encoded (0: every use of what it undid was undone)
+    left_encoded: int = 0
 
     def origin(self, line: int) -> tuple[int, int]:
         """The original (line, column) of a 1-based line of the clean program."""
@@ -163,9 +166,10 @@ def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
                          "left encoded")
     techniques = tuple((t.value, ctx.counts[t.value]) for t in Technique if ctx.counts[t.value])
     significant = any(t not in COSMETIC for t, _ in techniques)
+    left = _in_use(ctx)
     if not printed:
         return Deobfuscation("", significant, techniques, (), tuple(ctx.stages),
-                             tuple(ctx.notes), revealed=tuple(ctx.revealed))
+                             tuple(ctx.notes), revealed=tuple(ctx.revealed), left_encoded=left)
     printer = Printer(ctx.program, rename=False)
     try:
         clean = printer.program()
@@ -173,7 +177,17 @@ def deobfuscate_tree(tree: Any, code: str, *, budget_s: float = BUDGET_S,
         return Deobfuscation("", False, techniques, (), (), tuple(ctx.notes),
                              "nested too deeply to print")
     return Deobfuscation(clean, significant, techniques, tuple(printer.origins),
-                         tuple(ctx.stages), tuple(ctx.notes), revealed=tuple(ctx.revealed))
+                         tuple(ctx.stages), tuple(ctx.notes), revealed=tuple(ctx.revealed),
+                         left_encoded=left)
+
+
+def _in_use(ctx: Context) -> int:
+    """`unused.in_use`, or 1 when the question cannot be answered (the rewrite stopped on a
+    tree it did not know): then something may be left encoded."""
+    try:
+        return unused.in_use(ctx)
+    except Exception:  # RecursionError included
+        return 1
 
 
 def deobfuscate(code: str, limits: ParseLimits | None = None, *,

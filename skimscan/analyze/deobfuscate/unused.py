@@ -54,10 +54,10 @@ def _wraps_spent(ctx: Context, binding: Binding, index: ScopeIndex) -> bool:
     return bool(outside) and all(ctx.spent_key(b) in ctx.spent for b in outside)
 
 
-def run(ctx: Context) -> int:
-    if not ctx.spent:
-        return 0
-    index = ctx.scopes()
+def _settle(ctx: Context, index: ScopeIndex
+            ) -> tuple[dict[int, tuple[Binding, list[Any], set[int]]], int]:
+    """The spent bindings that can go (each with its definition's parts), and how many
+    spent bindings cannot: something outside the spent machinery still refers to them."""
     # Candidates: spent bindings with a definition. A decoder, its table and the rotation
     # loop refer to each other, so they go as a group: drop candidates referred to from
     # outside the group until none is (a fixed point), then remove what is left.
@@ -73,14 +73,32 @@ def run(ctx: Context) -> int:
             if parts is not None:
                 inside = {id(n) for node in parts for n in walk(node)}
                 candidates[id(binding)] = (binding, parts, inside)
+    used = 0
     while candidates:
         group = set().union(*(inside for _, _, inside in candidates.values()))
         outside = [k for k, (b, _, _) in candidates.items()
                    if any(id(r) not in group for r in b.refs)]
         if not outside:
             break
+        used += len(outside)
         for k in outside:
             del candidates[k]
+    return candidates, used
+
+
+def in_use(ctx: Context) -> int:
+    """Spent machinery the program still calls once rewriting is over: a decoder or proxy
+    some use of which no pass could replace (a call with an argument known only at run
+    time, say). Each such use may hide a name or a value from the analysis."""
+    if not ctx.spent:
+        return 0
+    return _settle(ctx, ctx.scopes())[1]
+
+
+def run(ctx: Context) -> int:
+    if not ctx.spent:
+        return 0
+    candidates, _ = _settle(ctx, ctx.scopes())
     remove = {id(n) for _, parts, _ in candidates.values() for n in parts}
     if not remove:
         return 0
