@@ -654,12 +654,22 @@
     var PAY = new RegExpC(S.pay, 'i'), SKIP = new RegExpC(S.skip, 'i');
     var FORM = new RegExpC(S.form, 'i'), buttons = [], mirrored = new WeakSetC();
     // `#id`, `tag#id`, `[name=x]`, `tag[name="x"]`: what code aimed at one platform asks for
-    var SIMPLE = /^\s*([a-z]+)?(?:#([\w\-\[\]\\.:]+)|\[\s*name\s*=\s*["']?([^"'\]]+)["']?\s*\])\s*$/i;
+    // (classes after an id are read past: `#btnCreditCard.primary`; an escaped dot is the id's)
+    // `form.payment-form`: a form by its class (only ever answered with the card form)
+    var SIMPLE = /^\s*([a-z]+)?(?:#((?:[\w\-\[\]:]|\\.)+)(?:\.[\w\-]+)*|\[\s*name\s*=\s*["']?([^"'\]]+)["']?\s*\]|\.([\w\-]+))\s*$/i;
+    var CAMEL = /([a-z0-9])([A-Z])/g, JOINER = /[_.]+/g;
     function kindOf(word, tagHint) {
       if (!word || test(SKIP, word)) return '';
       for (var i = 0; i < rules.length; i++) if (test(rules[i][1], word)) return rules[i][0];
-      if ((tagHint === '' || tagHint === 'form') && test(FORM, word)) return 'form';
-      return test(PAY, word) ? 'pay' : '';
+      // `payButton`, `btn_pay`: the words of a name written without spaces
+      var words = call(strReplace, call(strReplace, word, [CAMEL, '$1 $2']), [JOINER, ' ']);
+      if (tagHint === 'form') {
+        // a form asked for by name: the page's card form when the name is a payment form's
+        // (`form#pay`, `form[name=checkout]`), else nothing (not a button, not a field)
+        return test(FORM, word) || test(FORM, words) || test(PAY, words) ? 'form' : '';
+      }
+      if (tagHint === '' && (test(FORM, word) || test(FORM, words))) return 'form';
+      return test(PAY, word) || test(PAY, words) ? 'pay' : '';
     }
     function home() {
       var forms = doc.forms, first = null;
@@ -674,9 +684,10 @@
       send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
       return el;
     }
-    function make(id, name, tagHint, selector, generic) {
+    function make(id, name, tagHint, selector, generic, cls) {
       if (made >= S.max || !doc.body) return null;
-      var word = id || name, kind = kindOf(word, tagHint);
+      var word = id || name || cls, kind = kindOf(word, tagHint);
+      if (cls && kind !== 'form') return null;
       if (kind === 'form') {
         // another platform's name for the payment form: the page's card form answers to it
         var form = home();
@@ -714,8 +725,10 @@
       for (var i = 0; i < parts.length && i < 8; i++) {  // a selector list: its first usable part
         var m = SIMPLE.exec(parts[i]);
         if (!m) continue;
+        var hint = lower(m[1] || '');
+        if (m[4] && hint !== 'form') continue;
         var id = m[2] ? call(strReplace, m[2], [/\\/g, '']) : '';
-        var el = make(id, m[3] || '', lower(m[1] || ''), sel);
+        var el = m[4] ? make('', '', hint, sel, false, m[4]) : make(id, m[3] || '', hint, sel);
         if (el) return el;
       }
       return null;
@@ -727,7 +740,9 @@
       try {
         var target = ev.target;
         if (!buttons.length || !is(target, HTMLElementC) || call(wsHas, mirrored, [ev])) return;
-        if (!isButton(target) || buttons.indexOf(target) >= 0) return;
+        // the press lands on what is inside the button (Magento's and Shopify's `<span>`)
+        for (var up = 0; up < 4 && target && !isButton(target); up++) target = target.parentElement;
+        if (!target || !isButton(target) || buttons.indexOf(target) >= 0) return;
         for (var i = 0; i < buttons.length; i++) {
           var copy = new EventC(ev.type, { bubbles: true, cancelable: true });
           call(wsAdd, mirrored, [copy]);

