@@ -13,9 +13,9 @@ What a reader sees is what it saw of an esprima node:
   location is read for a handful of nodes (those findings point at), and a stored list and
   location cost more than half of a node. Assigning either stores it: a `range` is packed
   into `_span`, a `loc` is kept as the node's own (it then stands whatever `_span` becomes);
-- the marks deobfuscation puts on a node (`rewritten`, `hidden`) and an own `loc` live in
-  one small record (`_Own`) that takes the line table's place in `_lines`, so the millions
-  of nodes nobody marks carry two slots for all of it;
+- the marks deobfuscation puts on a node (`MARKS`) and an own `loc` live in one small
+  record (`_Own`) that takes the line table's place in `_lines`, so the millions of nodes
+  nobody marks carry nothing for them;
 - `fields(node)` lists `type` and the fields in esprima's order, as `vars()` listed an
   esprima node's; `CHILDREN` names the fields that can hold child nodes (what walks read).
 
@@ -58,9 +58,6 @@ class Lines:
         p.column = offset - starts[line - 1]
         p.offset = None
         return p
-
-    def location(self, span: list[int]) -> Any:
-        return self.between(span[0], span[1])
 
     def between(self, start: int, end: int) -> Any:
         loc = object.__new__(SourceLocation)
@@ -244,11 +241,14 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(name) from None
 
 
-def node_class(type_: str, computed: Any = None) -> type[Node] | None:
+def node_class(type_: str, computed: Any = None, regex: Any = None) -> type[Node] | None:
     """The class a node of ESTree type `type_` is made of (None: no class; a Program is a
-    Script or a Module, which the caller knows)."""
+    Script or a Module, which the caller knows); member expressions and literals by the
+    `computed` and `regex` fields they get."""
     if type_ == "MemberExpression":
         return CLASSES["ComputedMemberExpression" if computed else "StaticMemberExpression"]
+    if type_ == "Literal" and regex is not None:
+        return CLASSES["RegexLiteral"]
     if type_ == "Program":
         return None
     return CLASSES.get(type_)

@@ -29,10 +29,7 @@ def N(type: str, **fields: Any) -> Any:
     """A node made by a pass: of the class the parser makes for the type, with every field
     esprima's constructor sets, so that every later walk (which reads fields by class) treats
     it exactly like a parsed node."""
-    if type == "Literal" and fields.get("regex") is not None:
-        cls: Any = estree.CLASSES["RegexLiteral"]
-    else:
-        cls = estree.node_class(type, fields.get("computed"))
+    cls = estree.node_class(type, fields.get("computed"), fields.get("regex"))
     node: Any = estree.Plain() if cls is None else object.__new__(cls)
     if cls is not None:
         for key, value in cls.TEMPLATE.items():
