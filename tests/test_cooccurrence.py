@@ -39,12 +39,23 @@ def test_read_whole_with_no_path_is_lowered_to_suspicious(analyze) -> None:  # t
     ("a statement that does not parse", "var broken = ;\n"),
     ("obfuscator names", "".join(f"var _0x{i:04x} = {i};\n" for i in range(12))),
     ("a URL gate", "if (location.href.indexOf('checkout') < 0) { throw 0; }\n"),
+    ("a webdriver test it hides behind", "if (navigator.webdriver) { throw 0; }\n"),
 ])
 def test_not_lowered_where_the_script_was_not_read_whole_or_hides(  # type: ignore[no-untyped-def]
         why: str, extra: str, analyze) -> None:
     report = analyze(TIMINGS + extra)
     assert report.verdict is Verdict.MALICIOUS, why
     assert all("lowered_from" not in f.evidence for f in lowered(report)), why
+
+
+def test_an_automation_check_sent_as_a_signal_hides_nothing(analyze) -> None:  # type: ignore[no-untyped-def]
+    """Fraud and bot-detection profiles report `navigator.webdriver` as one of their signals:
+    a check whose answer is data is not a gate, and the combinations are weighed as usual."""
+    report = analyze(TIMINGS.replace("n: card.value.length",
+                                     "n: card.value.length, wd: !!navigator.webdriver"))
+    assert report.verdict is Verdict.SUSPICIOUS, report.findings
+    assert {"automation-detection"} <= {f.rule for f in report.findings}
+    assert all(f.evidence.get("lowered_from") == "high" for f in lowered(report))
 
 
 def test_nothing_is_lowered_where_a_data_path_carries_the_card(analyze) -> None:  # type: ignore[no-untyped-def]

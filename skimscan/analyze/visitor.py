@@ -70,6 +70,8 @@ _JQ_EVENTS = frozenset(
 _AJAX = frozenset({"ajax", "post", "get", "getJSON", "getScript", "load"})
 _AXIOS = frozenset({"post", "put", "get", "request", "patch"})
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "top", "parent", "frames"})
+#: Properties that hold a window (whose `name` is a channel, not a field's name).
+_WINDOW_PROPERTIES = _GLOBAL_OBJECTS | {"contentWindow", "opener", "defaultView"}
 #: Host objects and built-ins: writing `document.body.dataset.x = card` must not make every
 #: later `document.getElementById(...)` carry card data, so they are not bindings.
 #: The language's constructors count as such: `Error.stackTraceLimit = n` in one library
@@ -108,13 +110,20 @@ _NO_DATA_UNARY = frozenset({"!", "typeof", "void", "delete"})
 #: Properties that say something about a value without carrying it: a length, and what
 #: describes a form field rather than holds what was typed into it (a field's id, type or
 #: autocomplete token, what analytics and fraud scripts report, is not the card). Read from
-#: anything, they carry nothing of the object they are read from. (`name` is not one:
-#: `window.name` is a channel that outlives the page, and kits write the card into it.)
+#: anything, they carry nothing of the object they are read from. (`name` is one too, except
+#: read from a window: `window.name` is a channel that outlives the page, and kits write the
+#: card into it — see `_windowish`.)
 _NO_DATA_PROPERTIES = frozenset({
     "length", "id", "type", "tagName", "nodeName", "localName", "nodeType", "className",
     "classList", "autocomplete", "placeholder", "maxLength", "minLength", "required",
     "disabled", "readOnly", "hidden", "tabIndex", "inputMode", "isConnected",
-    "childElementCount"})
+    "childElementCount",
+    # what an element displays (a button's label): a field's typed value is never in it
+    "textContent", "innerText"})
+#: Attributes that say what a field is: `getAttribute` of one carries nothing typed into it.
+_DESCRIPTIVE_ATTRIBUTES = frozenset({
+    "id", "name", "class", "type", "autocomplete", "placeholder", "role", "inputmode",
+    "aria-label", "maxlength", "minlength", "required", "disabled", "tabindex", "for"})
 _HTML_CODE = re.compile(
     r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')|<script\b[^>]*>(.*?)</script>""",
     re.IGNORECASE | re.DOTALL,
@@ -172,6 +181,13 @@ def children(node: Node) -> list[Node]:
         elif isinstance(value, Node):
             out.append(value)
     return out
+
+
+def _only_exits(node: Any) -> bool:
+    """`return;`, `{ continue; }`: a branch that leaves, doing nothing with what it tested."""
+    if node.type == "BlockStatement":
+        return len(node.body) == 1 and _only_exits(node.body[0])
+    return node.type in ("ReturnStatement", "ContinueStatement", "BreakStatement")
 
 
 def _interesting(text: str) -> bool:
@@ -384,6 +400,14 @@ class ScriptVisitor:
         self._value_hooks: list[tuple[Any, bool, Location]] = []
         self._card_props: dict[str, bool] = {}  # see `_card_prop`
         self._counted: set[int] = set()  # ids of `x.elements` / `document.forms` in `….length`
+        #: ids of checks (`navigator.webdriver`) that are a value in an object or array: a
+        #: fingerprint signal collected and reported, not a test that hides the script
+        self._collected: set[int] = set()
+        self._polarised: set[int] = set()  # calls `_polarity` has placed
+        self._classes: set[str] = set()  # bindings of the script's named classes
+        #: ids of `re.test(x)` calls whose match makes the code skip the field (`if
+        #: (re.test(x)) return;`, `a.test(k) && !re.test(k)`): a list of fields to leave out
+        self._excluding: set[int] = set()
         self._uses_idb = False  # the script touches indexedDB: `.put()`/`.getAll()` are storage
         #: `new Promise(function (resolve) {…})`: id(executor) -> the promise's binding, then
         #: the binding of `resolve` -> the promise's binding (what `await`/`.then` receive)
@@ -661,6 +685,8 @@ class ScriptVisitor:
 
     def v_ObjectExpression(self, node: Any) -> None:
         for prop in node.properties:
+            if prop.type == "Property":
+                self._mark_collected(prop.value)
             if prop.type == "Property" and prop.value.type in ("CallExpression",
                                                                "NewExpression"):
                 key = self._key(prop)  # `{send: new Function('u', 'd', …)}`
@@ -674,10 +700,47 @@ class ScriptVisitor:
                     self._this_override[id(prop.value)] = f"obj:{id(node)}"
         self._visit_children(node)
 
+    def v_ArrayExpression(self, node: Any) -> None:
+        for element in node.elements:
+            if element is not None:
+                self._mark_collected(element)
+        self._visit_children(node)
+
+    def _mark_collected(self, value: Any) -> None:
+        """`{webdriver: !!navigator.webdriver}`: a check whose answer is data (a fraud or
+        bot-detection signal that is sent), not a test the script branches on to hide."""
+        while value.type == "UnaryExpression" and value.operator in ("!", "typeof"):
+            value = value.argument
+        if value.type == "MemberExpression":
+            self._collected.add(id(value))
+
+    def v_UnaryExpression(self, node: Any) -> None:
+        if node.operator == "!":
+            self._polarity(node, exits=False)
+        self._visit_children(node)
+
+    def _polarity(self, test: Any, exits: bool) -> None:
+        """Record the `re.test(x)` calls in a condition whose match makes the code leave the
+        field alone: negated (`!NOT_CARD.test(k)`) where a match lets the code go on, or plain
+        where a match exits (`if (SKIP.test(k)) return;`). A negated test guarding an exit
+        (`if (!CARD.test(k)) return;`) goes on with card fields only: it targets them."""
+        stack = [(test, exits)]
+        while stack:
+            n, flip = stack.pop()
+            if n.type == "UnaryExpression" and n.operator == "!":
+                stack.append((n.argument, not flip))
+            elif n.type == "LogicalExpression":
+                stack.extend(((n.left, flip), (n.right, flip)))
+            elif n.type == "CallExpression" and id(n) not in self._polarised:
+                self._polarised.add(id(n))
+                if flip:
+                    self._excluding.add(id(n))
+
     def _visit_class(self, node: Any) -> None:
         owner = f"cls:{id(node)}"
         if node.id is not None:
             binding = self.resolve(node.id.name)
+            self._classes.add(binding)
             self.graph.add_edge(binding, owner, self.loc(node), "instance of the class")
             self.graph.add_edge(owner, binding, self.loc(node), "class instance")
         for member in node.body.body:
@@ -747,6 +810,7 @@ class ScriptVisitor:
 
     def v_IfStatement(self, node: Any) -> None:
         self._check_gate(node.test)
+        self._polarity(node.test, exits=node.alternate is None and _only_exits(node.consequent))
         self._visit_children(node)
 
     def v_ConditionalExpression(self, node: Any) -> None:
@@ -823,7 +887,10 @@ class ScriptVisitor:
         if prop == "length" and node.object.type == "MemberExpression":
             self._counted.add(id(node.object))  # `form.elements.length` counts, reads nothing
         if prop == "webdriver":
-            self.fact("anti-analysis", node, check="webdriver")
+            if id(node) in self._collected:
+                self.fact("anti-analysis", node, check="webdriver", collected=True)
+            else:
+                self.fact("anti-analysis", node, check="webdriver")
         elif prop in ("WEBGL_debug_renderer_info", "UNMASKED_RENDERER_WEBGL"):
             self.fact("anti-analysis", node, check="webgl-renderer")
         elif prop == "currentScript":
@@ -1290,6 +1357,8 @@ class ScriptVisitor:
             card = sorted(n for n in names if self._is_card(n))
             if card:
                 self.fact("card-read", node, field=", ".join(card)[:120], via="name-list")
+        if name in ("test", "exec") and id(node) in self._excluding:
+            return  # `!NOT_CARD.test(k)`: card fields are the ones it leaves alone
         for lit in candidates:
             if self._card_regex(lit):
                 pattern = getattr(lit.regex, "pattern", "") or ""
@@ -1598,11 +1667,14 @@ class ScriptVisitor:
             # `get number() {…}`, `{get: function () {…}}` (defineProperty): reading the
             # property returns what the getter returns
             result = Deps({self._ret(n.value)})
-        elif kind == "MemberExpression" and not n.computed and \
-                getattr(n.property, "name", None) in _NO_DATA_PROPERTIES:
-            pass  # a length is a number about the data, a field's id or type not the data
+        elif kind == "MemberExpression" and not n.computed and (
+                getattr(n.property, "name", None) in _NO_DATA_PROPERTIES or (
+                    getattr(n.property, "name", None) == "name" and not self._windowish(n.object))):
+            pass  # a length is a number about the data, a field's id, type or name not the data
         elif kind == "CallExpression" and self._is_masking(n):
             pass  # `v.replace(/\S/g, '*')`: masked, nothing left to steal
+        elif kind == "CallExpression" and self._describes(n):
+            pass  # `el.getAttribute('autocomplete')`: what the field is, not what it holds
         elif kind == "CallExpression" and self._decodes(n) and (
                 (decoded := self.folder.string(n)) is not None
                 and 2 < len(decoded) < 400 and self._interesting(decoded)):
@@ -1670,7 +1742,13 @@ class ScriptVisitor:
 
     def _own_function(self, callee: Any) -> bool:
         """`f` names functions the script declares or assigns (whose returns are followed),
-        none of which reads `arguments` (whose values would escape the parameters)."""
+        none of which reads `arguments` (whose values would escape the parameters); so does
+        `Cls.m` for a method of a class the script declares (`Widget.describe(el)`)."""
+        if callee.type == "MemberExpression" and not callee.computed and \
+                callee.object.type == "Identifier" and \
+                self.resolve(callee.object.name) in self._classes:
+            methods = self._fn_by_binding.get(f"prop:{self.prop_name(callee)}") or []
+            return bool(methods) and not any(self._reads_arguments(fn) for fn in methods)
         if callee.type != "Identifier":
             return False
         fns = self._fn_by_binding.get(self.resolve(callee.name))
@@ -2070,6 +2148,15 @@ class ScriptVisitor:
                 return f"g:{prop}"
         return None
 
+    def _windowish(self, node: Any) -> bool:
+        """`window`, `top`, `frame.contentWindow`, `window.open(…)`: something whose `name` is
+        the window's name, a channel that outlives the page (kits stage the card in it)."""
+        if node.type == "Identifier":
+            return bool(node.name in _GLOBAL_OBJECTS or node.name == "opener")
+        if node.type == "MemberExpression":
+            return self.prop_name(node) in _WINDOW_PROPERTIES
+        return bool(node.type == "CallExpression")
+
     def base_binding(self, node: Any) -> str | None:
         while node.type in ("MemberExpression", "ChainExpression", "TSNonNullExpression"):
             if node.type == "MemberExpression":
@@ -2190,6 +2277,19 @@ class ScriptVisitor:
         broad = source in (".", "\\S", "\\d", "\\w", "[^\\s]", "[\\s\\S]", "[0-9]")
         return broad and "g" in (getattr(regex, "flags", "") or "") and bool(
             _MASK_CHARS.match(replacement.value))
+
+    def _describes(self, call: Any) -> bool:
+        """`el.getAttribute('name')`, `el.hasAttribute('required')`: an attribute that says
+        what a field is (the `_NO_DATA_PROPERTIES` of markup), not what was typed in it."""
+        callee = call.callee
+        if callee.type != "MemberExpression" or not call.arguments:
+            return False
+        method = self.prop_name(callee)
+        if method == "hasAttribute":
+            return True
+        first = call.arguments[0]
+        return method == "getAttribute" and first.type == "Literal" and \
+            str(first.value).lower() in _DESCRIPTIVE_ATTRIBUTES
 
     def _is_current_script(self, node: Any) -> bool:
         chain = self.chain(node) or []

@@ -146,24 +146,68 @@ def dom_score(template: Template, selectors: Sequence[str]) -> int:
     return score
 
 
+#: a regex literal where an expression starts (`/cvc|cvv/i.test(…)`, `x.match(/…/)`)
+_REGEX_LITERAL = re.compile(
+    r"(?:^|[(,=:\[!&|?{};]|\breturn)\s*"
+    r"/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[*])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])*)"
+    r"/([dgimsuvy]*)", re.MULTILINE)
+_WORD = re.compile(r"[a-z]{3}", re.IGNORECASE)
+MAX_REGEXES = 100
+
+
+def regexes_in(text: str) -> list[re.Pattern[str]]:
+    """The regex literals of a script that name something (three letters in a row): what kits
+    test field names, ids and URLs with (`/cvc|cvv/i`, `/onestepcheckout|firecheckout/`).
+    One Python cannot read, or one that matches an empty string (matches anything), is left
+    out: it tells no page from another."""
+    found: list[re.Pattern[str]] = []
+    seen: set[str] = set()
+    for m in _REGEX_LITERAL.finditer(text[:2_000_000]):
+        source, flags = m[1], m[2]
+        if source in seen or not _WORD.search(source):
+            continue
+        seen.add(source)
+        try:
+            compiled = re.compile(source, re.IGNORECASE if "i" in flags else 0)
+        except (re.error, RecursionError, OverflowError):
+            continue
+        if compiled.search("") is None:
+            found.append(compiled)
+        if len(found) >= MAX_REGEXES:
+            break
+    return found
+
+
+def regex_score(template: Template, regexes: Sequence[re.Pattern[str]]) -> int:
+    r"""How many of a script's regexes match this page's URL or one of its elements' ids or
+    names: a kit that fires only where `/^(cc|card)[\W_]*num/` finds a field, or where the
+    URL says `onestepcheckout`, does nothing on a page where it does not."""
+    if not regexes:
+        return 0
+    _, ids = _document(template.page)
+    names = (template.path, *ids)
+    return sum(1 for rx in regexes if any(rx.search(n) for n in names))
+
+
 def rank(templates: Sequence[Template], text: str, pages: int | None = None) -> list[Template]:
     """Templates by how well they fit the script (most first): how many of their platform's
-    tokens it mentions, and how many of its selectors find an element on the page (kits ask
-    for the exact ids and names of the checkout they were written for). Among pages it does
-    not fit at all, one page of each platform comes before a second URL of the same page (the
-    Magento 1 extension checkouts), in manifest order. With `pages`, the first `pages` include
-    a checkout whose card fields are in a processor's frames — where kits that overlay their
-    own card form act, and do nothing elsewhere — and the default (first) page, whose URL
-    satisfies the commonest URL checks."""
+    tokens it mentions, how many of its selectors find an element on the page (kits ask for
+    the exact ids and names of the checkout they were written for), and how many of its
+    regexes match the page's URL or a field's name. One page of each platform comes before a
+    second URL of the same page (the Magento 1 extension checkouts) that fits no better, in
+    manifest order. With `pages`, the first `pages` include a checkout whose card fields are
+    in a processor's frames — where kits that overlay their own card form act, and do nothing
+    elsewhere — and the default (first) page, whose URL satisfies the commonest URL checks."""
     lowered = text.lower()
     selectors = selectors_in(text)
+    regexes = regexes_in(text)
     uses: dict[str, int] = {}
     keys = []
     for i, t in enumerate(templates):
         variant = uses.get(t.page, 0)
         uses[t.page] = variant + 1
-        score = t.score(lowered) + dom_score(t, selectors)
-        keys.append((-score, variant if score == 0 else 0, i))
+        score = t.score(lowered) + dom_score(t, selectors) + regex_score(t, regexes)
+        keys.append((-score, variant, i))
     ranked = [templates[k[2]] for k in sorted(keys)]
     if pages is None:
         return ranked

@@ -16,8 +16,10 @@ should see, and `--detonate auto` runs a suspicious file with the canary to sett
 Never lowered: anything in a script where some data path carries its data to a sink (the card
 goes somewhere, even if not to that host); a send to a host that is known-bad, a look-alike or
 unresolved; any finding of a script that gates itself or is a known kit (gate and evasion
-rules, IOC findings); any script not read completely — obfuscation deobfuscation did not
-undo, a decoder call left encoded, a rewrite that stopped at its budget.
+rules, IOC findings — an automation check whose answer is sent as a signal, as fraud and
+bot-detection profiles do, gates nothing); any script not read completely — obfuscation
+deobfuscation did not undo, a decoder call left encoded, a rewrite that stopped at its
+budget.
 """
 
 from __future__ import annotations
@@ -42,9 +44,16 @@ _GATED = frozenset({"evasion", "ioc"})
 def weigh(findings: Sequence[Finding], raw: RawAnalysis) -> list[Finding]:
     """The script's findings, co-occurrence ones lowered where the taint analysis saw all."""
     if not read_completely(raw) or any(
-            f.flow or f.rule in GATE_RULES or _GATED & set(f.tags) for f in findings):
+            f.flow or _gates(f) for f in findings):
         return list(findings)  # hidden, gated, or the card does go somewhere
     return [_lowered(f) if _lowerable(f) else f for f in findings]
+
+
+def _gates(f: Finding) -> bool:
+    """A gate, evasion or IOC finding — but not a check whose answer the script collects as
+    data (`{webdriver: !!navigator.webdriver}` in a fraud profile): that one hides nothing."""
+    return (f.rule in GATE_RULES or bool(_GATED & set(f.tags))) and \
+        not f.evidence.get("collected")
 
 
 def _lowerable(f: Finding) -> bool:

@@ -12,6 +12,7 @@ from skimscan.detonate.templates import (
     load_templates,
     page_text,
     rank,
+    regexes_in,
 )
 
 TEMPLATES = load_templates()
@@ -69,3 +70,26 @@ def test_rank_follows_the_selectors_a_script_uses_and_keeps_the_default_page() -
     three = rank(TEMPLATES, code, 3)
     assert three[0].platform == "OpenCart"
     assert three[1] is TEMPLATES[0] and three[2].card_fields == "iframe"
+
+
+def test_rank_follows_the_regexes_a_script_tests_names_and_urls_with() -> None:
+    """A kit that fires only where its regex finds a field name (or the URL) runs first on a
+    page where it does."""
+    by_name = ("var rx = /^(?:cc|card)[\\W_]*(?:num|number|cvv|cvc)/i;\n"
+               "document.addEventListener('blur', function (e) {\n"
+               "  if (rx.test(e.target.name || e.target.id)) go(e.target); }, true);")
+    assert rank(TEMPLATES, by_name)[0].platform in ("OpenCart", "PrestaShop")
+    assert rank(TEMPLATES, by_name, 3)[0].platform in ("OpenCart", "PrestaShop")
+    by_url = "if (/route=checkout/.test(location.search)) start();"
+    assert rank(TEMPLATES, by_url)[0].platform == "OpenCart"
+    # a regex that matches anything, or names nothing, tells no page from another
+    assert rank(TEMPLATES, "var a = /.*/; var b = /\\d+/g;")[0] is TEMPLATES[0]
+    assert regexes_in("var x = a / b / c; var y = /[0-9]*/;") == []
+
+
+def test_a_second_url_of_one_page_comes_after_other_pages_that_fit_as_well() -> None:
+    """Two Magento 1 URLs serve one page: a script that fits it no better than another
+    platform's page gets the other page second, not the same page again."""
+    code = "document.querySelector('[name=\"payment[cc_number]\"]');"
+    ranked = rank(TEMPLATES, code)
+    assert ranked[0].page != ranked[1].page, [t.name for t in ranked[:3]]

@@ -7,7 +7,8 @@ expression trees of constants and allow-listed built-ins are sent to the isolate
 (V8 gives exactly the browser's answer), and each maximal one becomes its value. A value
 computed from an obfuscator's string table (`atob(_0x3c2f[11])` once `constant_arrays` read
 the element) is the table's (`via: string-array`), as the decoder pass marks it: the table
-hides every string alike, and none of them is singled out.
+hides every string alike, and none of them is singled out. Constants joined without a call
+(`"https://host/path" + "?q="`, both out of a table) keep the mark their pieces had.
 """
 
 from __future__ import annotations
@@ -103,9 +104,13 @@ def run(ctx: Context) -> int:
         value = values[id(node)]
         made = as_node(value, node)
         inputs = list(walk(node))
-        if node.type == "CallExpression" or any(getattr(n, "hidden", None) for n in inputs):
+        calls = any(n.type == "CallExpression" for n in inputs)
+        hidden = next((n.hidden for n in inputs if getattr(n, "hidden", None)), None)
+        if calls or hidden:
             table = next((n.table for n in inputs if getattr(n, "table", None)), None)
-            ctx.hide(made, table or TECHNIQUE)
+            # pieces joined without a call (`t[3] + t[7]`, a table's strings) stay hidden as
+            # they were; a built-in decoding them (`atob(…)`) is the technique
+            ctx.hide(made, table or (TECHNIQUE if calls else hidden))
         return made
 
     ctx.program = transform(ctx.program, replace)
