@@ -110,7 +110,7 @@ def run(ctx: Context) -> int:
             table = next((n.table for n in inputs if getattr(n, "table", None)), None)
             # pieces joined without a call (`t[3] + t[7]`, a table's strings) stay hidden as
             # they were; a built-in decoding them (`atob(…)`) is the technique
-            ctx.hide(made, table or (TECHNIQUE if calls else hidden))
+            ctx.hide(made, table or (hidden if hidden and not calls else TECHNIQUE))
         return made
 
     ctx.program = transform(ctx.program, replace)
