@@ -13,6 +13,30 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each `xdist_group` on one worker under `--dist loadgroup` (`make test`).
+
+    pytest-xdist groups tests by a `@group` suffix it gives their node ids in this hook; from
+    pytest 9.2 node ids are structured and the suffix it sets is not read, so a group's tests
+    spread over every worker and each worker builds the group's expensive module or session
+    fixture again (a scan of the whole fixture shop: two minutes). Where the suffix is
+    missing, it is set on the node id pytest reads."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                 for m in item.iter_markers("xdist_group")}
+        if not names or item.nodeid.endswith("@" + "_".join(sorted(names))):
+            continue
+        suffixed = f"{item.nodeid}@{'_'.join(sorted(names))}"
+        if hasattr(item, "_id"):
+            from _pytest.nodeid import NodeId
+            item._id = NodeId.parse(suffixed)
+        else:
+            item._nodeid = suffixed
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine(EngineOptions(use_disk_cache=False, jobs=1))

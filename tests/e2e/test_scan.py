@@ -23,6 +23,12 @@ def shop_report(checkout_report: Report) -> Report:
     return checkout_report
 
 
+# The shop scan is a session fixture (conftest.checkout_scan) test_canary_shop reads too: its
+# worker makes it once for both.
+same_scan = pytest.mark.xdist_group("canary-shop")
+
+
+@same_scan
 @pytest.mark.parametrize("page", PAGES, ids=[p["path"] for p in PAGES])
 async def test_checkout_page_verdict(page: dict[str, str], shop_report: Report) -> None:
     target = next(t for t in shop_report.targets if t.target.endswith(page["path"]))
@@ -44,6 +50,7 @@ async def test_checkout_page_verdict(page: dict[str, str], shop_report: Report) 
     assert named & wanted or page["drop_host"] in hosts, (named, hosts)
 
 
+@same_scan
 async def test_scripts_requests_and_headers_recorded(shop_report: Report) -> None:
     target = next(t for t in shop_report.targets if t.target.endswith("/checkout/clean"))
     kinds = {s.kind.value for s in target.scripts}
