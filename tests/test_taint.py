@@ -314,6 +314,8 @@ def test_listener_events_from_a_list(analyze) -> None:  # type: ignore[no-untype
 @pytest.mark.parametrize("guard, targets", [
     ("if (!CARD.test(k)) return;", True),  # goes on with card fields only
     ("if (CARD.test(k)) { grab(e.target); }", True),
+    ("function slot() { if (CARD.test(k)) return 'card'; return null; }\n"
+     "  if (slot() !== 'card') return;", True),  # a classifier's answer, not an exit
     ("if (CARD.test(k)) return;", False),  # leaves card fields alone
     ("if (!ADDRESS.test(k) || CARD.test(k)) return;", False),
     ("if (ADDRESS.test(k) && !CARD.test(k)) { grab(e.target); }", False),

@@ -184,10 +184,15 @@ def children(node: Node) -> list[Node]:
 
 
 def _only_exits(node: Any) -> bool:
-    """`return;`, `{ continue; }`: a branch that leaves, doing nothing with what it tested."""
+    """`return;`, `return false;`, `{ continue; }`: a branch that leaves, doing nothing with
+    what it tested (`return 'n';` classifies the field: it is no exit)."""
     if node.type == "BlockStatement":
         return len(node.body) == 1 and _only_exits(node.body[0])
-    return node.type in ("ReturnStatement", "ContinueStatement", "BreakStatement")
+    if node.type == "ReturnStatement":
+        value = node.argument
+        return value is None or (value.type == "Literal" and not value.value) or (
+            value.type == "Identifier" and value.name == "undefined")
+    return node.type in ("ContinueStatement", "BreakStatement")
 
 
 def _interesting(text: str) -> bool:

@@ -655,9 +655,10 @@
     var FORM = new RegExpC(S.form, 'i'), buttons = [], mirrored = new WeakSetC();
     // `#id`, `tag#id`, `[name=x]`, `tag[name="x"]`: what code aimed at one platform asks for
     // (classes after an id are read past: `#btnCreditCard.primary`; an escaped dot is the id's)
-    // `form.payment-form`: a form by its class (only ever answered with the card form)
-    var SIMPLE = /^\s*([a-z]+)?(?:#((?:[\w\-\[\]:]|\\.)+)(?:\.[\w\-]+)*|\[\s*name\s*=\s*["']?([^"'\]]+)["']?\s*\]|\.([\w\-]+))\s*$/i;
-    var CAMEL = /([a-z0-9])([A-Z])/g, JOINER = /[_.]+/g;
+    // `[id="x"]`, `[name="card[number]"]` (brackets inside quotes), `[autocomplete=cc-number]`
+    // and other attributes; `form.payment-form`: a form by its class (only the card form)
+    var SIMPLE = /^\s*([a-z]+)?(?:#((?:[\w\-\[\]:]|\\.)+)(?:\.[\w\-]+)*|\[\s*([\w\-:]+)\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\]\s"']+))\s*\]|\.([\w\-]+))\s*$/i;
+    var CAMEL = /([a-z0-9])([A-Z])/g, JOINER = /[_.\-]+/g;
     function kindOf(word, tagHint) {
       if (!word || test(SKIP, word)) return '';
       for (var i = 0; i < rules.length; i++) if (test(rules[i][1], word)) return rules[i][0];
@@ -684,9 +685,9 @@
       send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
       return el;
     }
-    function make(id, name, tagHint, selector, generic, cls) {
+    function make(id, name, tagHint, selector, generic, cls, attr) {
       if (made >= S.max || !doc.body) return null;
-      var word = id || name || cls, kind = kindOf(word, tagHint);
+      var word = id || name || cls || (attr ? attr[1] : ''), kind = kindOf(word, tagHint);
       if (cls && kind !== 'form') return null;
       if (kind === 'form') {
         // another platform's name for the payment form: the page's card form answers to it
@@ -706,6 +707,7 @@
       var el = call(createN, doc, [button ? 'button' : 'input']);
       if (id) call(setAttrN, el, ['id', id]);
       if (name) call(setAttrN, el, ['name', name]);
+      if (attr) call(setAttrN, el, attr);
       if (button) {
         call(setAttrN, el, ['type', 'submit']);
         el.textContent = 'Place Order';
@@ -726,9 +728,13 @@
         var m = SIMPLE.exec(parts[i]);
         if (!m) continue;
         var hint = lower(m[1] || '');
-        if (m[4] && hint !== 'form') continue;
+        if (m[7] && hint !== 'form') continue;
         var id = m[2] ? call(strReplace, m[2], [/\\/g, '']) : '';
-        var el = m[4] ? make('', '', hint, sel, false, m[4]) : make(id, m[3] || '', hint, sel);
+        var key = lower(m[3] || ''), value = m[4] || m[5] || m[6] || '';
+        if (key === 'id') id = value;
+        var attr = key && key !== 'id' && key !== 'name' ? [key, value] : null;
+        var el = m[7] ? make('', '', hint, sel, false, m[7])
+          : make(id, key === 'name' ? value : '', hint, sel, false, '', attr);
         if (el) return el;
       }
       return null;
@@ -769,6 +775,47 @@
     }
     method(W.Document.prototype, 'querySelectorAll', all);
     method(W.Element.prototype, 'querySelectorAll', all);
+    // `e.target.matches('#submit-payment, .checkout-pay')`, `e.target.closest('#cc-num')`: a
+    // kit written for another shop tests the element an event reached against its own names.
+    // The page's pay button (or what is inside it) passes for a pay button of any name, and a
+    // card field for a field of the same kind, as a created element stands in for a missing
+    // one; recorded once per selector, as a synthesised element is.
+    var standIns = new MapC();
+    function standIn(self, sel) {
+      var parts = call(W.String.prototype.split, sel, [',']);
+      for (var i = 0; i < parts.length && i < 8; i++) {
+        var m = SIMPLE.exec(parts[i]);
+        if (!m) continue;
+        var hint = lower(m[1] || '');
+        var word = m[2] ? call(strReplace, m[2], [/\\/g, '']) : (m[4] || m[5] || m[6] || m[7] || '');
+        var kind = kindOf(word, hint);
+        if (kind === 'pay') {
+          var el = self;
+          for (var up = 0; up < 4 && el && !isButton(el); up++) el = el.parentElement;
+          if (el && isButton(el)) return [el, kind];
+        } else if (kind && kind !== 'form') {
+          var k = kind === 'exp_month' || kind === 'exp_year' ? 'expiry' : kind;
+          if (fieldKind(self, '') === k) return [self, kind];
+        }
+      }
+      return null;
+    }
+    function tested(closest) {
+      return function (self, args, t) {
+        if (typeof args[0] !== 'string' || !is(self, HTMLElementC) || apply(t, self, args)) return;
+        var hit = standIn(self, args[0]);
+        if (!hit) return;
+        if (!call(mapGet, standIns, [args[0]]) && made < S.max) {
+          call(mapSet, standIns, [args[0], true]);
+          made++;
+          send('synth', { field: cut(describe(hit[0]) + ' as ' + args[0], 120), kind: hit[1],
+            selector: cut(args[0], 120) });
+        }
+        return answer(closest ? hit[0] : true);
+      };
+    }
+    method(W.Element.prototype, 'matches', tested(false));
+    method(W.Element.prototype, 'closest', tested(true));
     method(W.Document.prototype, 'getElementsByName', function (self, args, t) {
       if (self !== doc || apply(t, self, args).length) return;
       make('', StringC(args[0]), '', '[name="' + args[0] + '"]');

