@@ -49,7 +49,7 @@ from skimscan.models import (
     Verdict,
     verdict_for,
 )
-from skimscan.policy import cooccurrence
+from skimscan.policy import cooccurrence, tokenization
 from skimscan.policy.hosts import HostClassifier
 
 #: Below this much uncached code, a process pool costs more than it saves.
@@ -243,6 +243,7 @@ class Engine:
                              rules=self.rules, script_id=script.id, script_url=script.url,
                              script_kind=script.kind.value)
             found = cooccurrence.weigh(found, raw)
+            found = tokenization.weigh(found, raw)
             if script.line_offset:
                 found = [_shift(f, script.line_offset) for f in found]
             findings.extend(found)

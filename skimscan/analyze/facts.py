@@ -31,6 +31,7 @@ FACT_KINDS: Mapping[str, frozenset[str]] = {
     "storage-read": frozenset({"store", "key"}),
     "timer": frozenset({"fn", "delay", "string_code"}),
     "anti-analysis": frozenset({"check", "collected"}),
+    "token-field": frozenset({"via"}),
     "url-gate": frozenset({"pattern", "via"}),
     "visitor-gate": frozenset({"store", "key"}),
     "dynamic-code": frozenset({"via", "decoded", "size"}),

@@ -410,6 +410,8 @@ class ScriptVisitor:
         self._collected: set[int] = set()
         self._polarised: set[int] = set()  # calls `_polarity` has placed
         self._classes: set[str] = set()  # bindings of the script's named classes
+        #: ids of functions handed a promise's answer (`.then(fn)`): where a response is read
+        self._answers: set[int] = set()
         #: ids of `re.test(x)` calls whose match makes the code skip the field (`if
         #: (re.test(x)) return;`, `a.test(k) && !re.test(k)`): a list of fields to leave out
         self._excluding: set[int] = set()
@@ -1026,7 +1028,7 @@ class ScriptVisitor:
             if callee and callee[-1] == "createElement" and value.arguments:
                 tag = (self.folder.string(value.arguments[0]) or "").lower()
                 kind = {"img": "image", "script": "script", "iframe": "iframe",
-                        "form": "form", "link": "link"}.get(tag)
+                        "form": "form", "link": "link", "input": "input"}.get(tag)
                 if kind:
                     self._objects[binding] = (kind, None, None)
 
@@ -1050,6 +1052,12 @@ class ScriptVisitor:
                           target=self._target_kind(left.object))
         elif right.type in ("CallExpression", "NewExpression") and prop:  # maybe `Function(…)`
             self._compiled.setdefault(id(right), []).append(f"prop:{prop}")
+        if prop == "value" and self._element_kind(left.object) == "input" and any(
+                id(fn) in self._answers or fn.isAsync for fn in self._fn_stack):
+            # `hidden.value = res.id` in `.then(res => …)`: an answer put into a field the
+            # script made (a processor's token swapped in for the card)
+            self.fact("token-field", node, via="then" if any(
+                id(fn) in self._answers for fn in self._fn_stack) else "await")
         if prop == "src":
             kind = self._element_kind(left.object)
             self._add_sink(kind or "element-src", node, right, deps)
@@ -1383,6 +1391,8 @@ class ScriptVisitor:
         """Data of the receiver and of other arguments may reach a callback's parameters
         (forEach/map/each/then/reduce and friends)."""
         fns: list[Any] = [a for a in args if a.type in _FUNCTIONS]
+        if name == "then" and fns:
+            self._answers.add(id(fns[0]))  # what a promise (a request) answered
         if receiver is not None and receiver.type == "ArrayExpression" and fns and name in (
                 "forEach", "map", "some", "every", "filter"):
             words = [e.value for e in receiver.elements

@@ -655,8 +655,8 @@
     var FORM = new RegExpC(S.form, 'i'), buttons = [], mirrored = new WeakSetC();
     // `#id`, `tag#id`, `[name=x]`, `tag[name="x"]`: what code aimed at one platform asks for
     // (classes after an id are read past: `#btnCreditCard.primary`; an escaped dot is the id's)
-    // `[id="x"]`, `[name="card[number]"]` (brackets inside quotes), `[autocomplete=cc-number]`
-    // and other attributes; `form.payment-form`: a form by its class (only the card form)
+    // `[id="x"]`, `[name="card[number]"]` (brackets inside quotes; other attributes are read
+    // for tests, see `standIn`); `form.payment-form`: a form by its class (only the card form)
     var SIMPLE = /^\s*([a-z]+)?(?:#((?:[\w\-\[\]:]|\\.)+)(?:\.[\w\-]+)*|\[\s*([\w\-:]+)\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\]\s"']+))\s*\]|\.([\w\-]+))\s*$/i;
     var CAMEL = /([a-z0-9])([A-Z])/g, JOINER = /[_.\-]+/g;
     function kindOf(word, tagHint) {
@@ -685,9 +685,9 @@
       send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
       return el;
     }
-    function make(id, name, tagHint, selector, generic, cls, attr) {
+    function make(id, name, tagHint, selector, generic, cls) {
       if (made >= S.max || !doc.body) return null;
-      var word = id || name || cls || (attr ? attr[1] : ''), kind = kindOf(word, tagHint);
+      var word = id || name || cls, kind = kindOf(word, tagHint);
       if (cls && kind !== 'form') return null;
       if (kind === 'form') {
         // another platform's name for the payment form: the page's card form answers to it
@@ -707,7 +707,6 @@
       var el = call(createN, doc, [button ? 'button' : 'input']);
       if (id) call(setAttrN, el, ['id', id]);
       if (name) call(setAttrN, el, ['name', name]);
-      if (attr) call(setAttrN, el, attr);
       if (button) {
         call(setAttrN, el, ['type', 'submit']);
         el.textContent = 'Place Order';
@@ -731,10 +730,12 @@
         if (m[7] && hint !== 'form') continue;
         var id = m[2] ? call(strReplace, m[2], [/\\/g, '']) : '';
         var key = lower(m[3] || ''), value = m[4] || m[5] || m[6] || '';
+        // other attributes (`[autocomplete=cc-number]`) are what generic kits try first in a
+        // list whose later entries find the page's own fields: nothing is made for them
+        if (key && key !== 'id' && key !== 'name') continue;
         if (key === 'id') id = value;
-        var attr = key && key !== 'id' && key !== 'name' ? [key, value] : null;
         var el = m[7] ? make('', '', hint, sel, false, m[7])
-          : make(id, key === 'name' ? value : '', hint, sel, false, '', attr);
+          : make(id, key === 'name' ? value : '', hint, sel);
         if (el) return el;
       }
       return null;

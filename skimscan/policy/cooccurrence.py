@@ -44,12 +44,12 @@ _GATED = frozenset({"evasion", "ioc"})
 def weigh(findings: Sequence[Finding], raw: RawAnalysis) -> list[Finding]:
     """The script's findings, co-occurrence ones lowered where the taint analysis saw all."""
     if not read_completely(raw) or any(
-            f.flow or _gates(f) for f in findings):
+            f.flow or gates(f) for f in findings):
         return list(findings)  # hidden, gated, or the card does go somewhere
     return [_lowered(f) if _lowerable(f) else f for f in findings]
 
 
-def _gates(f: Finding) -> bool:
+def gates(f: Finding) -> bool:
     """A gate, evasion or IOC finding — but not a check whose answer the script collects as
     data (`{webdriver: !!navigator.webdriver}` in a fraud profile): that one hides nothing."""
     return (f.rule in GATE_RULES or bool(_GATED & set(f.tags))) and \

@@ -7,13 +7,14 @@ hard negatives stay clean; the pages themselves produce nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from skimscan.detonate import DetonationOptions, Detonator
+from skimscan.detonate import Detonation, DetonationOptions, Detonator
 from skimscan.models import Confidence, Severity, Verdict
 from skimscan.pipeline import Engine, EngineOptions
 
@@ -94,15 +95,27 @@ async def test_hard_negatives_stay_clean(detonator: Detonator) -> None:
 
 async def test_the_templates_themselves_are_clean(detonator: Detonator) -> None:
     names = [t.name for t in detonator.checkout.templates]
-    result = await detonator.detonate("empty.js", "/* nothing */", templates=names)
-    assert result.findings == () and result.verdict is Verdict.CLEAN
-    assert len(result.pages) == len(names)
-    assert all(p.verdict is Verdict.CLEAN and p.error is None for p in result.pages), \
-        [(p.template, p.error) for p in result.pages]
+    # two at a time, each in its own context, as `scan-file --concurrency 2` runs files
+    limit = asyncio.Semaphore(2)
+
+    async def one(name: str) -> Detonation:
+        async with limit:
+            return await detonator.detonate("empty.js", "/* nothing */", templates=[name])
+
+    results = await asyncio.gather(*(one(name) for name in names))
+    pages = [p for r in results for p in r.pages]
+    assert all(r.findings == () and r.verdict is Verdict.CLEAN for r in results)
+    assert sorted(p.template for p in pages) == sorted(names)
+    assert all(p.verdict is Verdict.CLEAN and p.error is None for p in pages), \
+        [(p.template, p.error) for p in pages]
 
 
-async def test_a_file_that_hangs_its_page_is_an_error_not_clean(detonator: Detonator) -> None:
-    result = await detonator.detonate("busy.js", "while (true) {}",
+async def test_a_file_that_hangs_its_page_is_an_error_not_clean() -> None:
+    # a short page timeout: what is tested is the verdict, not how long a hang is waited for
+    engine = Engine(EngineOptions(use_disk_cache=False, jobs=1))
+    options = DetonationOptions(max_pages=1, page_timeout=5, file_timeout=60)
+    async with Detonator(engine, options) as short:
+        result = await short.detonate("busy.js", "while (true) {}",
                                       templates=["custom-autocomplete"])
     assert result.verdict is Verdict.ERROR and result.error
 
