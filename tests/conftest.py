@@ -21,7 +21,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     pytest 9.2 node ids are structured and the suffix it sets is not read, so a group's tests
     spread over every worker and each worker builds the group's expensive module or session
     fixture again (a scan of the whole fixture shop: two minutes). Where the suffix is
-    missing, it is set on the node id pytest reads."""
+    missing, it is set on the node id pytest reads (pytest's `NodeId`, private: if it moves,
+    this falls back to what xdist itself sets, and groups are only slower, never wrong)."""
     if not getattr(config.option, "loadgroup", False):
         return
     for item in items:
@@ -31,7 +32,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         suffixed = f"{item.nodeid}@{'_'.join(sorted(names))}"
         if hasattr(item, "_id"):
-            from _pytest.nodeid import NodeId
+            try:
+                from _pytest.nodeid import NodeId
+            except ImportError:
+                return
             item._id = NodeId.parse(suffixed)
         else:
             item._nodeid = suffixed

@@ -40,6 +40,8 @@ def test_read_whole_with_no_path_is_lowered_to_suspicious(analyze) -> None:  # t
     ("obfuscator names", "".join(f"var _0x{i:04x} = {i};\n" for i in range(12))),
     ("a URL gate", "if (location.href.indexOf('checkout') < 0) { throw 0; }\n"),
     ("a webdriver test it hides behind", "if (navigator.webdriver) { throw 0; }\n"),
+    ("a webdriver answer stored, then tested",
+     "var env = {wd: !!navigator.webdriver}; if (env.wd) { throw 0; }\n"),
 ])
 def test_not_lowered_where_the_script_was_not_read_whole_or_hides(  # type: ignore[no-untyped-def]
         why: str, extra: str, analyze) -> None:

