@@ -28,9 +28,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         names = {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
                  for m in item.iter_markers("xdist_group")}
-        if not names or item.nodeid.endswith("@" + "_".join(sorted(names))):
+        group = "_".join(sorted(names))
+        if not names or item.nodeid.endswith("@" + group):
             continue
-        suffixed = f"{item.nodeid}@{'_'.join(sorted(names))}"
+        suffixed = f"{item.nodeid}@{group}"
         if hasattr(item, "_id"):
             try:
                 from _pytest.nodeid import NodeId

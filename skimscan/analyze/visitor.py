@@ -74,6 +74,10 @@ _AJAX = frozenset({"ajax", "post", "get", "getJSON", "getScript", "load"})
 _PROTOTYPE_AJAX = {"Request": 0, "Updater": 1, "PeriodicalUpdater": 1}
 _AXIOS = frozenset({"post", "put", "get", "request", "patch"})
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "top", "parent", "frames"})
+#: Elements a script makes (`createElement(tag)`, Prototype's `new Element(tag, …)`) whose
+#: later use matters, by the kind `_objects` records for them.
+_ELEMENT_KINDS = {"img": "image", "script": "script", "iframe": "iframe", "form": "form",
+                  "link": "link", "input": "input"}
 #: Properties that hold a window (whose `name` is a channel, not a field's name).
 _WINDOW_PROPERTIES = _GLOBAL_OBJECTS | {"contentWindow", "opener", "defaultView"}
 #: Host objects and built-ins: writing `document.body.dataset.x = card` must not make every
@@ -413,7 +417,6 @@ class ScriptVisitor:
         #: fingerprint signal collected and reported, not a test that hides the script
         self._collected: set[int] = set()
         self._collected_keys: set[str] = set()  # keys a collected check was stored under
-        self._polarised: set[int] = set()  # calls `_polarity` has placed
         self._classes: set[str] = set()  # bindings of the script's named classes
         #: ids of functions handed a promise's answer (`.then(fn)`): where a response is read
         self._answers: set[int] = set()
@@ -762,10 +765,8 @@ class ScriptVisitor:
                 stack.append((n.argument, not flip))
             elif n.type == "LogicalExpression":
                 stack.extend(((n.left, flip), (n.right, flip)))
-            elif n.type == "CallExpression" and id(n) not in self._polarised:
-                self._polarised.add(id(n))
-                if flip:
-                    self._excluding.add(id(n))
+            elif n.type == "CallExpression" and flip:
+                self._excluding.add(id(n))
 
     def _visit_class(self, node: Any) -> None:
         owner = f"cls:{id(node)}"
@@ -1068,8 +1069,7 @@ class ScriptVisitor:
                     self._selectors[binding] = text
             if callee and callee[-1] == "createElement" and value.arguments:
                 tag = (self.folder.string(value.arguments[0]) or "").lower()
-                kind = {"img": "image", "script": "script", "iframe": "iframe",
-                        "form": "form", "link": "link", "input": "input"}.get(tag)
+                kind = _ELEMENT_KINDS.get(tag)
                 if kind:
                     self._objects[binding] = (kind, None, None)
 
@@ -1726,8 +1726,8 @@ class ScriptVisitor:
             # property returns what the getter returns
             result = Deps({self._ret(n.value)})
         elif kind == "MemberExpression" and not n.computed and (
-                getattr(n.property, "name", None) in _NO_DATA_PROPERTIES or (
-                    getattr(n.property, "name", None) == "name" and not self._windowish(n.object))):
+                (prop := getattr(n.property, "name", None)) in _NO_DATA_PROPERTIES or (
+                    prop == "name" and not self._windowish(n.object))):
             pass  # a length is a number about the data, a field's id, type or name not the data
         elif kind == "CallExpression" and self._is_masking(n):
             pass  # `v.replace(/\S/g, '*')`: masked, nothing left to steal
@@ -2358,8 +2358,7 @@ class ScriptVisitor:
         what it submits there."""
         tag = (self.folder.string(value.arguments[0]) or "").lower()
         attrs = value.arguments[1]
-        kind = {"img": "image", "script": "script", "iframe": "iframe", "form": "form",
-                "input": "input"}.get(tag)
+        kind = _ELEMENT_KINDS.get(tag)
         if kind is None:
             return
         self._objects[binding] = (kind, None, None)

@@ -721,22 +721,29 @@
       if (button) buttons[buttons.length] = el;
       return created(el, kind, selector);
     }
-    function fromSelector(sel) {
-      if (typeof sel !== 'string') return null;
-      var parts = call(strSplit, sel, [',']);
-      for (var i = 0; i < parts.length && i < 8; i++) {  // a selector list: its first usable part
+    // The parts of a selector list SIMPLE reads (at most 8): tag hint, id, attribute (name
+    // and value) and class of each.
+    function simpleParts(sel) {
+      var parts = call(strSplit, sel, [',']), out = [];
+      for (var i = 0; i < parts.length && i < 8; i++) {
         var m = SIMPLE.exec(parts[i]);
         if (!m) continue;
-        var hint = lower(m[1] || '');
-        if (m[7] && hint !== 'form') continue;
-        var id = m[2] ? call(strReplace, m[2], [/\\/g, '']) : '';
-        var key = lower(m[3] || ''), value = m[4] || m[5] || m[6] || '';
+        out[out.length] = { hint: lower(m[1] || ''), id: m[2] ? call(strReplace, m[2], [/\\/g, '']) : '',
+          key: lower(m[3] || ''), value: m[4] || m[5] || m[6] || '', cls: m[7] || '' };
+      }
+      return out;
+    }
+    function fromSelector(sel) {
+      if (typeof sel !== 'string') return null;
+      var parts = simpleParts(sel);
+      for (var i = 0; i < parts.length; i++) {  // a selector list: its first usable part
+        var p = parts[i];
+        if (p.cls && p.hint !== 'form') continue;
         // other attributes (`[autocomplete=cc-number]`) are what generic kits try first in a
         // list whose later entries find the page's own fields: nothing is made for them
-        if (key && key !== 'id' && key !== 'name') continue;
-        if (key === 'id') id = value;
-        var el = m[7] ? make('', '', hint, sel, false, m[7])
-          : make(id, key === 'name' ? value : '', hint, sel);
+        if (p.key && p.key !== 'id' && p.key !== 'name') continue;
+        var el = p.cls ? make('', '', p.hint, sel, false, p.cls)
+          : make(p.key === 'id' ? p.value : p.id, p.key === 'name' ? p.value : '', p.hint, sel);
         if (el) return el;
       }
       return null;
@@ -784,13 +791,10 @@
     // one; recorded once per selector, as a synthesised element is.
     var standIns = new MapC();
     function standIn(self, sel) {
-      var parts = call(strSplit, sel, [',']);
-      for (var i = 0; i < parts.length && i < 8; i++) {
-        var m = SIMPLE.exec(parts[i]);
-        if (!m) continue;
-        var hint = lower(m[1] || '');
-        var word = m[2] ? call(strReplace, m[2], [/\\/g, '']) : (m[4] || m[5] || m[6] || m[7] || '');
-        var kind = kindOf(word, hint);
+      var parts = simpleParts(sel);
+      for (var i = 0; i < parts.length; i++) {
+        var p = parts[i];
+        var kind = kindOf(p.id || p.value || p.cls, p.hint);
         if (kind === 'pay') {
           var el = self;
           for (var up = 0; up < 4 && el && !isButton(el); up++) el = el.parentElement;
