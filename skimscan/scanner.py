@@ -35,12 +35,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from skimscan import __version__
 from skimscan.analyze.analyzer import sort_findings
 from skimscan.analyze.canary import Match, find_canary
-from skimscan.analyze.card_forms import injected_card_forms
+from skimscan.analyze.card_forms import hijacked_card_forms, injected_card_forms
 from skimscan.analyze.catalogue import PIPELINE_RULES
 from skimscan.analyze.libraries import blame, libraries_in
 from skimscan.analyze.redact import redact_text, redact_value
@@ -366,7 +366,7 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
     events = capture.instrumentation
     hits: list[_Hit] = []
     marked: list[RequestRecord] = []
-    for r in (*requests, *_link_hints(events, classify)):
+    for r in (*requests, *_unfetched(events, classify)):
         found = _search_request(canary, r)  # a socket: its URL and handshake (subprotocols)
         if found:
             r = replace(r, carries_canary=True)
@@ -391,10 +391,13 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
         hits.append(_Hit(socket, "websocket frame", found_ws, frame.quarantined,
                          frame.script or socket.script))
     hits += _encrypted(canary, events, marked, classify)
+    hits += _split(canary, marked, events)
     findings = _exfiltration(canary, hits, classify, script_urls, events,
                              revisited_at=capture.revisited_at)
     findings += _frame_and_storage(canary, events, classify, script_urls, capture.final_url)
     findings += _loads_after_typing(marked, script_urls)
+    findings += hijacked_card_forms(events, script_urls, classify,
+                                    lambda s: _describe_script(s, script_urls))
     findings += injected_card_forms(events, script_urls, classify, capture.typed_fields,
                                     lambda s: _describe_script(s, script_urls),
                                     libraries_in(capture.scripts))
@@ -430,17 +433,71 @@ def _encrypted(canary: Canary, events: Sequence[InstrumentEvent],
     return hits
 
 
-def _link_hints(events: Sequence[InstrumentEvent],
-                classify: Callable[[str], HostInfo]) -> list[RequestRecord]:
-    """Resource hints (`<link rel=dns-prefetch|preconnect|…>`) the page inserted, as requests
-    that never happened: Chromium resolves no name itself, so the hint's host name is data
-    the page meant to put on the wire (a DNS query, a TLS handshake)."""
+MAX_SPLIT_GROUP = 200  # requests of one script to one address joined at most
+
+
+def _split(canary: Canary, requests: list[RequestRecord],
+           events: Sequence[InstrumentEvent]) -> list[_Hit]:
+    """The card cut into pieces, one per request (`&i=0&v=3431…`, `&i=1&v=…`): the requests
+    one script made to one address (host and path) that do not carry the card alone, their
+    query values joined in the order sent — for each parameter whose value changes — and
+    their bodies joined. Found whole there, it is a hit on the first request (`requests` is
+    updated in place)."""
+    groups: dict[tuple[str | None, str, str], list[int]] = {}
+    for i, r in enumerate(requests):
+        if r.carries_canary or not r.quarantined or r.host_class not in _SUSPECT_HOSTS:
+            continue
+        parts = urlsplit(r.url)
+        sender = r.script or _sender(events, r.url)
+        group = groups.setdefault((sender, r.host, parts.path), [])
+        if len(group) < MAX_SPLIT_GROUP:
+            group.append(i)
+    hits: list[_Hit] = []
+    for (sender, _host_name, _path), members in groups.items():
+        if len(members) < 2:
+            continue
+        queries = [parse_qsl(urlsplit(requests[i].url).query, keep_blank_values=True)
+                   for i in members]
+        names = [n for n, _v in queries[0]]
+        joined = [(f"parameter {n!r}", "".join(dict(q).get(n, "") for q in queries))
+                  for n in dict.fromkeys(names)
+                  if len({dict(q).get(n, "") for q in queries}) > 1]
+        bodies = [requests[i].body or b"" for i in members]
+        if len(set(bodies)) > 1:
+            joined.append(("body", b"".join(bodies).decode("utf-8", "replace")))
+        for what, text in joined:
+            found = [m for m in find_canary(canary, text) if m.is_full]
+            if not found:
+                continue
+            first = members[0]
+            requests[first] = r = replace(requests[first], carries_canary=True)
+            hits.append(_Hit(r, f"split over {len(members)} requests ({what}, joined)",
+                             found[:1], r.quarantined, sender))
+            break
+    return hits
+
+
+#: sends the instrumentation saw that no request shows, as (resource type, method): a
+#: resource hint's host name, an ICE server's name (both resolved: a DNS query), a message on
+#: a WebRTC data channel (to a peer)
+_UNFETCHED = {"link-hint": ("link-hint", "GET"), "webrtc": ("webrtc", "GET"),
+              "webrtc-data": ("webrtc", "SEND")}
+
+
+def _unfetched(events: Sequence[InstrumentEvent],
+               classify: Callable[[str], HostInfo]) -> list[RequestRecord]:
+    """Sends that never happened as requests (`_UNFETCHED`): resource hints
+    (`<link rel=dns-prefetch|preconnect|…>`) and WebRTC connections the page made. Chromium
+    resolves no name here, so a host name is data the page meant to put on the wire (a DNS
+    query, a TLS handshake, a STUN request), and a data channel's message is a body."""
     out = []
     for e in events:
         url = e.detail.get("url", "")
-        if e.kind == "sink" and e.detail.get("sink") == "link-hint" and url:
-            out.append(RequestRecord(url=url, method="GET", host=_host(url),
-                                     resource_type="link-hint", script=e.script,
+        kind = _UNFETCHED.get(e.detail.get("sink", "")) if e.kind == "sink" else None
+        if kind and url:
+            body = e.data.encode("utf-8", "replace") if kind[1] == "SEND" and e.data else None
+            out.append(RequestRecord(url=url, method=kind[1], host=_host(url),
+                                     resource_type=kind[0], script=e.script, body=body,
                                      quarantined=True, host_class=classify(url).host_class))
     return out
 
@@ -563,6 +620,7 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
             script = storers[0]
         message = (f"{what} ({best.encoding}) was sent to {host} ({kind}) by "
                    f"{_describe_script(script, urls)} via {channel}"
+                   + (f", {best_hit.where}" if best_hit.where.startswith("split over") else "")
                    + (f", together with the {', '.join(fields)}" if fields else "")
                    + ("; quarantined: it never left the browser" if quarantined else ""))
         evidence: dict[str, Any] = {
@@ -600,6 +658,11 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
     return findings
 
 
+#: how card data reaches another frame (instrumentation sinks), in words
+_TO_FRAMES = {"postMessage": "postMessage", "message-received": "postMessage",
+              "window-name": "the name of a frame sent to another origin"}
+
+
 def _frame_and_storage(canary: Canary, events: Sequence[InstrumentEvent],
                        classify: Callable[[str], HostInfo], urls: dict[str, str | None],
                        page_url: str) -> list[Finding]:
@@ -610,7 +673,7 @@ def _frame_and_storage(canary: Canary, events: Sequence[InstrumentEvent],
         if not e.data:
             continue
         sink = e.detail.get("sink", "")
-        if e.kind == "sink" and sink in ("postMessage", "message-received"):
+        if e.kind == "sink" and sink in _TO_FRAMES:
             # where the card went: the target origin, or the receiving frame itself
             dest = e.detail.get("origin", "") if sink == "postMessage" else (e.frame or "")
             info = classify(dest) if dest and dest != "*" else None
@@ -628,9 +691,9 @@ def _frame_and_storage(canary: Canary, events: Sequence[InstrumentEvent],
                 rule="canary-to-frame", title=PIPELINE_RULES["canary-to-frame"].title,
                 severity=Severity.HIGH, confidence=Confidence.MEDIUM, script=e.script,
                 message=(f"the canary card number ({found[0].encoding}) was passed by "
-                         f"postMessage to {where}"
+                         f"{_TO_FRAMES[sink]} to {where}"
                          + (f" ({info.host_class.value})" if info else "")
-                         + f"; seen {'sending' if sink == 'postMessage' else 'receiving'} in "
+                         + f"; seen {'sending' if sink == 'postMessage' else 'arriving'} in "
                          f"{_describe_script(e.script, urls)}"),
                 evidence={"destination": where, "channel": sink, "encoding": found[0].encoding,
                           "excerpt": found[0].excerpt_masked,

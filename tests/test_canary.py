@@ -26,8 +26,24 @@ def b64(data: str | bytes, *, urlsafe: bool = False, pad: bool = True) -> str:
     return out if pad else out.rstrip("=")
 
 
+def base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
+
+
 def xor(text: str, key: int) -> str:
     return "".join(chr(ord(c) ^ key) for c in text)
+
+
+def xor_counting(text: str, key: str) -> str:
+    """XOR with a repeating key and the byte's position (a counting key stream)."""
+    return "".join(chr(ord(c) ^ (ord(key[i % len(key)]) if key else 0) ^ (i & 0xFF))
+                   for i, c in enumerate(text))
 
 
 def xor_key(text: str, key: str) -> str:
@@ -125,6 +141,17 @@ def test_only_test_numbers_can_be_canaries() -> None:
          "url-encoded > base64 > xor(4-byte key)"),
         (b64(xor_key(RECORD, "k3yR0t8!")), "base64 > xor(8-byte key)"),
         (xor_key(RECORD, "ab").encode("latin-1").hex(), "hex > xor(2-byte key)"),
+        (b64(xor_counting(RECORD, "\x5a\x13\xc7\x2e\x91\x44\x08\xbd")),
+         "base64 > xor(index) > xor(8-byte key)"),
+        (b64(xor_counting(RECORD, "")), "base64 > xor(index)"),
+        (base64.b32encode(RECORD.encode()).decode(), "base32"),
+        ("v=" + ".".join(base36(ord(c) + 17) for c in RECORD),
+         "char codes (base 36, shifted by 17)"),
+        ("-".join(str(ord(c) - 3) for c in RECORD), "char codes (base 10, shifted by -3)"),
+        ("/w/" + "".join(f"{ord(c):02x}"[::-1] for c in RECORD) + ".woff2",
+         "hex (nibbles swapped)"),
+        ("stun:0" + base64.b32encode(RECORD.encode()).decode().rstrip("=").lower()
+         + ".relay.example:3478", "base32"),
         ("ev=" + b64_shuffled(RECORD), "base64 (substituted alphabet)"),
         ("ev=" + b64_shuffled(RECORD, lead="x"), "base64 (substituted alphabet)"),
         ("ev=" + b64_shuffled(RECORD, lead="xy"), "base64 (substituted alphabet)"),

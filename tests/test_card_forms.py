@@ -4,8 +4,8 @@ when the shopper typed the card into that field."""
 
 from __future__ import annotations
 
-from skimscan.analyze.card_forms import RULE, injected_card_forms
-from skimscan.models import InstrumentEvent, Severity, verdict_for
+from skimscan.analyze.card_forms import HIJACK, RULE, hijacked_card_forms, injected_card_forms
+from skimscan.models import Confidence, InstrumentEvent, Severity, verdict_for
 from skimscan.policy.policy import SitePolicy
 from skimscan.scanner import classifier_for
 
@@ -66,3 +66,35 @@ def test_a_framework_from_a_public_cdn_is_inventory_not_an_alarm() -> None:
 def test_events_of_other_kinds_or_without_a_script_are_ignored() -> None:
     other = InstrumentEvent("inject", {"tag": "input", "via": "createElement"}, "s2")
     assert judge(other, InstrumentEvent("card-form", {"field": "#m_cc"}, None)) == []
+
+
+def action(script: str | None, url: str, card: str = "1") -> InstrumentEvent:
+    return InstrumentEvent("form-action", {"url": url, "field": "#co-payment-form",
+                                           "card": card}, script)
+
+
+def hijacks(*events: InstrumentEvent):  # type: ignore[no-untyped-def]
+    return hijacked_card_forms(events, URLS, CLASSIFY, lambda s: str(s))
+
+
+def test_a_card_form_pointed_at_another_host_is_form_jacking() -> None:
+    [lookalike] = hijacks(action("s2", "https://slripe.com/v1/checkout/sessions"))
+    assert (lookalike.rule, lookalike.severity, lookalike.confidence) == (
+        HIJACK, Severity.HIGH, Confidence.HIGH)
+    assert lookalike.evidence["host"] == "slripe.com" and lookalike.evidence["form"] \
+        == "#co-payment-form"
+    [unknown] = hijacks(action("s2", "https://collect.drop.example/p?x=1"))
+    assert unknown.confidence is Confidence.MEDIUM and "?" not in unknown.evidence["action"]
+    assert verdict_for([unknown]).value == "malicious"
+    # the same script and host twice: once
+    assert len(hijacks(action("s2", "https://a.drop.example/1"),
+                       action("s2", "https://a.drop.example/2"))) == 1
+
+
+def test_forms_sent_to_the_shop_or_its_processor_or_without_card_fields_are_not() -> None:
+    assert hijacks(action("s2", "https://shop.example/checkout/submit"),
+                   action("s2", "https://api.stripe.com/v1/tokens"),
+                   action("s2", "https://collect.drop.example/", card=""),
+                   action("s2", "/relative/only")) == []
+    [own] = hijacks(action("s1", "https://gateway.unlisted.example/pay"))  # the shop's code
+    assert own.severity is Severity.MEDIUM and verdict_for([own]).value != "malicious"

@@ -5,12 +5,15 @@ body, WebSocket frame, message or stored value, and says how it was encoded:
 
 - the data is peeled into *layers*, breadth first: URL-encoding (`%xx`), escapes (JSON `\\uXXXX`,
   JavaScript `\\xXX`, HTML `&#…;`), base64 runs (standard, URL-safe, with or without padding),
-  hex runs (plain or separated), lists of character codes (`52,49,49,…`, `0x34 0x31 …`), and the
+  base32 runs (upper or lower case, as in DNS labels), hex runs (plain or separated, or with
+  each byte's nibbles swapped), lists of character codes (`52,49,49,…`, `0x34 0x31 …`), and the
   whole text reversed. Layers nest (`base64 > base64`, `url-encoded > base64 > xor(0x2a)`).
 - in every layer the PAN is looked for plain, with separators between digits (`4111 11…`,
   `4111-11…`), reversed, as the digits of the text (`4a1b1c…`), XORed with any repeating key
   of up to `MAX_XOR_KEY` bytes (a key-free difference signature — byte i XOR byte i+period —
-  finds every key of one period in one pass; the key is then read off the known number), as
+  finds every key of one period in one pass; the key is then read off the known number), or
+  with such a key and the byte's position as well (`b ^ KEY[i % n] ^ i`, a counting stream), as
+  character codes in base 8, 10, 16 or 36 moved by a constant (`(c + 17).toString(36)`), as
   base64 in a shuffled alphabet (the characters that encode the number alone have a fixed
   pattern of repeats whatever the alphabet: a window with the same pattern is the number under
   a substitution), and, when the whole number is absent, as a partial number (the first 6
@@ -34,6 +37,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from urllib.parse import unquote_to_bytes
 
 from skimscan.models import Canary
@@ -55,6 +59,8 @@ _ESCAPE = re.compile(
     r"|&#[0-9]{1,7};|\\[/\"'\\]"
 )
 _B64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+#: base32 (RFC 4648 letters and 2-7) in one case: kits lower-case it for DNS labels
+_B32_RUN = re.compile(r"[a-z2-7]{16,}|[A-Z2-7]{16,}")
 _HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{20,}(?![0-9A-Fa-f])")
 _HEX_SEP_RUN = re.compile(
     r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[\s:,\-]){9,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])"
@@ -210,6 +216,22 @@ def b64_candidates(run: str) -> Iterator[tuple[bytes, str]]:
             return
 
 
+def b32_candidates(run: str) -> Iterator[bytes]:
+    """Readable decodings of one base32-looking run: as it stands, or without a first
+    character glued to it (`0mfrgg…`, a label's index); the end is cut to a whole length."""
+    for offset in (0, 1):
+        part = run[offset:].upper()
+        while len(part) % 8 in (1, 3, 6):
+            part = part[:-1]
+        try:
+            raw = base64.b32decode(part + "=" * (-len(part) % 8))
+        except (binascii.Error, ValueError):
+            continue
+        if _texty(_to_text(raw)):
+            yield raw
+            return
+
+
 def _hex(text: str) -> str | None:
     try:
         return _to_text(bytes.fromhex(text))
@@ -231,6 +253,12 @@ def _decode_runs(text: str) -> Iterator[tuple[str, str]]:
     hex_runs += [m[0][: len(m[0]) // 2 * 2] for m in _HEX_RUN.finditer(text)]
     for run in hex_runs:
         decoded = _hex(run)
+        if decoded is not None and not _texty(decoded):
+            swapped = _hex("".join(run[i + 1] + run[i] for i in range(0, len(run) - 1, 2)))
+            if swapped is not None and _texty(swapped):
+                runs += 1
+                yield swapped, "hex (nibbles swapped)"
+                continue
         if decoded is not None:
             runs += 1
             yield decoded, "hex"
@@ -245,6 +273,14 @@ def _decode_runs(text: str) -> Iterator[tuple[str, str]]:
                 runs += 1
                 yield _to_text(raw), label
         if runs >= MAX_RUNS * 2:
+            return
+    for m in _B32_RUN.finditer(text):
+        if m[0].isdigit():
+            continue
+        for raw in b32_candidates(m[0]):
+            runs += 1
+            yield _to_text(raw), "base32"
+        if runs >= MAX_RUNS * 3:
             return
 
 
@@ -275,6 +311,32 @@ def _xor_signature(data: bytes, period: int = 1) -> bytes:
     value = int.from_bytes(data, "big")
     low = value & ((1 << (8 * (n - period))) - 1)
     return ((value >> (8 * period)) ^ low).to_bytes(n - period, "big")
+
+
+#: numbers (up to 4 digits of base 36) with one separator, repeated: codes written out
+_TOKEN_RUN = re.compile(
+    r"[0-9A-Za-z]{1,4}([.,;:|_\-\s])(?:[0-9A-Za-z]{1,4}\1){10,}[0-9A-Za-z]{1,4}")
+_RADIXES = (10, 16, 36, 8)
+
+
+def _find_run(values: list[int], wanted: list[int]) -> int:
+    """Where `wanted` occurs in `values` as a contiguous run, or -1."""
+    n = len(wanted)
+    first = wanted[0]
+    for i in range(len(values) - n + 1):
+        if values[i] == first and values[i:i + n] == wanted:
+            return i
+    return -1
+
+
+_INDEX = bytes(range(256))
+
+
+def _xor_index(data: bytes) -> bytes:
+    """Each byte XORed with its position (mod 256): undoes a key stream that counts."""
+    n = len(data)
+    counter = (_INDEX * (n // 256 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(counter, "big")).to_bytes(n, "big")
 
 
 def _b64_interiors(data: bytes) -> list[str]:
@@ -363,6 +425,7 @@ class _Finder:
         )
         self.bin = re.compile(r"(?<!\d)" + r"[\s\-]?".join(canary.bin) + r"(?!\d)")
         self.last4 = re.compile(r"(?<!\d)" + canary.last4 + r"(?!\d)")
+        self.steps = [ord(b) - ord(a) for a, b in pairwise(pan)]
         self.signatures = [(period, _xor_signature(pan.encode("ascii"), period))
                            for period in range(1, min(MAX_XOR_KEY, len(pan) // 2) + 1)]
         self.shapes = [(_shape_pattern(_shape(p)), {p, p.replace("+", "-").replace("/", "_")})
@@ -429,6 +492,8 @@ class _Finder:
             self._digits_only(text, add)
         if not out:
             self._xor(text, add)
+        if not out:
+            self._shifted_codes(text, add)
         if not out and not path:
             self._substituted_base64(text, add)
         if not out:
@@ -484,7 +549,19 @@ class _Finder:
         if len(text) < len(self.pan):
             return
         raw = text.encode("latin-1", "replace")
+        if not self._xor_bytes(raw, add, ""):
+            # A key stream that also counts (`b ^ KEY[i % n] ^ i`): take the position out
+            # first, and what is left is a repeating key, or none.
+            self._xor_bytes(_xor_index(raw), add, "xor(index) > ")
+
+    def _xor_bytes(self, raw: bytes, add: _Add, label: str) -> bool:
+        """The number under a repeating-key XOR of `raw` (with `label`, under the counter as
+        well, where a zero key means the counter alone); True when found."""
         pan = self.pan.encode("ascii")
+        if label and (m := self.plain.search(raw.decode("latin-1"))):
+            plain = raw.decode("latin-1")
+            add(label.rstrip(" >"), m.start(), m.end(), self.canary.masked_pan, plain)
+            return True
         for period, wanted in self.signatures:
             signature = _xor_signature(raw, period)
             at = signature.find(wanted)
@@ -498,9 +575,34 @@ class _Finder:
                     if _bounded(plain, at, at + len(self.pan)):
                         how = (f"xor(0x{key[0]:02x})" if period == 1
                                else f"xor({period}-byte key)")
-                        add(how, at, at + len(self.pan), self.canary.masked_pan, plain)
-                        return
+                        add(label + how, at, at + len(self.pan), self.canary.masked_pan, plain)
+                        return True
                 at = signature.find(wanted, at + 1)
+        return False
+
+    def _shifted_codes(self, text: str, add: _Add) -> None:
+        """Character codes written as numbers in base 8, 10, 16 or 36, one separator between
+        them, each code moved by the same amount (`(c + 17).toString(36)` joined by dots): the
+        differences of the card's own codes, found among the numbers', give the shift."""
+        for m in _TOKEN_RUN.finditer(text[:MAX_LAYER_CHARS]):
+            tokens = m[0].split(m[1])
+            for radix in _RADIXES:
+                try:
+                    values = [int(t, radix) for t in tokens]
+                except ValueError:
+                    continue
+                steps = [b - a for a, b in pairwise(values)]
+                at = _find_run(steps, self.steps)
+                if at < 0:
+                    continue
+                shift = values[at] - ord(self.pan[0])
+                if shift == 0 and radix in (10, 16):
+                    continue  # plain codes: a layer of their own (`char codes`)
+                plain = "".join(chr(v - shift) if 0 <= v - shift < 0x110000 else "?"
+                                for v in values)
+                how = f"char codes (base {radix}" + (f", shifted by {shift})" if shift else ")")
+                add(how, at, at + len(self.pan), self.canary.masked_pan, plain)
+                return
 
     def _partial(self, layer: _Layer, out: list[Match]) -> None:
         text = layer.text

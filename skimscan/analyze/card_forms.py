@@ -14,6 +14,12 @@ module judges them:
 - a script from a public CDN (React, Vue from unpkg) is low: inventory, not an alarm;
 - any other host — a third party nobody approved, a look-alike — is high when the shopper
   typed the card into that very field (the field was *the* card form), medium otherwise.
+
+The other way to take a card form is to keep it and change where it goes: a script that sets
+the `action` of a form holding card fields to a host that may not receive card data
+(`form-action` events, with `card` set) has pointed the shopper's card at that host — the
+browser posts it there on submit, whatever the page's own code would have done
+(`hijacked_card_forms`).
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from skimscan.analyze.catalogue import PIPELINE_RULES
-from skimscan.models import Confidence, Finding, HostInfo, InstrumentEvent, Severity
+from skimscan.models import Confidence, Finding, HostClass, HostInfo, InstrumentEvent, Severity
 
 RULE = "injected-card-form"
 TAGS = PIPELINE_RULES[RULE].finding_tags
+HIJACK = "card-form-action-to-untrusted-host"
 #: host categories whose scripts are shared code, not a party of their own
 SHARED_CODE = frozenset({"cdn"})
 
@@ -85,4 +92,47 @@ def injected_card_forms(events: Sequence[InstrumentEvent], urls: Mapping[str, st
             rule=RULE, title=PIPELINE_RULES[RULE].title,
             severity=severity, confidence=confidence, message=message, script=e.script,
             evidence=evidence, tags=TAGS))
+    return findings
+
+
+def hijacked_card_forms(events: Sequence[InstrumentEvent], urls: Mapping[str, str | None],
+                        classify: Callable[[str], HostInfo],
+                        describe: Callable[[str | None], str]) -> list[Finding]:
+    """Findings for card forms whose `action` a script set to a host that may not receive
+    card data: high; high confidence for a look-alike or known-bad host, medium for an unknown
+    one, and medium/low when the setting script is the merchant's own or its processor's
+    (a checkout choosing its gateway)."""
+    findings: list[Finding] = []
+    done: set[tuple[str | None, str]] = set()
+    for e in events:
+        url = str(e.detail.get("url", ""))
+        if e.kind != "form-action" or e.detail.get("card") != "1" or "://" not in url:
+            continue
+        info = classify(url)
+        if info.host_class.is_trusted_for_card_data or (e.script, info.host) in done:
+            continue
+        done.add((e.script, info.host))
+        own = _host(urls.get(e.script or ""))
+        by_shop = bool(own) and classify(f"https://{own}/").host_class.is_trusted_for_card_data
+        if by_shop:
+            severity, confidence = Severity.MEDIUM, Confidence.LOW
+        elif info.host_class in (HostClass.LOOKALIKE, HostClass.KNOWN_BAD):
+            severity, confidence = Severity.HIGH, Confidence.HIGH
+        else:
+            severity, confidence = Severity.HIGH, Confidence.MEDIUM
+        form = str(e.detail.get("field", "")) or "a form"
+        kind = info.host_class.value + (f", {info.category}" if info.category else "")
+        evidence: dict[str, Any] = {"form": form, "host": info.host,
+                                    "host_class": info.host_class.value,
+                                    "action": url.split("?")[0][:300], "reason": info.reason}
+        if info.lookalike_of:
+            evidence["lookalike_of"] = info.lookalike_of
+        if e.frame:
+            evidence["frame"] = e.frame
+        findings.append(Finding(
+            rule=HIJACK, title=PIPELINE_RULES[HIJACK].title, severity=severity,
+            confidence=confidence, script=e.script, evidence=evidence,
+            tags=PIPELINE_RULES[HIJACK].finding_tags,
+            message=(f"{describe(e.script)} set the action of the card form {form} to "
+                     f"{info.host} ({kind}): the browser posts the card there on submit")))
     return findings

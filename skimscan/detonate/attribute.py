@@ -40,7 +40,7 @@ DETONATION_TAG = "detonation"
 _RUNTIME_TAGS = frozenset({"runtime", "canary"})
 #: instrumentation events that show a file doing something to or from a checkout
 _ACTIVE = frozenset({"read", "listen", "handler", "sink", "inject", "form-action", "synth",
-                     "gate", "storage"})
+                     "gate", "storage", "hook"})
 _TEMPLATE_ASSETS = frozenset(f"https://{SHOP_HOST}/static/{name}" for name in ASSETS)
 _PROCESSOR = f"https://{PROCESSOR_HOST}/"
 
@@ -59,6 +59,8 @@ class Attributed:
     #: contradicted (policy/observed.py lowered them on the page): the file sent to that host
     #: after the canary was typed, never with the card
     lowered: tuple[tuple[str, str, int], ...] = ()
+    #: the browser send APIs ("fetch", "xhr", "beacon") the file replaced with its own
+    hooked: tuple[str, ...] = ()
 
 
 def _is_template(script: ScriptSource, own_html: str) -> bool:
@@ -124,8 +126,10 @@ def attribute(page: TargetReport, events: Sequence[InstrumentEvent], *, sample_u
     scripts = tuple(replace(s, id=renamed[s.id]) for s in produced.values())
     active = any(e.kind in _ACTIVE and e.script is not None
                  and (e.script in own or e.script in produced) for e in events)
+    hooked = sorted({e.detail.get("sink", "") for e in events if e.kind == "hook"
+                     and e.script is not None and (e.script in own or e.script in produced)})
     return Attributed(tuple(findings), scripts, tuple(synth), active or bool(findings),
-                      tuple(sorted(lowered)))
+                      tuple(sorted(lowered)), tuple(hooked))
 
 
 def _mark(f: Finding, renamed: dict[str, str], where: dict[str, str],

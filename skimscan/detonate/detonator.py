@@ -163,21 +163,27 @@ class Detonator:
         staged = self.checkout.stage(PurePosixPath(name).name, code, html=html)
         start = time.monotonic()
         runs: list[tuple[PageRun, Attributed | None]] = []
-        chosen = ([t for t in self.checkout.templates if t.name in templates] if templates
-                  else rank(self.checkout.templates, hints or code, self.options.max_pages))
+        plan = ([t for t in self.checkout.templates if t.name in templates] if templates
+                else rank(self.checkout.templates, hints or code, self.options.max_pages))
+        tried: list[Template] = []
         try:
-            for template in chosen:
+            while plan:
+                template = plan.pop(0)
                 left = self.options.file_timeout - (time.monotonic() - start)
                 if left <= 0:
                     break
                 run = await self._page(template, staged, file_script_id, left)
                 runs.append(run)
+                tried.append(template)
                 page, got = run
                 if page.verdict is Verdict.MALICIOUS and got is not None and not got.synthesised:
                     break
                 if (got is not None and not got.active and not templates
                         and template is self.checkout.templates[0]):
                     break  # it did nothing even where the commonest gates are met
+                if got is not None and got.hooked and not templates:
+                    plan = _through(got.hooked, plan, tried,
+                                    rank(self.checkout.templates, hints or code))
         finally:
             self.checkout.release(staged)
         return _combine(runs)
@@ -217,6 +223,23 @@ class Detonator:
                       synthesised=got.synthesised, gates=_gates(template, capture),
                       interaction=capture.interaction)
         return run, got
+
+
+def _through(hooked: Sequence[str], plan: list[Template], tried: Sequence[Template],
+             ranked: Sequence[Template]) -> list[Template]:
+    """The pages left to try for a file that replaced a send API (`window.fetch = …`): it
+    copies what the page sends through it, so the next page is one whose own order goes
+    through that API — the best-ranked such page not tried yet, one that sends another kind
+    of body than the pages tried (a form, JSON) first — in place of the last page planned
+    (the number of pages stays as it was)."""
+    styles = {t.submits for t in tried}
+    through = [t for t in ranked if t.send_api in hooked and t not in tried]
+    wanted = next((t for t in through if t.submits not in styles), None) or next(iter(through),
+                                                                               None)
+    if wanted is None or not plan or plan[0] is wanted:
+        return plan
+    rest = [t for t in plan if t is not wanted]
+    return [wanted, *rest[:len(plan) - 1]]
 
 
 def _trust(url: str) -> Trust:

@@ -44,6 +44,13 @@ class Template:
     local_storage: Mapping[str, str] | None = None
     #: "page": card fields in the document; "iframe": in a processor's hosted-field frames
     card_fields: str = "page"
+    #: how the page's own order is sent: the browser API and the body ("xhr form",
+    #: "fetch json"); a file that replaced that API copies what goes through it
+    submits: str = "fetch form"
+
+    @property
+    def send_api(self) -> str:
+        return self.submits.split()[0]
 
     def score(self, text: str) -> int:
         """How many of this platform's tokens `text` (lower case) mentions."""
@@ -68,7 +75,8 @@ def load_templates() -> tuple[Template, ...]:
                      cookies={str(k): str(v) for k, v in (e.get("cookies") or {}).items()},
                      local_storage={str(k): str(v)
                                     for k, v in (e.get("local_storage") or {}).items()},
-                     card_fields=str(e.get("card_fields", "page")))
+                     card_fields=str(e.get("card_fields", "page")),
+                     submits=str(e.get("submits", "fetch form")))
             for e in entries)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"the synthetic checkout's templates.json is broken: {exc}") from None

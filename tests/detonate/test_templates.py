@@ -93,3 +93,35 @@ def test_a_second_url_of_one_page_comes_after_other_pages_that_fit_as_well() -> 
     code = "document.querySelector('[name=\"payment[cc_number]\"]');"
     ranked = rank(TEMPLATES, code)
     assert ranked[0].page != ranked[1].page, [t.name for t in ranked[:3]]
+
+
+#: how each API and body looks in a page's own submit code
+_SENDS = {"xhr": ("Ajax.Request", "jQuery.ajax", "$.ajax", "XMLHttpRequest"),
+          "fetch": ("fetch(",), "json": ("JSON.stringify", "application/json"),
+          "form": ("FormData", "serialize", "Form.serialize", "parameters:")}
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.name)
+def test_each_page_sends_its_order_as_the_manifest_says(template) -> None:  # type: ignore[no-untyped-def]
+    html = page_text(template.page)
+    api, body = template.submits.split()
+    assert any(s in html for s in _SENDS[api]), (template.name, api)
+    assert any(s in html for s in _SENDS[body]), (template.name, body)
+    other = "fetch" if api == "xhr" else "xhr"
+    assert not any(s in html for s in _SENDS[other] if s != "XMLHttpRequest"), template.name
+
+
+def test_a_file_that_replaced_a_send_api_is_tried_next_where_orders_go_through_it() -> None:
+    from skimscan.detonate.detonator import _through
+
+    by = {t.name: t for t in TEMPLATES}
+    ranked = rank(TEMPLATES, "window.fetch = function () {}")
+    tried = [by["hosted-fields"]]  # fetch with a form body
+    plan = [by["magento1-onepage"], by["magento2"]]
+    nxt = _through(["fetch"], plan, tried, ranked)
+    assert len(nxt) == len(plan) and nxt[0].submits == "fetch json"  # another kind of body
+    assert nxt[1] is by["magento1-onepage"]
+    # the page next in the plan already sends that way and fits best: the plan stays
+    assert _through(["xhr"], [by["magento1-onepage"]], [], ranked)[0].send_api == "xhr"
+    assert _through(["beacon"], plan, tried, ranked) == plan  # no page orders by beacon
+    assert _through(["fetch"], [], tried, ranked) == []  # no page left to replace

