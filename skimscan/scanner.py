@@ -343,7 +343,23 @@ def _search_request(canary: Canary, r: RequestRecord) -> list[tuple[str, Match]]
             found += [(f"header {name}", m) for m in find_canary(canary, value)]
     if r.body:
         found += [("body", m) for m in find_canary(canary, r.body)]
+    if not any(m.is_full for _w, m in found):
+        # the card cut over the parameters of one request (`ea=<first half>&el=<second>`)
+        for where, text in (("url", urlsplit(r.url).query), ("body", _texty_body(r.body))):
+            values = [v for _k, v in parse_qsl(text, keep_blank_values=True)] if text else []
+            joined = [m for m in find_canary(canary, "".join(values)) if m.is_full] \
+                if len(values) > 1 else []
+            if joined:  # the whole number, rather than the parts seen before
+                return [(f"{where} (its parameters joined)", m) for m in joined]
     return found
+
+
+def _texty_body(body: bytes | None) -> str:
+    """A form-encoded body as text (up to 64 KB), or ""."""
+    if not body or len(body) > 65_536:
+        return ""
+    text = body.decode("utf-8", "replace")
+    return text if "=" in text and "&" in text else ""
 
 
 def _sender(events: Sequence[InstrumentEvent], url: str) -> str | None:
@@ -620,7 +636,7 @@ def _exfiltration(canary: Canary, hits: Sequence[_Hit], classify: Callable[[str]
             script = storers[0]
         message = (f"{what} ({best.encoding}) was sent to {host} ({kind}) by "
                    f"{_describe_script(script, urls)} via {channel}"
-                   + (f", {best_hit.where}" if best_hit.where.startswith("split over") else "")
+                   + (f", {best_hit.where}" if "joined" in best_hit.where else "")
                    + (f", together with the {', '.join(fields)}" if fields else "")
                    + ("; quarantined: it never left the browser" if quarantined else ""))
         evidence: dict[str, Any] = {

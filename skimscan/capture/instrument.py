@@ -30,9 +30,14 @@ PLACEHOLDER = "/*SKIMSCAN_CONFIG*/"
 MAX_EVENTS = 4000  # per frame
 MAX_PER_KEY = 200  # per (kind, field/sink/event) per frame
 MAX_DATA = 16_000  # characters of a payload kept
-#: An ordinary laptop GPU instead of SwiftShader (what headless Chromium reports without one).
+#: An ordinary laptop GPU instead of SwiftShader (what headless Chromium reports without one),
+#: as Chrome on Windows reports it.
 WEBGL = ("Google Inc. (Intel)",
-         "ANGLE (Intel, Mesa Intel(R) UHD Graphics 620 (KBL GT2), OpenGL 4.6)")
+         "ANGLE (Intel, Intel(R) UHD Graphics 620 (0x00003EA0) Direct3D11 vs_5_0 ps_5_0, D3D11)")
+#: The shopper's operating system (`navigator.platform`, `navigator.userAgentData.platform`), as
+#: the user agent says (`page.desktop_user_agent`): most shoppers are on Windows, and kits skip
+#: Linux, where scanners run.
+PLATFORM = ("Win32", "Windows")
 #: Browser chrome around the viewport (width, height) and the taskbar under the screen.
 CHROME = (0, 87, 48)
 
@@ -71,7 +76,7 @@ def build(canary: Canary, *, live: bool, trusted_domains: Sequence[str],
         "nonce": nonce, "pan": canary.pan, "live": live,
         "trusted": sorted({d.lower().lstrip(".") for d in trusted_domains if d}),
         "maxEvents": MAX_EVENTS, "maxPerKey": MAX_PER_KEY, "maxData": MAX_DATA,
-        "webgl": list(WEBGL), "chrome": list(CHROME),
+        "webgl": list(WEBGL), "chrome": list(CHROME), "platform": list(PLATFORM),
         "synth": dict(synthesise) if synthesise else None,
     }
     source = resources.files("skimscan.capture").joinpath("instrument.js").read_text("utf-8")

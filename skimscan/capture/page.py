@@ -126,12 +126,13 @@ _SERVICE_WORKER_FILTER = [
 
 
 def desktop_user_agent(browser_version: str) -> str:
-    """A normal desktop Chrome UA (reduced form, as Chrome sends it) for this major version."""
+    """A normal desktop Chrome UA (reduced form, as Chrome sends it) for this major version, on
+    Windows like most shoppers' (the instrumentation says the same platform)."""
     major = browser_version.split(".")[0] if browser_version else "0"
     if not major.isdigit():
         major = "0"
     return (
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
         f"Chrome/{major}.0.0.0 Safari/537.36"
     )
 
@@ -405,6 +406,7 @@ class BrowserSession:
         cookies: Sequence[Mapping[str, Any]] = (),
         leave: str | None = None,
         stored: Callable[[str], bool] | None = None,
+        referer: str | None = None,
     ) -> PageCapture:
         """Load `url` in a fresh context and record it; raises TargetError when it cannot.
 
@@ -423,7 +425,8 @@ class BrowserSession:
         and pay-button elements the page's code asks for and does not find (with `shop`).
         `cookies` (Playwright's `add_cookies` form) are the visitor's before the first request.
         `leave` is where the shopper goes once done (the order confirmation): the page is
-        hidden and unloaded as on a real visit, and the next page loads.
+        hidden and unloaded as on a real visit, and the next page loads. `referer` is the page
+        the shopper came from (the cart), as `document.referrer` and the Referer header say.
 
         `stored(value)` says whether a stored value holds the typed card. Without `leave`,
         when after pay a cookie or Web Storage value does, the shopper comes back (to the
@@ -460,6 +463,7 @@ class BrowserSession:
             cookies=tuple(cookies),
             leave=leave,
             stored=stored,
+            referer=referer,
         )
         try:
             return await asyncio.wait_for(job.run(), deadline)
@@ -501,8 +505,10 @@ class _Capture:
         cookies: tuple[Mapping[str, Any], ...] = (),
         leave: str | None = None,
         stored: Callable[[str], bool] | None = None,
+        referer: str | None = None,
     ) -> None:
         self.s = session
+        self.referer = referer
         self.leave = leave
         self.stored = stored
         self.revisited_at: float | None = None
@@ -750,7 +756,8 @@ class _Capture:
         t0 = time.monotonic()
         try:
             response = await self._race(
-                page.goto(self.url, wait_until="commit", timeout=self.timeout * 1000),
+                page.goto(self.url, wait_until="commit", timeout=self.timeout * 1000,
+                          referer=self.referer),
                 self.timeout + 2,
                 "loading",
             )

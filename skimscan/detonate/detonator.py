@@ -34,6 +34,7 @@ from skimscan.detonate.attribute import Attributed, attribute, reattribute, temp
 from skimscan.detonate.checkout import (
     HOSTS,
     SAMPLE_HOST,
+    SHOP_HOST,
     SUCCESS_URL,
     Staged,
     SyntheticCheckout,
@@ -198,7 +199,8 @@ class Detonator:
             capture = await asyncio.wait_for(self._session.capture(
                 url, timeout=o.page_timeout, wait=o.wait, ignore_https_errors=True, shop=True,
                 trust=_trust(url), clock=o.clock, synthesise=o.synthesise,
-                cookies=self.checkout.cookies(template, staged), leave=SUCCESS_URL), budget)
+                cookies=self.checkout.cookies(template, staged), leave=SUCCESS_URL,
+                referer=f"https://{SHOP_HOST}{template.came_from}"), budget)
         except (TargetError, TimeoutError) as exc:
             reason = str(exc) or f"the page did not finish within the file's {o.file_timeout:g}s"
             return PageRun(template.name, url, Verdict.ERROR, time.monotonic() - started,
@@ -253,10 +255,12 @@ def _trust(url: str) -> Trust:
 
 def _gates(template: Template, capture: PageCapture) -> tuple[str, ...]:
     """The conditions this page met for code that waits for them, in words."""
-    gates = [f"URL: a {template.platform} checkout at {template.path}",
+    gates = [f"URL: a {template.platform} checkout at {template.path}, "
+             f"come to from {template.came_from}",
              "visitor: a fresh profile, with the shop's own cookies"
              + (" and storage" if template.local_storage else "") + " and no mark of a visit",
-             "automation: navigator.webdriver false, a desktop browser's window and WebGL"]
+             "automation: navigator.webdriver false, a desktop browser's window and WebGL, "
+             "on Windows"]
     gates += [line.replace("advanced the page clock by", "clock: advanced by")
               for line in capture.interaction if line.startswith("advanced the page clock")]
     if any(line.startswith("left for") for line in capture.interaction):

