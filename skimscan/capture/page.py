@@ -125,14 +125,17 @@ _SERVICE_WORKER_FILTER = [
 ]
 
 
-def desktop_user_agent(browser_version: str) -> str:
-    """A normal desktop Chrome UA (reduced form, as Chrome sends it) for this major version, on
-    Windows like most shoppers' (the instrumentation says the same platform)."""
+def desktop_user_agent(browser_version: str, *, windows: bool = False) -> str:
+    """A normal desktop Chrome UA (reduced form, as Chrome sends it) for this major version:
+    on Linux, as the browser runs; with `windows`, on Windows like most shoppers' — only where
+    the instrumentation makes `navigator.platform` and the client hints say the same
+    (`instrument.PLATFORM`), so that nothing contradicts it."""
     major = browser_version.split(".")[0] if browser_version else "0"
     if not major.isdigit():
         major = "0"
+    system = "Windows NT 10.0; Win64; x64" if windows else "X11; Linux x86_64"
     return (
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Mozilla/5.0 ({system}) AppleWebKit/537.36 (KHTML, like Gecko) "
         f"Chrome/{major}.0.0.0 Safari/537.36"
     )
 
@@ -254,7 +257,6 @@ class BrowserSession:
         self._fetch_limit: asyncio.Semaphore | None = None
         self.egress: MitmIdentity | None = None
         self.browser_version = ""
-        self.user_agent = ""
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> BrowserSession:
@@ -284,7 +286,6 @@ class BrowserSession:
                 ignore_certificate_errors=self.options.ignore_https_errors,
             )
             self.browser_version = self._browser.version
-            self.user_agent = self.options.user_agent or desktop_user_agent(self.browser_version)
             cdp = await self._browser.new_browser_cdp_session()
             self._browser_tree = CdpTree(
                 cdp,
@@ -591,7 +592,8 @@ class _Capture:
         await self.proxy.start()
         self.context = await s._browser.new_context(
             proxy={"server": self.proxy.server, "bypass": "<-loopback>"},
-            user_agent=s.user_agent,
+            user_agent=s.options.user_agent or desktop_user_agent(
+                s.browser_version, windows=self.instrumentation is not None),
             viewport=VIEWPORT,  # type: ignore[arg-type]
             screen=SCREEN,  # type: ignore[arg-type]
             locale="en-US",

@@ -121,6 +121,10 @@ async def test_a_skimmer_cannot_tell_the_scanner_from_a_shopper(
         results[shop_mode] = json.loads(probe)
     plain, shopping = results[False], results[True]
     assert shopping["webdriver"] is False
+    # the shopper is on Windows, and everything says so; a plain load says Linux throughout
+    assert "Windows NT" in shopping["userAgent"] and shopping["platform"] == "Win32"
+    assert shopping["uaPlatform"] == "Windows"
+    assert "Linux" in plain["userAgent"] and plain["platform"].startswith("Linux")
     for probe in (plain, shopping):  # neither the UA nor the client hints say "headless"
         assert "Headless" not in probe["userAgent"], probe["userAgent"]
         assert probe["brands"] and not any("Headless" in b for b in probe["brands"])
