@@ -131,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
            help="files detonated at once on one browser (default 2)")
     option(scan_file, "--detonate-timeout", type=seconds, default=90.0,
            help="seconds for detonating one file, all its pages (default 90)")
-    option(scan_file, "--detonate-pages", type=count, default=3,
-           help="synthetic checkout pages tried per file at most (default 3)")
+    option(scan_file, "--detonate-pages", type=count, default=5,
+           help="synthetic checkout pages tried per file at most (default 5)")
     _add_output(scan_file)
 
     scan = sub.add_parser("scan", help="load pages in a real browser and analyse what they run")

@@ -56,7 +56,7 @@ class DetonationOptions:
     """How files are detonated. Part of the cache key (`fingerprint`)."""
 
     #: template pages tried per file at most
-    max_pages: int = 3
+    max_pages: int = 5
     #: seconds for one file, all its pages together
     file_timeout: float = 90.0
     #: seconds to load one page

@@ -25,7 +25,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "detonate"
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def detonator() -> AsyncIterator[Detonator]:
     engine = Engine(EngineOptions(use_disk_cache=False, jobs=1))
-    # A file's time budget (90 s by default, for three pages) is raised: one test runs all
+    # A file's time budget (90 s by default, for five pages) is raised: one test runs all
     # ten templates in one file, and a busy machine must not make that a test of the budget
     # (a hanging page is cut by its own page timeout, as the hang test checks).
     async with Detonator(engine, DetonationOptions(max_pages=2, file_timeout=300)) as running:
