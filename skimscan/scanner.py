@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from skimscan import __version__
 from skimscan.analyze.analyzer import sort_findings
@@ -137,7 +137,7 @@ def _carries_data(request: RequestRecord, ws_payload: bool) -> bool:
         return True
     if ws_payload:
         return True
-    return len(urlsplit(request.url).query) > _DATA_QUERY
+    return len(_split_url(request.url).query) > _DATA_QUERY
 
 
 def request_findings(requests: Sequence[RequestRecord], ws_hosts: set[str]) -> list[Finding]:
@@ -218,7 +218,7 @@ def analyze_capture(capture: PageCapture, engine: Engine, site: SitePolicy) -> T
     requests = tuple(
         replace(r, host_class=classifier.classify(r.url).host_class) for r in capture.requests
     )
-    ws_hosts = {urlsplit(m.url).hostname or "" for m in capture.websocket_messages}
+    ws_hosts = {_split_url(m.url).hostname or "" for m in capture.websocket_messages}
     urls = {s.id: s.url for s in report.scripts}
     canary_found, requests = canary_findings(capture, requests, classifier.classify, urls)
     findings = [*report.findings, *request_findings(requests, ws_hosts), *canary_found]
@@ -345,7 +345,7 @@ def _search_request(canary: Canary, r: RequestRecord) -> list[tuple[str, Match]]
         found += [("body", m) for m in find_canary(canary, r.body)]
     if not any(m.is_full for _w, m in found):
         # the card cut over the parameters of one request (`ea=<first half>&el=<second>`)
-        for where, text in (("url", urlsplit(r.url).query), ("body", _texty_body(r.body))):
+        for where, text in (("url", _split_url(r.url).query), ("body", _texty_body(r.body))):
             values = [v for _k, v in parse_qsl(text, keep_blank_values=True)] if text else []
             joined = [m for m in find_canary(canary, "".join(values)) if m.is_full] \
                 if len(values) > 1 else []
@@ -389,6 +389,8 @@ def canary_findings(capture: PageCapture, requests: tuple[RequestRecord, ...],
             where = found[0][0]
             hits.append(_Hit(r, where, [m for _w, m in found], r.quarantined,
                              r.script or _sender(events, r.url)))
+        elif r.resource_type == "webrtc":
+            continue  # a connection that carried no card: no request of the page's to judge
         marked.append(r)
     by_url = {r.url: i for i, r in enumerate(marked) if r.resource_type == "websocket"}
     for frame in capture.websocket_messages:
@@ -450,6 +452,7 @@ def _encrypted(canary: Canary, events: Sequence[InstrumentEvent],
 
 
 MAX_SPLIT_GROUP = 200  # requests of one script to one address joined at most
+MAX_JOINED = 1_000_000  # characters (bytes) of one joined text
 
 
 def _split(canary: Canary, requests: list[RequestRecord],
@@ -463,7 +466,7 @@ def _split(canary: Canary, requests: list[RequestRecord],
     for i, r in enumerate(requests):
         if r.carries_canary or not r.quarantined or r.host_class not in _SUSPECT_HOSTS:
             continue
-        parts = urlsplit(r.url)
+        parts = _split_url(r.url)
         sender = r.script or _sender(events, r.url)
         group = groups.setdefault((sender, r.host, parts.path), [])
         if len(group) < MAX_SPLIT_GROUP:
@@ -472,15 +475,14 @@ def _split(canary: Canary, requests: list[RequestRecord],
     for (sender, _host_name, _path), members in groups.items():
         if len(members) < 2:
             continue
-        queries = [parse_qsl(urlsplit(requests[i].url).query, keep_blank_values=True)
+        queries = [dict(parse_qsl(_split_url(requests[i].url).query, keep_blank_values=True))
                    for i in members]
-        names = [n for n, _v in queries[0]]
-        joined = [(f"parameter {n!r}", "".join(dict(q).get(n, "") for q in queries))
-                  for n in dict.fromkeys(names)
-                  if len({dict(q).get(n, "") for q in queries}) > 1]
-        bodies = [requests[i].body or b"" for i in members]
+        names = dict.fromkeys(n for q in queries for n in q)  # any request's, in order
+        joined = [(f"parameter {n!r}", "".join(q.get(n, "") for q in queries)[:MAX_JOINED])
+                  for n in names if len({q.get(n, "") for q in queries}) > 1]
+        bodies = [(requests[i].body or b"")[:MAX_JOINED] for i in members]
         if len(set(bodies)) > 1:
-            joined.append(("body", b"".join(bodies).decode("utf-8", "replace")))
+            joined.append(("body", b"".join(bodies)[:MAX_JOINED].decode("utf-8", "replace")))
         for what, text in joined:
             found = [m for m in find_canary(canary, text) if m.is_full]
             if not found:
@@ -547,8 +549,19 @@ def _loads_after_typing(requests: Sequence[RequestRecord],
     return findings
 
 
+def _split_url(url: str) -> SplitResult:
+    """`urlsplit`, never raising: a page can name any string as a URL (`stun://[`)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (_split_url(url).hostname or "").lower()
+    except ValueError:  # a port that is not a number is read lazily
+        return ""
 
 
 def _describe_script(script: str | None, urls: dict[str, str | None]) -> str:

@@ -135,6 +135,8 @@ def test_only_test_numbers_can_be_canaries() -> None:
         (xor(RECORD, 0x2A), "xor(0x2a)"),
         (b64(xor(RECORD, 0xA7)), "base64 > xor(0xa7)"),
         (xor(RECORD, 0x5A).encode("latin-1").hex(), "hex > xor(0x5a)"),
+        # binary whose swapped nibbles happen to read as text: the plain hex is kept too
+        (xor(RECORD, 0xE6).encode("latin-1").hex(), "hex > xor(0xe6)"),
         ("p=" + urllib.parse.quote(xor(RECORD, 0x13)), "url-encoded > xor(0x13)"),
         (",".join(str(ord(c) ^ 7) for c in RECORD), "char codes > xor(0x07)"),
         ("x=" + urllib.parse.quote(b64(xor_key(RECORD, "m4g3"))),

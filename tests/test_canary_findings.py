@@ -325,7 +325,9 @@ def test_webrtc_servers_and_data_channels_are_searched_as_sends() -> None:
     got = sorted((f.script, f.evidence["host"], f.evidence["encoding"]) for f in found)
     assert got == [("s1", "relay.example", "base32"), ("s2", "turn.peer.example", "base64")]
     assert [(r.method, r.carries_canary) for r in marked if r.resource_type == "webrtc"] == [
-        ("GET", True), ("GET", False), ("SEND", True)]
+        ("GET", True), ("SEND", True)]  # a connection that carried no card is not kept
+    broken = InstrumentEvent("sink", {"sink": "webrtc", "url": "stun://["}, script="s3")
+    assert findings_for(instrumentation=(broken,))[0] == []  # a bad name breaks nothing
 
 
 def _chunks(text: str, size: int) -> list[str]:

@@ -98,3 +98,6 @@ def test_forms_sent_to_the_shop_or_its_processor_or_without_card_fields_are_not(
                    action("s2", "/relative/only")) == []
     [own] = hijacks(action("s1", "https://gateway.unlisted.example/pay"))  # the shop's code
     assert own.severity is Severity.MEDIUM and verdict_for([own]).value != "malicious"
+    [inline] = hijacks(action("s9", "https://gateway.unlisted.example/pay"))  # no URL: inline
+    assert inline.severity is Severity.MEDIUM
+    assert hijacks(action(None, "https://collect.drop.example/")) == []

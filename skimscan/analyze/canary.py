@@ -253,15 +253,15 @@ def _decode_runs(text: str) -> Iterator[tuple[str, str]]:
     hex_runs += [m[0][: len(m[0]) // 2 * 2] for m in _HEX_RUN.finditer(text)]
     for run in hex_runs:
         decoded = _hex(run)
-        if decoded is not None and not _texty(decoded):
+        if decoded is None:
+            continue
+        runs += 1
+        yield decoded, "hex"  # binary too: the XOR search reads it
+        if not _texty(decoded):
             swapped = _hex("".join(run[i + 1] + run[i] for i in range(0, len(run) - 1, 2)))
             if swapped is not None and _texty(swapped):
                 runs += 1
                 yield swapped, "hex (nibbles swapped)"
-                continue
-        if decoded is not None:
-            runs += 1
-            yield decoded, "hex"
         if runs >= MAX_RUNS:
             return
     for m in _B64_RUN.finditer(text):

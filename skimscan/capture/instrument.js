@@ -177,6 +177,13 @@
     if (kind || value) mset(kinds, el, kind);  // unknown fields are looked at again once filled
     return kind;
   }
+  function formHasPan(form) {  // a card number field among its elements
+    try {
+      var els = call(elementsGet, form);
+      for (var i = 0; i < els.length && i < 200; i++) if (fieldKind(els[i], '') === 'pan') return true;
+    } catch (e) { }
+    return false;
+  }
   function formHasCard(form) {
     try {
       var els = call(elementsGet, form);
@@ -278,7 +285,7 @@
   } catch (e) { /* never disturb the page */ }
   accessor(HTMLFormC.prototype, 'action', null, function (self, value) {
     send('form-action', { url: cut(absolute(value), 500), field: describe(self),
-      card: formHasCard(self) ? '1' : '' });
+      card: formHasPan(self) ? '1' : '' });
   });
   method(HTMLFormC.prototype, 'submit', function (self) {
     send('sink', { sink: 'form-submit', url: cut(call(actionGet, self), 500), field: describe(self) });
@@ -418,7 +425,7 @@
       send('inject', { tag: lower(t), via: 'setAttribute', url: cut(absolute(args[1]), 500) });
     } else if (name === 'action' && t === 'FORM') {
       send('form-action', { url: cut(absolute(args[1]), 500), field: describe(self),
-        card: formHasCard(self) ? '1' : '' });
+        card: formHasPan(self) ? '1' : '' });
     } else if (call(strIndexOf, name, ['on']) === 0 && targetOf(self)) {
       var d = targetOf(self); d.event = call(strSlice, name, [2]); d.via = 'attribute';
       send('handler', d);
@@ -459,40 +466,51 @@
   // data), and its data channels send to a peer that no request shows. Each server named and
   // each message sent is recorded as a send. A data channel never connects here (there is no
   // peer): it is told it opened, so that a kit waiting for that sends what it queued.
-  var lastPeer = '', ICE = /^(stuns?|turns?):(?:\/\/)?(.*)$/i;
+  var ICE = /^(stuns?|turns?):(?:\/\/)?(.*)$/i, channelPeers = new WeakMapC();
   function iceUrl(u) {  // `stun:host:3478`, `turn:host?transport=tcp` → a URL with a host
     var m = ICE.exec(StringC(u));
     return m ? lower(m[1]) + '://' + m[2] : StringC(u);
   }
-  if (W.RTCPeerConnection) {
-    ctor(W, 'RTCPeerConnection', function (args) {
-      var servers = args[0] && args[0].iceServers, first = '';
-      if (!isArray(servers)) return;
-      for (var i = 0; i < servers.length && i < 32; i++) {
-        var urls = servers[i] && (servers[i].urls || servers[i].url);
-        var list = isArray(urls) ? urls : [urls];
-        for (var j = 0; j < list.length && j < 8; j++) {
-          if (typeof list[j] !== 'string') continue;
-          var url = cut(iceUrl(list[j]), 2000);
-          first = first || url;
-          send('sink', { sink: 'webrtc', url: url });
-        }
+  function iceUrls(config) {  // the servers a configuration names, as URLs
+    var servers = config && config.iceServers, out = [];
+    if (!isArray(servers)) return out;
+    for (var i = 0; i < servers.length && i < 32; i++) {
+      var urls = servers[i] && (servers[i].urls || servers[i].url);
+      var list = isArray(urls) ? urls : [urls];
+      for (var j = 0; j < list.length && j < 8; j++) {
+        if (typeof list[j] === 'string') out[out.length] = cut(iceUrl(list[j]), 2000);
       }
-      if (first) lastPeer = first;
+    }
+    return out;
+  }
+  var PCC = W.RTCPeerConnection;
+  if (PCC) {
+    var getConfigN = PCC.prototype.getConfiguration, legacyPC = W.webkitRTCPeerConnection === PCC;
+    ctor(W, 'RTCPeerConnection', function (args) {
+      var urls = iceUrls(args[0]);
+      for (var i = 0; i < urls.length; i++) send('sink', { sink: 'webrtc', url: urls[i] });
     });
-    method(W.RTCPeerConnection.prototype, 'createDataChannel', function (self, args, t) {
+    if (legacyPC) {  // the prefixed name is the same constructor in Chrome: so it stays
+      try { defineProperty(W, 'webkitRTCPeerConnection', getDesc(W, 'RTCPeerConnection')); } catch (e) { }
+    }
+    method(PCC.prototype, 'createDataChannel', function (self, args, t) {
       var channel = apply(t, self, args);
-      call(setTimeoutN, W, [function () {
-        try {
-          if (channel && channel.readyState !== 'open') call(nativeDispatch, channel, [new EventC('open')]);
-        } catch (e) { }
-      }, 50]);
+      try { mset(channelPeers, channel, iceUrls(call(getConfigN, self))[0] || ''); } catch (e) { }
+      // Detonation only: the channel never connects there (no peer); told it opened, a kit
+      // sends what it queued for it (on a scanned page, channels stay as the browser made them)
+      if (C.synth) {
+        call(setTimeoutN, W, [function () {
+          try {
+            if (channel && channel.readyState !== 'open') call(nativeDispatch, channel, [new EventC('open')]);
+          } catch (e) { }
+        }, 50]);
+      }
       return answer(channel);
     });
   }
   if (W.RTCDataChannel) {
     method(W.RTCDataChannel.prototype, 'send', function (self, args) {
-      send('sink', { sink: 'webrtc-data', url: lastPeer || 'webrtc://peer' },
+      send('sink', { sink: 'webrtc-data', url: mget(channelPeers, self) || 'webrtc://peer' },
         bytesText(args[0]) || serialise(args[0]));
     });
   }
@@ -734,11 +752,12 @@
     // an id that is only the name of a checkout step (`#checkout`, `#payment`): the step's form
     // or its container, not its button (Newegg's kit serialised `#checkout`)
     var STAGE = /^(?:checkout|payment|billing|order)(?:[\s_\-]?(?:page|container|wrapper|area|section|step))?$/i;
-    function kindOf(word, tagHint) {
+    function kindOf(word, tagHint, isClass) {
       if (!word || test(SKIP, word)) return '';
       // `payButton`, `btn_pay`: the words of a name written without spaces
       var words = call(strReplace, call(strReplace, word, [CAMEL, '$1 $2']), [JOINER, ' ']);
-      if (tagHint !== 'form' && tagHint !== 'input' && test(BUTTON, words)) return 'pay';
+      // (an id or a name: every button has a class `.btn`)
+      if (!isClass && tagHint !== 'form' && tagHint !== 'input' && test(BUTTON, words)) return 'pay';
       for (var i = 0; i < rules.length; i++) if (test(rules[i][1], word)) return rules[i][0];
       if (tagHint === 'form') {
         // a form asked for by name: the page's card form when the name is a payment form's
@@ -763,7 +782,7 @@
     }
     function make(id, name, tagHint, selector, generic, cls, classes) {
       if (made >= S.max || !doc.body) return null;
-      var word = id || name || cls, kind = kindOf(word, tagHint);
+      var word = id || name || cls, kind = kindOf(word, tagHint, !id && !name);
       if (cls && kind !== 'form') return null;
       if (kind === 'form') {
         // another platform's name for the payment form: the page's card form answers to it
@@ -878,7 +897,7 @@
       var parts = simpleParts(sel);
       for (var i = 0; i < parts.length; i++) {
         var p = parts[i];
-        var kind = kindOf(p.id || p.value || p.cls, p.hint);
+        var kind = kindOf(p.id || p.value || p.cls, p.hint, !p.id && !p.value);
         if (kind === 'pay') {
           var el = self;
           for (var up = 0; up < 4 && el && !isButton(el); up++) el = el.parentElement;
@@ -919,7 +938,8 @@
     function listed(includes) {
       return function (self, args, t) {
         var found = apply(t, self, args);
-        if ((includes ? found : found !== -1) || !isArray(self) || self.length > 64) return answer(found);
+        if ((includes ? found : found !== -1) || args.length !== 1 || !isArray(self) ||
+            self.length > 64) return answer(found);  // (with a start index: as it stands)
         var field = pageField(args[0]);
         if (!field) return answer(found);
         for (var i = 0; i < self.length; i++) {
@@ -952,6 +972,10 @@
       defineProperty(obj, name, { configurable: true, enumerable: d.enumerable,
         get: function () { return current; },
         set: function (v) {
+          if (this !== obj) {  // on one object (`xhr.send = f`): its own property, as before
+            defineProperty(this, name, { configurable: true, enumerable: true, writable: true, value: v });
+            return;
+          }
           if (v !== current) send('hook', { sink: label });
           current = v;
         } });
@@ -981,9 +1005,11 @@
       if (v <= i) return answer(i + extra);
     });
   }
-  accessor(W.Navigator.prototype, 'platform', function () { return answer(C.platform[0]); });
-  if (W.NavigatorUAData) {
-    accessor(W.NavigatorUAData.prototype, 'platform', function () { return answer(C.platform[1]); });
+  if (C.platform) {  // the user agent says Windows: so does everything else
+    accessor(W.Navigator.prototype, 'platform', function () { return answer(C.platform[0]); });
+    if (W.NavigatorUAData) {
+      accessor(W.NavigatorUAData.prototype, 'platform', function () { return answer(C.platform[1]); });
+    }
   }
   chrome('outerWidth', innerW, C.chrome[0]);
   chrome('outerHeight', innerH, C.chrome[1]);

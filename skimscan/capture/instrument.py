@@ -67,16 +67,19 @@ class Instrumentation:
 
 
 def build(canary: Canary, *, live: bool, trusted_domains: Sequence[str],
-          synthesise: Mapping[str, Any] | None = None) -> Instrumentation:
+          synthesise: Mapping[str, Any] | None = None, windows: bool = True) -> Instrumentation:
     """The init script for one page, with a fresh nonce and sourceURL. `synthesise` (from
-    `shopper.synthesis_config`) makes missing card, billing and pay-button elements on demand."""
+    `shopper.synthesis_config`) makes missing card, billing and pay-button elements on demand.
+    `windows`: the page's user agent says Windows (`PLATFORM`), so the platform does too (a
+    user agent of the caller's own is left as the browser reports it)."""
     nonce = "sk" + secrets.token_hex(8)
     source_url = f"VM{secrets.randbelow(900_000) + 100_000}"
     config = {
         "nonce": nonce, "pan": canary.pan, "live": live,
         "trusted": sorted({d.lower().lstrip(".") for d in trusted_domains if d}),
         "maxEvents": MAX_EVENTS, "maxPerKey": MAX_PER_KEY, "maxData": MAX_DATA,
-        "webgl": list(WEBGL), "chrome": list(CHROME), "platform": list(PLATFORM),
+        "webgl": list(WEBGL), "chrome": list(CHROME),
+        "platform": list(PLATFORM) if windows else None,
         "synth": dict(synthesise) if synthesise else None,
     }
     source = resources.files("skimscan.capture").joinpath("instrument.js").read_text("utf-8")

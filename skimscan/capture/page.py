@@ -533,6 +533,7 @@ class _Capture:
             self.instrumentation = instrument.build(
                 self.canary, live=live, trusted_domains=trust.domains,
                 synthesise=synthesis_config(self.canary) if synthesise else None,
+                windows=session.options.user_agent is None,
             )
         self.live = live
         assert session._fetch_limit is not None

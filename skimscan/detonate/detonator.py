@@ -184,7 +184,8 @@ class Detonator:
                     break  # it did nothing even where the commonest gates are met
                 if got is not None and got.hooked and not templates:
                     plan = _through(got.hooked, plan, tried,
-                                    rank(self.checkout.templates, hints or code))
+                                    rank(self.checkout.templates, hints or code),
+                                    keep=_forced(self.checkout.templates))
         finally:
             self.checkout.release(staged)
         return _combine(runs)
@@ -227,13 +228,19 @@ class Detonator:
         return run, got
 
 
+def _forced(templates: Sequence[Template]) -> frozenset[str]:
+    """The pages `rank` always includes: the default page and a hosted-field checkout."""
+    hosted = next((t.name for t in templates if t.card_fields != "page"), "")
+    return frozenset({templates[0].name, hosted} - {""}) if templates else frozenset()
+
+
 def _through(hooked: Sequence[str], plan: list[Template], tried: Sequence[Template],
-             ranked: Sequence[Template]) -> list[Template]:
+             ranked: Sequence[Template], keep: frozenset[str] = frozenset()) -> list[Template]:
     """The pages left to try for a file that replaced a send API (`window.fetch = …`): it
     copies what the page sends through it, so the next page is one whose own order goes
     through that API — the best-ranked such page not tried yet, one that sends another kind
     of body than the pages tried (a form, JSON) first — in place of the last page planned
-    (the number of pages stays as it was)."""
+    that is not one of the pages always tried (`keep`); the number of pages stays as it was."""
     styles = {t.submits for t in tried}
     through = [t for t in ranked if t.send_api in hooked and t not in tried]
     wanted = next((t for t in through if t.submits not in styles), None) or next(iter(through),
@@ -241,7 +248,12 @@ def _through(hooked: Sequence[str], plan: list[Template], tried: Sequence[Templa
     if wanted is None or not plan or plan[0] is wanted:
         return plan
     rest = [t for t in plan if t is not wanted]
-    return [wanted, *rest[:len(plan) - 1]]
+    if len(rest) == len(plan):  # one page has to go: the last that is not always tried
+        drop = next((t for t in reversed(rest) if t.name not in keep), None)
+        if drop is None:
+            return plan
+        rest.remove(drop)
+    return [wanted, *rest]
 
 
 def _trust(url: str) -> Trust:
