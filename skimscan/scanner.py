@@ -346,12 +346,17 @@ def _search_request(canary: Canary, r: RequestRecord) -> list[tuple[str, Match]]
     if not any(m.is_full for _w, m in found):
         # the card cut over the parameters of one request (`ea=<first half>&el=<second>`)
         for where, text in (("url", _split_url(r.url).query), ("body", _texty_body(r.body))):
-            values = [v for _k, v in parse_qsl(text, keep_blank_values=True)] if text else []
+            values = [v for _k, v in _params(text)]
             joined = [m for m in find_canary(canary, "".join(values)) if m.is_full] \
                 if len(values) > 1 else []
             if joined:  # the whole number, rather than the parts seen before
                 return [(f"{where} (its parameters joined)", m) for m in joined]
     return found
+
+
+def _params(query: str) -> list[tuple[str, str]]:
+    """A query string's (or form body's) names and values, in order."""
+    return parse_qsl(query, keep_blank_values=True) if query else []
 
 
 def _texty_body(body: bytes | None) -> str:
@@ -475,8 +480,7 @@ def _split(canary: Canary, requests: list[RequestRecord],
     for (sender, _host_name, _path), members in groups.items():
         if len(members) < 2:
             continue
-        queries = [dict(parse_qsl(_split_url(requests[i].url).query, keep_blank_values=True))
-                   for i in members]
+        queries = [dict(_params(_split_url(requests[i].url).query)) for i in members]
         names = dict.fromkeys(n for q in queries for n in q)  # any request's, in order
         joined = [(f"parameter {n!r}", "".join(q.get(n, "") for q in queries)[:MAX_JOINED])
                   for n in names if len({q.get(n, "") for q in queries}) > 1]

@@ -558,10 +558,11 @@ class _Finder:
         """The number under a repeating-key XOR of `raw` (with `label`, under the counter as
         well, where a zero key means the counter alone); True when found."""
         pan = self.pan.encode("ascii")
-        if label and (m := self.plain.search(raw.decode("latin-1"))):
+        if label:
             plain = raw.decode("latin-1")
-            add(label.rstrip(" >"), m.start(), m.end(), self.canary.masked_pan, plain)
-            return True
+            if m := self.plain.search(plain):
+                add(label.rstrip(" >"), m.start(), m.end(), self.canary.masked_pan, plain)
+                return True
         for period, wanted in self.signatures:
             signature = _xor_signature(raw, period)
             at = signature.find(wanted)

@@ -177,17 +177,14 @@
     if (kind || value) mset(kinds, el, kind);  // unknown fields are looked at again once filled
     return kind;
   }
-  function formHasPan(form) {  // a card number field among its elements
+  // A card field among a form's elements: of `kind` ('pan'), or of any kind without one.
+  function formHasCard(form, kind) {
     try {
       var els = call(elementsGet, form);
-      for (var i = 0; i < els.length && i < 200; i++) if (fieldKind(els[i], '') === 'pan') return true;
-    } catch (e) { }
-    return false;
-  }
-  function formHasCard(form) {
-    try {
-      var els = call(elementsGet, form);
-      for (var i = 0; i < els.length && i < 200; i++) if (fieldKind(els[i], '')) return true;
+      for (var i = 0; i < els.length && i < 200; i++) {
+        var k = fieldKind(els[i], '');
+        if (kind ? k === kind : k) return true;
+      }
     } catch (e) { }
     return false;
   }
@@ -285,7 +282,7 @@
   } catch (e) { /* never disturb the page */ }
   accessor(HTMLFormC.prototype, 'action', null, function (self, value) {
     send('form-action', { url: cut(absolute(value), 500), field: describe(self),
-      card: formHasPan(self) ? '1' : '' });
+      card: formHasCard(self, 'pan') ? '1' : '' });
   });
   method(HTMLFormC.prototype, 'submit', function (self) {
     send('sink', { sink: 'form-submit', url: cut(call(actionGet, self), 500), field: describe(self) });
@@ -425,7 +422,7 @@
       send('inject', { tag: lower(t), via: 'setAttribute', url: cut(absolute(args[1]), 500) });
     } else if (name === 'action' && t === 'FORM') {
       send('form-action', { url: cut(absolute(args[1]), 500), field: describe(self),
-        card: formHasPan(self) ? '1' : '' });
+        card: formHasCard(self, 'pan') ? '1' : '' });
     } else if (call(strIndexOf, name, ['on']) === 0 && targetOf(self)) {
       var d = targetOf(self); d.event = call(strSlice, name, [2]); d.via = 'attribute';
       send('handler', d);
@@ -893,6 +890,16 @@
     // card field for a field of the same kind, as a created element stands in for a missing
     // one; recorded once per selector, as a synthesised element is.
     var standIns = new MapC();
+    function fieldSort(kind) {  // a kind of made field as `fieldKind` says it of the page's
+      return kind === 'exp_month' || kind === 'exp_year' ? 'expiry' : kind;
+    }
+    function stoodIn(el, name, kind) {  // recorded once per name, as a made element is
+      if (call(mapGet, standIns, [name]) || made >= S.max) return;
+      call(mapSet, standIns, [name, true]);
+      made++;
+      send('synth', { field: cut(describe(el) + ' as ' + name, 120), kind: kind,
+        selector: cut(name, 120) });
+    }
     function standIn(self, sel) {
       var parts = simpleParts(sel);
       for (var i = 0; i < parts.length; i++) {
@@ -903,8 +910,7 @@
           for (var up = 0; up < 4 && el && !isButton(el); up++) el = el.parentElement;
           if (el && isButton(el)) return [el, kind];
         } else if (kind && kind !== 'form') {
-          var k = kind === 'exp_month' || kind === 'exp_year' ? 'expiry' : kind;
-          if (fieldKind(self, '') === k) return [self, kind];
+          if (fieldKind(self, '') === fieldSort(kind)) return [self, kind];
         }
       }
       return null;
@@ -915,12 +921,7 @@
         if (found || typeof args[0] !== 'string' || !is(self, HTMLElementC)) return answer(found);
         var hit = standIn(self, args[0]);
         if (!hit) return answer(found);
-        if (!call(mapGet, standIns, [args[0]]) && made < S.max) {
-          call(mapSet, standIns, [args[0], true]);
-          made++;
-          send('synth', { field: cut(describe(hit[0]) + ' as ' + args[0], 120), kind: hit[1],
-            selector: cut(args[0], 120) });
-        }
+        stoodIn(hit[0], args[0], hit[1]);
         return answer(closest ? hit[0] : true);
       };
     }
@@ -945,15 +946,8 @@
         for (var i = 0; i < self.length; i++) {
           var entry = self[i];
           if (typeof entry !== 'string' || !entry) continue;
-          var kind = kindOf(entry, 'input');
-          if (kind === 'exp_month' || kind === 'exp_year') kind = 'expiry';
-          if (kind !== field[1]) continue;
-          if (!call(mapGet, standIns, [entry]) && made < S.max) {
-            call(mapSet, standIns, [entry, true]);
-            made++;
-            send('synth', { field: cut(describe(field[0]) + ' as ' + entry, 120), kind: field[1],
-              selector: cut(entry, 120) });
-          }
+          if (fieldSort(kindOf(entry, 'input')) !== field[1]) continue;
+          stoodIn(field[0], entry, field[1]);
           return answer(includes ? true : i);
         }
         return answer(found);

@@ -40,7 +40,7 @@ from skimscan.detonate.checkout import (
     SyntheticCheckout,
     page_url,
 )
-from skimscan.detonate.templates import Template, rank
+from skimscan.detonate.templates import Template, always_tried, rank
 from skimscan.errors import TargetError
 from skimscan.models import Finding, PageCapture, ScriptReport, Verdict
 from skimscan.pipeline import Engine
@@ -167,6 +167,7 @@ class Detonator:
         plan = ([t for t in self.checkout.templates if t.name in templates] if templates
                 else rank(self.checkout.templates, hints or code, self.options.max_pages))
         tried: list[Template] = []
+        ranked: list[Template] = []  # every page, best first: only for a file that hooks
         try:
             while plan:
                 template = plan.pop(0)
@@ -183,9 +184,9 @@ class Detonator:
                         and template is self.checkout.templates[0]):
                     break  # it did nothing even where the commonest gates are met
                 if got is not None and got.hooked and not templates:
-                    plan = _through(got.hooked, plan, tried,
-                                    rank(self.checkout.templates, hints or code),
-                                    keep=_forced(self.checkout.templates))
+                    ranked = ranked or rank(self.checkout.templates, hints or code)
+                    plan = _through(got.hooked, plan, tried, ranked,
+                                    always_tried(self.checkout.templates, ranked))
         finally:
             self.checkout.release(staged)
         return _combine(runs)
@@ -228,19 +229,14 @@ class Detonator:
         return run, got
 
 
-def _forced(templates: Sequence[Template]) -> frozenset[str]:
-    """The pages `rank` always includes: the default page and a hosted-field checkout."""
-    hosted = next((t.name for t in templates if t.card_fields != "page"), "")
-    return frozenset({templates[0].name, hosted} - {""}) if templates else frozenset()
-
-
 def _through(hooked: Sequence[str], plan: list[Template], tried: Sequence[Template],
-             ranked: Sequence[Template], keep: frozenset[str] = frozenset()) -> list[Template]:
+             ranked: Sequence[Template], keep: Sequence[Template] = ()) -> list[Template]:
     """The pages left to try for a file that replaced a send API (`window.fetch = …`): it
     copies what the page sends through it, so the next page is one whose own order goes
     through that API — the best-ranked such page not tried yet, one that sends another kind
     of body than the pages tried (a form, JSON) first — in place of the last page planned
-    that is not one of the pages always tried (`keep`); the number of pages stays as it was."""
+    that is not one of the pages always tried (`keep`, see `always_tried`); the number of
+    pages stays as it was."""
     styles = {t.submits for t in tried}
     through = [t for t in ranked if t.send_api in hooked and t not in tried]
     wanted = next((t for t in through if t.submits not in styles), None) or next(iter(through),
@@ -249,7 +245,7 @@ def _through(hooked: Sequence[str], plan: list[Template], tried: Sequence[Templa
         return plan
     rest = [t for t in plan if t is not wanted]
     if len(rest) == len(plan):  # one page has to go: the last that is not always tried
-        drop = next((t for t in reversed(rest) if t.name not in keep), None)
+        drop = next((t for t in reversed(rest) if t not in keep), None)
         if drop is None:
             return plan
         rest.remove(drop)

@@ -204,6 +204,16 @@ def regex_score(template: Template, regexes: Sequence[re.Pattern[str]]) -> int:
     return sum(1 for rx in regexes if any(rx.search(n) for n in names))
 
 
+def always_tried(templates: Sequence[Template], ranked: Sequence[Template]) -> list[Template]:
+    """The pages `rank` puts among any number of pages from three: the default (first) page,
+    whose URL satisfies the commonest checks, and the best-ranked checkout whose card fields
+    are in a processor's frames (from two pages, only the default)."""
+    if not templates:
+        return []
+    hosted = next((t for t in ranked if t.card_fields != "page"), None)
+    return [templates[0]] + ([hosted] if hosted is not None else [])
+
+
 def rank(templates: Sequence[Template], text: str, pages: int | None = None) -> list[Template]:
     """Templates by how well they fit the script (most first): how many of their platform's
     tokens it mentions, how many of its selectors find an element on the page (kits ask for
@@ -229,9 +239,7 @@ def rank(templates: Sequence[Template], text: str, pages: int | None = None) -> 
     head = ranked[:max(pages, 1)]
     if pages < 2:
         return head
-    default = templates[0]  # its URL satisfies the commonest checks: always among them
-    hosted = next((t for t in ranked if t.card_fields != "page"), None)
-    wanted = [default] + ([hosted] if hosted is not None and pages >= 3 else [])
+    wanted = always_tried(templates, ranked)[:1 if pages < 3 else 2]
     for must in wanted:
         if must in head:
             continue

@@ -9,6 +9,7 @@ import pytest
 from skimscan.detonate.templates import (
     HOSTED_FIELD_PAGE,
     SAMPLE_MARKER,
+    always_tried,
     load_templates,
     page_text,
     rank,
@@ -112,7 +113,7 @@ def test_each_page_sends_its_order_as_the_manifest_says(template) -> None:  # ty
 
 
 def test_a_file_that_replaced_a_send_api_is_tried_next_where_orders_go_through_it() -> None:
-    from skimscan.detonate.detonator import _forced, _through
+    from skimscan.detonate.detonator import _through
 
     by = {t.name: t for t in TEMPLATES}
     ranked = rank(TEMPLATES, "window.fetch = function () {}")
@@ -126,8 +127,8 @@ def test_a_file_that_replaced_a_send_api_is_tried_next_where_orders_go_through_i
     assert _through(["beacon"], plan, tried, ranked) == plan  # no page orders by beacon
     assert _through(["fetch"], [], tried, ranked) == []  # no page left to replace
     # the pages always tried stay: the default page and the hosted-field checkout
-    keep = _forced(TEMPLATES)
-    assert keep == {"magento1-onepage", "hosted-fields"}
+    keep = always_tried(TEMPLATES, ranked)
+    assert [t.name for t in keep] == ["magento1-onepage", "hosted-fields"]
     nxt = _through(["fetch"], [by["magento2"], by["hosted-fields"]], [by["magento1-onepage"]],
                    ranked, keep)
     assert [t.name for t in nxt][1:] == ["hosted-fields"] and nxt[0].send_api == "fetch"
